@@ -1,0 +1,28 @@
+//! Combinators: models made of models.
+//!
+//! | combinator | operator in `model!` | shape |
+//! |---|---|---|
+//! | [`chain`] | `a >> b` | `a`'s output feeds `b` |
+//! | [`concat`] | `a \| b` | both see the input; outputs side by side |
+//! | [`add`] | `a + b` | both see the input; outputs summed |
+//! | [`clones`] | `a ** n` | `n` fresh copies of `a`, chained |
+//! | [`residual`] | `residual(a)` | `x + a(x)` |
+//! | [`with_array`] | `with_array(a)` | a per-row layer applied to every token of ragged sequences |
+//!
+//! Combinators are transparent in parameter paths: the layers inside are numbered in the
+//! order they appear in the flattened expression, however the expression is nested.
+//! Backprop of the fan-out combinators (`concat`, `add`, `residual`) sums the input gradients.
+
+mod add;
+mod chain;
+mod clones;
+mod concat;
+mod residual;
+mod with_array;
+
+pub use add::{Add, add};
+pub use chain::{Chain, chain};
+pub use clones::{Clones, clones};
+pub use concat::{Concat, concat};
+pub use residual::{Residual, residual};
+pub use with_array::{WithArray, with_array};

@@ -1,0 +1,157 @@
+//! [`Dense`]: an affine map followed by an [`Activation`]; [`Linear`] is the one with none.
+//!
+//! Shapes: `Floats2<I>` → `Floats2<O>`. Parameters: `W` `(O, I)`, `b` `(O)`.
+//! `y = act(x · Wᵀ + b)`. Backprop: `dz = act'(d_y)`, `dW += dzᵀ · x`, `db += Σ dz`,
+//! `d_x = dz · W`.
+
+use std::marker::PhantomData;
+
+use ndarray::Array2;
+
+use crate::ops::{add_column_sums, add_t_matmul, matmul_t};
+use crate::{Dim, Floats2, Model, Param, Params, Rng, Visit, VisitMut};
+
+/// The activation of a [`Dense`] layer, applied row by row.
+pub trait Activation: Send + Sync + 'static {
+    /// The layer kind in parameter paths (`relu`, `softmax`, ...).
+    const KIND: &'static str;
+    /// True when the weights start at zero (Thinc's `Softmax`); otherwise Glorot-uniform.
+    const ZERO_INIT: bool = false;
+    /// What the backward pass needs from the forward pass.
+    type Saved: Send;
+    /// Applies the activation in place (inference).
+    fn apply(z: &mut Array2<f32>);
+    /// Applies the activation in place and returns what [`backward`](Self::backward) needs.
+    fn forward(z: &mut Array2<f32>) -> Self::Saved;
+    /// Turns the output gradient `d` into the pre-activation gradient, in place.
+    fn backward(saved: &Self::Saved, d: &mut Array2<f32>);
+}
+
+/// No activation: the layer is affine.
+pub struct Identity;
+
+impl Activation for Identity {
+    const KIND: &'static str = "linear";
+    type Saved = ();
+    fn apply(_: &mut Array2<f32>) {}
+    fn forward(_: &mut Array2<f32>) {}
+    fn backward(_: &(), _: &mut Array2<f32>) {}
+}
+
+/// An affine map from width `I` to width `O` followed by the activation `A`.
+pub struct Dense<I: Dim, O: Dim, A: Activation> {
+    n_in: I,
+    n_out: O,
+    w: Param,
+    b: Param,
+    activation: PhantomData<fn() -> A>,
+}
+
+/// `y = x · Wᵀ + b`, with Glorot-uniform `W` and zero `b`.
+///
+/// ```
+/// use weft_runtime::{Const, Floats2, Model, layers::Linear};
+/// let layer = Linear::new(Const::<3>, Const::<2>);
+/// let y = layer.predict(Floats2::from_rows(&[[1.0, 2.0, 3.0]]));
+/// assert_eq!(y.view().shape(), &[1, 2]);
+/// ```
+pub type Linear<I, O> = Dense<I, O, Identity>;
+
+impl<I: Dim, O: Dim, A: Activation> Dense<I, O, A> {
+    /// A layer from `n_in` to `n_out` columns with freshly initialized weights.
+    pub fn new(n_in: I, n_out: O) -> Self {
+        let (i, o) = (n_in.size(), n_out.size());
+        let w = if A::ZERO_INIT {
+            Param::zeros(&[o, i])
+        } else {
+            let limit = (6.0 / (i + o).max(1) as f32).sqrt();
+            Param::new(&[o, i], Rng::fresh().uniform_vec(o * i, limit))
+        };
+        Dense {
+            n_in,
+            n_out,
+            w,
+            b: Param::zeros(&[o]),
+            activation: PhantomData,
+        }
+    }
+
+    /// The input width.
+    pub fn n_in(&self) -> I {
+        self.n_in
+    }
+
+    /// The output width.
+    pub fn n_out(&self) -> O {
+        self.n_out
+    }
+
+    fn affine(&self, x: &Floats2<I>) -> Array2<f32> {
+        matmul_t(x.view(), self.w.matrix()) + &self.b.vector()
+    }
+}
+
+impl<I: Dim, O: Dim, A: Activation> Params for Dense<I, O, A> {
+    fn visit(&self, walk: &mut Visit<'_>) {
+        walk.layer(A::KIND, |walk| {
+            walk.param("W", &self.w);
+            walk.param("b", &self.b);
+        });
+    }
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        walk.layer(A::KIND, |walk| {
+            walk.param("W", &mut self.w);
+            walk.param("b", &mut self.b);
+        });
+    }
+}
+
+impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
+    type In = Floats2<I>;
+    type Out = Floats2<O>;
+
+    fn begin_update<'a>(
+        &'a self,
+        x: Floats2<I>,
+    ) -> (Floats2<O>, impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a) {
+        let mut z = self.affine(&x);
+        let saved = A::forward(&mut z);
+        let backprop = move |d_y: Floats2<O>| {
+            let mut d = d_y.into_array();
+            A::backward(&saved, &mut d);
+            self.w
+                .add_grad_matrix(|mut g| add_t_matmul(&mut g, d.view(), x.view()));
+            add_column_sums(&mut self.b.grad(), d.view());
+            Floats2::wrap(d.dot(&self.w.matrix()))
+        };
+        (Floats2::wrap(z), backprop)
+    }
+
+    fn predict(&self, x: Floats2<I>) -> Floats2<O> {
+        let mut z = self.affine(&x);
+        A::apply(&mut z);
+        Floats2::wrap(z)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Const, GradcheckOptions, gradcheck};
+
+    #[test]
+    fn linear_gradients_match_finite_differences() {
+        let mut layer = Linear::new(Const::<3>, Const::<4>);
+        let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
+        gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn linear_computes_x_wt_plus_b() {
+        let mut layer = Linear::new(Const::<2>, 1usize);
+        layer.w.value_mut().copy_from_slice(&[2.0, -1.0]);
+        layer.b.value_mut()[0] = 0.5;
+        let y = layer.predict(Floats2::from_rows(&[[3.0, 4.0]]));
+        assert_eq!(y.view()[[0, 0]], 2.5);
+    }
+}

@@ -1,0 +1,55 @@
+//! [`Relu`]: a dense layer with the rectifier, `y = max(0, x · Wᵀ + b)`.
+//!
+//! Shapes: `Floats2<I>` → `Floats2<O>`. Parameters `W` `(O, I)` (Glorot-uniform), `b` `(O)`.
+
+use ndarray::{Array2, Zip};
+
+use super::{Activation, Dense};
+
+/// The rectifier `max(0, z)`; its gradient is 1 where the output is positive, else 0.
+pub struct ReluActivation;
+
+impl Activation for ReluActivation {
+    const KIND: &'static str = "relu";
+    type Saved = Array2<f32>;
+
+    fn apply(z: &mut Array2<f32>) {
+        z.mapv_inplace(|v| v.max(0.0));
+    }
+
+    fn forward(z: &mut Array2<f32>) -> Array2<f32> {
+        Self::apply(z);
+        z.clone()
+    }
+
+    fn backward(y: &Array2<f32>, d: &mut Array2<f32>) {
+        Zip::from(d).and(y).for_each(|d, &y| {
+            if y <= 0.0 {
+                *d = 0.0
+            }
+        });
+    }
+}
+
+/// A dense layer followed by ReLU (Thinc's `Relu`).
+///
+/// ```
+/// use weft_runtime::{Const, Floats2, Model, layers::Relu};
+/// let layer = Relu::new(Const::<2>, Const::<3>);
+/// let y = layer.predict(Floats2::from_rows(&[[1.0, -2.0]]));
+/// assert!(y.view().iter().all(|&v| v >= 0.0));
+/// ```
+pub type Relu<I, O> = Dense<I, O, ReluActivation>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Const, Floats2, GradcheckOptions, gradcheck};
+
+    #[test]
+    fn relu_gradients_match_finite_differences() {
+        let mut layer = Relu::new(Const::<3>, Const::<6>);
+        let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7], [0.2, 0.9, 1.1]]);
+        gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
+    }
+}

@@ -1,0 +1,44 @@
+//! The runtime of [weft](https://docs.rs/weft): data types, layers, combinators, optimizers,
+//! losses and gradient checking.
+//!
+//! A layer is a value holding its parameters. [`Model::begin_update`] returns the output and a
+//! closure that maps the output's gradient to the input's, adding the parameter gradients into
+//! the layer on the way; combinators nest these closures. There is no tape and no graph.
+//!
+//! ```
+//! use weft_runtime::{Adam, Const, Floats2, Model, Params, combinators::chain, layers::{Linear, Relu}};
+//! let mut model = chain(Relu::new(Const::<2>, Const::<8>), Linear::new(Const::<8>, Const::<1>));
+//! let x = Floats2::from_rows(&[[0.0, 1.0], [1.0, 0.0]]);
+//! let mut adam = Adam::new(0.01);
+//! for _ in 0..3 {
+//!     let (y, backprop) = model.begin_update(x.clone());
+//!     let d_y = Floats2::new(y.view().mapv(|v| v - 1.0).to_owned()).unwrap();
+//!     let _d_x = backprop(d_y);
+//!     model.finish_update(&mut adam).unwrap();
+//! }
+//! assert_eq!(model.param_names(), ["0.relu.W", "0.relu.b", "1.linear.W", "1.linear.b"]);
+//! ```
+
+mod data;
+mod dim;
+mod error;
+mod gradcheck;
+mod model;
+mod ops;
+mod optimizers;
+mod param;
+mod rng;
+#[cfg(test)]
+mod testing;
+
+pub mod combinators;
+pub mod layers;
+
+pub use data::{Accumulate, Data, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows, Values};
+pub use dim::{Const, Dim};
+pub use error::{Error, Result};
+pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
+pub use model::{Boxed, BoxedBackprop, DynModel, Model};
+pub use optimizers::{Adam, Optimizer, Sgd, WeightDecay};
+pub use param::{Param, Params, Visit, VisitMut, Walk};
+pub use rng::{Rng, set_seed};

@@ -1,0 +1,98 @@
+//! The [`Model`] trait, and [`Boxed`] models for networks assembled at run time.
+
+use crate::{Data, Grad, Params, Visit, VisitMut};
+
+/// A layer or a network: maps `In` to `Out`, and gives back a closure for the gradient.
+///
+/// `begin_update` runs the forward pass in training mode and returns the output with its
+/// backprop closure: `backprop(d_out)` returns `d_in` and adds the parameter gradients into the
+/// model's [`Param`](crate::Param)s. [`Params::finish_update`] then applies and clears them;
+/// it needs `&mut self`, so the borrow checker ensures no backprop closure outlives the update.
+///
+/// `predict` is the inference path: no intermediates are kept, dropout is off.
+pub trait Model: Params + Send + Sync {
+    /// The input.
+    type In: Data;
+    /// The output.
+    type Out: Data;
+
+    /// The output in training mode, and the closure mapping its gradient to the input's.
+    fn begin_update<'a>(
+        &'a self,
+        x: Self::In,
+    ) -> (
+        Self::Out,
+        impl FnOnce(Grad<Self::Out>) -> Grad<Self::In> + Send + 'a,
+    );
+
+    /// The output in inference mode.
+    fn predict(&self, x: Self::In) -> Self::Out;
+
+    /// This model behind a pointer, for networks whose structure is chosen at run time.
+    fn boxed(self) -> Boxed<Self::In, Self::Out>
+    where
+        Self: Sized + 'static,
+    {
+        Boxed(Box::new(self))
+    }
+}
+
+/// The backprop closure of a [`Boxed`] model.
+pub type BoxedBackprop<'a, In, Out> = Box<dyn FnOnce(Grad<Out>) -> Grad<In> + Send + 'a>;
+
+/// The dyn-compatible face of [`Model`], implemented for every model.
+pub trait DynModel<In: Data, Out: Data>: Params + Send + Sync {
+    /// [`Model::begin_update`] with a boxed closure.
+    fn begin_update_boxed(&self, x: In) -> (Out, BoxedBackprop<'_, In, Out>);
+    /// [`Model::predict`].
+    fn predict_boxed(&self, x: In) -> Out;
+}
+
+impl<M: Model> DynModel<M::In, M::Out> for M {
+    fn begin_update_boxed(&self, x: M::In) -> (M::Out, BoxedBackprop<'_, M::In, M::Out>) {
+        let (y, backprop) = self.begin_update(x);
+        (y, Box::new(backprop))
+    }
+
+    fn predict_boxed(&self, x: M::In) -> M::Out {
+        self.predict(x)
+    }
+}
+
+/// A model behind a pointer: one type for any model from `In` to `Out`.
+///
+/// ```
+/// use weft_runtime::{Const, Floats2, Model, Params, combinators::chain, layers::{Linear, Relu}};
+/// let layers: Vec<_> = (0..3).map(|_| Relu::<Const<4>, Const<4>>::new().boxed()).collect();
+/// let mut model = layers.into_iter().reduce(|a, b| chain(a, b).boxed()).unwrap();
+/// let y = model.predict(Floats2::from_rows(&[[1.0, -2.0, 3.0, 0.5]]));
+/// assert_eq!(y.rows(), 1);
+/// assert_eq!(model.param_names()[2], "1.relu.W");
+/// # let _ = &mut model;
+/// ```
+pub struct Boxed<In, Out>(Box<dyn DynModel<In, Out>>);
+
+impl<In: Data, Out: Data> Params for Boxed<In, Out> {
+    fn visit(&self, walk: &mut Visit<'_>) {
+        self.0.visit(walk);
+    }
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        self.0.visit_mut(walk);
+    }
+}
+
+impl<In: Data, Out: Data> Model for Boxed<In, Out> {
+    type In = In;
+    type Out = Out;
+
+    fn begin_update<'a>(
+        &'a self,
+        x: In,
+    ) -> (Out, impl FnOnce(Grad<Out>) -> Grad<In> + Send + 'a) {
+        self.0.begin_update_boxed(x)
+    }
+
+    fn predict(&self, x: In) -> Out {
+        self.0.predict_boxed(x)
+    }
+}

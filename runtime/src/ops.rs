@@ -1,0 +1,61 @@
+//! Small numeric kernels shared by the layers.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
+
+/// `a · bᵀ`: rows of `a` times the rows of `b` (weights stored `(out, in)`).
+pub(crate) fn matmul_t(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
+    a.dot(&b.t())
+}
+
+/// `acc += aᵀ · b`: how weight gradients are summed over a batch.
+pub(crate) fn add_t_matmul(
+    acc: &mut ArrayViewMut2<'_, f32>,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+) {
+    general_mat_mul(1.0, &a.t(), &b, 1.0, acc);
+}
+
+/// Adds the column sums of `a` into `acc` (bias gradients).
+pub(crate) fn add_column_sums(acc: &mut [f32], a: ArrayView2<'_, f32>) {
+    for row in a.axis_iter(Axis(0)) {
+        for (g, &v) in acc.iter_mut().zip(row) {
+            *g += v;
+        }
+    }
+}
+
+/// The logistic sigmoid.
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Softmax of each row, in place. Probabilities are floored at the smallest normal `f32`, so
+/// `1 / p` is finite and a cross-entropy gradient through the softmax's Jacobian stays exact.
+pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
+    for mut row in x.axis_iter_mut(Axis(0)) {
+        softmax_in_place(row.as_slice_mut().expect("rows are contiguous"));
+    }
+}
+
+/// Softmax of `x`, in place, floored as in [`softmax_rows`]. Empty input stays empty.
+pub(crate) fn softmax_in_place(x: &mut [f32]) {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in x.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in x.iter_mut() {
+        *v = (*v / sum).max(f32::MIN_POSITIVE);
+    }
+}
+
+/// The vector-Jacobian product of softmax: `d_x = y ⊙ (d_y - ⟨d_y, y⟩)`, over `d` in place.
+pub(crate) fn softmax_backward_in_place(y: &[f32], d: &mut [f32]) {
+    let dot: f32 = y.iter().zip(d.iter()).map(|(a, b)| a * b).sum();
+    for (g, &p) in d.iter_mut().zip(y) {
+        *g = p * (*g - dot);
+    }
+}

@@ -1,0 +1,192 @@
+//! Optimizers: [`Sgd`] and [`Adam`], with L2 or decoupled weight decay and gradient clipping.
+//!
+//! An optimizer is handed every parameter by [`Params::finish_update`](crate::Params::finish_update),
+//! which also computes the global gradient norm for clipping. State (Adam's moments) is kept per
+//! parameter path, so use one optimizer per model.
+
+use std::collections::HashMap;
+
+use crate::Param;
+
+/// Updates parameters from their gradients.
+pub trait Optimizer {
+    /// The largest global gradient L2 norm allowed; larger gradients are scaled down to it.
+    fn grad_clip(&self) -> Option<f32>;
+    /// Called once per update, before the parameters.
+    fn begin_step(&mut self);
+    /// Updates `param` (at `path`) from its gradient times `grad_scale`, and zeroes the gradient.
+    fn update(&mut self, path: &str, param: &mut Param, grad_scale: f32);
+}
+
+/// How weights are pulled towards zero.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum WeightDecay {
+    /// None.
+    None,
+    /// L2 penalty: `rate * w` is added to the gradient (before Adam's scaling).
+    L2(f32),
+    /// Decoupled weight decay (AdamW): `w -= learn_rate * rate * w`, outside the gradient.
+    Decoupled(f32),
+}
+
+impl WeightDecay {
+    fn penalty(self) -> f32 {
+        match self {
+            WeightDecay::L2(rate) => rate,
+            _ => 0.0,
+        }
+    }
+    fn decoupled(self) -> f32 {
+        match self {
+            WeightDecay::Decoupled(rate) => rate,
+            _ => 0.0,
+        }
+    }
+}
+
+/// Stochastic gradient descent: `w -= learn_rate * g`.
+///
+/// ```
+/// use weft_runtime::{Optimizer, Param, Sgd};
+/// let mut w = Param::new(&[2], vec![1.0, 2.0]);
+/// w.value_and_grad_mut().1.copy_from_slice(&[0.5, -1.0]);
+/// Sgd::new(0.1).update("w", &mut w, 1.0);
+/// assert_eq!(w.value(), &[0.95, 2.1]);
+/// assert_eq!(&w.grad()[..], &[0.0, 0.0]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Sgd {
+    /// Step size.
+    pub learn_rate: f32,
+    /// Weight decay.
+    pub weight_decay: WeightDecay,
+    /// Global gradient-norm clipping.
+    pub grad_clip: Option<f32>,
+}
+
+impl Sgd {
+    /// SGD with `learn_rate`, no weight decay, no clipping.
+    pub fn new(learn_rate: f32) -> Self {
+        Sgd {
+            learn_rate,
+            weight_decay: WeightDecay::None,
+            grad_clip: None,
+        }
+    }
+}
+
+impl Optimizer for Sgd {
+    fn grad_clip(&self) -> Option<f32> {
+        self.grad_clip
+    }
+
+    fn begin_step(&mut self) {}
+
+    fn update(&mut self, _: &str, param: &mut Param, grad_scale: f32) {
+        let (lr, l2, decay) = (
+            self.learn_rate,
+            self.weight_decay.penalty(),
+            self.weight_decay.decoupled(),
+        );
+        let (values, grads) = param.value_and_grad_mut();
+        for (w, g) in values.iter_mut().zip(grads.iter_mut()) {
+            let grad = *g * grad_scale + l2 * *w;
+            *w -= lr * (grad + decay * *w);
+            *g = 0.0;
+        }
+    }
+}
+
+/// Adam (Kingma & Ba), with bias correction, as in PyTorch and Thinc.
+///
+/// ```
+/// use weft_runtime::{Adam, Optimizer, Param};
+/// let mut w = Param::new(&[1], vec![1.0]);
+/// let mut adam = Adam::new(0.001);
+/// w.value_and_grad_mut().1[0] = 3.0;
+/// adam.begin_step();
+/// adam.update("w", &mut w, 1.0);
+/// // The first bias-corrected step moves by learn_rate * sign(g).
+/// assert!((w.value()[0] - 0.999).abs() < 1e-6);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adam {
+    /// Step size.
+    pub learn_rate: f32,
+    /// Decay of the first moment.
+    pub beta1: f32,
+    /// Decay of the second moment.
+    pub beta2: f32,
+    /// Added to the root of the second moment.
+    pub eps: f32,
+    /// Weight decay.
+    pub weight_decay: WeightDecay,
+    /// Global gradient-norm clipping.
+    pub grad_clip: Option<f32>,
+    step: i32,
+    moments: HashMap<String, Moments>,
+}
+
+#[derive(Clone, Debug)]
+struct Moments {
+    mean: Vec<f32>,
+    var: Vec<f32>,
+}
+
+impl Adam {
+    /// Adam with `learn_rate`, betas (0.9, 0.999), eps 1e-8, no weight decay, no clipping.
+    pub fn new(learn_rate: f32) -> Self {
+        Adam {
+            learn_rate,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: WeightDecay::None,
+            grad_clip: None,
+            step: 0,
+            moments: HashMap::new(),
+        }
+    }
+}
+
+impl Optimizer for Adam {
+    fn grad_clip(&self) -> Option<f32> {
+        self.grad_clip
+    }
+
+    fn begin_step(&mut self) {
+        self.step += 1;
+    }
+
+    fn update(&mut self, path: &str, param: &mut Param, grad_scale: f32) {
+        let n = param.len();
+        let moments = self
+            .moments
+            .entry(path.to_owned())
+            .or_insert_with(|| Moments {
+                mean: vec![0.0; n],
+                var: vec![0.0; n],
+            });
+        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
+        let step = self.step.max(1);
+        let correction1 = 1.0 - b1.powi(step);
+        let correction2 = 1.0 - b2.powi(step);
+        let step_size = self.learn_rate * correction2.sqrt() / correction1;
+        let eps_hat = eps * correction2.sqrt();
+        let l2 = self.weight_decay.penalty();
+        let decay = self.learn_rate * self.weight_decay.decoupled();
+        let (values, grads) = param.value_and_grad_mut();
+        for (((w, g), m), v) in values
+            .iter_mut()
+            .zip(grads.iter_mut())
+            .zip(moments.mean.iter_mut())
+            .zip(moments.var.iter_mut())
+        {
+            let grad = *g * grad_scale + l2 * *w;
+            *m = b1 * *m + (1.0 - b1) * grad;
+            *v = b2 * *v + (1.0 - b2) * grad * grad;
+            *w -= step_size * *m / (v.sqrt() + eps_hat) + decay * *w;
+            *g = 0.0;
+        }
+    }
+}

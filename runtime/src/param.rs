@@ -1,0 +1,251 @@
+//! Parameters, their gradients, and the walk that names them.
+//!
+//! A [`Param`] holds its values and, behind a `Mutex`, its gradient: backprop closures borrow the
+//! model immutably and add into the gradient; [`Params::finish_update`] takes the model mutably,
+//! so no backprop closure can be alive while the optimizer changes the values.
+//!
+//! Every parameter has a stable path such as `2.bilstm.0.fwd.W`: the position of its layer among
+//! the layers of the flattened expression, the layer's kind, then the names inside the layer.
+//! Combinators are transparent, so `a >> (b >> c)` and `(a >> b) >> c` name their parameters alike.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
+
+use crate::{Error, Optimizer, Result};
+
+/// A parameter: an `f32` array of a fixed shape and its accumulated gradient.
+#[derive(Debug)]
+pub struct Param {
+    shape: Vec<usize>,
+    value: Vec<f32>,
+    grad: Mutex<Vec<f32>>,
+}
+
+impl Param {
+    /// A parameter of `shape` holding `value` (row-major); panics when the sizes differ,
+    /// which is a bug in the layer that builds it.
+    pub fn new(shape: &[usize], value: Vec<f32>) -> Self {
+        assert_eq!(
+            shape.iter().product::<usize>(),
+            value.len(),
+            "parameter values do not fill shape {shape:?}"
+        );
+        Param {
+            shape: shape.to_vec(),
+            grad: Mutex::new(vec![0.0; value.len()]),
+            value,
+        }
+    }
+
+    /// A parameter of `shape` filled with zeros.
+    pub fn zeros(shape: &[usize]) -> Self {
+        Self::new(shape, vec![0.0; shape.iter().product()])
+    }
+
+    /// The shape: `[rows, columns]` for a matrix, `[n]` for a vector.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    /// True for a parameter with no values.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+
+    /// The values, row-major.
+    pub fn value(&self) -> &[f32] {
+        &self.value
+    }
+
+    /// The values, mutably.
+    pub fn value_mut(&mut self) -> &mut [f32] {
+        &mut self.value
+    }
+
+    /// The values as a matrix: `(rows, columns)`, or `(1, n)` for a vector.
+    pub fn matrix(&self) -> ArrayView2<'_, f32> {
+        ArrayView2::from_shape(self.matrix_shape(), &self.value).expect("shape checked in new")
+    }
+
+    /// The values as a vector.
+    pub fn vector(&self) -> ArrayView1<'_, f32> {
+        ArrayView1::from(&self.value[..])
+    }
+
+    /// The gradient accumulated since the last update (locked while the guard lives).
+    pub fn grad(&self) -> MutexGuard<'_, Vec<f32>> {
+        self.grad.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `add` on the gradient seen as a matrix (shaped like [`matrix`](Self::matrix)).
+    pub fn add_grad_matrix(&self, add: impl FnOnce(ArrayViewMut2<'_, f32>)) {
+        let shape = self.matrix_shape();
+        let mut grad = self.grad();
+        add(ArrayViewMut2::from_shape(shape, &mut grad[..]).expect("shape checked in new"));
+    }
+
+    /// The values and the gradient, mutably, without locking: for optimizers.
+    pub fn value_and_grad_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        let grad = self.grad.get_mut().unwrap_or_else(PoisonError::into_inner);
+        (&mut self.value, grad)
+    }
+
+    fn matrix_shape(&self) -> (usize, usize) {
+        match self.shape[..] {
+            [rows, cols] => (rows, cols),
+            _ => (1, self.value.len()),
+        }
+    }
+}
+
+/// A walk over a model's parameters that keeps track of their paths.
+///
+/// Layers call [`layer`](Walk::layer) once with their kind and name their parameters inside it
+/// with [`param`](Walk::param); a layer with inner structure (the directions of a BiLSTM) opens
+/// [`scope`](Walk::scope)s. `F` is the visitor: see [`Visit`] and [`VisitMut`].
+pub struct Walk<'f, F: ?Sized> {
+    path: String,
+    counters: Vec<usize>,
+    visit: &'f mut F,
+}
+
+/// A walk that reads every parameter.
+pub type Visit<'f> = Walk<'f, dyn FnMut(&str, &Param) + 'f>;
+/// A walk that changes every parameter.
+pub type VisitMut<'f> = Walk<'f, dyn FnMut(&str, &mut Param) + 'f>;
+
+impl<'f, F: ?Sized> Walk<'f, F> {
+    /// A walk from the top of a model, calling `visit` with every parameter and its path.
+    pub fn new(visit: &'f mut F) -> Self {
+        Walk {
+            path: String::new(),
+            counters: vec![0],
+            visit,
+        }
+    }
+
+    /// Enters the next layer of the current scope: its parameters are named
+    /// `<position>.<kind>.<name>`.
+    pub fn layer(&mut self, kind: &str, body: impl FnOnce(&mut Self)) {
+        let counter = self.counters.last_mut().expect("the top scope is never closed");
+        let position = *counter;
+        *counter += 1;
+        self.nested(&format!("{position}.{kind}"), body);
+    }
+
+    /// Enters a named part of the current layer (`fwd`, `bwd`, a sub-layer field); layers
+    /// inside it are numbered from 0 again.
+    pub fn scope(&mut self, name: &str, body: impl FnOnce(&mut Self)) {
+        self.nested(name, body);
+    }
+
+    fn nested(&mut self, segment: &str, body: impl FnOnce(&mut Self)) {
+        let len = self.path.len();
+        self.push(segment);
+        self.counters.push(0);
+        body(self);
+        self.counters.pop();
+        self.path.truncate(len);
+    }
+
+    fn push(&mut self, segment: &str) {
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(segment);
+    }
+
+    fn with_name<R>(&mut self, name: &str, f: impl FnOnce(&str, &mut F) -> R) -> R {
+        let len = self.path.len();
+        self.push(name);
+        let result = f(&self.path, self.visit);
+        self.path.truncate(len);
+        result
+    }
+}
+
+impl Visit<'_> {
+    /// Visits parameter `name` of the current layer.
+    pub fn param(&mut self, name: &str, param: &Param) {
+        self.with_name(name, |path, visit| visit(path, param));
+    }
+}
+
+impl VisitMut<'_> {
+    /// Visits parameter `name` of the current layer.
+    pub fn param(&mut self, name: &str, param: &mut Param) {
+        self.with_name(name, |path, visit| visit(path, param));
+    }
+}
+
+/// Everything that holds parameters: layers, combinators, whole models.
+///
+/// Implementations call the walk's [`layer`](Walk::layer) and [`param`](Walk::param) for their
+/// own parameters, or pass the walk on to their children in a fixed order (combinators).
+pub trait Params {
+    /// Visits every parameter, with its path.
+    fn visit(&self, walk: &mut Visit<'_>);
+    /// Visits every parameter mutably, with its path, in the same order as [`visit`](Self::visit).
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>);
+
+    /// Calls `f` with the path and value of every parameter.
+    fn for_each_param(&self, f: &mut dyn FnMut(&str, &Param)) {
+        self.visit(&mut Walk::new(f));
+    }
+
+    /// Calls `f` with the path and value of every parameter, mutably.
+    fn for_each_param_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param)) {
+        self.visit_mut(&mut Walk::new(f));
+    }
+
+    /// The path of every parameter, in walk order.
+    fn param_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        self.for_each_param(&mut |path, _| names.push(path.to_owned()));
+        names
+    }
+
+    /// The number of trainable values.
+    fn param_count(&self) -> usize {
+        let mut count = 0;
+        self.for_each_param(&mut |_, p| count += p.len());
+        count
+    }
+
+    /// Applies the accumulated gradients with `optimizer` and clears them.
+    ///
+    /// When a gradient holds NaN or infinity, no value changes, the gradients are cleared, and
+    /// the error names the first parameter concerned. The optimizer's gradient-norm clipping
+    /// (if any) scales all gradients together by their global L2 norm.
+    fn finish_update(&mut self, optimizer: &mut dyn Optimizer) -> Result<()> {
+        let mut sum_sq = 0.0f64;
+        let mut first_bad = None;
+        self.for_each_param(&mut |path, p| {
+            let grad_sq: f64 = p.grad().iter().map(|&g| f64::from(g) * f64::from(g)).sum();
+            if !grad_sq.is_finite() && first_bad.is_none() {
+                first_bad = Some(path.to_owned());
+            }
+            sum_sq += grad_sq;
+        });
+        if let Some(path) = first_bad {
+            self.for_each_param_mut(&mut |_, p| p.value_and_grad_mut().1.fill(0.0));
+            return Err(Error::NonFinite {
+                what: format!("the gradient of {path}"),
+            });
+        }
+        let norm = sum_sq.sqrt() as f32;
+        let scale = match optimizer.grad_clip() {
+            Some(max) if norm > max => max / norm,
+            _ => 1.0,
+        };
+        optimizer.begin_step();
+        self.for_each_param_mut(&mut |path, p| optimizer.update(path, p, scale));
+        Ok(())
+    }
+}
