@@ -44,14 +44,21 @@ pub trait Values {
     fn values_mut(&mut self) -> &mut [f32];
 }
 
-impl Values for NoGrad {
-    fn values(&self) -> &[f32] {
-        &[]
-    }
-    fn values_mut(&mut self) -> &mut [f32] {
-        &mut []
-    }
+/// Integer data and [`NoGrad`] hold no floats.
+macro_rules! no_values {
+    ($($t:ty),*) => {$(
+        impl Values for $t {
+            fn values(&self) -> &[f32] {
+                &[]
+            }
+            fn values_mut(&mut self) -> &mut [f32] {
+                &mut []
+            }
+        }
+    )*};
 }
+
+no_values!(NoGrad, Ids, Keys);
 
 /// A batch of rows, each `W` wide: shape `(rows, W)`.
 ///
@@ -71,7 +78,6 @@ pub struct Floats2<W: Dim = usize> {
 impl<W: Dim> Floats2<W> {
     /// Wraps `array`; an error when its column count is not the constant width `W`.
     pub fn new(array: Array2<f32>) -> Result<Self> {
-        let array = array.as_standard_layout().into_owned();
         match W::from_size(array.ncols()) {
             Some(_) => Ok(Self::wrap(array)),
             None => Err(Error::shape(
@@ -90,7 +96,11 @@ impl<W: Dim> Floats2<W> {
     /// Wraps an array whose width the caller has already checked.
     pub(crate) fn wrap(array: Array2<f32>) -> Self {
         debug_assert!(W::from_size(array.ncols()).is_some());
-        debug_assert!(array.is_standard_layout());
+        let array = if array.is_standard_layout() {
+            array
+        } else {
+            array.as_standard_layout().into_owned()
+        };
         Floats2 {
             array,
             width: PhantomData,

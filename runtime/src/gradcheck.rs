@@ -241,3 +241,51 @@ fn nth_param<M: Model>(model: &mut M, k: usize, f: impl FnOnce(&mut [f32])) {
 fn clear_grads<M: Model>(model: &mut M) {
     model.for_each_param_mut(&mut |_, p| p.value_and_grad_mut().1.fill(0.0));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Const, Floats2, Params, Visit, VisitMut};
+
+    /// `y = x`, with a backprop that returns `scale · d_y`: right only for `scale = 1`.
+    struct Scaled(f32);
+
+    impl Params for Scaled {
+        fn visit(&self, _: &mut Visit<'_>) {}
+        fn visit_mut(&mut self, _: &mut VisitMut<'_>) {}
+    }
+
+    impl Model for Scaled {
+        type In = Floats2<Const<2>>;
+        type Out = Floats2<Const<2>>;
+        fn begin_update<'a>(
+            &'a self,
+            x: Self::In,
+        ) -> (Self::Out, impl FnOnce(Self::Out) -> Self::In + Send + 'a) {
+            (x, move |mut d: Self::Out| {
+                d.values_mut().iter_mut().for_each(|v| *v *= self.0);
+                d
+            })
+        }
+        fn predict(&self, x: Self::In) -> Self::Out {
+            x
+        }
+    }
+
+    #[test]
+    fn a_wrong_gradient_fails_and_is_named() {
+        let x = Floats2::from_rows(&[[0.5, -1.0]]);
+        assert!(gradcheck(&mut Scaled(1.0), &x, &GradcheckOptions::default()).is_ok());
+        let report = gradcheck(&mut Scaled(1.1), &x, &GradcheckOptions::default()).unwrap_err();
+        let worst = report.worst.as_ref().unwrap();
+        assert_eq!(worst.name, "input");
+        assert!(report.to_string().contains("worst: input["), "{report}");
+    }
+
+    #[test]
+    fn all_zero_gradients_prove_nothing() {
+        let x = Floats2::from_rows(&[[0.5, -1.0]]);
+        let report = gradcheck(&mut Scaled(0.0), &x, &GradcheckOptions::default()).unwrap_err();
+        assert!(report.to_string().contains("nothing was tested"), "{report}");
+    }
+}

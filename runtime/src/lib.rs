@@ -33,6 +33,7 @@ mod testing;
 
 pub mod combinators;
 pub mod layers;
+pub mod losses;
 
 pub use data::{Accumulate, Data, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows, Values};
 pub use dim::{Const, Dim};

@@ -3,9 +3,16 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 
+/// `a · b` in a new row-major array.
+pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
+    let mut c = Array2::zeros((a.nrows(), b.ncols()));
+    general_mat_mul(1.0, &a, &b, 0.0, &mut c);
+    c
+}
+
 /// `a · bᵀ`: rows of `a` times the rows of `b` (weights stored `(out, in)`).
 pub(crate) fn matmul_t(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
-    a.dot(&b.t())
+    matmul(a, b.t())
 }
 
 /// `acc += aᵀ · b`: how weight gradients are summed over a batch.

@@ -160,13 +160,15 @@ impl Optimizer for Adam {
 
     fn update(&mut self, path: &str, param: &mut Param, grad_scale: f32) {
         let n = param.len();
-        let moments = self
-            .moments
-            .entry(path.to_owned())
-            .or_insert_with(|| Moments {
-                mean: vec![0.0; n],
-                var: vec![0.0; n],
-            });
+        let fresh = || Moments {
+            mean: vec![0.0; n],
+            var: vec![0.0; n],
+        };
+        let moments = self.moments.entry(path.to_owned()).or_insert_with(fresh);
+        if moments.mean.len() != n {
+            // Another parameter under the same path (another model): start it afresh.
+            *moments = fresh();
+        }
         let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
         let step = self.step.max(1);
         let correction1 = 1.0 - b1.powi(step);

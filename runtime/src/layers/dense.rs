@@ -6,9 +6,9 @@
 
 use std::marker::PhantomData;
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
-use crate::ops::{add_column_sums, add_t_matmul, matmul_t};
+use crate::ops::{add_column_sums, add_t_matmul, matmul, matmul_t};
 use crate::{Dim, Floats2, Model, Param, Params, Rng, Visit, VisitMut};
 
 /// The activation of a [`Dense`] layer, applied row by row.
@@ -42,9 +42,53 @@ impl Activation for Identity {
 pub struct Dense<I: Dim, O: Dim, A: Activation> {
     n_in: I,
     n_out: O,
+    affine: Affine,
+    activation: PhantomData<fn() -> A>,
+}
+
+/// The weights `W` `(out, in)` and bias `b` `(out)` of an affine map, shared by the dense
+/// layers and [`Maxout`](super::Maxout).
+pub(crate) struct Affine {
     w: Param,
     b: Param,
-    activation: PhantomData<fn() -> A>,
+}
+
+impl Affine {
+    /// Glorot-uniform `W` (zeros when `zero`) and zero `b`.
+    pub(crate) fn new(n_in: usize, n_out: usize, zero: bool) -> Self {
+        let w = if zero {
+            Param::zeros(&[n_out, n_in])
+        } else {
+            let limit = (6.0 / (n_in + n_out).max(1) as f32).sqrt();
+            Param::new(&[n_out, n_in], Rng::fresh().uniform_vec(n_out * n_in, limit))
+        };
+        Affine {
+            w,
+            b: Param::zeros(&[n_out]),
+        }
+    }
+
+    /// `x · Wᵀ + b`.
+    pub(crate) fn forward(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
+        matmul_t(x, self.w.matrix()) + &self.b.vector()
+    }
+
+    /// Adds `dzᵀ · x` and `Σ dz` into the gradients; returns `dz · W`.
+    pub(crate) fn backward(&self, dz: ArrayView2<'_, f32>, x: ArrayView2<'_, f32>) -> Array2<f32> {
+        self.w.add_grad_matrix(|mut g| add_t_matmul(&mut g, dz, x));
+        add_column_sums(&mut self.b.grad(), dz);
+        matmul(dz, self.w.matrix())
+    }
+
+    pub(crate) fn visit(&self, walk: &mut Visit<'_>) {
+        walk.param("W", &self.w);
+        walk.param("b", &self.b);
+    }
+
+    pub(crate) fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        walk.param("W", &mut self.w);
+        walk.param("b", &mut self.b);
+    }
 }
 
 /// `y = x · Wᵀ + b`, with Glorot-uniform `W` and zero `b`.
@@ -60,18 +104,10 @@ pub type Linear<I, O> = Dense<I, O, Identity>;
 impl<I: Dim, O: Dim, A: Activation> Dense<I, O, A> {
     /// A layer from `n_in` to `n_out` columns with freshly initialized weights.
     pub fn new(n_in: I, n_out: O) -> Self {
-        let (i, o) = (n_in.size(), n_out.size());
-        let w = if A::ZERO_INIT {
-            Param::zeros(&[o, i])
-        } else {
-            let limit = (6.0 / (i + o).max(1) as f32).sqrt();
-            Param::new(&[o, i], Rng::fresh().uniform_vec(o * i, limit))
-        };
         Dense {
             n_in,
             n_out,
-            w,
-            b: Param::zeros(&[o]),
+            affine: Affine::new(n_in.size(), n_out.size(), A::ZERO_INIT),
             activation: PhantomData,
         }
     }
@@ -85,24 +121,14 @@ impl<I: Dim, O: Dim, A: Activation> Dense<I, O, A> {
     pub fn n_out(&self) -> O {
         self.n_out
     }
-
-    fn affine(&self, x: &Floats2<I>) -> Array2<f32> {
-        matmul_t(x.view(), self.w.matrix()) + &self.b.vector()
-    }
 }
 
 impl<I: Dim, O: Dim, A: Activation> Params for Dense<I, O, A> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer(A::KIND, |walk| {
-            walk.param("W", &self.w);
-            walk.param("b", &self.b);
-        });
+        walk.layer(A::KIND, |walk| self.affine.visit(walk));
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        walk.layer(A::KIND, |walk| {
-            walk.param("W", &mut self.w);
-            walk.param("b", &mut self.b);
-        });
+        walk.layer(A::KIND, |walk| self.affine.visit_mut(walk));
     }
 }
 
@@ -114,21 +140,18 @@ impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
         &'a self,
         x: Floats2<I>,
     ) -> (Floats2<O>, impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a) {
-        let mut z = self.affine(&x);
+        let mut z = self.affine.forward(x.view());
         let saved = A::forward(&mut z);
         let backprop = move |d_y: Floats2<O>| {
             let mut d = d_y.into_array();
             A::backward(&saved, &mut d);
-            self.w
-                .add_grad_matrix(|mut g| add_t_matmul(&mut g, d.view(), x.view()));
-            add_column_sums(&mut self.b.grad(), d.view());
-            Floats2::wrap(d.dot(&self.w.matrix()))
+            Floats2::wrap(self.affine.backward(d.view(), x.view()))
         };
         (Floats2::wrap(z), backprop)
     }
 
     fn predict(&self, x: Floats2<I>) -> Floats2<O> {
-        let mut z = self.affine(&x);
+        let mut z = self.affine.forward(x.view());
         A::apply(&mut z);
         Floats2::wrap(z)
     }
@@ -149,8 +172,8 @@ mod tests {
     #[test]
     fn linear_computes_x_wt_plus_b() {
         let mut layer = Linear::new(Const::<2>, 1usize);
-        layer.w.value_mut().copy_from_slice(&[2.0, -1.0]);
-        layer.b.value_mut()[0] = 0.5;
+        layer.affine.w.value_mut().copy_from_slice(&[2.0, -1.0]);
+        layer.affine.b.value_mut()[0] = 0.5;
         let y = layer.predict(Floats2::from_rows(&[[3.0, 4.0]]));
         assert_eq!(y.view()[[0, 0]], 2.5);
     }

@@ -3,12 +3,28 @@
 //! Dense layers follow Thinc: [`Relu`], [`Mish`], [`Maxout`] and [`Softmax`] are an affine
 //! map followed by their activation, with weights `W` of shape `(out, in)` and bias `b`.
 
+mod attention;
 mod dense;
+mod dropout;
+mod embed;
+mod hash_embed;
+mod layer_norm;
+mod maxout;
 mod mish;
+mod reduce;
 mod relu;
 mod softmax;
 
+pub use attention::Attention;
 pub use dense::{Activation, Dense, Identity, Linear};
+pub use dropout::Dropout;
+pub use embed::Embed;
+pub use hash_embed::HashEmbed;
+pub use layer_norm::LayerNorm;
+pub use maxout::Maxout;
 pub use mish::{Mish, MishActivation};
+pub use reduce::{
+    MaxPooling, MeanPooling, Pooling, Reduce, ReduceMax, ReduceMean, ReduceSum, SumPooling,
+};
 pub use relu::{Relu, ReluActivation};
 pub use softmax::{Softmax, SoftmaxActivation};

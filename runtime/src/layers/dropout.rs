@@ -1,0 +1,140 @@
+//! [`Dropout`]: zeroes a random fraction of the values during training.
+//!
+//! Shapes: `Floats2<W>` → `Floats2<W>`. No parameters. In [`begin_update`](Model::begin_update)
+//! each value is kept with probability `1 - rate` and scaled by `1 / (1 - rate)` (inverted
+//! dropout), so [`predict`](Model::predict) is the identity. Backprop applies the same mask.
+
+use std::sync::Mutex;
+
+use crate::{Dim, Floats2, Model, Params, Rng, Values, Visit, VisitMut};
+
+/// Inverted dropout with a seeded mask generator.
+///
+/// ```
+/// use weft_runtime::{Const, Floats2, Model, layers::Dropout};
+/// let dropout = Dropout::<Const<4>>::new(0.5);
+/// let x = Floats2::from_rows(&[[1.0, 1.0, 1.0, 1.0]]);
+/// assert_eq!(dropout.predict(x.clone()), x);
+/// let (y, _) = dropout.begin_update(x);
+/// assert!(y.view().iter().all(|&v| v == 0.0 || v == 2.0));
+/// ```
+pub struct Dropout<W: Dim> {
+    rate: f32,
+    rng: Mutex<Rng>,
+    width: std::marker::PhantomData<fn() -> W>,
+}
+
+impl<W: Dim> Dropout<W> {
+    /// Drops each value with probability `rate`, clamped to `[0, 1)`.
+    pub fn new(rate: f32) -> Self {
+        Dropout {
+            rate: if rate.is_finite() { rate.clamp(0.0, 0.999) } else { 0.0 },
+            rng: Mutex::new(Rng::fresh()),
+            width: std::marker::PhantomData,
+        }
+    }
+
+    /// The drop probability.
+    pub fn rate(&self) -> f32 {
+        self.rate
+    }
+
+    /// Restarts the sequence of masks from `seed`, to reproduce a run.
+    pub fn reseed(&self, seed: u64) {
+        *self.lock_rng() = Rng::new(seed);
+    }
+
+    fn lock_rng(&self) -> std::sync::MutexGuard<'_, Rng> {
+        self.rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl<W: Dim> Params for Dropout<W> {
+    fn visit(&self, walk: &mut Visit<'_>) {
+        walk.layer("dropout", |_| {});
+    }
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        walk.layer("dropout", |_| {});
+    }
+}
+
+impl<W: Dim> Model for Dropout<W> {
+    type In = Floats2<W>;
+    type Out = Floats2<W>;
+
+    fn begin_update<'a>(
+        &'a self,
+        mut x: Floats2<W>,
+    ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> Floats2<W> + Send + 'a) {
+        let keep = 1.0 / (1.0 - self.rate);
+        let mask: Vec<f32> = {
+            let mut rng = self.lock_rng();
+            (0..x.values().len())
+                .map(|_| if rng.next_f32() < self.rate { 0.0 } else { keep })
+                .collect()
+        };
+        let apply = |v: &mut Floats2<W>, mask: &[f32]| {
+            v.values_mut().iter_mut().zip(mask).for_each(|(v, m)| *v *= m);
+        };
+        apply(&mut x, &mask);
+        let backprop = move |mut d_y: Floats2<W>| {
+            apply(&mut d_y, &mask);
+            d_y
+        };
+        (x, backprop)
+    }
+
+    fn predict(&self, x: Floats2<W>) -> Floats2<W> {
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Const, GradcheckOptions, Grad, gradcheck};
+
+    /// Dropout whose mask restarts from one seed at every call, so finite differences see the
+    /// same mask as the backprop closure.
+    struct FixedMask(Dropout<Const<4>>);
+
+    impl Params for FixedMask {
+        fn visit(&self, walk: &mut Visit<'_>) {
+            self.0.visit(walk)
+        }
+        fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+            self.0.visit_mut(walk)
+        }
+    }
+
+    impl Model for FixedMask {
+        type In = Floats2<Const<4>>;
+        type Out = Floats2<Const<4>>;
+        fn begin_update<'a>(
+            &'a self,
+            x: Self::In,
+        ) -> (Self::Out, impl FnOnce(Grad<Self::Out>) -> Grad<Self::In> + Send + 'a) {
+            self.0.reseed(5);
+            self.0.begin_update(x)
+        }
+        fn predict(&self, x: Self::In) -> Self::Out {
+            self.0.predict(x)
+        }
+    }
+
+    #[test]
+    fn dropout_gradients_match_finite_differences() {
+        let mut model = FixedMask(Dropout::new(0.5));
+        let x = Floats2::from_rows(&[[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 2.2]]);
+        gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn drops_about_the_rate() {
+        let dropout = Dropout::<usize>::new(0.25);
+        let x = Floats2::<usize>::new(ndarray::Array2::ones((100, 100))).unwrap();
+        let (y, _) = dropout.begin_update(x);
+        let dropped = y.values().iter().filter(|&&v| v == 0.0).count();
+        assert!((2200..2800).contains(&dropped), "{dropped} of 10000 dropped");
+    }
+}

@@ -1,0 +1,113 @@
+//! [`Embed`]: a table lookup from token ids to vectors.
+//!
+//! Shapes: [`Ids`] (one id per row) → `Floats2<W>`. Parameter `E` `(rows, W)`, uniform(±0.1)
+//! as in Thinc. Row 0 is the out-of-vocabulary row: every id `>= rows` reads it.
+//! Backprop adds each row's gradient into the table row it read; the ids get no gradient.
+
+use crate::{Dim, Floats2, Ids, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
+
+/// An embedding table of `rows` vectors of width `W`, row 0 for unknown ids.
+///
+/// ```
+/// use weft_runtime::{Const, Ids, Model, layers::Embed};
+/// let embed = Embed::new(10, Const::<4>);
+/// let y = embed.predict(Ids(vec![3, 99, 0]));
+/// // 99 is out of the vocabulary: it reads row 0, as id 0 does.
+/// assert_eq!(y.view().row(1), y.view().row(2));
+/// ```
+pub struct Embed<W: Dim> {
+    width: W,
+    table: Param,
+}
+
+impl<W: Dim> Embed<W> {
+    /// A table of `rows` vectors (at least one: the out-of-vocabulary row) of width `width`.
+    pub fn new(rows: usize, width: W) -> Self {
+        let rows = rows.max(1);
+        let values = Rng::fresh().uniform_vec(rows * width.size(), 0.1);
+        Embed {
+            width,
+            table: Param::new(&[rows, width.size()], values),
+        }
+    }
+
+    /// Number of rows, the out-of-vocabulary row included.
+    pub fn rows(&self) -> usize {
+        self.table.shape()[0]
+    }
+
+    /// The row an id reads.
+    fn row(&self, id: u32) -> usize {
+        let id = id as usize;
+        if id < self.rows() { id } else { 0 }
+    }
+}
+
+impl<W: Dim> Params for Embed<W> {
+    fn visit(&self, walk: &mut Visit<'_>) {
+        walk.layer("embed", |walk| walk.param("E", &self.table));
+    }
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        walk.layer("embed", |walk| walk.param("E", &mut self.table));
+    }
+}
+
+impl<W: Dim> Model for Embed<W> {
+    type In = Ids;
+    type Out = Floats2<W>;
+
+    fn begin_update<'a>(
+        &'a self,
+        ids: Ids,
+    ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
+        let y = self.predict_ref(&ids);
+        let backprop = move |d_y: Floats2<W>| {
+            let width = self.width.size();
+            let mut grad = self.table.grad();
+            for (&id, d) in ids.0.iter().zip(d_y.view().rows()) {
+                let row = self.row(id) * width;
+                for (g, &d) in grad[row..row + width].iter_mut().zip(d) {
+                    *g += d;
+                }
+            }
+            NoGrad
+        };
+        (y, backprop)
+    }
+
+    fn predict(&self, ids: Ids) -> Floats2<W> {
+        self.predict_ref(&ids)
+    }
+}
+
+impl<W: Dim> Embed<W> {
+    fn predict_ref(&self, ids: &Ids) -> Floats2<W> {
+        let mut y = Floats2::zeros(ids.0.len(), self.width);
+        let table = self.table.matrix();
+        for (&id, mut out) in ids.0.iter().zip(y.view_mut().rows_mut()) {
+            out.assign(&table.row(self.row(id)));
+        }
+        y
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::grad_of;
+    use crate::{Const, GradcheckOptions, gradcheck};
+
+    #[test]
+    fn embed_gradients_match_finite_differences() {
+        let mut embed = Embed::new(5, Const::<3>);
+        gradcheck(&mut embed, &Ids(vec![1, 4, 1, 9]), &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn repeated_and_unknown_ids_sum_into_their_rows() {
+        let embed = Embed::new(3, Const::<2>);
+        let (_, backprop) = embed.begin_update(Ids(vec![1, 1, 7]));
+        backprop(Floats2::from_rows(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]));
+        assert_eq!(grad_of(&embed, "0.embed.E"), [5.0, 6.0, 4.0, 6.0, 0.0, 0.0]);
+    }
+}

@@ -1,0 +1,124 @@
+//! [`HashEmbed`]: vectors for unbounded vocabularies, by hashing keys into a fixed table.
+//!
+//! Shapes: [`Keys`] (one `u64` key per row, a hash of the token text, say) → `Floats2<W>`.
+//! Parameter `E` `(rows, W)`, uniform(±0.1). Each key is hashed with the layer's seed into
+//! [`HashEmbed::HASHES`] rows, whose vectors are summed (Thinc's `HashEmbed`): two keys that
+//! collide in one row rarely collide in all. The seed is part of the model: a different seed
+//! is a different model.
+
+use crate::rng::splitmix64;
+use crate::{Dim, Floats2, Keys, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
+
+/// An embedding of hashed keys into `rows` vectors of width `W`.
+///
+/// ```
+/// use weft_runtime::{Const, Keys, Model, layers::HashEmbed};
+/// let embed = HashEmbed::new(1000, Const::<8>, 17);
+/// let y = embed.predict(Keys(vec![42, 7, 42]));
+/// assert_eq!(y.view().row(0), y.view().row(2));
+/// assert_ne!(y.view().row(0), y.view().row(1));
+/// ```
+pub struct HashEmbed<W: Dim> {
+    width: W,
+    seed: u64,
+    table: Param,
+}
+
+impl<W: Dim> HashEmbed<W> {
+    /// Number of table rows summed for each key.
+    pub const HASHES: usize = 4;
+
+    /// A table of `rows` vectors (at least one) of width `width`; `seed` chooses the hashes.
+    pub fn new(rows: usize, width: W, seed: u64) -> Self {
+        let rows = rows.max(1);
+        let values = Rng::fresh().uniform_vec(rows * width.size(), 0.1);
+        HashEmbed {
+            width,
+            seed,
+            table: Param::new(&[rows, width.size()], values),
+        }
+    }
+
+    /// The hash seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The table rows `key` reads.
+    fn rows_of(&self, key: u64) -> [usize; 4] {
+        let rows = self.table.shape()[0] as u64;
+        let mut state = key ^ splitmix64(&mut self.seed.clone());
+        std::array::from_fn(|_| (splitmix64(&mut state) % rows) as usize)
+    }
+
+    fn lookup(&self, keys: &Keys) -> Floats2<W> {
+        let mut y = Floats2::zeros(keys.0.len(), self.width);
+        let table = self.table.matrix();
+        for (&key, mut out) in keys.0.iter().zip(y.view_mut().rows_mut()) {
+            for row in self.rows_of(key) {
+                out += &table.row(row);
+            }
+        }
+        y
+    }
+}
+
+impl<W: Dim> Params for HashEmbed<W> {
+    fn visit(&self, walk: &mut Visit<'_>) {
+        walk.layer("hash_embed", |walk| walk.param("E", &self.table));
+    }
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        walk.layer("hash_embed", |walk| walk.param("E", &mut self.table));
+    }
+}
+
+impl<W: Dim> Model for HashEmbed<W> {
+    type In = Keys;
+    type Out = Floats2<W>;
+
+    fn begin_update<'a>(
+        &'a self,
+        keys: Keys,
+    ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
+        let y = self.lookup(&keys);
+        let backprop = move |d_y: Floats2<W>| {
+            let width = self.width.size();
+            let mut grad = self.table.grad();
+            for (&key, d) in keys.0.iter().zip(d_y.view().rows()) {
+                for row in self.rows_of(key) {
+                    let start = row * width;
+                    for (g, &d) in grad[start..start + width].iter_mut().zip(d) {
+                        *g += d;
+                    }
+                }
+            }
+            NoGrad
+        };
+        (y, backprop)
+    }
+
+    fn predict(&self, keys: Keys) -> Floats2<W> {
+        self.lookup(&keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Const, GradcheckOptions, gradcheck};
+
+    #[test]
+    fn hash_embed_gradients_match_finite_differences() {
+        let mut embed = HashEmbed::new(7, Const::<3>, 1);
+        let keys = Keys(vec![11, u64::MAX, 11, 0]);
+        gradcheck(&mut embed, &keys, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn the_seed_changes_the_rows() {
+        let a = HashEmbed::new(1 << 20, Const::<1>, 1);
+        let b = HashEmbed::new(1 << 20, Const::<1>, 2);
+        assert_ne!(a.rows_of(5), b.rows_of(5));
+        assert_eq!(a.rows_of(5), a.rows_of(5));
+    }
+}

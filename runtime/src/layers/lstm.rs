@@ -1,0 +1,239 @@
+//! [`Lstm`]: a unidirectional LSTM over ragged sequences, `depth` layers stacked.
+//!
+//! Shapes: `Ragged<Floats2<I>>` → `Ragged<Floats2<H>>`, the same lengths: one hidden state per
+//! token. Parameters per layer `k` (paths `<n>.lstm.<k>.W_ih` and so on): `W_ih` `(4H, I)` for
+//! `k = 0`, `(4H, H)` above; `W_hh` `(4H, H)`; `b` `(4H)`. Layer `k + 1` reads the hidden states
+//! of layer `k`.
+//!
+//! The math is PyTorch's (`torch.nn.LSTM` with `b = b_ih + b_hh`), gates `i, f, g, o`:
+//! `c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g)`, `h_t = σ(o) ⊙ tanh(c_t)`, every sequence starting
+//! from `h = c = 0`; see the `recurrence` module for the details and the packed layout. The
+//! tokens are put in packed (time-major, longest first) order once on the way in and back in
+//! token order once on the way out: the stacked layers all work in packed order.
+
+use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
+use crate::{Dim, Floats2, Model, Params, Ragged, Visit, VisitMut};
+use ndarray::Array2;
+
+/// A unidirectional LSTM from width `I` to hidden width `H`, `depth` layers deep.
+///
+/// Every weight and bias starts uniform in `±1/sqrt(H)` (PyTorch's initialization; the single
+/// bias `b` stands for PyTorch's two).
+///
+/// ```
+/// use weft_runtime::{Const, Floats2, Model, Params, Ragged, layers::Lstm};
+/// let lstm = Lstm::new(Const::<3>, Const::<4>, 2);
+/// let x = Ragged::new(Floats2::zeros(5, Const::<3>), vec![3, 0, 2]).unwrap();
+/// let y = lstm.predict(x);
+/// assert_eq!(y.lengths(), &[3, 0, 2]);
+/// assert_eq!(y.data.view().shape(), &[5, 4]);
+/// assert_eq!(lstm.param_names()[..3], ["0.lstm.0.W_ih", "0.lstm.0.W_hh", "0.lstm.0.b"]);
+/// ```
+pub struct Lstm<I: Dim, H: Dim> {
+    n_in: I,
+    hidden: H,
+    layers: Vec<LstmWeights>,
+}
+
+impl<I: Dim, H: Dim> Lstm<I, H> {
+    /// An LSTM from `n_in` to `hidden` columns with `depth` stacked layers, freshly initialized.
+    /// A `depth` of 0 is taken as 1: the output width `H` needs at least one layer.
+    pub fn new(n_in: I, hidden: H, depth: usize) -> Self {
+        let h = hidden.size();
+        let layers = (0..depth.max(1))
+            .map(|k| LstmWeights::new(if k == 0 { n_in.size() } else { h }, h))
+            .collect();
+        Lstm {
+            n_in,
+            hidden,
+            layers,
+        }
+    }
+
+    /// The input width.
+    pub fn n_in(&self) -> I {
+        self.n_in
+    }
+
+    /// The hidden (output) width.
+    pub fn hidden(&self) -> H {
+        self.hidden
+    }
+
+    /// The number of stacked layers.
+    pub fn depth(&self) -> usize {
+        self.layers.len()
+    }
+}
+
+impl<I: Dim, H: Dim> Params for Lstm<I, H> {
+    fn visit(&self, walk: &mut Visit<'_>) {
+        walk.layer("lstm", |walk| {
+            for (k, layer) in self.layers.iter().enumerate() {
+                walk.scope(&k.to_string(), |walk| layer.visit(walk));
+            }
+        });
+    }
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        walk.layer("lstm", |walk| {
+            for (k, layer) in self.layers.iter_mut().enumerate() {
+                walk.scope(&k.to_string(), |walk| layer.visit_mut(walk));
+            }
+        });
+    }
+}
+
+impl<I: Dim, H: Dim> Model for Lstm<I, H> {
+    type In = Ragged<Floats2<I>>;
+    type Out = Ragged<Floats2<H>>;
+
+    fn begin_update<'a>(
+        &'a self,
+        x: Ragged<Floats2<I>>,
+    ) -> (
+        Ragged<Floats2<H>>,
+        impl FnOnce(Ragged<Floats2<H>>) -> Ragged<Floats2<I>> + Send + 'a,
+    ) {
+        let (x, lengths) = x.into_parts();
+        let packing = Packing::new(&lengths);
+        let rows = packing.rows(Direction::Forward);
+        // states[0] is the packed input, states[k + 1] the packed output of layer k.
+        let mut states = vec![gather(x.view(), rows)];
+        let mut caches: Vec<Cache> = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let input = states.last().expect("the input is there").view();
+            let (hs, cache) = recurrence::forward(layer, &packing, input);
+            states.push(hs);
+            caches.push(cache);
+        }
+        let y = unpack(&states[self.layers.len()], &packing);
+        let backprop = move |d_y: Ragged<Floats2<H>>| {
+            let (d_y, lengths) = d_y.into_parts();
+            let rows = packing.rows(Direction::Forward);
+            let mut d = gather(d_y.view(), rows);
+            for (k, layer) in self.layers.iter().enumerate().rev() {
+                let cache = caches.pop().expect("one cache per layer");
+                let (xp, hs) = (states[k].view(), states[k + 1].view());
+                d = recurrence::backward(layer, &packing, xp, hs, cache, d);
+            }
+            Ragged::wrap(Floats2::wrap(unpack(&d, &packing)), lengths)
+        };
+        (Ragged::wrap(Floats2::wrap(y), lengths), backprop)
+    }
+
+    fn predict(&self, x: Ragged<Floats2<I>>) -> Ragged<Floats2<H>> {
+        let (x, lengths) = x.into_parts();
+        let packing = Packing::new(&lengths);
+        let mut state = gather(x.view(), packing.rows(Direction::Forward));
+        for layer in &self.layers {
+            state = recurrence::forward(layer, &packing, state.view()).0;
+        }
+        Ragged::wrap(Floats2::wrap(unpack(&state, &packing)), lengths)
+    }
+}
+
+/// Forward-packed rows back to token order.
+fn unpack(packed: &Array2<f32>, packing: &Packing) -> Array2<f32> {
+    let mut out = Array2::zeros(packed.raw_dim());
+    scatter(
+        packed.view(),
+        packing.rows(Direction::Forward),
+        out.view_mut(),
+        false,
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::BiLstm;
+    use crate::{Const, GradcheckOptions, Rng, gradcheck};
+
+    fn batch<const N: usize>(lengths: &[usize], seed: u64) -> Ragged<Floats2<Const<N>>> {
+        let rows: usize = lengths.iter().sum();
+        let mut rng = Rng::new(seed);
+        let mut data = Floats2::zeros(rows, Const::<N>);
+        data.view_mut().mapv_inplace(|_| rng.uniform(-1.0, 1.0));
+        Ragged::new(data, lengths.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn lstm_gradients_match_finite_differences() {
+        let mut lstm = Lstm::new(Const::<3>, Const::<4>, 1);
+        let x = batch::<3>(&[3, 0, 1, 2], 1);
+        gradcheck(&mut lstm, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn deep_lstm_gradients_match_finite_differences() {
+        let mut lstm = Lstm::new(Const::<3>, Const::<4>, 2);
+        let x = batch::<3>(&[3, 0, 1, 2], 2);
+        gradcheck(&mut lstm, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn lstm_names_its_parameters_by_depth() {
+        let lstm = Lstm::new(Const::<3>, 2usize, 2);
+        assert_eq!(
+            lstm.param_names(),
+            [
+                "0.lstm.0.W_ih",
+                "0.lstm.0.W_hh",
+                "0.lstm.0.b",
+                "0.lstm.1.W_ih",
+                "0.lstm.1.W_hh",
+                "0.lstm.1.b"
+            ]
+        );
+        let mut shapes = Vec::new();
+        lstm.for_each_param(&mut |_, p| shapes.push(p.shape().to_vec()));
+        assert_eq!(shapes, [vec![8, 3], vec![8, 2], vec![8], vec![8, 2], vec![8, 2], vec![8]]);
+    }
+
+    #[test]
+    fn lstm_depth_zero_is_one_layer() {
+        assert_eq!(Lstm::new(Const::<3>, Const::<2>, 0).depth(), 1);
+    }
+
+    #[test]
+    fn lstm_handles_empty_batches_and_sequences() {
+        let lstm = Lstm::new(Const::<3>, Const::<2>, 2);
+        for lengths in [&[][..], &[0], &[0, 0, 0]] {
+            let x = batch::<3>(lengths, 0);
+            let y = lstm.predict(x.clone());
+            assert_eq!(y.lengths(), lengths);
+            assert_eq!(y.data.rows(), 0);
+            let (y, backprop) = lstm.begin_update(x);
+            let d_x = backprop(y);
+            assert_eq!(d_x.lengths(), lengths);
+            assert_eq!(d_x.data.view().shape(), &[0, 3]);
+        }
+    }
+
+    #[test]
+    fn lstm_predict_matches_begin_update() {
+        let lstm = Lstm::new(Const::<3>, Const::<4>, 2);
+        let x = batch::<3>(&[2, 5, 0, 1], 3);
+        assert_eq!(lstm.predict(x.clone()), lstm.begin_update(x).0);
+    }
+
+    /// The forward half of a one-layer `BiLstm` is an `Lstm` with the same weights.
+    #[test]
+    fn lstm_matches_the_forward_half_of_bilstm() {
+        let bilstm = BiLstm::<_, _, Const<4>>::new(Const::<3>, Const::<2>, 1);
+        let mut lstm = Lstm::new(Const::<3>, Const::<2>, 1);
+        let mut fwd = Vec::new();
+        bilstm.for_each_param(&mut |path, p| {
+            if path.contains(".fwd.") {
+                fwd.push(p.value().to_vec());
+            }
+        });
+        let mut values = fwd.into_iter();
+        lstm.for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()));
+        let x = batch::<3>(&[3, 0, 1, 2], 4);
+        let y = lstm.predict(x.clone()).data.into_array();
+        let both = bilstm.predict(x).data.into_array();
+        assert_eq!(y, both.slice(ndarray::s![.., ..2]));
+    }
+}

@@ -1,0 +1,184 @@
+//! Losses: each returns the gradient with respect to the model's output and the true log-loss.
+//!
+//! [`CategoricalCrossentropy`] takes class probabilities (one row per example) and
+//! [`SequenceCategoricalCrossentropy`] per-token probabilities of ragged sequences. Both return
+//! `dL/dp = -1 / (N p_t)` at each row's true class `t` (zero elsewhere), `N` being the number of
+//! rows, for the mean loss `L = -mean(ln p_t)`. Backpropagated through
+//! [`Softmax`](crate::layers::Softmax), whose backprop is the true Jacobian, this becomes exactly
+//! `(p - y) / N`, the gradient with respect to the logits; any other output layer gets the
+//! correct gradient too.
+
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+use crate::{Dim, Error, Floats2, Ragged, Result};
+
+/// Mean cross-entropy of class probabilities against class indices.
+///
+/// ```
+/// use weft_runtime::{Const, Floats2, losses::CategoricalCrossentropy};
+/// let probs = Floats2::<Const<2>>::from_rows(&[[0.25, 0.75], [0.5, 0.5]]);
+/// let (d_probs, loss) = CategoricalCrossentropy.get_grad(&probs, &[1, 0]).unwrap();
+/// assert!((loss - (-(0.75f32.ln() + 0.5f32.ln()) / 2.0)).abs() < 1e-6);
+/// assert!((d_probs.view()[[0, 1]] + 1.0 / (2.0 * 0.75)).abs() < 1e-6);
+/// assert!(CategoricalCrossentropy.get_grad(&probs, &[1, 2]).is_err());
+/// ```
+#[derive(Copy, Clone, Debug, Default)]
+pub struct CategoricalCrossentropy;
+
+impl CategoricalCrossentropy {
+    /// The gradient `dL/dp` and the mean log-loss of `probs` (one row per example) for the
+    /// classes `truths`. An error when the counts differ, a class is out of range, the batch is
+    /// empty, or a probability is NaN or infinite.
+    pub fn get_grad<W: Dim>(&self, probs: &Floats2<W>, truths: &[usize]) -> Result<(Floats2<W>, f32)> {
+        if truths.len() != probs.rows() {
+            return Err(Error::shape(
+                "categorical cross-entropy truths",
+                format!("one class per row, {} rows", probs.rows()),
+                format!("{} classes", truths.len()),
+            ));
+        }
+        let mut d_probs = Floats2::zeros(probs.rows(), probs.width());
+        let loss = cross_entropy(probs.view(), truths, d_probs.view_mut())?;
+        Ok((d_probs, loss))
+    }
+}
+
+/// Mean per-token cross-entropy of ragged sequences of class probabilities (a tagger's output).
+///
+/// ```
+/// use weft_runtime::{Const, Floats2, Ragged, losses::SequenceCategoricalCrossentropy};
+/// let rows = Floats2::<Const<2>>::from_rows(&[[0.5, 0.5], [0.1, 0.9], [0.8, 0.2]]);
+/// let probs = Ragged::new(rows, vec![2, 1]).unwrap();
+/// let (d_probs, loss) = SequenceCategoricalCrossentropy
+///     .get_grad(&probs, &[vec![0, 1], vec![0]])
+///     .unwrap();
+/// assert_eq!(d_probs.lengths(), &[2, 1]);
+/// assert!((loss - -(0.5f32.ln() + 0.9f32.ln() + 0.8f32.ln()) / 3.0).abs() < 1e-6);
+/// ```
+#[derive(Copy, Clone, Debug, Default)]
+pub struct SequenceCategoricalCrossentropy;
+
+impl SequenceCategoricalCrossentropy {
+    /// The gradient `dL/dp` and the mean log-loss over all tokens of `probs` for the classes
+    /// `truths` (one list per sequence). An error when a sequence's length differs, a class is
+    /// out of range, there are no tokens, or a probability is NaN or infinite.
+    pub fn get_grad<W: Dim, T: AsRef<[usize]>>(
+        &self,
+        probs: &Ragged<Floats2<W>>,
+        truths: &[T],
+    ) -> Result<(Ragged<Floats2<W>>, f32)> {
+        if truths.len() != probs.len() {
+            return Err(Error::shape(
+                "sequence cross-entropy truths",
+                format!("{} sequences", probs.len()),
+                format!("{} sequences", truths.len()),
+            ));
+        }
+        let mut flat = Vec::with_capacity(probs.data.rows());
+        for (i, (truth, &len)) in truths.iter().zip(probs.lengths()).enumerate() {
+            let truth = truth.as_ref();
+            if truth.len() != len {
+                return Err(Error::shape(
+                    format!("sequence cross-entropy truths of sequence {i}"),
+                    format!("{len} tokens"),
+                    format!("{} tags", truth.len()),
+                ));
+            }
+            flat.extend_from_slice(truth);
+        }
+        let mut d_probs = Floats2::zeros(probs.data.rows(), probs.data.width());
+        let loss = cross_entropy(probs.data.view(), &flat, d_probs.view_mut())?;
+        Ok((Ragged::wrap(d_probs, probs.lengths().to_vec()), loss))
+    }
+}
+
+/// Writes `-1 / (N p_t)` into `d_probs` at every row's true class; returns `-mean(ln p_t)`.
+fn cross_entropy(
+    probs: ArrayView2<'_, f32>,
+    truths: &[usize],
+    mut d_probs: ArrayViewMut2<'_, f32>,
+) -> Result<f32> {
+    let n = probs.nrows();
+    if n == 0 {
+        return Err(Error::shape("cross-entropy batch", "at least one row", "no rows"));
+    }
+    let classes = probs.ncols();
+    let mut loss = 0.0f64;
+    for (row, (p, &truth)) in probs.rows().into_iter().zip(truths).enumerate() {
+        if let Some(col) = p.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                what: format!("probability [{row}, {col}]"),
+            });
+        }
+        if truth >= classes {
+            return Err(Error::Label {
+                what: format!("truth of row {row}"),
+                label: truth,
+                classes,
+            });
+        }
+        let p_t = p[truth].max(f32::MIN_POSITIVE);
+        loss -= f64::from(p_t.ln());
+        d_probs[[row, truth]] = -1.0 / (n as f32 * p_t);
+    }
+    Ok((loss / n as f64) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::Softmax;
+    use crate::testing::grad_of;
+    use crate::{Const, Model};
+
+    #[test]
+    fn through_softmax_the_gradient_is_p_minus_y_over_n() {
+        // Softmax with zero weights and a bias: the bias gradient is the logit gradient.
+        let layer = Softmax::new(Const::<1>, Const::<3>);
+        let x = Floats2::from_rows(&[[1.0], [2.0]]);
+        let (p, backprop) = layer.begin_update(x);
+        let truths = [2, 0];
+        let (d_p, loss) = CategoricalCrossentropy.get_grad(&p, &truths).unwrap();
+        backprop(d_p);
+        let d_logits = grad_of(&layer, "0.softmax.b");
+        // Σ over rows of (p - y) / 2, with p = 1/3 everywhere.
+        let expected = [(1.0 / 3.0 - 1.0 + 1.0 / 3.0) / 2.0, (2.0 / 3.0) / 2.0, (1.0 / 3.0 - 1.0 + 1.0 / 3.0) / 2.0];
+        for (g, e) in d_logits.iter().zip(expected) {
+            assert!((g - e).abs() < 1e-6, "{d_logits:?} vs {expected:?}");
+        }
+        assert!((loss - 3.0f32.ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn saturated_probabilities_keep_the_exact_gradient() {
+        // The true class underflows: the loss caps at -ln(f32::MIN_POSITIVE) and the gradient
+        // through the softmax is still p - y.
+        let p = Floats2::<Const<2>>::from_rows(&[[1.0, f32::MIN_POSITIVE]]);
+        let (mut d, loss) = CategoricalCrossentropy.get_grad(&p, &[1]).unwrap();
+        assert!(loss.is_finite() && loss > 87.0);
+        let y = p.view().to_owned();
+        crate::ops::softmax_backward_in_place(
+            y.as_slice().unwrap(),
+            d.view_mut().as_slice_mut().unwrap(),
+        );
+        assert!((d.view()[[0, 0]] - 1.0).abs() < 1e-6);
+        assert!((d.view()[[0, 1]] + 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors_that_say_where() {
+        let p = Floats2::<Const<2>>::from_rows(&[[0.5, 0.5], [f32::NAN, 0.5]]);
+        let err = CategoricalCrossentropy.get_grad(&p, &[0, 1]).unwrap_err();
+        assert_eq!(err.to_string(), "probability [1, 0] is not finite");
+        let err = CategoricalCrossentropy.get_grad(&p, &[0]).unwrap_err();
+        assert!(err.to_string().contains("2 rows"), "{err}");
+        let empty = Floats2::<Const<2>>::zeros(0, Const);
+        assert!(CategoricalCrossentropy.get_grad(&empty, &[]).is_err());
+        let seqs = Ragged::new(Floats2::<Const<2>>::from_rows(&[[0.5, 0.5]]), vec![1]).unwrap();
+        let err = SequenceCategoricalCrossentropy.get_grad(&seqs, &[vec![0, 1]]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sequence cross-entropy truths of sequence 0: expected 1 tokens, found 2 tags"
+        );
+    }
+}
