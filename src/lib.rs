@@ -16,3 +16,8 @@
 //! ```
 
 pub use weft_runtime::*;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -296,9 +296,13 @@ impl<T> Ragged<T> {
 
 impl Ragged<Ids> {
     /// Packs sequences of token ids.
-    pub fn from_sequences(sequences: &[Vec<u32>]) -> Self {
-        let lengths = sequences.iter().map(Vec::len).collect();
-        Ragged::wrap(Ids(sequences.concat()), lengths)
+    pub fn from_sequences<S: AsRef<[u32]>>(sequences: impl IntoIterator<Item = S>) -> Self {
+        let (mut ids, mut lengths) = (Vec::new(), Vec::new());
+        for sequence in sequences {
+            ids.extend_from_slice(sequence.as_ref());
+            lengths.push(sequence.as_ref().len());
+        }
+        Ragged::wrap(Ids(ids), lengths)
     }
 }
 

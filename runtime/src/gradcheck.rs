@@ -97,7 +97,7 @@ impl std::error::Error for GradcheckReport {}
 ///
 /// ```
 /// use weft_runtime::{Const, Floats2, gradcheck, GradcheckOptions, layers::Linear};
-/// let mut layer = Linear::<Const<3>, Const<2>>::new();
+/// let mut layer = Linear::new(Const::<3>, Const::<2>);
 /// let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
 /// let report = gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
 /// assert!(report.checked > 0);
@@ -286,6 +286,9 @@ mod tests {
     fn all_zero_gradients_prove_nothing() {
         let x = Floats2::from_rows(&[[0.5, -1.0]]);
         let report = gradcheck(&mut Scaled(0.0), &x, &GradcheckOptions::default()).unwrap_err();
-        assert!(report.to_string().contains("nothing was tested"), "{report}");
+        assert!(
+            report.to_string().contains("nothing was tested"),
+            "{report}"
+        );
     }
 }

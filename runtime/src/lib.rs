@@ -32,6 +32,7 @@ mod rng;
 mod testing;
 
 pub mod combinators;
+pub mod corpus;
 pub mod layers;
 pub mod losses;
 

@@ -29,7 +29,11 @@ impl CategoricalCrossentropy {
     /// The gradient `dL/dp` and the mean log-loss of `probs` (one row per example) for the
     /// classes `truths`. An error when the counts differ, a class is out of range, the batch is
     /// empty, or a probability is NaN or infinite.
-    pub fn get_grad<W: Dim>(&self, probs: &Floats2<W>, truths: &[usize]) -> Result<(Floats2<W>, f32)> {
+    pub fn get_grad<W: Dim>(
+        &self,
+        probs: &Floats2<W>,
+        truths: &[usize],
+    ) -> Result<(Floats2<W>, f32)> {
         if truths.len() != probs.rows() {
             return Err(Error::shape(
                 "categorical cross-entropy truths",
@@ -100,7 +104,11 @@ fn cross_entropy(
 ) -> Result<f32> {
     let n = probs.nrows();
     if n == 0 {
-        return Err(Error::shape("cross-entropy batch", "at least one row", "no rows"));
+        return Err(Error::shape(
+            "cross-entropy batch",
+            "at least one row",
+            "no rows",
+        ));
     }
     let classes = probs.ncols();
     let mut loss = 0.0f64;
@@ -142,7 +150,11 @@ mod tests {
         backprop(d_p);
         let d_logits = grad_of(&layer, "0.softmax.b");
         // Σ over rows of (p - y) / 2, with p = 1/3 everywhere.
-        let expected = [(1.0 / 3.0 - 1.0 + 1.0 / 3.0) / 2.0, (2.0 / 3.0) / 2.0, (1.0 / 3.0 - 1.0 + 1.0 / 3.0) / 2.0];
+        let expected = [
+            (1.0 / 3.0 - 1.0 + 1.0 / 3.0) / 2.0,
+            (2.0 / 3.0) / 2.0,
+            (1.0 / 3.0 - 1.0 + 1.0 / 3.0) / 2.0,
+        ];
         for (g, e) in d_logits.iter().zip(expected) {
             assert!((g - e).abs() < 1e-6, "{d_logits:?} vs {expected:?}");
         }
@@ -175,7 +187,9 @@ mod tests {
         let empty = Floats2::<Const<2>>::zeros(0, Const);
         assert!(CategoricalCrossentropy.get_grad(&empty, &[]).is_err());
         let seqs = Ragged::new(Floats2::<Const<2>>::from_rows(&[[0.5, 0.5]]), vec![1]).unwrap();
-        let err = SequenceCategoricalCrossentropy.get_grad(&seqs, &[vec![0, 1]]).unwrap_err();
+        let err = SequenceCategoricalCrossentropy
+            .get_grad(&seqs, &[vec![0, 1]])
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "sequence cross-entropy truths of sequence 0: expected 1 tokens, found 2 tags"

@@ -63,7 +63,7 @@ impl<M: Model> DynModel<M::In, M::Out> for M {
 ///
 /// ```
 /// use weft_runtime::{Const, Floats2, Model, Params, combinators::chain, layers::{Linear, Relu}};
-/// let layers: Vec<_> = (0..3).map(|_| Relu::<Const<4>, Const<4>>::new().boxed()).collect();
+/// let layers: Vec<_> = (0..3).map(|_| Relu::new(Const::<4>, Const::<4>).boxed()).collect();
 /// let mut model = layers.into_iter().reduce(|a, b| chain(a, b).boxed()).unwrap();
 /// let y = model.predict(Floats2::from_rows(&[[1.0, -2.0, 3.0, 0.5]]));
 /// assert_eq!(y.rows(), 1);
@@ -85,10 +85,7 @@ impl<In: Data, Out: Data> Model for Boxed<In, Out> {
     type In = In;
     type Out = Out;
 
-    fn begin_update<'a>(
-        &'a self,
-        x: In,
-    ) -> (Out, impl FnOnce(Grad<Out>) -> Grad<In> + Send + 'a) {
+    fn begin_update<'a>(&'a self, x: In) -> (Out, impl FnOnce(Grad<Out>) -> Grad<In> + Send + 'a) {
         self.0.begin_update_boxed(x)
     }
 

@@ -133,7 +133,10 @@ impl<'f, F: ?Sized> Walk<'f, F> {
     /// Enters the next layer of the current scope: its parameters are named
     /// `<position>.<kind>.<name>`.
     pub fn layer(&mut self, kind: &str, body: impl FnOnce(&mut Self)) {
-        let counter = self.counters.last_mut().expect("the top scope is never closed");
+        let counter = self
+            .counters
+            .last_mut()
+            .expect("the top scope is never closed");
         let position = *counter;
         *counter += 1;
         self.nested(&format!("{position}.{kind}"), body);

@@ -83,7 +83,10 @@ static NEXT_SEED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::n
 /// Restarts the sequence of seeds that new layers draw their initial values from: build the
 /// same model after the same `set_seed` and it starts from the same values.
 pub fn set_seed(seed: u64) {
-    NEXT_SEED.store(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), std::sync::atomic::Ordering::SeqCst);
+    NEXT_SEED.store(
+        seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        std::sync::atomic::Ordering::SeqCst,
+    );
 }
 
 impl Rng {

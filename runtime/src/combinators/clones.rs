@@ -28,7 +28,9 @@ impl<L: Params> Params for Clones<L> {
         self.layers.iter().for_each(|layer| layer.visit(walk));
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        self.layers.iter_mut().for_each(|layer| layer.visit_mut(walk));
+        self.layers
+            .iter_mut()
+            .for_each(|layer| layer.visit_mut(walk));
     }
 }
 

@@ -73,7 +73,10 @@ where
     fn begin_update<'a>(
         &'a self,
         x: A::In,
-    ) -> (Floats2<O>, impl FnOnce(Floats2<O>) -> Grad<A::In> + Send + 'a) {
+    ) -> (
+        Floats2<O>,
+        impl FnOnce(Floats2<O>) -> Grad<A::In> + Send + 'a,
+    ) {
         let (ya, backprop_first) = self.first.begin_update(x.clone());
         let (yb, backprop_second) = self.second.begin_update(x);
         let split = ya.view().ncols();
@@ -101,7 +104,6 @@ fn side_by_side<WA: Dim, WB: Dim, O: Dim>(a: &Floats2<WA>, b: &Floats2<WB>) -> F
     out.slice_mut(s![.., split..]).assign(&b.view());
     Floats2::wrap(out)
 }
-
 
 #[cfg(test)]
 mod tests {

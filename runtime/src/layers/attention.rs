@@ -46,7 +46,11 @@ impl<W: Dim> Attention<W> {
         for (range, mut out) in x.ranges().zip(y.view_mut().rows_mut()) {
             let a = weights.slice_mut(s![range.clone()]);
             softmax_in_place(a.into_slice().expect("contiguous"));
-            out.assign(&weights.slice(s![range.clone()]).dot(&rows.slice(s![range, ..])));
+            out.assign(
+                &weights
+                    .slice(s![range.clone()])
+                    .dot(&rows.slice(s![range, ..])),
+            );
         }
         (y, weights)
     }

@@ -60,7 +60,10 @@ impl Affine {
             Param::zeros(&[n_out, n_in])
         } else {
             let limit = (6.0 / (n_in + n_out).max(1) as f32).sqrt();
-            Param::new(&[n_out, n_in], Rng::fresh().uniform_vec(n_out * n_in, limit))
+            Param::new(
+                &[n_out, n_in],
+                Rng::fresh().uniform_vec(n_out * n_in, limit),
+            )
         };
         Affine {
             w,
@@ -70,7 +73,7 @@ impl Affine {
 
     /// `x · Wᵀ + b`.
     pub(crate) fn forward(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
-        matmul_t(x, self.w.matrix()) + &self.b.vector()
+        matmul_t(x, self.w.matrix()) + self.b.vector()
     }
 
     /// Adds `dzᵀ · x` and `Σ dz` into the gradients; returns `dz · W`.
@@ -139,7 +142,10 @@ impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
     fn begin_update<'a>(
         &'a self,
         x: Floats2<I>,
-    ) -> (Floats2<O>, impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a) {
+    ) -> (
+        Floats2<O>,
+        impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a,
+    ) {
         let mut z = self.affine.forward(x.view());
         let saved = A::forward(&mut z);
         let backprop = move |d_y: Floats2<O>| {

@@ -28,7 +28,11 @@ impl<W: Dim> Dropout<W> {
     /// Drops each value with probability `rate`, clamped to `[0, 1)`.
     pub fn new(rate: f32) -> Self {
         Dropout {
-            rate: if rate.is_finite() { rate.clamp(0.0, 0.999) } else { 0.0 },
+            rate: if rate.is_finite() {
+                rate.clamp(0.0, 0.999)
+            } else {
+                0.0
+            },
             rng: Mutex::new(Rng::fresh()),
             width: std::marker::PhantomData,
         }
@@ -45,7 +49,9 @@ impl<W: Dim> Dropout<W> {
     }
 
     fn lock_rng(&self) -> std::sync::MutexGuard<'_, Rng> {
-        self.rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -65,16 +71,28 @@ impl<W: Dim> Model for Dropout<W> {
     fn begin_update<'a>(
         &'a self,
         mut x: Floats2<W>,
-    ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> Floats2<W> + Send + 'a) {
+    ) -> (
+        Floats2<W>,
+        impl FnOnce(Floats2<W>) -> Floats2<W> + Send + 'a,
+    ) {
         let keep = 1.0 / (1.0 - self.rate);
         let mask: Vec<f32> = {
             let mut rng = self.lock_rng();
             (0..x.values().len())
-                .map(|_| if rng.next_f32() < self.rate { 0.0 } else { keep })
+                .map(|_| {
+                    if rng.next_f32() < self.rate {
+                        0.0
+                    } else {
+                        keep
+                    }
+                })
                 .collect()
         };
         let apply = |v: &mut Floats2<W>, mask: &[f32]| {
-            v.values_mut().iter_mut().zip(mask).for_each(|(v, m)| *v *= m);
+            v.values_mut()
+                .iter_mut()
+                .zip(mask)
+                .for_each(|(v, m)| *v *= m);
         };
         apply(&mut x, &mask);
         let backprop = move |mut d_y: Floats2<W>| {
@@ -92,7 +110,7 @@ impl<W: Dim> Model for Dropout<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, GradcheckOptions, Grad, gradcheck};
+    use crate::{Const, Grad, GradcheckOptions, gradcheck};
 
     /// Dropout whose mask restarts from one seed at every call, so finite differences see the
     /// same mask as the backprop closure.
@@ -113,7 +131,10 @@ mod tests {
         fn begin_update<'a>(
             &'a self,
             x: Self::In,
-        ) -> (Self::Out, impl FnOnce(Grad<Self::Out>) -> Grad<Self::In> + Send + 'a) {
+        ) -> (
+            Self::Out,
+            impl FnOnce(Grad<Self::Out>) -> Grad<Self::In> + Send + 'a,
+        ) {
             self.0.reseed(5);
             self.0.begin_update(x)
         }
@@ -135,6 +156,9 @@ mod tests {
         let x = Floats2::<usize>::new(ndarray::Array2::ones((100, 100))).unwrap();
         let (y, _) = dropout.begin_update(x);
         let dropped = y.values().iter().filter(|&&v| v == 0.0).count();
-        assert!((2200..2800).contains(&dropped), "{dropped} of 10000 dropped");
+        assert!(
+            (2200..2800).contains(&dropped),
+            "{dropped} of 10000 dropped"
+        );
     }
 }

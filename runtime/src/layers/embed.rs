@@ -100,7 +100,12 @@ mod tests {
     #[test]
     fn embed_gradients_match_finite_differences() {
         let mut embed = Embed::new(5, Const::<3>);
-        gradcheck(&mut embed, &Ids(vec![1, 4, 1, 9]), &GradcheckOptions::default()).unwrap();
+        gradcheck(
+            &mut embed,
+            &Ids(vec![1, 4, 1, 9]),
+            &GradcheckOptions::default(),
+        )
+        .unwrap();
     }
 
     #[test]

@@ -54,7 +54,7 @@ impl<W: Dim> LayerNorm<W> {
     }
 
     fn scale_shift(&self, x_hat: &Array2<f32>) -> Floats2<W> {
-        Floats2::wrap(x_hat * &self.gain.vector() + &self.bias.vector())
+        Floats2::wrap(x_hat * &self.gain.vector() + self.bias.vector())
     }
 }
 
@@ -80,7 +80,10 @@ impl<W: Dim> Model for LayerNorm<W> {
     fn begin_update<'a>(
         &'a self,
         x: Floats2<W>,
-    ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> Floats2<W> + Send + 'a) {
+    ) -> (
+        Floats2<W>,
+        impl FnOnce(Floats2<W>) -> Floats2<W> + Send + 'a,
+    ) {
         let (x_hat, inv_std) = self.normalize(&x);
         let y = self.scale_shift(&x_hat);
         let backprop = move |d_y: Floats2<W>| {
@@ -89,13 +92,15 @@ impl<W: Dim> Model for LayerNorm<W> {
                 let mut d_gain = self.gain.grad();
                 let mut d_bias = self.bias.grad();
                 for (dy, xh) in d_y.rows().into_iter().zip(x_hat.rows()) {
-                    for (((dg, db), &dy), &xh) in d_gain.iter_mut().zip(d_bias.iter_mut()).zip(dy).zip(xh) {
+                    for (((dg, db), &dy), &xh) in
+                        d_gain.iter_mut().zip(d_bias.iter_mut()).zip(dy).zip(xh)
+                    {
                         *dg += dy * xh;
                         *db += dy;
                     }
                 }
             }
-            let mut d_x = d_y * &self.gain.vector();
+            let mut d_x = d_y * self.gain.vector();
             let n = self.width.size().max(1) as f32;
             Zip::from(d_x.axis_iter_mut(Axis(0)))
                 .and(x_hat.axis_iter(Axis(0)))

@@ -11,9 +11,10 @@
 //! tokens are put in packed (time-major, longest first) order once on the way in and back in
 //! token order once on the way out: the stacked layers all work in packed order.
 
+use ndarray::Array2;
+
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
 use crate::{Dim, Floats2, Model, Params, Ragged, Visit, VisitMut};
-use ndarray::Array2;
 
 /// A unidirectional LSTM from width `I` to hidden width `H`, `depth` layers deep.
 ///
@@ -188,7 +189,8 @@ mod tests {
         );
         let mut shapes = Vec::new();
         lstm.for_each_param(&mut |_, p| shapes.push(p.shape().to_vec()));
-        assert_eq!(shapes, [vec![8, 3], vec![8, 2], vec![8], vec![8, 2], vec![8, 2], vec![8]]);
+        let expected: [&[usize]; 6] = [&[8, 3], &[8, 2], &[8], &[8, 2], &[8, 2], &[8]];
+        assert_eq!(shapes, expected);
     }
 
     #[test]
@@ -208,6 +210,17 @@ mod tests {
             let d_x = backprop(y);
             assert_eq!(d_x.lengths(), lengths);
             assert_eq!(d_x.data.view().shape(), &[0, 3]);
+        }
+    }
+
+    #[test]
+    fn lstm_handles_zero_widths() {
+        for (n_in, hidden) in [(0, 2), (3, 0), (0, 0)] {
+            let lstm = Lstm::new(n_in, hidden, 2);
+            let x = Ragged::new(Floats2::zeros(3, n_in), vec![2, 0, 1]).unwrap();
+            let (y, backprop) = lstm.begin_update(x);
+            assert_eq!(y.data.view().shape(), &[3, hidden]);
+            assert_eq!(backprop(y).data.view().shape(), &[3, n_in]);
         }
     }
 

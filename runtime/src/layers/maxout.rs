@@ -52,10 +52,14 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
         let mut winners = Vec::with_capacity(z.len() / self.pieces);
         let z = z.as_slice().expect("standard layout");
         for (out, pieces) in y.values_mut().iter_mut().zip(z.chunks(self.pieces)) {
-            let (best, value) = pieces
-                .iter()
-                .enumerate()
-                .fold((0, f32::NEG_INFINITY), |b, (p, &v)| if v > b.1 { (p, v) } else { b });
+            let (best, value) =
+                pieces
+                    .iter()
+                    .enumerate()
+                    .fold(
+                        (0, f32::NEG_INFINITY),
+                        |b, (p, &v)| if v > b.1 { (p, v) } else { b },
+                    );
             *out = value;
             winners.push(winners.len() * self.pieces + best);
         }
@@ -79,7 +83,10 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
     fn begin_update<'a>(
         &'a self,
         x: Floats2<I>,
-    ) -> (Floats2<O>, impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a) {
+    ) -> (
+        Floats2<O>,
+        impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a,
+    ) {
         let z = self.affine.forward(x.view());
         let (y, winners) = self.pool(&z);
         let backprop = move |d_y: Floats2<O>| {

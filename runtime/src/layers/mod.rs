@@ -4,23 +4,28 @@
 //! map followed by their activation, with weights `W` of shape `(out, in)` and bias `b`.
 
 mod attention;
+mod bilstm;
 mod dense;
 mod dropout;
 mod embed;
 mod hash_embed;
 mod layer_norm;
+mod lstm;
 mod maxout;
 mod mish;
+mod recurrence;
 mod reduce;
 mod relu;
 mod softmax;
 
 pub use attention::Attention;
+pub use bilstm::BiLstm;
 pub use dense::{Activation, Dense, Identity, Linear};
 pub use dropout::Dropout;
 pub use embed::Embed;
 pub use hash_embed::HashEmbed;
 pub use layer_norm::LayerNorm;
+pub use lstm::Lstm;
 pub use maxout::Maxout;
 pub use mish::{Mish, MishActivation};
 pub use reduce::{

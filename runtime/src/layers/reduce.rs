@@ -201,17 +201,32 @@ mod tests {
 
     #[test]
     fn reduce_sum_gradients_match_finite_differences() {
-        gradcheck(&mut ReduceSum::new(Const::<2>), &batch(), &GradcheckOptions::default()).unwrap();
+        gradcheck(
+            &mut ReduceSum::new(Const::<2>),
+            &batch(),
+            &GradcheckOptions::default(),
+        )
+        .unwrap();
     }
 
     #[test]
     fn reduce_mean_gradients_match_finite_differences() {
-        gradcheck(&mut ReduceMean::new(Const::<2>), &batch(), &GradcheckOptions::default()).unwrap();
+        gradcheck(
+            &mut ReduceMean::new(Const::<2>),
+            &batch(),
+            &GradcheckOptions::default(),
+        )
+        .unwrap();
     }
 
     #[test]
     fn reduce_max_gradients_match_finite_differences() {
-        gradcheck(&mut ReduceMax::new(Const::<2>), &batch(), &GradcheckOptions::default()).unwrap();
+        gradcheck(
+            &mut ReduceMax::new(Const::<2>),
+            &batch(),
+            &GradcheckOptions::default(),
+        )
+        .unwrap();
     }
 
     #[test]

@@ -82,8 +82,8 @@ mod tests {
 
     #[test]
     fn rows_sum_to_one_even_for_huge_logits() {
-        let mut z = Array2::from_shape_vec((2, 3), vec![1000.0, 0.0, -1000.0, 1.0, 2.0, 3.0])
-            .unwrap();
+        let mut z =
+            Array2::from_shape_vec((2, 3), vec![1000.0, 0.0, -1000.0, 1.0, 2.0, 3.0]).unwrap();
         SoftmaxActivation::apply(&mut z);
         for row in z.rows() {
             assert!((row.sum() - 1.0).abs() < 1e-6);
@@ -102,7 +102,10 @@ mod tests {
         // the bias gradient is d_z itself.
         let grad = grad_of(&layer, "0.softmax.b");
         let expected = [2.0 / 9.0, -1.0 / 9.0, -1.0 / 9.0];
-        assert!(grad.iter().zip(expected).all(|(g, e)| (g - e).abs() < 1e-6), "{grad:?}");
+        assert!(
+            grad.iter().zip(expected).all(|(g, e)| (g - e).abs() < 1e-6),
+            "{grad:?}"
+        );
         assert!(p.view().iter().all(|&v| (v - 1.0 / 3.0).abs() < 1e-6));
     }
 }

@@ -1,0 +1,4 @@
+//! weft's integration tests: one test binary, one module per topic.
+
+mod boxed;
+mod training;
