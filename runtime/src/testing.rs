@@ -12,3 +12,15 @@ pub(crate) fn grad_of(model: &impl Params, path: &str) -> Vec<f32> {
     });
     grad.unwrap_or_else(|| panic!("no parameter {path} in {:?}", model.param_names()))
 }
+
+/// A ragged batch of `N`-wide rows, uniform in ±1, with these sequence `lengths`.
+pub(crate) fn random_ragged<const N: usize>(
+    lengths: &[usize],
+    seed: u64,
+) -> crate::Ragged<crate::Floats2<crate::Const<N>>> {
+    let rows: usize = lengths.iter().sum();
+    let mut rng = crate::Rng::new(seed);
+    let mut data = crate::Floats2::zeros(rows, crate::Const::<N>);
+    data.view_mut().mapv_inplace(|_| rng.uniform(-1.0, 1.0));
+    crate::Ragged::new(data, lengths.to_vec()).expect("rows match the lengths")
+}

@@ -221,27 +221,20 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
 mod tests {
     use super::*;
     use crate::testing::grad_of;
+    use crate::testing::random_ragged;
     use crate::{Const, GradcheckOptions, Rng, gradcheck};
-
-    fn batch<const N: usize>(lengths: &[usize], seed: u64) -> Ragged<Floats2<Const<N>>> {
-        let rows: usize = lengths.iter().sum();
-        let mut rng = Rng::new(seed);
-        let mut data = Floats2::zeros(rows, Const::<N>);
-        data.view_mut().mapv_inplace(|_| rng.uniform(-1.0, 1.0));
-        Ragged::new(data, lengths.to_vec()).unwrap()
-    }
 
     #[test]
     fn bilstm_gradients_match_finite_differences() {
         let mut bilstm = BiLstm::<_, _, Const<6>>::new(Const::<3>, Const::<3>, 1);
-        let x = batch::<3>(&[3, 0, 1, 2], 5);
+        let x = random_ragged::<3>(&[3, 0, 1, 2], 5);
         gradcheck(&mut bilstm, &x, &GradcheckOptions::default()).unwrap();
     }
 
     #[test]
     fn deep_bilstm_gradients_match_finite_differences() {
         let mut bilstm = BiLstm::<_, _, Const<6>>::new(Const::<3>, Const::<3>, 2);
-        let x = batch::<3>(&[3, 0, 1, 2], 6);
+        let x = random_ragged::<3>(&[3, 0, 1, 2], 6);
         gradcheck(&mut bilstm, &x, &GradcheckOptions::default()).unwrap();
     }
 
@@ -273,7 +266,7 @@ mod tests {
     fn bilstm_handles_empty_batches_and_sequences() {
         let bilstm = BiLstm::<_, _, Const<4>>::new(Const::<3>, Const::<2>, 2);
         for lengths in [&[][..], &[0], &[0, 0, 0]] {
-            let x = batch::<3>(lengths, 0);
+            let x = random_ragged::<3>(lengths, 0);
             let y = bilstm.predict(x.clone());
             assert_eq!(y.lengths(), lengths);
             assert_eq!(y.data.view().shape(), &[0, 4]);
@@ -287,7 +280,7 @@ mod tests {
     #[test]
     fn bilstm_predict_matches_begin_update() {
         let bilstm = BiLstm::<_, _, Const<4>>::new(Const::<3>, Const::<2>, 2);
-        let x = batch::<3>(&[2, 5, 0, 1], 7);
+        let x = random_ragged::<3>(&[2, 5, 0, 1], 7);
         assert_eq!(bilstm.predict(x.clone()), bilstm.begin_update(x).0);
     }
 
@@ -296,7 +289,7 @@ mod tests {
     fn bilstm_sequences_do_not_see_each_other() {
         let bilstm = BiLstm::<_, _, Const<6>>::new(Const::<3>, Const::<3>, 2);
         let lengths = [2, 4, 1];
-        let x = batch::<3>(&lengths, 8);
+        let x = random_ragged::<3>(&lengths, 8);
         let mut rng = Rng::new(9);
         let mut d_y = Array2::zeros((7, 6));
         d_y.mapv_inplace(|_: f32| rng.uniform(-1.0, 1.0));

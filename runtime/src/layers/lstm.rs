@@ -149,27 +149,20 @@ fn unpack(packed: &Array2<f32>, packing: &Packing) -> Array2<f32> {
 mod tests {
     use super::*;
     use crate::layers::BiLstm;
-    use crate::{Const, GradcheckOptions, Rng, gradcheck};
-
-    fn batch<const N: usize>(lengths: &[usize], seed: u64) -> Ragged<Floats2<Const<N>>> {
-        let rows: usize = lengths.iter().sum();
-        let mut rng = Rng::new(seed);
-        let mut data = Floats2::zeros(rows, Const::<N>);
-        data.view_mut().mapv_inplace(|_| rng.uniform(-1.0, 1.0));
-        Ragged::new(data, lengths.to_vec()).unwrap()
-    }
+    use crate::testing::random_ragged;
+    use crate::{Const, GradcheckOptions, gradcheck};
 
     #[test]
     fn lstm_gradients_match_finite_differences() {
         let mut lstm = Lstm::new(Const::<3>, Const::<4>, 1);
-        let x = batch::<3>(&[3, 0, 1, 2], 1);
+        let x = random_ragged::<3>(&[3, 0, 1, 2], 1);
         gradcheck(&mut lstm, &x, &GradcheckOptions::default()).unwrap();
     }
 
     #[test]
     fn deep_lstm_gradients_match_finite_differences() {
         let mut lstm = Lstm::new(Const::<3>, Const::<4>, 2);
-        let x = batch::<3>(&[3, 0, 1, 2], 2);
+        let x = random_ragged::<3>(&[3, 0, 1, 2], 2);
         gradcheck(&mut lstm, &x, &GradcheckOptions::default()).unwrap();
     }
 
@@ -202,7 +195,7 @@ mod tests {
     fn lstm_handles_empty_batches_and_sequences() {
         let lstm = Lstm::new(Const::<3>, Const::<2>, 2);
         for lengths in [&[][..], &[0], &[0, 0, 0]] {
-            let x = batch::<3>(lengths, 0);
+            let x = random_ragged::<3>(lengths, 0);
             let y = lstm.predict(x.clone());
             assert_eq!(y.lengths(), lengths);
             assert_eq!(y.data.rows(), 0);
@@ -227,7 +220,7 @@ mod tests {
     #[test]
     fn lstm_predict_matches_begin_update() {
         let lstm = Lstm::new(Const::<3>, Const::<4>, 2);
-        let x = batch::<3>(&[2, 5, 0, 1], 3);
+        let x = random_ragged::<3>(&[2, 5, 0, 1], 3);
         assert_eq!(lstm.predict(x.clone()), lstm.begin_update(x).0);
     }
 
@@ -244,7 +237,7 @@ mod tests {
         });
         let mut values = fwd.into_iter();
         lstm.for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()));
-        let x = batch::<3>(&[3, 0, 1, 2], 4);
+        let x = random_ragged::<3>(&[3, 0, 1, 2], 4);
         let y = lstm.predict(x.clone()).data.into_array();
         let both = bilstm.predict(x).data.into_array();
         assert_eq!(y, both.slice(ndarray::s![.., ..2]));
