@@ -16,6 +16,9 @@
 //! ```
 
 pub use weft_runtime::*;
+/// Builds a network from an expression of layers and combinators.
+pub use weft_macros::model;
+pub use weft_macros::model_type;
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

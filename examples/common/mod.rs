@@ -112,3 +112,47 @@ impl Progress {
         }
     }
 }
+
+/// What one training step reports: its mean loss, and the words it read.
+pub struct Step {
+    pub loss: f32,
+    pub words: usize,
+}
+
+/// Trains for `options.epochs` epochs over `examples` examples in shuffled batches: `step` runs
+/// one batch (given the example indices), `evaluate` scores the model on dev after each epoch.
+/// Prints per epoch the mean loss, the dev score and the training words per second (time spent
+/// in `step` only).
+pub fn train<M>(
+    model: &mut M,
+    options: &Options,
+    examples: usize,
+    mut step: impl FnMut(&mut M, &[usize]) -> weft::Result<Step>,
+    mut evaluate: impl FnMut(&M) -> f64,
+) -> weft::Result<()> {
+    let mut rng = weft::Rng::new(options.seed);
+    let mut order: Vec<usize> = (0..examples).collect();
+    let (mut words, mut seconds) = (0usize, 0.0f64);
+    for epoch in 1..=options.epochs {
+        rng.shuffle(&mut order);
+        let progress = Progress::new(order.len());
+        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+        for batch in order.chunks(options.batch_size) {
+            let started = Instant::now();
+            let report = step(model, batch)?;
+            seconds += started.elapsed().as_secs_f64();
+            words += report.words;
+            loss_sum += f64::from(report.loss) * batch.len() as f64;
+            seen += batch.len();
+            progress.show(seen, &format!("loss {:.4}", loss_sum / seen as f64));
+        }
+        progress.finish();
+        println!(
+            "epoch {epoch}: loss {:.4}  dev acc {:.4}  train {:.0} words/s",
+            loss_sum / seen.max(1) as f64,
+            evaluate(model),
+            words as f64 / seconds
+        );
+    }
+    Ok(())
+}

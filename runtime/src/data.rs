@@ -175,6 +175,21 @@ impl<W: Dim> Values for Floats2<W> {
     }
 }
 
+/// Data whose rows are vectors of one width: `Floats2<W>` and `Ragged<Floats2<W>>`. Lets a
+/// type name the width of a model's output, as `<<M as Model>::Out as Columns>::Width`.
+pub trait Columns: Data {
+    /// The width of every row.
+    type Width: Dim;
+}
+
+impl<W: Dim> Columns for Floats2<W> {
+    type Width = W;
+}
+
+impl<W: Dim> Columns for Ragged<Floats2<W>> {
+    type Width = W;
+}
+
 /// One token id per row: the input of [`Embed`](crate::layers::Embed).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ids(pub Vec<u32>);

@@ -39,6 +39,18 @@ pub enum Error {
         /// What is wrong with the line.
         message: String,
     },
+    /// A model's sizes cannot be read off the data it is initialized with.
+    Initialize {
+        /// Which layer needs what, and what the data lacks.
+        message: String,
+    },
+    /// A saved model that does not fit this model, or is not a saved model at all.
+    Load {
+        /// The file, when loading from disk.
+        path: Option<PathBuf>,
+        /// The first difference found.
+        error: LoadError,
+    },
     /// Reading or writing a file failed.
     Io {
         /// The file.
@@ -87,6 +99,12 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
+            Error::Initialize { message } => write!(f, "initialize: {message}"),
+            Error::Load {
+                path: Some(path),
+                error,
+            } => write!(f, "cannot load {}: {error}", path.display()),
+            Error::Load { path: None, error } => write!(f, "cannot load the model: {error}"),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }
@@ -96,7 +114,130 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            Error::Load { error, .. } => Some(error),
             _ => None,
         }
     }
 }
+
+/// Why [`Params::from_bytes`](crate::Params::from_bytes) refused a saved model: the first
+/// difference between the bytes and the model, checked in this order: the format, its version,
+/// the architecture, then each of the model's parameters in walk order, then the parameters
+/// the model lacks.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// Not msgpack, not a weft model, or a field of the wrong type.
+    Malformed {
+        /// What is wrong, and where.
+        reason: String,
+    },
+    /// A format version this build cannot read.
+    Version {
+        /// The version in the bytes.
+        found: u64,
+        /// The version this build reads and writes.
+        supported: u64,
+    },
+    /// A layer that differs: another kind or path, another attribute, or a layer on one side only.
+    Architecture {
+        /// The layer: its path, or its index in walk order when the paths differ.
+        layer: String,
+        /// The layer or attribute in the file.
+        file: String,
+        /// The layer or attribute in the model.
+        model: String,
+    },
+    /// A parameter of the model that the file lacks.
+    MissingParam {
+        /// The parameter's path.
+        path: String,
+    },
+    /// A parameter in the file that the model lacks.
+    UnexpectedParam {
+        /// The parameter's path.
+        path: String,
+    },
+    /// A parameter stored as another element type than `f32`.
+    Dtype {
+        /// The parameter's path.
+        path: String,
+        /// The element type in the file.
+        found: String,
+    },
+    /// A parameter of another shape.
+    Shape {
+        /// The parameter's path.
+        path: String,
+        /// The shape in the model.
+        expected: Vec<usize>,
+        /// The shape in the file.
+        found: Vec<usize>,
+    },
+    /// A parameter whose data does not hold its shape's values.
+    DataLength {
+        /// The parameter's path.
+        path: String,
+        /// Bytes the shape needs: 4 per value.
+        expected: usize,
+        /// Bytes in the file.
+        found: usize,
+    },
+    /// A parameter holding NaN or infinity.
+    NonFinite {
+        /// The parameter's path.
+        path: String,
+        /// The position of the first such value, row-major.
+        index: usize,
+        /// The value.
+        value: f32,
+    },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Malformed { reason } => write!(f, "not a weft model: {reason}"),
+            LoadError::Version { found, supported } => write!(
+                f,
+                "format version {found} is not supported (this build reads version {supported})"
+            ),
+            LoadError::Architecture {
+                layer,
+                file,
+                model,
+            } => write!(
+                f,
+                "the architecture differs at layer {layer}: {file} in the file, {model} in the model"
+            ),
+            LoadError::MissingParam { path } => write!(f, "parameter {path} is missing from the file"),
+            LoadError::UnexpectedParam { path } => {
+                write!(f, "the file has parameter {path}, which the model does not have")
+            }
+            LoadError::Dtype { path, found } => {
+                write!(f, "parameter {path} holds {found} values; only f32 is supported")
+            }
+            LoadError::Shape {
+                path,
+                expected,
+                found,
+            } => write!(
+                f,
+                "parameter {path} has shape {found:?} in the file, the model expects {expected:?}"
+            ),
+            LoadError::DataLength {
+                path,
+                expected,
+                found,
+            } => write!(
+                f,
+                "parameter {path} has {found} bytes of data, its shape needs {expected}"
+            ),
+            LoadError::NonFinite { path, index, value } => {
+                write!(f, "parameter {path} holds {value} at index {index}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}

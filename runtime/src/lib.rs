@@ -23,11 +23,14 @@ mod data;
 mod dim;
 mod error;
 mod gradcheck;
+mod initialize;
 mod model;
 mod ops;
 mod optimizers;
 mod param;
 mod rng;
+mod serialize;
+mod signature;
 #[cfg(test)]
 mod testing;
 
@@ -36,11 +39,13 @@ pub mod corpus;
 pub mod layers;
 pub mod losses;
 
-pub use data::{Accumulate, Data, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows, Values};
+pub use data::{Accumulate, Columns, Data, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows, Values};
 pub use dim::{Const, Dim};
-pub use error::{Error, Result};
+pub use error::{Error, LoadError, Result};
+pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
 pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
 pub use model::{Boxed, BoxedBackprop, DynModel, Model};
 pub use optimizers::{Adam, Optimizer, Sgd, WeightDecay};
 pub use param::{Param, Params, Visit, VisitMut, Walk};
 pub use rng::{Rng, set_seed};
+pub use signature::{LayerSignature, Signature};

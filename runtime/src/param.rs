@@ -8,11 +8,14 @@
 //! the layers of the flattened expression, the layer's kind, then the names inside the layer.
 //! Combinators are transparent, so `a >> (b >> c)` and `(a >> b) >> c` name their parameters alike.
 
+use std::fmt;
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 
-use crate::{Error, Optimizer, Result};
+use crate::signature::Recorder;
+use crate::{Error, Optimizer, Result, Signature, serialize};
 
 /// A parameter: an `f32` array of a fixed shape and its accumulated gradient.
 #[derive(Debug)]
@@ -108,11 +111,14 @@ impl Param {
 ///
 /// Layers call [`layer`](Walk::layer) once with their kind and name their parameters inside it
 /// with [`param`](Walk::param); a layer with inner structure (the directions of a BiLSTM) opens
-/// [`scope`](Walk::scope)s. `F` is the visitor: see [`Visit`] and [`VisitMut`].
+/// [`scope`](Walk::scope)s, and records what its parameters do not tell about its architecture
+/// with [`attr`](Walk::attr). `F` is the visitor: see [`Visit`] and [`VisitMut`].
 pub struct Walk<'f, F: ?Sized> {
     path: String,
     counters: Vec<usize>,
     visit: &'f mut F,
+    /// The layers and their attributes, in a walk for [`Params::signature`].
+    signature: Option<Recorder>,
 }
 
 /// A walk that reads every parameter.
@@ -127,7 +133,21 @@ impl<'f, F: ?Sized> Walk<'f, F> {
             path: String::new(),
             counters: vec![0],
             visit,
+            signature: None,
         }
+    }
+
+    /// A walk that also records the architecture signature.
+    pub(crate) fn recording(visit: &'f mut F) -> Self {
+        Walk {
+            signature: Some(Recorder::default()),
+            ..Self::new(visit)
+        }
+    }
+
+    /// The signature a [`recording`](Self::recording) walk saw.
+    pub(crate) fn into_signature(self) -> Signature {
+        self.signature.map(Recorder::finish).unwrap_or_default()
     }
 
     /// Enters the next layer of the current scope: its parameters are named
@@ -139,7 +159,25 @@ impl<'f, F: ?Sized> Walk<'f, F> {
             .expect("the top scope is never closed");
         let position = *counter;
         *counter += 1;
-        self.nested(&format!("{position}.{kind}"), body);
+        self.nested(&format!("{position}.{kind}"), |walk| {
+            if let Some(signature) = &mut walk.signature {
+                signature.open(&walk.path);
+            }
+            body(walk);
+            if let Some(signature) = &mut walk.signature {
+                signature.close();
+            }
+        });
+    }
+
+    /// Records attribute `name` of the current layer in the architecture signature: a width,
+    /// a seed, a rate, anything a saved model must agree on that its parameters' shapes do not
+    /// show. Only a signature walk formats `value`; other walks ignore it, and so does a call
+    /// outside every [`layer`](Self::layer).
+    pub fn attr(&mut self, name: &str, value: impl fmt::Display) {
+        if let Some(signature) = &mut self.signature {
+            signature.attr(name, &value);
+        }
     }
 
     /// Enters a named part of the current layer (`fwd`, `bwd`, a sub-layer field); layers
@@ -191,6 +229,12 @@ impl VisitMut<'_> {
 ///
 /// Implementations call the walk's [`layer`](Walk::layer) and [`param`](Walk::param) for their
 /// own parameters, or pass the walk on to their children in a fixed order (combinators).
+/// `#[derive(Params)]` writes both methods for a struct of parameters and sub-layers.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a weft layer: it does not implement `Params`",
+    label = "not a layer",
+    note = "derive it with `#[derive(weft::Params)]`, or implement `Params` and `Model` by hand"
+)]
 pub trait Params {
     /// Visits every parameter, with its path.
     fn visit(&self, walk: &mut Visit<'_>);
@@ -219,6 +263,100 @@ pub trait Params {
         let mut count = 0;
         self.for_each_param(&mut |_, p| count += p.len());
         count
+    }
+
+    /// The architecture signature: every layer in walk order, with the attributes it records
+    /// with [`Walk::attr`]. Saved models carry it; loading checks it first.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Params, combinators::chain, layers::{Dropout, HashEmbed}};
+    /// let model = chain(HashEmbed::new(100, Const::<8>, 17), Dropout::new(0.25));
+    /// let text = model.signature().to_string();
+    /// assert_eq!(text, "0.hash_embed seed=17 width=8\n1.dropout rate=0.25\n");
+    /// ```
+    fn signature(&self) -> Signature {
+        let mut ignore = |_: &str, _: &Param| {};
+        let mut walk = Walk::recording(&mut ignore as &mut dyn FnMut(&str, &Param));
+        self.visit(&mut walk);
+        walk.into_signature()
+    }
+
+    /// The model in weft's saved form (`docs/format.md`): msgpack of the format version, the
+    /// [`signature`](Self::signature) and every parameter by path, with its shape and its
+    /// values as little-endian `f32`. The same weights give the same bytes, however the
+    /// model's chains nest. A NaN or infinite value is an error naming the parameter: no file
+    /// is written that [`from_bytes`](Self::from_bytes) would refuse.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Floats2, Model, Params, layers::Relu};
+    /// let trained = Relu::new(Const::<2>, Const::<3>);
+    /// let bytes = trained.to_bytes()?;
+    /// let mut copy = Relu::new(Const::<2>, Const::<3>);
+    /// copy.from_bytes(&bytes)?;
+    /// let x = Floats2::from_rows(&[[1.0, -1.0]]);
+    /// assert_eq!(copy.predict(x.clone()), trained.predict(x));
+    /// assert_eq!(copy.to_bytes()?, bytes);
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        serialize::to_bytes(self)
+    }
+
+    /// Loads the parameters saved by [`to_bytes`](Self::to_bytes) into this model, which must
+    /// have the same architecture. Everything is checked before anything is written: on error
+    /// the model is unchanged, and the [`LoadError`](crate::LoadError) names the first
+    /// difference. Loading clears the accumulated gradients.
+    ///
+    /// Named after Thinc's method: the architecture is code, so loading fills a model built by
+    /// that code rather than making one.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Params, layers::Relu};
+    /// let bytes = Relu::new(Const::<2>, Const::<3>).to_bytes()?;
+    /// let mut other = Relu::new(Const::<2>, Const::<4>);
+    /// let error = other.from_bytes(&bytes).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "cannot load the model: the architecture differs at layer 0.relu: \
+    ///      n_out = 3 in the file, n_out = 4 in the model",
+    /// );
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    #[allow(clippy::wrong_self_convention)]
+    fn from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        serialize::from_bytes(self, bytes).map_err(|error| Error::Load { path: None, error })
+    }
+
+    /// Saves the model to `path` as [`to_bytes`](Self::to_bytes) does. The bytes go to a
+    /// temporary file in the same folder, which is synced and then renamed over `path`: a
+    /// crash or a full disk never leaves a half-written model. I/O errors name the file.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Params, layers::Linear};
+    /// let path = std::env::temp_dir().join(format!("weft-doc-{}.weft", std::process::id()));
+    /// let model = Linear::new(Const::<2>, Const::<1>);
+    /// model.to_disk(&path)?;
+    /// let mut copy = Linear::new(Const::<2>, Const::<1>);
+    /// copy.from_disk(&path)?;
+    /// assert_eq!(copy.to_bytes()?, model.to_bytes()?);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    fn to_disk(&self, path: impl AsRef<Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        serialize::to_disk(self, path.as_ref())
+    }
+
+    /// Loads a model saved by [`to_disk`](Self::to_disk), as [`from_bytes`](Self::from_bytes)
+    /// does; its errors name the file.
+    #[allow(clippy::wrong_self_convention)]
+    fn from_disk(&mut self, path: impl AsRef<Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        serialize::from_disk(self, path.as_ref())
     }
 
     /// Applies the accumulated gradients with `optimizer` and clears them.

@@ -58,7 +58,10 @@ impl<W: Dim> Attention<W> {
 
 impl<W: Dim> Params for Attention<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer("attention", |walk| walk.param("Q", &self.query));
+        walk.layer("attention", |walk| {
+            walk.attr("width", self.width.size());
+            walk.param("Q", &self.query);
+        });
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         walk.layer("attention", |walk| walk.param("Q", &mut self.query));

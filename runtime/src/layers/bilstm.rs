@@ -143,6 +143,9 @@ struct Trace {
 impl<I: Dim, H: Dim, O: Dim> Params for BiLstm<I, H, O> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer("bilstm", |walk| {
+            walk.attr("n_in", self.n_in.size());
+            walk.attr("hidden", self.hidden.size());
+            walk.attr("depth", self.layers.len());
             for (k, layer) in self.layers.iter().enumerate() {
                 walk.scope(&k.to_string(), |walk| {
                     for (weights, (_, name)) in layer.iter().zip(DIRECTIONS) {

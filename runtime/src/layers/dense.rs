@@ -128,7 +128,11 @@ impl<I: Dim, O: Dim, A: Activation> Dense<I, O, A> {
 
 impl<I: Dim, O: Dim, A: Activation> Params for Dense<I, O, A> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer(A::KIND, |walk| self.affine.visit(walk));
+        walk.layer(A::KIND, |walk| {
+            walk.attr("n_in", self.n_in.size());
+            walk.attr("n_out", self.n_out.size());
+            self.affine.visit(walk);
+        });
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         walk.layer(A::KIND, |walk| self.affine.visit_mut(walk));

@@ -45,7 +45,10 @@ impl<W: Dim> Embed<W> {
 
 impl<W: Dim> Params for Embed<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer("embed", |walk| walk.param("E", &self.table));
+        walk.layer("embed", |walk| {
+            walk.attr("width", self.width.size());
+            walk.param("E", &self.table);
+        });
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         walk.layer("embed", |walk| walk.param("E", &mut self.table));

@@ -65,7 +65,11 @@ impl<W: Dim> HashEmbed<W> {
 
 impl<W: Dim> Params for HashEmbed<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer("hash_embed", |walk| walk.param("E", &self.table));
+        walk.layer("hash_embed", |walk| {
+            walk.attr("width", self.width.size());
+            walk.attr("seed", self.seed);
+            walk.param("E", &self.table);
+        });
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         walk.layer("hash_embed", |walk| walk.param("E", &mut self.table));

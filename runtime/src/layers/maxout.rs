@@ -69,7 +69,12 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
 
 impl<I: Dim, O: Dim> Params for Maxout<I, O> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer("maxout", |walk| self.affine.visit(walk));
+        walk.layer("maxout", |walk| {
+            walk.attr("n_in", self.n_in.size());
+            walk.attr("n_out", self.n_out.size());
+            walk.attr("pieces", self.pieces);
+            self.affine.visit(walk);
+        });
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         walk.layer("maxout", |walk| self.affine.visit_mut(walk));
