@@ -29,12 +29,20 @@ struct Dataset {
 }
 
 impl Dataset {
-    fn new(sentences: &[TaggedSentence], vocab: &Vocab, tags: &Labels, what: &str) -> Result<Self, String> {
+    fn new(
+        sentences: &[TaggedSentence],
+        vocab: &Vocab,
+        tags: &Labels,
+        what: &str,
+    ) -> Result<Self, String> {
         let mut tag_ids = Vec::with_capacity(sentences.len());
         for (i, sentence) in sentences.iter().enumerate() {
             let ids = sentence.tags.iter().map(|tag| {
                 tags.index(tag).ok_or_else(|| {
-                    format!("{what} sentence {}: tag `{tag}` is not among the training tags", i + 1)
+                    format!(
+                        "{what} sentence {}: tag `{tag}` is not among the training tags",
+                        i + 1
+                    )
                 })
             });
             tag_ids.push(ids.collect::<Result<Vec<_>, _>>()?);
@@ -97,7 +105,9 @@ fn run() -> Result<(), Box<dyn Error>> {
         model.finish_update(&mut adam)?;
         Ok(Step { loss, words })
     };
-    common::train(&mut model, &options, train.ids.len(), step, |m| accuracy(m, &dev))?;
+    common::train(&mut model, &options, train.ids.len(), step, |m| {
+        accuracy(m, &dev)
+    })?;
     if let Some(path) = &options.test {
         let test = Dataset::new(&read_tagged(path)?, &vocab, &tags, "test")?;
         println!("test acc {:.4}", accuracy(&model, &test));

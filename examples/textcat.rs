@@ -33,7 +33,12 @@ struct Dataset {
 }
 
 impl Dataset {
-    fn new(texts: &[LabelledText], vocab: &Vocab, labels: &Labels, what: &str) -> Result<Self, String> {
+    fn new(
+        texts: &[LabelledText],
+        vocab: &Vocab,
+        labels: &Labels,
+        what: &str,
+    ) -> Result<Self, String> {
         let classes = texts
             .iter()
             .enumerate()
@@ -67,7 +72,11 @@ fn accuracy(model: &TextCat, data: &Dataset) -> f64 {
     let mut correct = 0;
     for (ids, classes) in data.ids.chunks(128).zip(data.classes.chunks(128)) {
         let predicted = model.predict(Ragged::from_sequences(ids)).argmax();
-        correct += predicted.iter().zip(classes).filter(|(p, c)| p == c).count();
+        correct += predicted
+            .iter()
+            .zip(classes)
+            .filter(|(p, c)| p == c)
+            .count();
     }
     correct as f64 / data.ids.len().max(1) as f64
 }
@@ -109,7 +118,9 @@ fn run() -> Result<(), Box<dyn Error>> {
         model.finish_update(&mut adam)?;
         Ok(Step { loss, words })
     };
-    common::train(&mut model, &options, train.ids.len(), step, |m| accuracy(m, &dev))?;
+    common::train(&mut model, &options, train.ids.len(), step, |m| {
+        accuracy(m, &dev)
+    })?;
     if let Some(path) = &options.test {
         let test = Dataset::new(&read_texts(path)?, &vocab, &labels, "test")?;
         println!("test acc {:.4}", accuracy(&model, &test));

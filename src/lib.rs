@@ -15,9 +15,113 @@
 //! assert!((p.view().sum() - 1.0).abs() < 1e-6);
 //! ```
 
-pub use weft_runtime::*;
-/// Builds a network from an expression of layers and combinators.
+/// Builds a network from one expression of layers and combinators.
+///
+/// ```
+/// use weft::{Model, Params, Ragged, model};
+/// let x = Ragged::from_sequences([vec![1, 2, 3], vec![4, 5]]);
+/// let y = vec![0, 1];
+/// // The vocabulary rows and the number of classes are read off the training data.
+/// let model = model!(embed >> bilstm >> attention >> softmax).initialize(&x, &y)?;
+/// assert_eq!(model.predict(x).view().shape(), &[2, 2]);
+/// assert_eq!(model.param_names()[0], "0.embed.E");
+/// # Ok::<(), weft::Error>(())
+/// ```
+///
+/// # Grammar
+///
+/// | written | means |
+/// |---|---|
+/// | `a >> b` | chain: `a`'s output feeds `b` |
+/// | `a \| b` | concatenate: both see the input, outputs side by side (widths add up) |
+/// | `a + b` | add: both see the input, outputs summed |
+/// | `a ** n` | `n` fresh copies of `a`, chained |
+/// | `chain(a, b, ..)`, `concat(a, b, ..)`, `add(a, b, ..)`, `clone(a, n)` | the same, as calls |
+/// | `residual(a)` | `x + a(x)` |
+/// | `with_array(a)` | `a` applied to every token's vector of a batch of sequences |
+/// | `layer`, `layer(arg = value, ..)` | a built-in layer, with defaults for what is unsaid |
+/// | any other expression | a value of yours implementing [`Model`] |
+///
+/// Precedence is Rust's (and Python's): `**` binds tighter than `+`, then `>>`, then `|`, so
+/// `a >> b | c` is `(a >> b) | c`. Chains are built as balanced trees (a 100-layer chain
+/// compiles quickly), and parameter paths number the layers in the order they are written,
+/// however the expression is nested.
+///
+/// # What flows between layers
+///
+/// The macro follows the data from layer to layer: token ids (`Ragged<Ids>`), a vector per
+/// token (`Ragged<Floats2<W>>`) or one vector per example (`Floats2<W>`), with its width.
+/// Each layer's input width is the width before it; a layer that cannot take what comes
+/// before it is a compile error that says why, at the layer. After an embedding, dense layers
+/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `layer_norm`, `dropout`) and `|` run
+/// token by token; after pooling (`attention`, `reduce_*`), once per example.
+///
+/// A width is an integer literal (checked by the macro), a constant's UPPER_CASE name or a
+/// `{ block }` (checked by rustc), or any other `usize` expression (a run-time width, evaluated
+/// once when `model!` runs). Widths around your own layers are inferred by rustc.
+///
+/// # Built-in layers
+///
+/// | layer | takes | outputs | arguments (default) |
+/// |---|---|---|---|
+/// | `embed` | token ids | a vector per token | `rows` (from the data), `width` (64) |
+/// | `hash_embed` | hash keys | a vector per token | `rows` (5000), `width` (64), `seed` (0) |
+/// | `bilstm` | vectors per token | `2 × hidden` per token | `hidden` (the input width), `depth` (1) |
+/// | `lstm` | vectors per token | `hidden` per token | `hidden` (the input width), `depth` (1) |
+/// | `attention` | vectors per token | one per sequence | |
+/// | `reduce_sum`, `reduce_mean`, `reduce_max` | vectors per token | one per sequence | |
+/// | `linear`, `relu`, `mish` | vectors | vectors | `width` (the input width) |
+/// | `maxout` | vectors | vectors | `width` (the input width), `pieces` (3) |
+/// | `softmax` | vectors | class probabilities | `classes` (from the data) |
+/// | `layer_norm` | vectors | vectors | |
+/// | `dropout` | vectors | vectors | `rate` (0.1) |
+///
+/// Every layer taking vectors also accepts `input = N`, checked against the width before it.
+/// See [`layers`] for each layer's math.
+///
+/// # Sizes from the data
+///
+/// When `embed`'s `rows` or `softmax`'s `classes` are left out, `model!` returns an
+/// [`Uninitialized`] network: it is not a [`Model`] yet, so it cannot be trained or run by
+/// mistake. [`Uninitialized::initialize`]`(&x, &y)` reads the sizes off the training inputs and
+/// truths and returns the model. Given as arguments, the sizes make `model!` return the model
+/// at once:
+///
+/// ```
+/// use weft::{Model, Ragged, model};
+/// let classes = 3;
+/// let model = model!(embed(rows = 1000, width = 32) >> bilstm >> reduce_max >> softmax(classes = classes));
+/// let p = model.predict(Ragged::from_sequences([vec![7, 8, 9]]));
+/// assert_eq!(p.view().shape(), &[1, 3]);
+/// ```
+///
+/// A wrong network does not compile; the message names the layer and says what it expected:
+///
+/// ```compile_fail
+/// use weft::model;
+/// // error: `bilstm` expects width 128, but `embed(width = 64)` outputs 64
+/// let model = model!(embed(width = 64) >> bilstm(input = 128) >> attention >> softmax);
+/// ```
 pub use weft_macros::model;
+pub use weft_runtime::*;
+
+/// The type of the network [`model!`] builds from the same expression, for struct fields and
+/// function signatures. A layer of your own is written as its type (`MyLayer`); sizes left to
+/// the data are `usize` widths.
+///
+/// ```
+/// use weft::{Model, Ragged, model, model_type};
+/// struct Tagger {
+///     network: model_type!(embed(width = 32) >> bilstm(hidden = 16) >> softmax),
+/// }
+/// let x = Ragged::from_sequences([vec![1, 2], vec![3]]);
+/// let tags = vec![vec![0, 1], vec![2]];
+/// let tagger = Tagger {
+///     network: model!(embed(width = 32) >> bilstm(hidden = 16) >> softmax).initialize(&x, &tags)?,
+/// };
+/// assert_eq!(tagger.network.predict(x).data.view().shape(), &[3, 3]);
+/// # Ok::<(), weft::Error>(())
+/// ```
 pub use weft_macros::model_type;
 
 /// The README's examples, compiled and run as doctests.

@@ -202,20 +202,24 @@ impl fmt::Display for LoadError {
                 f,
                 "format version {found} is not supported (this build reads version {supported})"
             ),
-            LoadError::Architecture {
-                layer,
-                file,
-                model,
-            } => write!(
+            LoadError::Architecture { layer, file, model } => write!(
                 f,
                 "the architecture differs at layer {layer}: {file} in the file, {model} in the model"
             ),
-            LoadError::MissingParam { path } => write!(f, "parameter {path} is missing from the file"),
+            LoadError::MissingParam { path } => {
+                write!(f, "parameter {path} is missing from the file")
+            }
             LoadError::UnexpectedParam { path } => {
-                write!(f, "the file has parameter {path}, which the model does not have")
+                write!(
+                    f,
+                    "the file has parameter {path}, which the model does not have"
+                )
             }
             LoadError::Dtype { path, found } => {
-                write!(f, "parameter {path} holds {found} values; only f32 is supported")
+                write!(
+                    f,
+                    "parameter {path} holds {found} values; only f32 is supported"
+                )
             }
             LoadError::Shape {
                 path,

@@ -68,7 +68,9 @@ impl DataSizes {
     /// holds no token ids.
     pub fn vocab_rows(&self, layer: &str) -> Result<usize> {
         let max = self.max_id.ok_or_else(|| Error::Initialize {
-            message: format!("`{layer}` sizes its table from the token ids, but the data holds none"),
+            message: format!(
+                "`{layer}` sizes its table from the token ids, but the data holds none"
+            ),
         })?;
         Ok(max as usize + 1)
     }

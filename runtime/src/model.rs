@@ -10,6 +10,11 @@ use crate::{Data, Grad, Params, Visit, VisitMut};
 /// it needs `&mut self`, so the borrow checker ensures no backprop closure outlives the update.
 ///
 /// `predict` is the inference path: no intermediates are kept, dropout is off.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a weft model",
+    label = "not a layer or a network",
+    note = "a layer implements `weft::Model`; a network from `model!` whose sizes come from the data is a model once `.initialize(&x, &y)` has built it"
+)]
 pub trait Model: Params + Send + Sync {
     /// The input.
     type In: Data;

@@ -31,6 +31,7 @@ const DTYPE: &str = "f32";
 
 /// The fields loading checks before it decodes the rest.
 #[derive(Deserialize)]
+#[serde(expecting = "a map with the fields format and version")]
 struct Header {
     format: String,
     version: u64,
@@ -38,7 +39,10 @@ struct Header {
 
 /// A saved model.
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a map of format, version, layers and params"
+)]
 struct Saved<'a> {
     format: String,
     version: u64,
@@ -49,7 +53,10 @@ struct Saved<'a> {
 
 /// A saved parameter.
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a map of path, shape, dtype and data"
+)]
 struct Tensor<'a> {
     path: String,
     shape: Vec<usize>,
@@ -94,10 +101,7 @@ pub(crate) fn to_bytes<P: Params + ?Sized>(model: &P) -> Result<Vec<u8>> {
     Ok(rmp_serde::to_vec_named(&saved).expect("msgpack encoding into a Vec cannot fail"))
 }
 
-pub(crate) fn from_bytes<P: Params + ?Sized>(
-    model: &mut P,
-    bytes: &[u8],
-) -> Result<(), LoadError> {
+pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Result<(), LoadError> {
     let header: Header = decode(bytes)?;
     if header.format != MAGIC {
         return Err(malformed(format!(
@@ -189,13 +193,23 @@ pub(crate) fn from_disk<P: Params + ?Sized>(model: &mut P, path: &Path) -> Resul
 
 /// Decodes one msgpack value that spans all of `bytes`.
 fn decode<'de, T: Deserialize<'de>>(bytes: &[u8]) -> Result<T, LoadError> {
+    use rmp_serde::decode::Error::{InvalidDataRead, InvalidMarkerRead};
     let mut decoder = rmp_serde::Deserializer::new(Cursor::new(bytes));
-    let value = T::deserialize(&mut decoder).map_err(|e| malformed(e.to_string()))?;
+    let value = T::deserialize(&mut decoder).map_err(|error| match error {
+        _ if bytes.is_empty() => malformed("there are no bytes".into()),
+        InvalidMarkerRead(e) | InvalidDataRead(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            malformed(format!(
+                "truncated: the bytes end at {}, inside the model",
+                bytes.len()
+            ))
+        }
+        other => malformed(other.to_string()),
+    })?;
     let end = decoder.position();
     if end != bytes.len() as u64 {
         return Err(malformed(format!(
-            "{} bytes follow the model, which ends at byte {end}",
-            bytes.len() as u64 - end
+            "the model ends at byte {end} of {}",
+            bytes.len()
         )));
     }
     Ok(value)

@@ -186,7 +186,11 @@ fn strip_parens(expr: Expr) -> Expr {
 fn named_call(name: Ident, call: syn::ExprCall) -> syn::Result<Node> {
     let text = name.to_string();
     if catalog::layer(&text).is_some() {
-        let args = call.args.into_iter().map(named_arg).collect::<syn::Result<_>>()?;
+        let args = call
+            .args
+            .into_iter()
+            .map(named_arg)
+            .collect::<syn::Result<_>>()?;
         return Ok(Node::Layer(Layer { name, args }));
     }
     if let Some(combinator) = catalog::combinator(&text) {
@@ -222,7 +226,10 @@ fn combinator_call(combinator: Combinator, name: Ident, call: syn::ExprCall) -> 
     let span = name.span();
     let mut args: Vec<Expr> = call.args.into_iter().collect();
     let wrong = |expected: &str, found: usize| {
-        syn::Error::new(span, format!("`{name}` takes {expected}, found {found} arguments"))
+        syn::Error::new(
+            span,
+            format!("`{name}` takes {expected}, found {found} arguments"),
+        )
     };
     match combinator {
         Combinator::Residual | Combinator::WithArray => {
@@ -237,10 +244,16 @@ fn combinator_call(combinator: Combinator, name: Ident, call: syn::ExprCall) -> 
         }
         Combinator::Clone => {
             if args.len() != 2 {
-                return Err(wrong("a layer and a count, as in `clone(relu, 3)`", args.len()));
+                return Err(wrong(
+                    "a layer and a count, as in `clone(relu, 3)`",
+                    args.len(),
+                ));
             }
             let count = args.pop().expect("two arguments");
-            Ok(Node::Clone(Box::new(node(args.pop().expect("two"))?), count))
+            Ok(Node::Clone(
+                Box::new(node(args.pop().expect("two"))?),
+                count,
+            ))
         }
         Combinator::Chain | Combinator::Concat | Combinator::Add => {
             if args.is_empty() {

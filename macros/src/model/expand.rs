@@ -32,7 +32,10 @@ fn width_type(width: &Width) -> Option<TokenStream> {
 /// The whole `model!` expression: bindings, then the network, wrapped in
 /// `Uninitialized` when sizes come from the data.
 pub fn model_value(net: &Net, bindings: &Bindings) -> TokenStream {
-    let eager = bindings.eager.iter().map(|(ident, value)| quote!(let #ident = #value;));
+    let eager = bindings
+        .eager
+        .iter()
+        .map(|(ident, value)| quote!(let #ident = #value;));
     let network = value(net);
     if bindings.from_data.is_empty() {
         return quote!({ #(#eager)* #network });
@@ -53,8 +56,12 @@ pub fn model_value(net: &Net, bindings: &Bindings) -> TokenStream {
 
 fn value(net: &Net) -> TokenStream {
     match net {
-        Net::Chain(nets) => balanced(nets, &|a, b| quote!(::weft::combinators::chain(#a, #b)), &value),
-        Net::Add(nets) => balanced(nets, &|a, b| quote!(::weft::combinators::add(#a, #b)), &value),
+        Net::Chain(nets) => chain_value(nets),
+        Net::Add(nets) => balanced(
+            nets,
+            &|a, b| quote!(::weft::combinators::add(#a, #b)),
+            &value,
+        ),
         Net::Concat(nets, _) => concat_value(nets),
         Net::Clone(inner, count) => {
             let inner = value(inner);
@@ -73,6 +80,28 @@ fn value(net: &Net) -> TokenStream {
             Some(ident) => quote_spanned!(expr.span()=> #ident),
             None => quote!(#expr),
         },
+    }
+}
+
+/// `a >> b >> c` as a balanced tree of two-way chains. Each `chain` call carries the span of
+/// its first layer: when rustc finds that a layer does not take what the layer before it
+/// outputs (a user's layer, a constant width), it points at the layer whose input is wrong.
+fn chain_value(nets: &[Net]) -> TokenStream {
+    if nets.len() == 1 {
+        return value(&nets[0]);
+    }
+    let (left, right) = nets.split_at(nets.len() / 2);
+    let (a, b) = (chain_value(left), chain_value(right));
+    quote_spanned!(first_span(&left[0])=> ::weft::combinators::chain(#a, #b))
+}
+
+/// The span of the first layer of `net`, as the user wrote it.
+fn first_span(net: &Net) -> Span {
+    match net {
+        Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => first_span(&nets[0]),
+        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => first_span(inner),
+        Net::Layer(built) => built.span,
+        Net::User { expr, .. } => expr.span(),
     }
 }
 
@@ -106,7 +135,11 @@ fn sum2(a: Width, b: Width) -> Width {
         (a, b) => {
             let run = matches!(a, Width::Run(_)) || matches!(b, Width::Run(_));
             let (a, b) = (width_expr(&a), width_expr(&b));
-            if run { Width::Run(quote!((#a) + (#b))) } else { Width::Const(quote!((#a) + (#b))) }
+            if run {
+                Width::Run(quote!((#a) + (#b)))
+            } else {
+                Width::Const(quote!((#a) + (#b)))
+            }
         }
     }
 }
@@ -211,7 +244,10 @@ fn balanced_type(nets: &[Net], combinator: &str) -> syn::Result<TokenStream> {
         return model_type(&nets[0]);
     }
     let (left, right) = nets.split_at(nets.len() / 2);
-    let (a, b) = (balanced_type(left, combinator)?, balanced_type(right, combinator)?);
+    let (a, b) = (
+        balanced_type(left, combinator)?,
+        balanced_type(right, combinator)?,
+    );
     let name = syn::Ident::new(combinator, Span::call_site());
     Ok(quote!(::weft::combinators::#name<#a, #b>))
 }
@@ -236,15 +272,28 @@ fn named_width(width: &Width, span: Span) -> syn::Result<TokenStream> {
 }
 
 fn layer_type(b: &Built) -> syn::Result<TokenStream> {
-    let (i, o) = (named_width(&b.input, b.span), named_width(&b.output, b.span));
+    let (i, o) = (
+        named_width(&b.input, b.span),
+        named_width(&b.output, b.span),
+    );
     let layer = match b.kind {
         Kind::Embed | Kind::HashEmbed => {
-            let (o, name) = (o?, if b.kind == Kind::Embed { "Embed" } else { "HashEmbed" });
+            let (o, name) = (
+                o?,
+                if b.kind == Kind::Embed {
+                    "Embed"
+                } else {
+                    "HashEmbed"
+                },
+            );
             let layer = single(o, name);
             return Ok(quote!(::weft::combinators::WithArray<#layer>));
         }
         Kind::BiLstm => {
-            let h = named_width(b.hidden.as_ref().expect("an LSTM has a hidden width"), b.span)?;
+            let h = named_width(
+                b.hidden.as_ref().expect("an LSTM has a hidden width"),
+                b.span,
+            )?;
             let (i, o) = (i?, o?);
             quote!(::weft::layers::BiLstm<#i, #h, #o>)
         }

@@ -44,7 +44,11 @@ impl Width {
         if widths.iter().any(|w| matches!(w, Width::Infer(_))) {
             return Width::Infer(None);
         }
-        if let Some(total) = widths.iter().map(|w| w.describe()?.parse::<usize>().ok()).sum() {
+        if let Some(total) = widths
+            .iter()
+            .map(|w| w.describe()?.parse::<usize>().ok())
+            .sum()
+        {
             return Width::Lit(total);
         }
         let parts = widths.iter().map(|w| match w {
@@ -92,6 +96,8 @@ pub struct Flow {
     pub data: Data,
     pub width: Width,
     pub source: String,
+    /// Inside `with_array` (or `|` over sequences): rows are single tokens' vectors.
+    pub token_by_token: bool,
 }
 
 impl Flow {
@@ -100,6 +106,7 @@ impl Flow {
             data: Data::Start,
             width: Width::Infer(None),
             source: "the input".into(),
+            token_by_token: false,
         }
     }
 
@@ -109,6 +116,11 @@ impl Flow {
             Data::Ids => format!("`{}` outputs token ids", self.source),
             Data::Keys => format!("`{}` outputs hash keys", self.source),
             Data::Tokens => format!("`{}` outputs a vector per token", self.source),
+            Data::Rows if self.token_by_token => {
+                "here layers see one token's vector at a time (inside `with_array`, or `|` over \
+                 sequences)"
+                    .into()
+            }
             Data::Rows => format!("`{}` outputs one vector per example", self.source),
             Data::Unknown => format!("`{}` outputs a type the macro cannot see", self.source),
         }
@@ -210,31 +222,45 @@ impl Checker {
                 let (nets, outs) = self.branches(nodes, &input)?;
                 let first = outs[0].clone();
                 for out in &outs[1..] {
-                    if out.data != first.data || out.width.differs(&first.width) {
-                        return Err(syn::Error::new(
-                            span,
-                            format!(
-                                "`+` adds outputs of one shape, but {} ({}) and {} ({})",
-                                first.says(),
-                                width_text(&first.width),
-                                out.says(),
-                                width_text(&out.width)
-                            ),
-                        ));
-                    }
+                    let message = if out.data != first.data {
+                        format!(
+                            "`+` adds outputs of one kind, but {} and {}",
+                            first.says(),
+                            out.says()
+                        )
+                    } else if out.width.differs(&first.width) {
+                        format!(
+                            "`+` adds outputs of one width, but `{}` outputs {} and `{}` outputs {}",
+                            first.source,
+                            width_text(&first.width),
+                            out.source,
+                            width_text(&out.width)
+                        )
+                    } else {
+                        continue;
+                    };
+                    return Err(syn::Error::new(span, message));
                 }
                 Ok((Net::Add(nets), first))
             }
             Node::Clone(inner, count) => {
                 check_count(&count, "`** n` needs at least one copy")?;
                 let was = std::mem::replace(&mut self.in_clone, true);
-                let result = self.same_shape(*inner, input, "`** n` chains copies of it");
+                let result = self.same_shape(
+                    *inner,
+                    input,
+                    "`** n` chains copies of one layer, so the layer",
+                );
                 self.in_clone = was;
                 let (net, out) = result?;
                 Ok((Net::Clone(Box::new(net), count), out))
             }
             Node::Residual(inner, _) => {
-                let (net, out) = self.same_shape(*inner, input, "`residual` adds its output to its input")?;
+                let (net, out) = self.same_shape(
+                    *inner,
+                    input,
+                    "`residual` adds a network's output to its input, so the network",
+                )?;
                 Ok((Net::Residual(Box::new(net)), out))
             }
             Node::WithArray(inner, span) => self.with_array(*inner, span, input),
@@ -259,6 +285,7 @@ impl Checker {
             // Over sequences, per-token branches are joined token by token, inside `with_array`.
             let rows = Flow {
                 data: Data::Rows,
+                token_by_token: true,
                 ..input
             };
             let (net, out) = self.concat(nodes, span, rows).map_err(|inner| {
@@ -269,6 +296,7 @@ impl Checker {
             })?;
             let out = Flow {
                 data: Data::Tokens,
+                token_by_token: false,
                 ..out
             };
             return Ok((Net::WithArray(Box::new(net)), out));
@@ -287,11 +315,16 @@ impl Checker {
         }
         let widths: Vec<Width> = outs.iter().map(|o| o.width.clone()).collect();
         let width = Width::sum(&widths);
-        let source = outs.iter().map(|o| o.source.clone()).collect::<Vec<_>>().join(" | ");
+        let source = outs
+            .iter()
+            .map(|o| o.source.clone())
+            .collect::<Vec<_>>()
+            .join(" | ");
         let flow = Flow {
             data: Data::Rows,
             width: width.clone(),
             source,
+            token_by_token: input.token_by_token,
         };
         Ok((Net::Concat(nets, width), flow))
     }
@@ -300,13 +333,20 @@ impl Checker {
     fn same_shape(&mut self, node: Node, input: Flow, why: &str) -> syn::Result<(Net, Flow)> {
         let span = node_span(&node);
         let (net, out) = self.check(node, input.clone())?;
-        if input.data != Data::Start && (out.data != input.data || out.width.differs(&input.width)) {
+        if input.data != Data::Start && out.data != input.data {
+            return Err(syn::Error::new(
+                span,
+                format!("{why} must output what it takes, but {}", out.says()),
+            ));
+        }
+        if out.width.differs(&input.width) {
             return Err(syn::Error::new(
                 span,
                 format!(
-                    "{why}, so it must output what it takes: it takes {} but {}",
+                    "{why} must output what it takes, but `{}` takes width {} and outputs {}",
+                    out.source,
                     width_text(&input.width),
-                    out.says() + &format!(" ({})", width_text(&out.width))
+                    width_text(&out.width)
                 ),
             ));
         }
@@ -316,13 +356,21 @@ impl Checker {
     fn with_array(&mut self, node: Node, span: Span, input: Flow) -> syn::Result<(Net, Flow)> {
         let inner_input = match input.data {
             Data::Tokens | Data::Start | Data::Unknown => Flow {
-                data: if input.data == Data::Unknown { Data::Unknown } else { Data::Rows },
+                data: if input.data == Data::Unknown {
+                    Data::Unknown
+                } else {
+                    Data::Rows
+                },
+                token_by_token: true,
                 ..input.clone()
             },
             _ => {
                 return Err(syn::Error::new(
                     span,
-                    format!("`with_array` applies a layer to every token's vector, but {}", input.says()),
+                    format!(
+                        "`with_array` applies a layer to every token's vector, but {}",
+                        input.says()
+                    ),
                 ));
             }
         };
@@ -330,13 +378,17 @@ impl Checker {
         if out.data != Data::Rows && out.data != Data::Unknown {
             return Err(syn::Error::new(
                 span,
-                format!("`with_array` needs layers that output vectors, but {}", out.says()),
+                format!(
+                    "`with_array` needs layers that output vectors, but {}",
+                    out.says()
+                ),
             ));
         }
         Ok((
             Net::WithArray(Box::new(net)),
             Flow {
                 data: Data::Tokens,
+                token_by_token: false,
                 ..out
             },
         ))
@@ -352,7 +404,11 @@ impl Checker {
             Mode::Value => None,
         };
         let binding = (self.mode == Mode::Value && !self.in_clone).then(|| {
-            let ident = format_ident!("__weft_layer{}", self.bindings.eager.len(), span = Span::mixed_site());
+            let ident = format_ident!(
+                "__weft_layer{}",
+                self.bindings.eager.len(),
+                span = Span::mixed_site()
+            );
             self.bindings.eager.push((ident.clone(), quote!(#expr)));
             ident
         });
@@ -360,6 +416,7 @@ impl Checker {
             data: Data::Unknown,
             width: Width::Infer(width_type),
             source,
+            token_by_token: false,
         };
         Ok((Net::User { expr, binding }, flow))
     }
@@ -374,14 +431,22 @@ impl Checker {
         let in_width = self.input_width(&args, &input, spec.name)?;
         let (data, output, per_token) = match spec.kind {
             Kind::Embed | Kind::HashEmbed => {
-                let wanted = if spec.kind == Kind::Embed { Data::Ids } else { Data::Keys };
+                let wanted = if spec.kind == Kind::Embed {
+                    Data::Ids
+                } else {
+                    Data::Keys
+                };
                 if !matches!(input.data, Data::Start | Data::Unknown) && input.data != wanted {
                     return Err(syn::Error::new(
                         span,
                         format!(
                             "`{}` takes {}, so it comes first in a network; but {}",
                             spec.name,
-                            if wanted == Data::Ids { "token ids" } else { "hash keys" },
+                            if wanted == Data::Ids {
+                                "token ids"
+                            } else {
+                                "hash keys"
+                            },
                             input.says()
                         ),
                     ));
@@ -421,7 +486,11 @@ impl Checker {
                     },
                 };
                 values.push(("depth", self.count(args.get("depth"), "depth", 1)?));
-                let out = if spec.kind == Kind::BiLstm { hidden.times_two() } else { hidden.clone() };
+                let out = if spec.kind == Kind::BiLstm {
+                    hidden.times_two()
+                } else {
+                    hidden.clone()
+                };
                 lstm_hidden = Some(hidden);
                 (Data::Tokens, out, false)
             }
@@ -429,21 +498,33 @@ impl Checker {
                 self.expect_tokens(&input, spec.name, span)?;
                 (Data::Rows, in_width.clone(), false)
             }
-            Kind::Linear | Kind::Relu | Kind::Mish | Kind::Maxout | Kind::Softmax | Kind::LayerNorm | Kind::Dropout => {
+            Kind::Linear
+            | Kind::Relu
+            | Kind::Mish
+            | Kind::Maxout
+            | Kind::Softmax
+            | Kind::LayerNorm
+            | Kind::Dropout => {
                 let per_token = match input.data {
                     Data::Tokens => true,
                     Data::Rows | Data::Start | Data::Unknown => false,
                     Data::Ids | Data::Keys => {
                         return Err(syn::Error::new(
                             span,
-                            format!("`{}` takes vectors, but {}: put `embed` first", spec.name, input.says()),
+                            format!(
+                                "`{}` takes vectors, but {}: put `embed` first",
+                                spec.name,
+                                input.says()
+                            ),
                         ));
                     }
                 };
                 let out = match spec.kind {
                     Kind::Softmax => match args.get("classes") {
                         Some(c) => self.width(c)?,
-                        None => Width::Run(self.bind_from_data("classes", quote!(classes(#source)))),
+                        None => {
+                            Width::Run(self.bind_from_data("classes", quote!(classes(#source))))
+                        }
                     },
                     Kind::LayerNorm | Kind::Dropout => in_width.clone(),
                     _ => match args.get("width") {
@@ -474,6 +555,7 @@ impl Checker {
             data,
             width: output,
             source,
+            token_by_token: input.token_by_token && data == Data::Rows,
         };
         Ok((Net::Layer(built), flow))
     }
@@ -495,10 +577,9 @@ impl Checker {
                 ),
             ));
         }
-        Ok(match (&width, &input.width) {
-            (_, Width::Infer(_)) => width,
-            _ => input.width.clone(),
-        })
+        // Widths the macro cannot compare (constants, run-time values) are compared by rustc,
+        // or when the model is built.
+        Ok(width)
     }
 
     fn expect_tokens(&self, input: &Flow, name: &str, span: Span) -> syn::Result<()> {
@@ -510,7 +591,10 @@ impl Checker {
             )),
             Data::Ids | Data::Keys => Err(syn::Error::new(
                 span,
-                format!("`{name}` reads sequences of vectors, but {}: put `embed` first", input.says()),
+                format!(
+                    "`{name}` reads sequences of vectors, but {}: put `embed` first",
+                    input.says()
+                ),
             )),
         }
     }
@@ -536,14 +620,22 @@ impl Checker {
     fn plain(&mut self, expr: &Expr, _name: &str, minimum: &str) -> syn::Result<TokenStream> {
         if let Some(n) = int_literal(expr)? {
             if n == 0 {
-                return Err(syn::Error::new(expr.span(), format!("there must be {minimum}")));
+                return Err(syn::Error::new(
+                    expr.span(),
+                    format!("there must be {minimum}"),
+                ));
             }
             return Ok(quote!(#n));
         }
         Ok(self.bind(quote!(#expr)))
     }
 
-    fn count(&mut self, expr: Option<&Expr>, name: &str, default: usize) -> syn::Result<TokenStream> {
+    fn count(
+        &mut self,
+        expr: Option<&Expr>,
+        name: &str,
+        default: usize,
+    ) -> syn::Result<TokenStream> {
         match expr {
             None => Ok(quote!(#default)),
             Some(expr) => {
@@ -554,15 +646,28 @@ impl Checker {
     }
 
     fn bind(&mut self, value: TokenStream) -> TokenStream {
-        let ident = format_ident!("__weft_size{}", self.bindings.eager.len(), span = Span::mixed_site());
-        self.bindings.eager.push((ident.clone(), quote!({ let size: usize = #value; size })));
+        let ident = format_ident!(
+            "__weft_size{}",
+            self.bindings.eager.len(),
+            span = Span::mixed_site()
+        );
+        self.bindings
+            .eager
+            .push((ident.clone(), quote!({ let size: usize = #value; size })));
         quote!(#ident)
     }
 
     fn bind_from_data(&mut self, what: &str, call: TokenStream) -> TokenStream {
-        let ident = format_ident!("__weft_{}{}", what, self.bindings.from_data.len(), span = Span::mixed_site());
+        let ident = format_ident!(
+            "__weft_{}{}",
+            what,
+            self.bindings.from_data.len(),
+            span = Span::mixed_site()
+        );
         let sizes = Ident::new("__weft_sizes", Span::mixed_site());
-        self.bindings.from_data.push((ident.clone(), quote!(#sizes.#call?)));
+        self.bindings
+            .from_data
+            .push((ident.clone(), quote!(#sizes.#call?)));
         quote!(#ident)
     }
 }
@@ -577,10 +682,16 @@ impl<'a> Args<'a> {
         for (i, arg) in layer.args.iter().enumerate() {
             let name = arg.name.to_string();
             if !spec.args.contains(&name.as_str()) {
-                return Err(syn::Error::new(arg.name.span(), catalog::unknown_argument(spec, &name)));
+                return Err(syn::Error::new(
+                    arg.name.span(),
+                    catalog::unknown_argument(spec, &name),
+                ));
             }
             if layer.args[..i].iter().any(|a| a.name == arg.name) {
-                return Err(syn::Error::new(arg.name.span(), format!("`{name}` is given twice")));
+                return Err(syn::Error::new(
+                    arg.name.span(),
+                    format!("`{name}` is given twice"),
+                ));
             }
         }
         Ok(Args { args: &layer.args })
@@ -602,7 +713,9 @@ fn width_text(width: &Width) -> String {
 
 fn int_literal(expr: &Expr) -> syn::Result<Option<usize>> {
     match expr {
-        Expr::Lit(syn::ExprLit { lit: Lit::Int(int), .. }) => int.base10_parse().map(Some),
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse().map(Some),
         Expr::Lit(syn::ExprLit { lit, .. }) => Err(syn::Error::new(
             lit.span(),
             "expected a width: an integer, a constant, or a `usize` expression",
@@ -626,13 +739,16 @@ fn is_const(expr: &Expr) -> bool {
 
 fn check_count(expr: &Expr, message: &str) -> syn::Result<()> {
     match expr {
-        Expr::Lit(syn::ExprLit { lit: Lit::Int(int), .. }) if int.base10_parse::<usize>()? == 0 => {
-            Err(syn::Error::new(expr.span(), message))
-        }
-        Expr::Lit(syn::ExprLit { lit: Lit::Int(_), .. }) => Ok(()),
-        Expr::Lit(syn::ExprLit { lit, .. }) => {
-            Err(syn::Error::new(lit.span(), "expected a count: an integer or a `usize` expression"))
-        }
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(int), ..
+        }) if int.base10_parse::<usize>()? == 0 => Err(syn::Error::new(expr.span(), message)),
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(_), ..
+        }) => Ok(()),
+        Expr::Lit(syn::ExprLit { lit, .. }) => Err(syn::Error::new(
+            lit.span(),
+            "expected a count: an integer or a `usize` expression",
+        )),
         _ => Ok(()),
     }
 }
@@ -645,7 +761,12 @@ fn rate(expr: Option<&Expr>) -> syn::Result<TokenStream> {
         let value: f64 = match lit {
             Lit::Float(f) => f.base10_parse()?,
             Lit::Int(i) => i.base10_parse()?,
-            _ => return Err(syn::Error::new(lit.span(), "expected a rate between 0 and 1")),
+            _ => {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    "expected a rate between 0 and 1",
+                ));
+            }
         };
         if !(0.0..1.0).contains(&value) {
             return Err(syn::Error::new(

@@ -1,0 +1,285 @@
+//! `model!` and `model_type!`: every operator and combinator builds, trains and names its
+//! parameters in flat order.
+
+use weft::combinators::with_array;
+use weft::layers::{Embed, Relu};
+use weft::losses::CategoricalCrossentropy;
+use weft::{
+    Adam, Const, Error, Floats2, GradcheckOptions, Ids, Model, Params, Ragged, gradcheck, model,
+    model_type,
+};
+
+const WIDTH: usize = 16;
+
+fn batch() -> (Ragged<Ids>, Vec<usize>) {
+    (
+        Ragged::from_sequences([vec![1, 2, 3], vec![4, 5], vec![6]]),
+        vec![0, 1, 2],
+    )
+}
+
+fn rows() -> Floats2<Const<4>> {
+    Floats2::from_rows(&[[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 2.2]])
+}
+
+#[test]
+fn the_design_card_network_trains() {
+    let (x, y) = batch();
+    let mut model = model!(embed >> bilstm >> attention >> softmax)
+        .initialize(&x, &y)
+        .unwrap();
+    let names = model.param_names();
+    assert_eq!(names.first().unwrap(), "0.embed.E");
+    assert_eq!(names.last().unwrap(), "3.softmax.b");
+    let mut adam = Adam::new(0.01);
+    let mut losses = Vec::new();
+    for _ in 0..30 {
+        let (p, backprop) = model.begin_update(x.clone());
+        let (d_p, loss) = CategoricalCrossentropy.get_grad(&p, &y).unwrap();
+        backprop(d_p);
+        model.finish_update(&mut adam).unwrap();
+        losses.push(loss);
+    }
+    assert!(losses[29] < losses[0] / 2.0, "{losses:?}");
+    // Sizes came from the data: 7 rows (ids 0..=6) of width 64, 3 classes.
+    let mut shapes = Vec::new();
+    model.for_each_param(&mut |_, p| shapes.push(p.shape().to_vec()));
+    assert_eq!(shapes[0], [7, 64]);
+    assert_eq!(shapes.last().unwrap(), &[3]);
+}
+
+#[test]
+fn initialize_says_what_the_data_lacks() {
+    let (x, _) = batch();
+    let err = model!(embed >> attention >> softmax)
+        .initialize(&x, &())
+        .err()
+        .unwrap();
+    assert!(matches!(err, Error::Initialize { .. }));
+    assert_eq!(
+        err.to_string(),
+        "initialize: `softmax` counts its classes from the truths, but none were given"
+    );
+    let err = model!(embed >> attention >> softmax)
+        .initialize(&x, &vec![0, 1])
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "initialize: the truths: expected one per input, 3 inputs, found 2 truths"
+    );
+}
+
+#[test]
+fn every_operator_builds_and_checks_its_gradients() {
+    let mut chain = model!(relu(input = 4, width = 8) >> mish >> linear(width = 3));
+    gradcheck(&mut chain, &rows(), &GradcheckOptions::default()).unwrap();
+    assert_eq!(chain.param_names()[4], "2.linear.W");
+
+    let mut concat = model!(linear(input = 4, width = 2) | relu(width = 3) | mish(width = 1));
+    assert_eq!(concat.predict(rows()).view().ncols(), 6);
+    gradcheck(&mut concat, &rows(), &GradcheckOptions::default()).unwrap();
+
+    let mut sum = model!(linear(input = 4, width = 3) + mish(width = 3));
+    gradcheck(&mut sum, &rows(), &GradcheckOptions::default()).unwrap();
+
+    let mut copies = model!(linear(input = 4, width = 4) >> mish * *3);
+    assert_eq!(copies.param_names().len(), 8);
+    assert_eq!(copies.param_names()[6], "3.mish.W");
+    gradcheck(&mut copies, &rows(), &GradcheckOptions::default()).unwrap();
+}
+
+#[test]
+fn named_combinators_mean_what_the_operators_mean() {
+    let calls = model!(chain(
+        relu(input = 4, width = 4),
+        concat(linear(width = 2), mish(width = 2))
+    ));
+    let ops = model!(relu(input = 4, width = 4) >> (linear(width = 2) | mish(width = 2)));
+    assert_eq!(calls.param_names(), ops.param_names());
+    let mut cloned =
+        model!(clone(layer_norm(input = 4), 2) >> add(linear(width = 2), relu(width = 2)));
+    assert_eq!(cloned.param_names()[2], "1.layer_norm.G");
+    gradcheck(&mut cloned, &rows(), &GradcheckOptions::default()).unwrap();
+    let mut skip = model!(residual(relu(input = 4) >> linear) >> maxout(width = 2, pieces = 2));
+    gradcheck(&mut skip, &rows(), &GradcheckOptions::default()).unwrap();
+}
+
+#[test]
+fn per_token_layers_run_on_every_token() {
+    let (x, y) = batch();
+    // After an embedding, dense layers and `|` work token by token; `with_array` says so
+    // explicitly.
+    let model = model!(
+        embed(width = 8)
+            >> (relu | mish(width = 4))
+            >> with_array(layer_norm >> dropout(rate = 0.2))
+            >> lstm(hidden = 6)
+            >> (reduce_sum + reduce_mean + reduce_max)
+            >> softmax
+    )
+    .initialize(&x, &y)
+    .unwrap();
+    let p = model.predict(x.clone());
+    assert_eq!(p.view().shape(), &[3, 3]);
+    let tagger = model!(
+        embed(rows = 10, width = 8) >> bilstm(hidden = 4, depth = 2) >> softmax(classes = 5)
+    );
+    let tags = tagger.predict(x);
+    assert_eq!(tags.lengths(), &[3, 2, 1]);
+    assert_eq!(tags.data.view().ncols(), 5);
+}
+
+#[test]
+fn widths_can_be_constants_and_run_time_values() {
+    let classes = 4;
+    let model = model!(
+        hash_embed(width = WIDTH, rows = 100, seed = 7) >> attention >> softmax(classes = classes)
+    );
+    let keys = Ragged::new(weft::Keys(vec![11, 12, 13]), vec![2, 1]).unwrap();
+    assert_eq!(model.predict(keys).view().shape(), &[2, 4]);
+}
+
+#[test]
+fn user_layers_take_part() {
+    let (x, y) = batch();
+    let my_embed = with_array(Embed::new(10, Const::<8>));
+    let model = model!(
+        my_embed >> bilstm(hidden = 4) >> attention >> Relu::new(Const::<8>, Const::<8>) >> softmax
+    )
+    .initialize(&x, &y)
+    .unwrap();
+    assert_eq!(model.param_names()[0], "0.embed.E");
+    assert_eq!(model.predict(x).rows(), 3);
+}
+
+/// A network as a struct field, named by `model_type!`.
+struct Classifier {
+    network:
+        model_type!(embed(width = 8) >> bilstm(hidden = 4) >> attention >> softmax(classes = 2)),
+}
+
+#[test]
+fn model_type_names_the_type_model_builds() {
+    let classifier = Classifier {
+        network: model!(
+            embed(rows = 10, width = 8) >> bilstm(hidden = 4) >> attention >> softmax(classes = 2)
+        ),
+    };
+    let (x, _) = batch();
+    assert_eq!(classifier.network.predict(x).view().shape(), &[3, 2]);
+}
+
+#[test]
+fn a_hundred_layer_chain_builds_and_names_layers_in_order() {
+    let model = model!(
+        linear(input = 2, width = 2)
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+            >> relu
+    );
+    let names = model.param_names();
+    assert_eq!(names.len(), 200);
+    for (i, pair) in names.chunks(2).enumerate() {
+        let kind = if i == 0 { "linear" } else { "relu" };
+        assert_eq!(pair, [format!("{i}.{kind}.W"), format!("{i}.{kind}.b")]);
+    }
+    let y = model.predict(Floats2::<Const<2>>::from_rows(&[[1.0, 2.0]]));
+    assert_eq!(y.rows(), 1);
+}

@@ -1,0 +1,9 @@
+//! Compile-fail tests: what a user sees when a network or a derived layer is wrong. The expected
+//! messages are the `.stderr` files beside each case in `tests/ui/`; after a deliberate change,
+//! regenerate them with `TRYBUILD=overwrite cargo test --test integration ui`.
+
+#[test]
+fn ui() {
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/model_*.rs");
+}
