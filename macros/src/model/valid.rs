@@ -566,6 +566,13 @@ impl Checker {
             return Ok(input.width.clone());
         };
         let width = self.width(given)?;
+        if matches!(width, Width::Run(_)) {
+            return Err(syn::Error::new(
+                given.span(),
+                "`input` states the width a layer expects, checked when the program is built: \
+                 give an integer or a constant (an UPPER_CASE name or a `{ block }`)",
+            ));
+        }
         if width.differs(&input.width) {
             return Err(syn::Error::new(
                 given.span(),
