@@ -22,6 +22,7 @@
 mod data;
 mod dim;
 mod error;
+mod gemm;
 mod gradcheck;
 mod initialize;
 mod model;

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::Param;
+use crate::ops::multiversion;
 
 /// Updates parameters from their gradients.
 pub trait Optimizer {
@@ -127,6 +128,34 @@ pub struct Adam {
     moments: HashMap<String, Moments>,
 }
 
+/// The constants of one Adam step, for [`adam_kernel`].
+struct AdamStep {
+    b1: f32,
+    b2: f32,
+    step_size: f32,
+    eps_hat: f32,
+    l2: f32,
+    decay: f32,
+    grad_scale: f32,
+}
+
+multiversion! {
+    /// One Adam step over a parameter's values, moments and gradient (zeroed on the way).
+    fn adam_kernel(s: &AdamStep, values: &mut [f32], grads: &mut [f32], mean: &mut [f32], var: &mut [f32]) {
+        // Slices of one length, indexed: no bounds checks, and the loop vectorizes.
+        let n = values.len();
+        let (grads, mean, var) = (&mut grads[..n], &mut mean[..n], &mut var[..n]);
+        for i in 0..n {
+            let w = values[i];
+            let grad = grads[i] * s.grad_scale + s.l2 * w;
+            let m = s.b1 * mean[i] + (1.0 - s.b1) * grad;
+            let v = s.b2 * var[i] + (1.0 - s.b2) * grad * grad;
+            (mean[i], var[i], grads[i]) = (m, v, 0.0);
+            values[i] = w - s.step_size * m / (v.sqrt() + s.eps_hat) - s.decay * w;
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Moments {
     mean: Vec<f32>,
@@ -178,17 +207,15 @@ impl Optimizer for Adam {
         let l2 = self.weight_decay.penalty();
         let decay = self.learn_rate * self.weight_decay.decoupled();
         let (values, grads) = param.value_and_grad_mut();
-        for (((w, g), m), v) in values
-            .iter_mut()
-            .zip(grads.iter_mut())
-            .zip(moments.mean.iter_mut())
-            .zip(moments.var.iter_mut())
-        {
-            let grad = *g * grad_scale + l2 * *w;
-            *m = b1 * *m + (1.0 - b1) * grad;
-            *v = b2 * *v + (1.0 - b2) * grad * grad;
-            *w -= step_size * *m / (v.sqrt() + eps_hat) + decay * *w;
-            *g = 0.0;
-        }
+        let step = AdamStep {
+            b1,
+            b2,
+            step_size,
+            eps_hat,
+            l2,
+            decay,
+            grad_scale,
+        };
+        adam_kernel(&step, values, grads, &mut moments.mean, &mut moments.var);
     }
 }

@@ -368,7 +368,7 @@ pub trait Params {
         let mut sum_sq = 0.0f64;
         let mut first_bad = None;
         self.for_each_param(&mut |path, p| {
-            let grad_sq: f64 = p.grad().iter().map(|&g| f64::from(g) * f64::from(g)).sum();
+            let grad_sq = crate::ops::sum_of_squares(&p.grad());
             if !grad_sq.is_finite() && first_bad.is_none() {
                 first_bad = Some(path.to_owned());
             }

@@ -41,7 +41,8 @@
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
-use crate::ops::{add_column_sums, add_t_matmul, matmul};
+use crate::gemm::Packed;
+use crate::ops::{add_column_sums, add_t_matmul, matmul, multiversion};
 use crate::{Param, Rng, Visit, VisitMut};
 
 /// The parameters of one LSTM direction: `W_ih` `(4H, in)`, `W_hh` `(4H, H)`, `b` `(4H)`.
@@ -226,7 +227,7 @@ pub(crate) fn forward(
         // Input projection of every step at once: gates = b + Xp · W_ihᵀ.
         gates.assign(&weights.b.vector());
         general_mat_mul(1.0, &xp, &weights.w_ih.matrix().t(), 1.0, &mut gates);
-        let w_hh_t = weights.w_hh.matrix().reversed_axes();
+        let w_hh_t = Packed::new(weights.w_hh.matrix().t());
         let zeros = vec![0.0; packing.batch_sizes[0] * hidden];
         let g_all = gates.as_slice_mut().expect("standard layout");
         let c_all = cells.as_slice_mut().expect("standard layout");
@@ -240,10 +241,7 @@ pub(crate) fn forward(
                 &zeros[..k * hidden]
             } else {
                 let prev = packing.offsets[t - 1];
-                let h_prev = &h_done[prev * hidden..(prev + k) * hidden];
-                let h_prev = ArrayView2::from_shape((k, hidden), h_prev).expect("block shape");
-                let mut g = ArrayViewMut2::from_shape((k, width), &mut *g).expect("block shape");
-                general_mat_mul(1.0, &h_prev, &w_hh_t, 1.0, &mut g);
+                w_hh_t.mul_add(&h_done[prev * hidden..(prev + k) * hidden], g);
                 &c_done[prev * hidden..(prev + k) * hidden]
             };
             let rows = g
@@ -278,7 +276,7 @@ pub(crate) fn backward(
     if hidden == 0 || n == 0 {
         return Array2::zeros((n, xp.ncols()));
     }
-    let w_hh = weights.w_hh.matrix();
+    let w_hh = Packed::new(weights.w_hh.matrix());
     let first = packing.batch_sizes[0];
     let zeros = vec![0.0; first * hidden];
     // d_c carried from step t + 1 to step t, for the running prefix.
@@ -312,10 +310,7 @@ pub(crate) fn backward(
         if t > 0 {
             // d_h_{t-1} += dz_t · W_hh, into the previous block's prefix.
             let prev = packing.offsets[t - 1];
-            let dz = ArrayView2::from_shape((k, width), &*g).expect("block shape");
-            let dh_prev = &mut dh_done[prev * hidden..(prev + k) * hidden];
-            let mut dh_prev = ArrayViewMut2::from_shape((k, hidden), dh_prev).expect("block shape");
-            general_mat_mul(1.0, &dz, &w_hh, 1.0, &mut dh_prev);
+            w_hh.mul_add(g, &mut dh_done[prev * hidden..(prev + k) * hidden]);
         }
     }
 
@@ -339,48 +334,51 @@ pub(crate) fn backward(
     matmul(dz, weights.w_ih.matrix())
 }
 
-/// One row of the forward step: `gates` holds the pre-activations `[i | f | g | o]` on entry
-/// and their activations on return; writes the new cell state `c` and output `h`.
-///
-/// Not inlined (nor is [`cell_backward`]): as a function of its own, its slices are known not
-/// to alias and the loop vectorizes; inlined into the step loop it stayed scalar, 2x slower.
-#[inline(never)]
-fn cell_forward(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
-    let hidden = c.len();
-    let (i, rest) = gates.split_at_mut(hidden);
-    let (f, rest) = rest.split_at_mut(hidden);
-    let (g, o) = rest.split_at_mut(hidden);
-    // Equal lengths, stated, so the loop has no bounds checks and vectorizes.
-    let (o, c_prev, h) = (&mut o[..hidden], &c_prev[..hidden], &mut h[..hidden]);
-    for u in 0..hidden {
-        let (iu, fu, gu, ou) = (sigmoid(i[u]), sigmoid(f[u]), tanh(g[u]), sigmoid(o[u]));
-        let cu = fu * c_prev[u] + iu * gu;
-        (i[u], f[u], g[u], o[u]) = (iu, fu, gu, ou);
-        c[u] = cu;
-        h[u] = ou * tanh(cu);
+multiversion! {
+    /// One row of the forward step: `gates` holds the pre-activations `[i | f | g | o]` on entry
+    /// and their activations on return; writes the new cell state `c` and output `h`.
+    ///
+    /// A function of its own (as is [`cell_backward`]), compiled for AVX2 where the CPU has it:
+    /// its slices are known not to alias and the loop vectorizes; inlined into the step loop it
+    /// stayed scalar, 2x slower.
+    fn cell_forward(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
+        let hidden = c.len();
+        let (i, rest) = gates.split_at_mut(hidden);
+        let (f, rest) = rest.split_at_mut(hidden);
+        let (g, o) = rest.split_at_mut(hidden);
+        // Equal lengths, stated, so the loop has no bounds checks and vectorizes.
+        let (o, c_prev, h) = (&mut o[..hidden], &c_prev[..hidden], &mut h[..hidden]);
+        for u in 0..hidden {
+            let (iu, fu, gu, ou) = (sigmoid(i[u]), sigmoid(f[u]), tanh(g[u]), sigmoid(o[u]));
+            let cu = fu * c_prev[u] + iu * gu;
+            (i[u], f[u], g[u], o[u]) = (iu, fu, gu, ou);
+            c[u] = cu;
+            h[u] = ou * tanh(cu);
+        }
     }
 }
 
-/// One row of the backward step: `gates` holds the activations on entry and the gradients of
-/// the pre-activations on return; `dh` is the gradient of this step's `h`, `dc` the gradient of
-/// its `c` from the next step on entry, and the gradient of `c_prev` on return.
-#[inline(never)]
-fn cell_backward(gates: &mut [f32], c: &[f32], c_prev: &[f32], dh: &[f32], dc: &mut [f32]) {
-    let hidden = c.len();
-    let (i, rest) = gates.split_at_mut(hidden);
-    let (f, rest) = rest.split_at_mut(hidden);
-    let (g, o) = rest.split_at_mut(hidden);
-    let o = &mut o[..hidden];
-    let (c_prev, dh, dc) = (&c_prev[..hidden], &dh[..hidden], &mut dc[..hidden]);
-    for u in 0..hidden {
-        let (iu, fu, gu, ou) = (i[u], f[u], g[u], o[u]);
-        let tc = tanh(c[u]);
-        let dcu = dc[u] + dh[u] * ou * (1.0 - tc * tc);
-        i[u] = dcu * gu * iu * (1.0 - iu);
-        f[u] = dcu * c_prev[u] * fu * (1.0 - fu);
-        g[u] = dcu * iu * (1.0 - gu * gu);
-        o[u] = dh[u] * tc * ou * (1.0 - ou);
-        dc[u] = dcu * fu;
+multiversion! {
+    /// One row of the backward step: `gates` holds the activations on entry and the gradients of
+    /// the pre-activations on return; `dh` is the gradient of this step's `h`, `dc` the gradient of
+    /// its `c` from the next step on entry, and the gradient of `c_prev` on return.
+    fn cell_backward(gates: &mut [f32], c: &[f32], c_prev: &[f32], dh: &[f32], dc: &mut [f32]) {
+        let hidden = c.len();
+        let (i, rest) = gates.split_at_mut(hidden);
+        let (f, rest) = rest.split_at_mut(hidden);
+        let (g, o) = rest.split_at_mut(hidden);
+        let o = &mut o[..hidden];
+        let (c_prev, dh, dc) = (&c_prev[..hidden], &dh[..hidden], &mut dc[..hidden]);
+        for u in 0..hidden {
+            let (iu, fu, gu, ou) = (i[u], f[u], g[u], o[u]);
+            let tc = tanh(c[u]);
+            let dcu = dc[u] + dh[u] * ou * (1.0 - tc * tc);
+            i[u] = dcu * gu * iu * (1.0 - iu);
+            f[u] = dcu * c_prev[u] * fu * (1.0 - fu);
+            g[u] = dcu * iu * (1.0 - gu * gu);
+            o[u] = dh[u] * tc * ou * (1.0 - ou);
+            dc[u] = dcu * fu;
+        }
     }
 }
 

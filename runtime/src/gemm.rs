@@ -1,0 +1,176 @@
+//! A matrix product for a right-hand side used many times: the LSTM's recurrent weights.
+//!
+//! A general GEMM (matrixmultiply, through ndarray) copies both operands into its own panel
+//! layout on every call. The LSTM multiplies the same `W_hh` at every time step, by a few dozen
+//! rows at a time, so that copy costs as much as the arithmetic. [`Packed`] lays the right-hand
+//! side out once per batch in panels of [`NR`] columns; [`Packed::mul_add`] then runs a
+//! register-blocked kernel over it: AVX2 + FMA when the CPU has them (checked at run time), a
+//! portable loop otherwise.
+
+use ndarray::ArrayView2;
+
+/// Columns per panel: two 8-wide AVX registers.
+const NR: usize = 16;
+/// Rows per kernel call.
+const MR: usize = 4;
+
+/// A `k × n` matrix packed for [`mul_add`](Packed::mul_add): panel `j` holds columns
+/// `16j..16j + 16` (zero-padded) row after row.
+pub(crate) struct Packed {
+    k: usize,
+    n: usize,
+    panels: Vec<f32>,
+}
+
+impl Packed {
+    /// Packs `b` (`k × n`, any strides).
+    pub(crate) fn new(b: ArrayView2<'_, f32>) -> Self {
+        let (k, n) = b.dim();
+        let count = if k == 0 { 0 } else { n.div_ceil(NR) };
+        let mut panels = vec![0.0; count * k * NR];
+        for (j, panel) in panels.chunks_exact_mut((k * NR).max(1)).enumerate() {
+            for (p, row) in panel.chunks_exact_mut(NR).enumerate() {
+                for (c, value) in row.iter_mut().enumerate().take(n.saturating_sub(j * NR)) {
+                    *value = b[[p, j * NR + c]];
+                }
+            }
+        }
+        Packed { k, n, panels }
+    }
+
+    /// `c += a · b`, with `a` row-major `m × k` and `c` row-major `m × n` (`m` from `a.len()`).
+    pub(crate) fn mul_add(&self, a: &[f32], c: &mut [f32]) {
+        if self.k == 0 {
+            return; // c += (m × 0) · (0 × n) adds nothing.
+        }
+        let m = a.len() / self.k;
+        assert!(
+            a.len() == m * self.k && c.len() == m * self.n,
+            "operands of the packed product"
+        );
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU has the features `avx2::mul_add` is compiled for, and the
+                // assertion above is the bounds contract it relies on.
+                unsafe { avx2::mul_add(self, a, m, c) };
+                return;
+            }
+        }
+        self.mul_add_portable(a, m, c);
+    }
+
+    fn mul_add_portable(&self, a: &[f32], m: usize, c: &mut [f32]) {
+        let (k, n) = (self.k, self.n);
+        for (j, panel) in self.panels.chunks_exact((k * NR).max(1)).enumerate() {
+            let cols = (n - j * NR).min(NR);
+            for i in 0..m {
+                let mut acc = [0.0f32; NR];
+                for (p, b) in panel.chunks_exact(NR).enumerate() {
+                    let x = a[i * k + p];
+                    for (acc, &b) in acc.iter_mut().zip(b) {
+                        *acc += x * b;
+                    }
+                }
+                let out = &mut c[i * n + j * NR..i * n + j * NR + cols];
+                out.iter_mut().zip(&acc).for_each(|(c, a)| *c += a);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{MR, NR, Packed};
+
+    /// `c += a · b` for `m` rows: blocks of [`MR`] rows × [`NR`] columns kept in eight
+    /// registers over the whole inner dimension, then added into `c`.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `a.len() == m * b.k` and `c.len() == m * b.n`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn mul_add(b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
+        let (k, n) = (b.k, b.n);
+        for (j, panel) in b.panels.chunks_exact(k * NR).enumerate() {
+            let cols = (n - j * NR).min(NR);
+            let mut i = 0;
+            while i < m {
+                let rows = (m - i).min(MR);
+                let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+                for p in 0..k {
+                    // SAFETY: `panel` holds `k` rows of `NR` floats.
+                    let (b0, b1) = unsafe {
+                        let row = panel.as_ptr().add(p * NR);
+                        (_mm256_loadu_ps(row), _mm256_loadu_ps(row.add(8)))
+                    };
+                    for (r, acc) in acc.iter_mut().enumerate().take(rows) {
+                        let x = _mm256_set1_ps(a[(i + r) * k + p]);
+                        acc[0] = _mm256_fmadd_ps(x, b0, acc[0]);
+                        acc[1] = _mm256_fmadd_ps(x, b1, acc[1]);
+                    }
+                }
+                for (r, acc) in acc.iter().enumerate().take(rows) {
+                    let mut sums = [0.0f32; NR];
+                    // SAFETY: `sums` holds 16 floats.
+                    unsafe {
+                        _mm256_storeu_ps(sums.as_mut_ptr(), acc[0]);
+                        _mm256_storeu_ps(sums.as_mut_ptr().add(8), acc[1]);
+                    }
+                    let start = (i + r) * n + j * NR;
+                    let out = &mut c[start..start + cols];
+                    out.iter_mut().zip(&sums).for_each(|(c, s)| *c += s);
+                }
+                i += rows;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rng;
+    use ndarray::Array2;
+
+    #[test]
+    fn packed_product_matches_ndarray() {
+        let mut rng = Rng::new(9);
+        for (m, k, n) in [
+            (1, 1, 1),
+            (5, 64, 256),
+            (7, 256, 64),
+            (3, 3, 17),
+            (0, 4, 4),
+            (4, 0, 5),
+        ] {
+            let a = Array2::from_shape_fn((m, k), |_| rng.uniform(-1.0, 1.0));
+            let b = Array2::from_shape_fn((k, n), |_| rng.uniform(-1.0, 1.0));
+            let mut c = Array2::from_shape_fn((m, n), |_| rng.uniform(-1.0, 1.0));
+            let expected = &c + &a.dot(&b);
+            let packed = Packed::new(b.view());
+            packed.mul_add(a.as_slice().unwrap(), c.as_slice_mut().unwrap());
+            let mut portable = expected.clone() - a.dot(&b);
+            packed.mul_add_portable(a.as_slice().unwrap(), m, portable.as_slice_mut().unwrap());
+            for (got, want) in c
+                .iter()
+                .zip(&expected)
+                .chain(portable.iter().zip(&expected))
+            {
+                assert!((got - want).abs() < 1e-4, "{m}x{k}x{n}: {got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_transposed_view_packs_as_its_values() {
+        let w = Array2::from_shape_fn((3, 2), |(r, c)| (10 * r + c) as f32);
+        let packed = Packed::new(w.t());
+        let mut c = vec![0.0; 2 * 3];
+        packed.mul_add(&[1.0, 0.0, 0.0, 1.0], &mut c);
+        assert_eq!(c, [0.0, 10.0, 20.0, 1.0, 11.0, 21.0]);
+    }
+}
