@@ -51,6 +51,11 @@ pub enum Error {
         /// The first difference found.
         error: LoadError,
     },
+    /// The thread pool cannot be set up as asked.
+    Threads {
+        /// Why.
+        message: String,
+    },
     /// Reading or writing a file failed.
     Io {
         /// The file.
@@ -100,6 +105,7 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
             Error::Initialize { message } => write!(f, "initialize: {message}"),
+            Error::Threads { message } => write!(f, "threads: {message}"),
             Error::Load {
                 path: Some(path),
                 error,

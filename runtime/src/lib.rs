@@ -35,6 +35,7 @@ mod serialize;
 mod signature;
 #[cfg(test)]
 mod testing;
+mod threads;
 
 pub mod combinators;
 pub mod corpus;
@@ -52,3 +53,4 @@ pub use param::{Param, Params, Visit, VisitMut, Walk};
 pub use part::Part;
 pub use rng::{Rng, set_seed};
 pub use signature::{LayerSignature, Signature};
+pub use threads::{set_threads, threads};

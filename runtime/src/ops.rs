@@ -111,3 +111,17 @@ multiversion! {
         lanes.iter().sum::<f64>() + tail
     }
 }
+
+/// [`sum_of_squares`] over halves on the thread pool, down to blocks of 64k values.
+pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
+    const BLOCK: usize = 1 << 16;
+    if x.len() <= BLOCK || rayon::current_num_threads() == 1 {
+        return sum_of_squares(x);
+    }
+    let (a, b) = x.split_at(x.len() / 2);
+    let (a, b) = rayon::join(
+        || sum_of_squares_in_parallel(a),
+        || sum_of_squares_in_parallel(b),
+    );
+    a + b
+}

@@ -156,6 +156,30 @@ multiversion! {
     }
 }
 
+/// [`adam_kernel`] over halves on the thread pool, down to blocks of 32k values (an embedding
+/// table is most of a model's values).
+fn adam_in_parallel(
+    s: &AdamStep,
+    values: &mut [f32],
+    grads: &mut [f32],
+    mean: &mut [f32],
+    var: &mut [f32],
+) {
+    const BLOCK: usize = 1 << 15;
+    if values.len() <= BLOCK || rayon::current_num_threads() == 1 {
+        return adam_kernel(s, values, grads, mean, var);
+    }
+    let mid = values.len() / 2;
+    let (v0, v1) = values.split_at_mut(mid);
+    let (g0, g1) = grads.split_at_mut(mid);
+    let (m0, m1) = mean.split_at_mut(mid);
+    let (s0, s1) = var.split_at_mut(mid);
+    rayon::join(
+        || adam_in_parallel(s, v0, g0, m0, s0),
+        || adam_in_parallel(s, v1, g1, m1, s1),
+    );
+}
+
 #[derive(Clone, Debug)]
 struct Moments {
     mean: Vec<f32>,
@@ -216,6 +240,6 @@ impl Optimizer for Adam {
             decay,
             grad_scale,
         };
-        adam_kernel(&step, values, grads, &mut moments.mean, &mut moments.var);
+        adam_in_parallel(&step, values, grads, &mut moments.mean, &mut moments.var);
     }
 }

@@ -174,9 +174,25 @@ impl<'f, F: ?Sized> Walk<'f, F> {
     /// a seed, a rate, anything a saved model must agree on that its parameters' shapes do not
     /// show. Only a signature walk formats `value`; other walks ignore it, and so does a call
     /// outside every [`layer`](Self::layer).
-    pub fn attr(&mut self, name: &str, value: impl fmt::Display) {
+    ///
+    /// ```
+    /// use weft_runtime::{Params, Visit, VisitMut};
+    /// struct Noise {
+    ///     rate: f32,
+    /// }
+    /// impl Params for Noise {
+    ///     fn visit(&self, walk: &mut Visit<'_>) {
+    ///         walk.layer("noise", |walk| walk.attr("rate", &self.rate));
+    ///     }
+    ///     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+    ///         walk.layer("noise", |_| {});
+    ///     }
+    /// }
+    /// assert_eq!(Noise { rate: 0.5 }.signature().to_string(), "0.noise rate=0.5\n");
+    /// ```
+    pub fn attr(&mut self, name: &str, value: &dyn fmt::Display) {
         if let Some(signature) = &mut self.signature {
-            signature.attr(name, &value);
+            signature.attr(name, value);
         }
     }
 
@@ -368,7 +384,7 @@ pub trait Params {
         let mut sum_sq = 0.0f64;
         let mut first_bad = None;
         self.for_each_param(&mut |path, p| {
-            let grad_sq = crate::ops::sum_of_squares(&p.grad());
+            let grad_sq = crate::ops::sum_of_squares_in_parallel(&p.grad());
             if !grad_sq.is_finite() && first_bad.is_none() {
                 first_bad = Some(path.to_owned());
             }

@@ -108,29 +108,40 @@ impl<I: Dim, H: Dim, O: Dim> BiLstm<I, H, O> {
         &mut self.layers[k][d]
     }
 
-    /// Runs one layer on token-ordered `input`; returns its token-ordered `[fwd | bwd]` output
-    /// and, when `traces` is given, pushes what backprop needs (forward direction first).
+    /// Runs one layer on token-ordered `input`, both directions at once when the thread pool
+    /// has two threads; returns its token-ordered `[fwd | bwd]` output and, when `traces` is
+    /// given, pushes what backprop needs (forward direction first).
     fn layer_forward(
         &self,
         k: usize,
         packing: &Packing,
         input: ArrayView2<'_, f32>,
-        mut traces: Option<&mut Vec<Trace>>,
+        traces: Option<&mut Vec<Trace>>,
     ) -> Array2<f32> {
         let h = self.hidden.size();
-        let mut out = Array2::zeros((input.nrows(), 2 * h));
-        for (d, (direction, _)) in DIRECTIONS.into_iter().enumerate() {
-            let rows = packing.rows(direction);
-            let xp = gather(input, rows);
+        let runs = both_directions([(), ()], |d, ()| {
+            let xp = gather(input, packing.rows(DIRECTIONS[d].0));
             let (hs, cache) = recurrence::forward(&self.layers[k][d], packing, xp.view());
+            Trace { xp, hs, cache }
+        });
+        let mut out = Array2::zeros((input.nrows(), 2 * h));
+        for (d, trace) in runs.iter().enumerate() {
             let half = out.slice_mut(s![.., d * h..(d + 1) * h]);
-            scatter(hs.view(), rows, half, false);
-            if let Some(traces) = traces.as_deref_mut() {
-                traces.push(Trace { xp, hs, cache });
-            }
+            scatter(trace.hs.view(), packing.rows(DIRECTIONS[d].0), half, false);
+        }
+        if let Some(traces) = traces {
+            traces.extend(runs);
         }
         out
     }
+}
+
+/// `[f(0, a), f(1, b)]`, the two calls on two threads of the pool when it has them: the two
+/// directions of a layer are independent.
+fn both_directions<T: Send, R: Send>(inputs: [T; 2], f: impl Fn(usize, T) -> R + Sync) -> [R; 2] {
+    let [a, b] = inputs;
+    let (ra, rb) = rayon::join(|| f(0, a), || f(1, b));
+    [ra, rb]
 }
 
 /// What backprop keeps of one direction of one layer, all packed in that direction's order.
@@ -143,9 +154,9 @@ struct Trace {
 impl<I: Dim, H: Dim, O: Dim> Params for BiLstm<I, H, O> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer("bilstm", |walk| {
-            walk.attr("n_in", self.n_in.size());
-            walk.attr("hidden", self.hidden.size());
-            walk.attr("depth", self.layers.len());
+            walk.attr("n_in", &self.n_in.size());
+            walk.attr("hidden", &self.hidden.size());
+            walk.attr("depth", &self.layers.len());
             for (k, layer) in self.layers.iter().enumerate() {
                 walk.scope(&k.to_string(), |walk| {
                     for (weights, (_, name)) in layer.iter().zip(DIRECTIONS) {
@@ -191,18 +202,26 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
             let h = self.hidden.size();
             let mut d = d_y.into_array();
             for layer in self.layers.iter().rev() {
-                let mut d_in = None;
-                for (d_index, (direction, _)) in DIRECTIONS.into_iter().enumerate().rev() {
-                    let Trace { xp, hs, cache } = traces.pop().expect("two traces per layer");
-                    let rows = packing.rows(direction);
-                    let d_h = gather(d.slice(s![.., d_index * h..(d_index + 1) * h]), rows);
-                    let weights = &layer[d_index];
-                    let d_xp =
-                        recurrence::backward(weights, &packing, xp.view(), hs.view(), cache, d_h);
-                    let d_in = d_in.get_or_insert_with(|| Array2::zeros((d.nrows(), xp.ncols())));
-                    scatter(d_xp.view(), rows, d_in.view_mut(), true);
+                let backward = traces.pop().expect("two traces per layer");
+                let forward = traces.pop().expect("two traces per layer");
+                let n_in = forward.xp.ncols();
+                let d_out = d.view();
+                let d_xps = both_directions([forward, backward], |i, trace| {
+                    let rows = packing.rows(DIRECTIONS[i].0);
+                    let d_h = gather(d_out.slice(s![.., i * h..(i + 1) * h]), rows);
+                    let Trace { xp, hs, cache } = trace;
+                    recurrence::backward(&layer[i], &packing, xp.view(), hs.view(), cache, d_h)
+                });
+                let mut d_in = Array2::zeros((d.nrows(), n_in));
+                for (i, d_xp) in d_xps.iter().enumerate() {
+                    scatter(
+                        d_xp.view(),
+                        packing.rows(DIRECTIONS[i].0),
+                        d_in.view_mut(),
+                        true,
+                    );
                 }
-                d = d_in.expect("two directions");
+                d = d_in;
             }
             Ragged::wrap(Floats2::wrap(d), lengths)
         };
