@@ -124,6 +124,65 @@ pub use weft_runtime::*;
 /// ```
 pub use weft_macros::model_type;
 
+/// Derives [`Params`](trait@Params) for a struct of parameters ([`Param`]) and sub-layers (any
+/// type implementing `Params`): the walk that names every parameter, which optimizers, gradient
+/// clearing and saving use, and the architecture signature. Write [`Model`] (`begin_update`
+/// and `predict`) and the layer trains, saves and loads like a built-in one; check its
+/// gradients with [`gradcheck()`].
+///
+/// ```
+/// use weft::{Const, Param, Params, layers::Linear};
+///
+/// #[derive(Params)]
+/// #[weft(kind = "scaled")]
+/// struct ScaledLinear {
+///     linear: Linear<Const<4>, Const<2>>,
+///     #[weft(rename = "s")]
+///     scale: Param,
+///     #[weft(attr)]
+///     clip: f32,
+///     #[weft(skip)]
+///     calls: std::sync::atomic::AtomicUsize,
+/// }
+///
+/// let make = || ScaledLinear {
+///     linear: Linear::new(Const::<4>, Const::<2>),
+///     scale: Param::new(&[2], vec![1.0, 2.0]),
+///     clip: 5.0,
+///     calls: Default::default(),
+/// };
+/// let layer = make();
+/// assert_eq!(
+///     layer.param_names(),
+///     ["0.scaled.linear.0.linear.W", "0.scaled.linear.0.linear.b", "0.scaled.s"],
+/// );
+/// assert_eq!(
+///     layer.signature().to_string(),
+///     "0.scaled clip=5\n0.scaled.linear.0.linear n_in=4 n_out=2\n",
+/// );
+/// let mut copy = make();
+/// copy.from_bytes(&layer.to_bytes()?)?;
+/// assert_eq!(copy.to_bytes()?, layer.to_bytes()?);
+/// # Ok::<(), weft::Error>(())
+/// ```
+///
+/// | attribute | on | effect |
+/// |---|---|---|
+/// | `#[weft(kind = "name")]` | the struct | the layer's kind in paths; by default the struct's name in snake_case (`ScaledLinear`: `scaled_linear`) |
+/// | `#[weft(rename = "name")]` | a field | the field's name in paths and in the signature, instead of its identifier |
+/// | `#[weft(skip)]` | a field | left out of the walk: caches, random generators, `PhantomData` |
+/// | `#[weft(attr)]` | a field | its value, by `Display`, is recorded in the signature: a saved model loads only into a layer with the same value |
+///
+/// A parameter is saved as `<layer>.<field>`, a sub-layer's parameters under
+/// `<layer>.<field>.<position>.<kind>`. Generic structs work: a field whose type names a type
+/// parameter gets the bound it needs (`Part`, or `Display` for an `attr`). A field that is
+/// neither a parameter nor a layer, a tuple struct or an enum is a compile error at its place.
+///
+/// The derive is named after the trait it implements, as `#[derive(Debug)]` or serde's
+/// `#[derive(Serialize)]` are: `use weft::Params` brings both, and there is no `Layer` trait
+/// to look for.
+pub use weft_macros::Params;
+
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -1,6 +1,7 @@
 //! The proc macros of [weft](https://docs.rs/weft). Use them through the `weft` crate, which
 //! re-exports them: the generated code names items as `::weft::...`.
 
+mod layer;
 mod model;
 
 use proc_macro::TokenStream;
@@ -15,4 +16,10 @@ pub fn model(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn model_type(input: TokenStream) -> TokenStream {
     model::expand_type(input.into()).into()
+}
+
+/// Implements `weft::Params` for a struct of parameters and sub-layers. See `weft::Params`.
+#[proc_macro_derive(Params, attributes(weft))]
+pub fn derive_params(input: TokenStream) -> TokenStream {
+    layer::derive(&syn::parse_macro_input!(input as syn::DeriveInput)).into()
 }

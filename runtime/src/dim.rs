@@ -16,12 +16,13 @@ pub trait Dim: Copy + Debug + PartialEq + Send + Sync + 'static {
     fn from_size(n: usize) -> Option<Self>;
 }
 
-/// A width fixed at compile time.
+/// A width fixed at compile time. It displays as its number, as a `usize` width does.
 ///
 /// ```
 /// use weft_runtime::{Const, Dim};
 /// assert_eq!(Const::<64>.size(), 64);
 /// assert_eq!(Const::<64>::from_size(32), None);
+/// assert_eq!(Const::<64>.to_string(), "64");
 /// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Const<const N: usize>;
@@ -33,6 +34,12 @@ impl<const N: usize> Dim for Const<N> {
     }
     fn from_size(n: usize) -> Option<Self> {
         (n == N).then_some(Const)
+    }
+}
+
+impl<const N: usize> std::fmt::Display for Const<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{N}")
     }
 }
 

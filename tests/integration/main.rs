@@ -1,6 +1,7 @@
 //! weft's integration tests: one test binary, one module per topic.
 
 mod boxed;
+mod derive;
 mod model_macro;
 mod saving;
 mod training;

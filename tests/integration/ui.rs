@@ -6,4 +6,6 @@
 fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/model_*.rs");
+    cases.compile_fail("tests/ui/derive_*.rs");
+    cases.pass("tests/ui/pass_derive.rs");
 }

@@ -59,7 +59,7 @@ impl<W: Dim> Attention<W> {
 impl<W: Dim> Params for Attention<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer("attention", |walk| {
-            walk.attr("width", self.width.size());
+            walk.attr("width", &self.width.size());
             walk.param("Q", &self.query);
         });
     }

@@ -129,8 +129,8 @@ impl<I: Dim, O: Dim, A: Activation> Dense<I, O, A> {
 impl<I: Dim, O: Dim, A: Activation> Params for Dense<I, O, A> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer(A::KIND, |walk| {
-            walk.attr("n_in", self.n_in.size());
-            walk.attr("n_out", self.n_out.size());
+            walk.attr("n_in", &self.n_in.size());
+            walk.attr("n_out", &self.n_out.size());
             self.affine.visit(walk);
         });
     }

@@ -57,7 +57,7 @@ impl<W: Dim> Dropout<W> {
 
 impl<W: Dim> Params for Dropout<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer("dropout", |walk| walk.attr("rate", self.rate));
+        walk.layer("dropout", |walk| walk.attr("rate", &self.rate));
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         walk.layer("dropout", |_| {});

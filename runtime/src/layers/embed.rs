@@ -46,7 +46,7 @@ impl<W: Dim> Embed<W> {
 impl<W: Dim> Params for Embed<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer("embed", |walk| {
-            walk.attr("width", self.width.size());
+            walk.attr("width", &self.width.size());
             walk.param("E", &self.table);
         });
     }

@@ -66,8 +66,8 @@ impl<W: Dim> HashEmbed<W> {
 impl<W: Dim> Params for HashEmbed<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer("hash_embed", |walk| {
-            walk.attr("width", self.width.size());
-            walk.attr("seed", self.seed);
+            walk.attr("width", &self.width.size());
+            walk.attr("seed", &self.seed);
             walk.param("E", &self.table);
         });
     }

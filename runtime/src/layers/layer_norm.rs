@@ -61,7 +61,7 @@ impl<W: Dim> LayerNorm<W> {
 impl<W: Dim> Params for LayerNorm<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer("layer_norm", |walk| {
-            walk.attr("width", self.width.size());
+            walk.attr("width", &self.width.size());
             walk.param("G", &self.gain);
             walk.param("b", &self.bias);
         });

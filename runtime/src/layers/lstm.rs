@@ -70,9 +70,9 @@ impl<I: Dim, H: Dim> Lstm<I, H> {
 impl<I: Dim, H: Dim> Params for Lstm<I, H> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer("lstm", |walk| {
-            walk.attr("n_in", self.n_in.size());
-            walk.attr("hidden", self.hidden.size());
-            walk.attr("depth", self.layers.len());
+            walk.attr("n_in", &self.n_in.size());
+            walk.attr("hidden", &self.hidden.size());
+            walk.attr("depth", &self.layers.len());
             for (k, layer) in self.layers.iter().enumerate() {
                 walk.scope(&k.to_string(), |walk| layer.visit(walk));
             }

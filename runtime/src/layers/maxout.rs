@@ -70,9 +70,9 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
 impl<I: Dim, O: Dim> Params for Maxout<I, O> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.layer("maxout", |walk| {
-            walk.attr("n_in", self.n_in.size());
-            walk.attr("n_out", self.n_out.size());
-            walk.attr("pieces", self.pieces);
+            walk.attr("n_in", &self.n_in.size());
+            walk.attr("n_out", &self.n_out.size());
+            walk.attr("pieces", &self.pieces);
             self.affine.visit(walk);
         });
     }

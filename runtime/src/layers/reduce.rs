@@ -145,7 +145,7 @@ impl<W: Dim, P: Pooling> Reduce<W, P> {
 
 impl<W: Dim, P: Pooling> Params for Reduce<W, P> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer(P::KIND, |walk| walk.attr("width", self.width.size()));
+        walk.layer(P::KIND, |walk| walk.attr("width", &self.width.size()));
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         walk.layer(P::KIND, |_| {});

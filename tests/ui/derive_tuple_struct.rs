@@ -1,0 +1,6 @@
+use weft::{Param, Params};
+
+#[derive(Params)]
+struct Pair(Param, Param);
+
+fn main() {}
