@@ -1,0 +1,161 @@
+"""What the Thinc and PyTorch baselines share: options, data, the training and timing loop, and
+the JSON line.
+
+A baseline calls `parse_args` first: it sets the thread variables of the BLAS and OpenMP
+libraries, which they read once, when numpy or torch is first imported. This module imports
+neither.
+"""
+import argparse
+import json
+import os
+import random
+import resource
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "examples", "data")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "BLIS_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+WIDTH = 64           # embedding width
+HIDDEN = 64          # LSTM units per direction
+LEARN_RATE = 0.001   # Adam, betas (0.9, 0.999), eps 1e-8
+BATCH = 32           # training batch
+INFER_BATCH = 128    # prediction batch when timing
+INFER_PASSES = 3     # passes over the inference data when timing
+EPOCHS = {"textcat": 5, "tagger": 15}
+FILES = {"textcat": "rt_polarity.{}.tsv", "tagger": "twt_upos.{}.conll"}
+
+
+def parse_args(description, lstm_choices=None):
+    """The command line (--task, --epochs, --threads, --data, and --lstm when the framework
+    has a choice of LSTM), with the thread variables set from --threads."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--task", choices=sorted(EPOCHS), required=True)
+    parser.add_argument("--epochs", type=int, help="default: 5 for textcat, 15 for tagger")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data", default=DATA, help="folder of the data files")
+    parser.add_argument("--seed", type=int, default=0)
+    if lstm_choices:
+        parser.add_argument("--lstm", choices=lstm_choices, default=lstm_choices[0])
+    args = parser.parse_args()
+    if args.epochs is None:
+        args.epochs = EPOCHS[args.task]
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(args.threads)
+    return args
+
+
+class Data:
+    """Every split of a task as examples `(ids, classes)`: token ids (0 for a token unseen in
+    training) and a list of class indices, one per text (textcat) or one per token (tagger).
+    The test split is empty when its file is missing."""
+
+    def __init__(self, task, folder):
+        read = read_texts if task == "textcat" else read_tagged
+        path = lambda split: os.path.join(folder, FILES[task].format(split))
+        train = read(path("train"))
+        counts = {}
+        for tokens, _ in train:
+            for token in tokens:
+                counts[token] = counts.get(token, 0) + 1
+        # Known tokens from 1, by descending frequency, ties alphabetical: as weft's Vocab.
+        words = sorted(counts, key=lambda w: (-counts[w], w))
+        self.vocab = {w: i + 1 for i, w in enumerate(words)}
+        self.labels = sorted({label for _, labels in train for label in labels})
+        index = {label: i for i, label in enumerate(self.labels)}
+        encode = lambda examples: [([self.vocab.get(t, 0) for t in tokens],
+                                    [index.get(label, -1) for label in labels])
+                                   for tokens, labels in examples]
+        self.train = encode(train)
+        self.dev = encode(read(path("dev")))
+        self.test = encode(read(path("test"))) if os.path.exists(path("test")) else []
+        self.rows = len(self.vocab) + 1
+
+
+def read_texts(path):
+    """`label<TAB>tokens` lines as (tokens, [label])."""
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t", 1) for line in f if line.strip()]
+    return [(text.split(), [label]) for label, text in rows]
+
+
+def read_tagged(path):
+    """`token<TAB>tag` lines, a blank line after each sentence, as (tokens, tags)."""
+    sentences, tokens, tags = [], [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                token, tag = line.rstrip("\n").split("\t")
+                tokens.append(token)
+                tags.append(tag)
+            elif tokens:
+                sentences.append((tokens, tags))
+                tokens, tags = [], []
+    if tokens:
+        sentences.append((tokens, tags))
+    return sentences
+
+
+def run(args, data, step, predict, n_params, **fields):
+    """Trains for args.epochs epochs in shuffled batches, scoring dev after each; times
+    prediction; prints the JSON line of the run, with `fields` added.
+
+    step(batch) trains on a list of examples and returns a function giving the batch's summed
+    loss and its number of classes; it is called after the clock stops. predict(ids) returns
+    the predicted classes of a list of token-id lists, flat, as an array or tensor."""
+    rng = random.Random(args.seed)
+    order = list(range(len(data.train)))
+    losses, dev_accs = [], []
+    words, seconds = 0, 0.0
+    for _ in range(args.epochs):
+        rng.shuffle(order)
+        loss_sum, count = 0.0, 0
+        for start in range(0, len(order), BATCH):
+            batch = [data.train[i] for i in order[start:start + BATCH]]
+            started = time.perf_counter()
+            batch_loss = step(batch)
+            seconds += time.perf_counter() - started
+            words += sum(len(ids) for ids, _ in batch)
+            batch_sum, batch_count = batch_loss()
+            loss_sum += batch_sum
+            count += batch_count
+        losses.append(round(loss_sum / count, 4))
+        dev_accs.append(round(accuracy(predict, data.dev), 4))
+
+    inputs = [ids for ids, _ in data.dev + data.test]
+    started = time.perf_counter()
+    for _ in range(INFER_PASSES):
+        for start in range(0, len(inputs), INFER_BATCH):
+            predict(inputs[start:start + INFER_BATCH])
+    infer_seconds = time.perf_counter() - started
+    infer_words = INFER_PASSES * sum(len(ids) for ids in inputs)
+
+    result = dict(fields)
+    result.update({
+        "task": args.task, "threads": args.threads, "epochs_run": len(losses),
+        "batch_size": BATCH, "vocab_rows": data.rows, "classes": len(data.labels),
+        "n_params": n_params,
+        "train_words_seen": words, "train_seconds": round(seconds, 3),
+        "train_words_per_sec": round(words / seconds, 1) if seconds else None,
+        "infer_words": infer_words, "infer_seconds": round(infer_seconds, 3),
+        "infer_words_per_sec": round(infer_words / infer_seconds, 1),
+        "train_loss_per_epoch": losses, "dev_acc_per_epoch": dev_accs,
+        "dev_acc": dev_accs[-1] if dev_accs else None,
+        "test_acc": round(accuracy(predict, data.test), 4) if data.test else None,
+        # ru_maxrss is in KiB on Linux
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    })
+    print(json.dumps(result), flush=True)
+
+
+def accuracy(predict, examples):
+    """The share of the classes of `examples` that `predict` gets right."""
+    correct = total = 0
+    for start in range(0, len(examples), INFER_BATCH):
+        batch = examples[start:start + INFER_BATCH]
+        predicted = predict([ids for ids, _ in batch]).tolist()
+        gold = [c for _, classes in batch for c in classes]
+        correct += sum(p == g for p, g in zip(predicted, gold))
+        total += len(gold)
+    return correct / max(total, 1)

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs weft's benchmark (examples/bench.rs) beside the Thinc and PyTorch baselines, one run at a
+# time, collects their JSON lines and prints the comparison table. A failing run is reported in
+# the table, and the others go on.
+#
+#   bench/run.sh                          # both tasks, 1 and 2 threads, full length
+#   TASKS=tagger THREADS=1 EPOCHS=1 bench/run.sh
+#
+# Knobs (environment):
+#   TASKS="textcat tagger"   THREADS="1 2"   EPOCHS=N (all tasks; default 5 textcat, 15 tagger)
+#   SYSTEMS="weft thinc thinc-pytorchlstm pytorch"
+#   PY=/tmp/weft-bench-venv/bin/python    OUT=target/bench (logs, results-*.jsonl, table-*.md)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+TASKS=${TASKS:-"textcat tagger"}
+THREADS=${THREADS:-"1 2"}
+EPOCHS=${EPOCHS:-}
+SYSTEMS=${SYSTEMS:-"weft thinc thinc-pytorchlstm pytorch"}
+PY=${PY:-/tmp/weft-bench-venv/bin/python}
+OUT=${OUT:-target/bench}
+stamp=$(date +%Y%m%d-%H%M%S)
+results=$OUT/results-$stamp.jsonl
+mkdir -p "$OUT"
+
+cargo build --release --example bench || exit 1
+
+for task in $TASKS; do
+  for threads in $THREADS; do
+    for system in $SYSTEMS; do
+      case $system in
+        weft) framework=weft lstm=weft cmd=(target/release/examples/bench) ;;
+        thinc) framework=thinc lstm=thinc cmd=("$PY" bench/thinc_bench.py --lstm thinc) ;;
+        thinc-pytorchlstm) framework=thinc lstm=pytorch cmd=("$PY" bench/thinc_bench.py --lstm pytorch) ;;
+        pytorch) framework=pytorch lstm=pytorch cmd=("$PY" bench/torch_bench.py) ;;
+        *) echo "unknown system $system" >&2; exit 2 ;;
+      esac
+      cmd+=(--task "$task" --threads "$threads" ${EPOCHS:+--epochs "$EPOCHS"})
+      log=$OUT/$stamp-$task-$system-t$threads
+      echo "== $task, $threads thread(s): ${cmd[*]}" >&2
+      "${cmd[@]}" > "$log.out" 2> "$log.err"
+      status=$?
+      line=$(grep '^{' "$log.out" | tail -n 1)
+      if [[ $status -eq 0 && -n $line ]]; then
+        echo "$line" >> "$results"
+      else
+        echo "   failed (exit $status): see $log.err" >&2
+        printf '{"task": "%s", "threads": %s, "framework": "%s", "lstm": "%s", "error": "exit %s, see %s"}\n' \
+          "$task" "$threads" "$framework" "$lstm" "$status" "$log.err" >> "$results"
+      fi
+    done
+  done
+done
+
+{
+  echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs."
+  echo "Command: TASKS=\"$TASKS\" THREADS=\"$THREADS\" EPOCHS=\"$EPOCHS\" SYSTEMS=\"$SYSTEMS\" bench/run.sh"
+  echo
+  python3 bench/summarize.py "$results"
+} | tee "$OUT/table-$stamp.md"
+echo "results: $results" >&2

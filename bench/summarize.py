@@ -1,0 +1,84 @@
+"""Markdown tables from the JSON lines of bench/run.sh: every run's figures, then weft's ratios
+against the peers of the same task and thread count.
+
+    python3 bench/summarize.py target/bench/results-*.jsonl
+"""
+import json
+import sys
+
+# (framework, lstm) -> name, in table order
+SYSTEMS = {("weft", "weft"): "weft", ("thinc", "thinc"): "Thinc (own LSTM)",
+           ("thinc", "pytorch"): "Thinc + PyTorchLSTM", ("pytorch", "pytorch"): "PyTorch"}
+
+
+def main(paths):
+    runs = {}  # (task, threads, system) -> the last result
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    runs[r["task"], r["threads"], SYSTEMS[r["framework"], r["lstm"]]] = r
+    groups = sorted({(task, threads) for task, threads, _ in runs},
+                    key=lambda g: (g[0] != "textcat", g))
+    order = list(SYSTEMS.values())
+
+    print("| task | threads | system | epochs | train words/s | predict words/s (batch 128) "
+          "| dev acc | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for task, threads in groups:
+        for system in order:
+            r = runs.get((task, threads, system))
+            if r is None:
+                continue
+            if "error" in r:
+                print(f"| {task} | {threads} | {system} | failed: {r['error']} | | | | |")
+                continue
+            print(f"| {task} | {threads} | {system} | {r['epochs_run']} "
+                  f"| {r['train_words_per_sec']:,.0f} | {r['infer_words_per_sec']:,.0f} "
+                  f"| {r['dev_acc']:.4f} | {r['peak_rss_mb']:.0f} |")
+
+    print()
+    print("weft's ratios (×: weft's words/s over the peer's; best peer: the fastest of the "
+          "others on that figure):")
+    print()
+    print("| task | threads | train ÷ PyTorch | train ÷ best peer | predict ÷ PyTorch "
+          "| predict ÷ best peer | dev acc − PyTorch | RSS ÷ Thinc | weft N threads ÷ 1 "
+          "(train, predict) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+
+    def ok(task, threads, system):
+        """The result of a run that succeeded, or None."""
+        r = runs.get((task, threads, system))
+        return r if r and "error" not in r else None
+
+    for task, threads in groups:
+        weft = ok(task, threads, "weft")
+        if weft is None:
+            print(f"| {task} | {threads} | no weft result | | | | | | |")
+            continue
+        peers = [(s, r) for s in order[1:] if (r := ok(task, threads, s))]
+        torch = ok(task, threads, "PyTorch")
+        thinc = ok(task, threads, "Thinc (own LSTM)")
+        one = ok(task, 1, "weft")
+
+        def versus(field, peer):
+            return f"{weft[field] / peer[field]:.2f}×" if peer else "–"
+
+        def best(field):
+            if not peers:
+                return "–"
+            name, peer = max(peers, key=lambda p: p[1][field])
+            return f"{versus(field, peer)} ({name})"
+
+        accuracy = f"{weft['dev_acc'] - torch['dev_acc']:+.4f}" if torch else "–"
+        memory = f"{weft['peak_rss_mb'] / thinc['peak_rss_mb']:.2f}" if thinc else "–"
+        scaling = (f"{versus('train_words_per_sec', one)}, {versus('infer_words_per_sec', one)}"
+                   if threads != 1 and one else "–")
+        print(f"| {task} | {threads} | {versus('train_words_per_sec', torch)} "
+              f"| {best('train_words_per_sec')} | {versus('infer_words_per_sec', torch)} "
+              f"| {best('infer_words_per_sec')} | {accuracy} | {memory} | {scaling} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,228 @@
+//! The speed benchmark: trains and evaluates the textcat or the tagger network with the settings
+//! of the Thinc and PyTorch baselines in `bench/`, and prints one JSON line with the same fields.
+//!
+//!     cargo run --release --example bench -- --task textcat|tagger [--epochs N] [--threads N]
+//!         [--data DIR]
+//!
+//! Training words per second count the time spent in training steps only; inference words per
+//! second come from `predict` in batches of 128 over dev (and test, when its file exists), three
+//! passes. The per-epoch lines go to standard error. `bench/run.sh` runs this beside the
+//! baselines and prints the comparison table.
+
+mod common;
+#[path = "common/tagger.rs"]
+mod tagger;
+#[path = "common/textcat.rs"]
+mod textcat;
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use common::{Classes, Data, Options};
+use weft::{Grad, Ids, Model, Ragged};
+
+const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads N] [--data DIR]
+  [--train FILE] [--dev FILE] [--test FILE] [--batch-size N] [--lr RATE] [--seed N]
+Trains with Adam (lr 0.001, batch 32, seed 0) on the train split in DIR (default: the shipped
+examples/data), scores dev after every epoch, times prediction over dev (and test, when DIR
+has it), and prints one JSON line.";
+
+/// Texts or sentences per batch when timing prediction.
+const INFER_BATCH: usize = 128;
+/// Passes over the inference data when timing prediction.
+const INFER_PASSES: usize = 3;
+
+/// The two networks.
+#[derive(Clone, Copy)]
+enum Task {
+    TextCat,
+    Tagger,
+}
+
+impl Task {
+    /// The name of `--task` and of the JSON field `task`.
+    fn name(self) -> &'static str {
+        match self {
+            Task::TextCat => "textcat",
+            Task::Tagger => "tagger",
+        }
+    }
+}
+
+/// What to run: the task, the thread count, and the training options.
+struct BenchOptions {
+    task: Task,
+    /// `--threads`: how many threads weft may use.
+    threads: usize,
+    training: Options,
+}
+
+impl BenchOptions {
+    /// Parses `std::env::args`: `--task`, `--threads` and `--data` here, the rest (`--epochs`,
+    /// and the other options of the examples) by [`Options::apply`]. Prints the usage and exits
+    /// on `--help` or a bad option.
+    fn parse() -> BenchOptions {
+        let (mut task, mut data, mut threads, mut rest) = (None, common::data_dir(), 1, vec![]);
+        for (flag, value) in common::args(USAGE) {
+            match flag.as_str() {
+                "--task" if value == "textcat" => task = Some(Task::TextCat),
+                "--task" if value == "tagger" => task = Some(Task::Tagger),
+                "--task" => common::fail(USAGE, &format!("no task `{value}`")),
+                "--data" => data = PathBuf::from(value),
+                "--threads" => threads = common::number::<usize>(USAGE, &flag, &value).max(1),
+                _ => rest.push((flag, value)),
+            }
+        }
+        let task = task.unwrap_or_else(|| common::fail(USAGE, "--task is needed"));
+        let (file, epochs): (fn(&str) -> String, usize) = match task {
+            Task::TextCat => (textcat::file, textcat::EPOCHS),
+            Task::Tagger => (tagger::file, tagger::EPOCHS),
+        };
+        let mut training = Options::new(&data, file, epochs);
+        training.test = Some(data.join(file("test"))).filter(|path| path.exists());
+        training.apply(USAGE, rest);
+        BenchOptions {
+            task,
+            threads,
+            training,
+        }
+    }
+}
+
+fn main() {
+    if let Err(err) = run() {
+        eprintln!("error: {err}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
+    let options = BenchOptions::parse();
+    weft::set_threads(options.threads)?;
+    weft::set_seed(options.training.seed);
+    let line = match options.task {
+        Task::TextCat => {
+            let data = textcat::load(&options.training)?;
+            let model = textcat::new_model(&data.train)?;
+            measure(&options, &data, model, textcat::loss, textcat::predict)?
+        }
+        Task::Tagger => {
+            let data = tagger::load(&options.training)?;
+            let model = tagger::new_model(&data.train)?;
+            measure(&options, &data, model, tagger::loss, tagger::predict)?
+        }
+    };
+    println!("{line}");
+    Ok(())
+}
+
+/// Trains `model` on `data`, times prediction, and returns the JSON line of the run.
+fn measure<M, T: Classes>(
+    options: &BenchOptions,
+    data: &Data<T>,
+    mut model: M,
+    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)>,
+    predict: fn(&M, Ragged<Ids>) -> Vec<usize>,
+) -> weft::Result<String>
+where
+    M: Model<In = Ragged<Ids>>,
+{
+    let (mut losses, mut dev_accs, mut words, mut seconds) = (vec![], vec![], 0, 0.0);
+    common::train(
+        &mut model,
+        &options.training,
+        &data.train,
+        loss,
+        |m| common::accuracy(m, &data.dev, predict),
+        |epoch| {
+            eprintln!("{epoch}");
+            losses.push(epoch.loss);
+            dev_accs.push(epoch.dev_score);
+            (words, seconds) = (epoch.words, epoch.seconds);
+        },
+    )?;
+
+    let test_ids = data.test.iter().flat_map(|test| &test.ids);
+    let inputs: Vec<&Vec<u32>> = data.dev.ids.iter().chain(test_ids).collect();
+    let infer_words = INFER_PASSES * inputs.iter().map(|ids| ids.len()).sum::<usize>();
+    let started = Instant::now();
+    for _ in 0..INFER_PASSES {
+        for batch in inputs.chunks(INFER_BATCH) {
+            std::hint::black_box(predict(&model, Ragged::from_sequences(batch)));
+        }
+    }
+    let infer_seconds = started.elapsed().as_secs_f64();
+    let test_acc = data
+        .test
+        .as_ref()
+        .map(|test| common::accuracy(&model, test, predict));
+
+    Ok(json_object(&[
+        ("script", "\"examples/bench.rs\"".into()),
+        ("framework", "\"weft\"".into()),
+        ("lstm", "\"weft\"".into()),
+        ("task", format!("\"{}\"", options.task.name())),
+        ("threads", options.threads.to_string()),
+        ("epochs_run", losses.len().to_string()),
+        ("batch_size", options.training.batch_size.to_string()),
+        ("vocab_rows", data.vocab.rows().to_string()),
+        ("classes", data.labels.len().to_string()),
+        ("n_params", model.param_count().to_string()),
+        ("train_words_seen", words.to_string()),
+        ("train_seconds", json_number(seconds, 3)),
+        (
+            "train_words_per_sec",
+            json_number(words as f64 / seconds, 1),
+        ),
+        ("infer_words", infer_words.to_string()),
+        ("infer_seconds", json_number(infer_seconds, 3)),
+        (
+            "infer_words_per_sec",
+            json_number(infer_words as f64 / infer_seconds, 1),
+        ),
+        ("train_loss_per_epoch", json_list(&losses)),
+        ("dev_acc_per_epoch", json_list(&dev_accs)),
+        (
+            "dev_acc",
+            json_number(*dev_accs.last().unwrap_or(&f64::NAN), 4),
+        ),
+        ("test_acc", json_number(test_acc.unwrap_or(f64::NAN), 4)),
+        (
+            "peak_rss_mb",
+            json_number(peak_rss_mb().unwrap_or(f64::NAN), 1),
+        ),
+    ]))
+}
+
+/// The peak resident set size of this process in MB: `VmHWM` in `/proc/self/status` (Linux).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// A JSON object of `(name, value)` fields, the values already written as JSON.
+fn json_object(fields: &[(&str, String)]) -> String {
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("\"{name}\": {value}"))
+        .collect();
+    format!("{{{}}}", fields.join(", "))
+}
+
+/// `x` with `decimals` decimals as a JSON number, or `null` when it is not finite (not known).
+fn json_number(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        "null".into()
+    }
+}
+
+/// A JSON list of numbers with 4 decimals.
+fn json_list(xs: &[f64]) -> String {
+    let xs: Vec<String> = xs.iter().map(|&x| json_number(x, 4)).collect();
+    format!("[{}]", xs.join(", "))
+}

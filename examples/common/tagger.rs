@@ -1,0 +1,81 @@
+//! Part-of-speech tagging: sentences with a tag per token (Turkish in the shipped data), and
+//! the network embed (64) >> BiLSTM (64 per direction) >> softmax over the tags, per token.
+
+use std::error::Error;
+
+use weft::corpus::{Labels, TaggedSentence, Vocab, read_tagged};
+use weft::losses::SequenceCategoricalCrossentropy;
+use weft::{Floats2, Ids, Model, Ragged, model, model_type};
+
+use crate::common::{Data, Dataset, Options};
+
+/// Epochs to train by default.
+pub const EPOCHS: usize = 15;
+
+/// The network: the softmax follows the BiLSTM's vector per token, so it runs per token.
+pub type Tagger = model_type!(embed(width = 64) >> bilstm(hidden = 64) >> softmax);
+
+/// The shipped file of `split` (`train`, `dev` or `test`).
+pub fn file(split: &str) -> String {
+    format!("twt_upos.{split}.conll")
+}
+
+/// Reads the files of `options`: the vocabulary and the tags come from the training sentences.
+pub fn load(options: &Options) -> Result<Data<Vec<usize>>, Box<dyn Error>> {
+    let train = read_tagged(&options.train)?;
+    let vocab = Vocab::from_tokens(train.iter().flat_map(|s| &s.tokens));
+    let tags = Labels::from_names(train.iter().flat_map(|s| &s.tags));
+    let dataset =
+        |sentences: &[TaggedSentence], what: &str| dataset(sentences, &vocab, &tags, what);
+    let train = dataset(&train, "train")?;
+    let dev = dataset(&read_tagged(&options.dev)?, "dev")?;
+    let test = match &options.test {
+        Some(path) => Some(dataset(&read_tagged(path)?, "test")?),
+        None => None,
+    };
+    Ok(Data {
+        vocab,
+        labels: tags,
+        train,
+        dev,
+        test,
+    })
+}
+
+fn dataset(
+    sentences: &[TaggedSentence],
+    vocab: &Vocab,
+    tags: &Labels,
+    what: &str,
+) -> Result<Dataset<Vec<usize>>, String> {
+    let mut truths = Vec::with_capacity(sentences.len());
+    for (i, sentence) in sentences.iter().enumerate() {
+        let ids = sentence.tags.iter().map(|tag| {
+            tags.index(tag).ok_or_else(|| {
+                format!(
+                    "{what} sentence {}: tag `{tag}` is not among the training tags",
+                    i + 1
+                )
+            })
+        });
+        truths.push(ids.collect::<Result<Vec<_>, _>>()?);
+    }
+    let ids = sentences.iter().map(|s| vocab.encode(&s.tokens)).collect();
+    Ok(Dataset { ids, truths })
+}
+
+/// The network, sized from the training data.
+pub fn new_model(train: &Dataset<Vec<usize>>) -> weft::Result<Tagger> {
+    model!(embed(width = 64) >> bilstm(hidden = 64) >> softmax)
+        .initialize(&train.inputs(), &train.truths)
+}
+
+/// The gradient of the tag probabilities and the mean cross-entropy over all tokens.
+pub fn loss(probs: &Ragged<Floats2>, tags: &[Vec<usize>]) -> weft::Result<(Ragged<Floats2>, f32)> {
+    SequenceCategoricalCrossentropy.get_grad(probs, tags)
+}
+
+/// The predicted tag of each token, sentence after sentence.
+pub fn predict(model: &Tagger, x: Ragged<Ids>) -> Vec<usize> {
+    model.predict(x).data.argmax()
+}

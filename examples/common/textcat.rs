@@ -1,0 +1,87 @@
+//! Text classification: texts labelled with a class (sentence polarity in the shipped data),
+//! and the network embed (64) >> BiLSTM (64 per direction) >> attention >> softmax.
+
+use std::error::Error;
+
+use weft::corpus::{LabelledText, Labels, Vocab, read_texts};
+use weft::losses::CategoricalCrossentropy;
+use weft::{Floats2, Ids, Model, Ragged, model, model_type};
+
+use crate::common::{Data, Dataset, Options};
+
+const WIDTH: usize = 64;
+const HIDDEN: usize = 64;
+
+/// Epochs to train by default.
+pub const EPOCHS: usize = 5;
+
+/// The network's type, for functions that take it. The vocabulary rows and the number of
+/// classes are left open: `initialize` reads them off the training data.
+pub type TextCat =
+    model_type!(embed(width = WIDTH) >> bilstm(hidden = HIDDEN) >> attention >> softmax);
+
+/// The shipped file of `split` (`train`, `dev` or `test`).
+pub fn file(split: &str) -> String {
+    format!("rt_polarity.{split}.tsv")
+}
+
+/// Reads the files of `options`: the vocabulary and the labels come from the training texts.
+pub fn load(options: &Options) -> Result<Data<usize>, Box<dyn Error>> {
+    let train = read_texts(&options.train)?;
+    let vocab = Vocab::from_tokens(train.iter().flat_map(|t| &t.tokens));
+    let labels = Labels::from_names(train.iter().map(|t| &t.label));
+    let dataset = |texts: &[LabelledText], what: &str| dataset(texts, &vocab, &labels, what);
+    let train = dataset(&train, "train")?;
+    let dev = dataset(&read_texts(&options.dev)?, "dev")?;
+    let test = match &options.test {
+        Some(path) => Some(dataset(&read_texts(path)?, "test")?),
+        None => None,
+    };
+    Ok(Data {
+        vocab,
+        labels,
+        train,
+        dev,
+        test,
+    })
+}
+
+fn dataset(
+    texts: &[LabelledText],
+    vocab: &Vocab,
+    labels: &Labels,
+    what: &str,
+) -> Result<Dataset<usize>, String> {
+    let truths = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            labels.index(&text.label).ok_or_else(|| {
+                format!(
+                    "{what} text {}: label `{}` is not among the training labels {:?}",
+                    i + 1,
+                    text.label,
+                    labels.names()
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let ids = texts.iter().map(|t| vocab.encode(&t.tokens)).collect();
+    Ok(Dataset { ids, truths })
+}
+
+/// The network, sized from the training data.
+pub fn new_model(train: &Dataset<usize>) -> weft::Result<TextCat> {
+    model!(embed(width = WIDTH) >> bilstm(hidden = HIDDEN) >> attention >> softmax)
+        .initialize(&train.inputs(), &train.truths)
+}
+
+/// The gradient of the class probabilities and the mean cross-entropy.
+pub fn loss(probs: &Floats2, classes: &[usize]) -> weft::Result<(Floats2, f32)> {
+    CategoricalCrossentropy.get_grad(probs, classes)
+}
+
+/// The predicted class of each text.
+pub fn predict(model: &TextCat, x: Ragged<Ids>) -> Vec<usize> {
+    model.predict(x).argmax()
+}
