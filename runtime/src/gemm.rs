@@ -88,43 +88,75 @@ mod avx2 {
     use super::{MR, NR, Packed};
 
     /// `c += a · b` for `m` rows: blocks of [`MR`] rows × [`NR`] columns kept in eight
-    /// registers over the whole inner dimension, then added into `c`.
+    /// registers over the whole inner dimension, then added into `c`; leftover rows one at a
+    /// time.
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA; `a.len() == m * b.k` and `c.len() == m * b.n`.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn mul_add(b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
         let (k, n) = (b.k, b.n);
+        let (a, c) = (a.as_ptr(), c.as_mut_ptr());
         for (j, panel) in b.panels.chunks_exact(k * NR).enumerate() {
             let cols = (n - j * NR).min(NR);
+            let panel = panel.as_ptr();
             let mut i = 0;
+            while i + MR <= m {
+                // SAFETY: rows i..i + MR of `a` and `c` exist (`i + MR <= m`); the panel holds
+                // `k` rows of `NR` floats.
+                unsafe {
+                    let rows = [0, 1, 2, 3].map(|r| a.add((i + r) * k));
+                    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
+                    for p in 0..k {
+                        let b0 = _mm256_loadu_ps(panel.add(p * NR));
+                        let b1 = _mm256_loadu_ps(panel.add(p * NR + 8));
+                        for r in 0..MR {
+                            let x = _mm256_broadcast_ss(&*rows[r].add(p));
+                            acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
+                            acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
+                        }
+                    }
+                    for (r, acc) in acc.iter().enumerate() {
+                        add_row(acc, c.add((i + r) * n + j * NR), cols);
+                    }
+                }
+                i += MR;
+            }
             while i < m {
-                let rows = (m - i).min(MR);
-                let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-                for p in 0..k {
-                    // SAFETY: `panel` holds `k` rows of `NR` floats.
-                    let (b0, b1) = unsafe {
-                        let row = panel.as_ptr().add(p * NR);
-                        (_mm256_loadu_ps(row), _mm256_loadu_ps(row.add(8)))
-                    };
-                    for (r, acc) in acc.iter_mut().enumerate().take(rows) {
-                        let x = _mm256_set1_ps(a[(i + r) * k + p]);
-                        acc[0] = _mm256_fmadd_ps(x, b0, acc[0]);
-                        acc[1] = _mm256_fmadd_ps(x, b1, acc[1]);
+                // SAFETY: row i of `a` and `c` exists; the panel holds `k` rows of `NR` floats.
+                unsafe {
+                    let row = a.add(i * k);
+                    let mut acc = [_mm256_setzero_ps(); 2];
+                    for p in 0..k {
+                        let x = _mm256_broadcast_ss(&*row.add(p));
+                        acc[0] = _mm256_fmadd_ps(x, _mm256_loadu_ps(panel.add(p * NR)), acc[0]);
+                        acc[1] = _mm256_fmadd_ps(x, _mm256_loadu_ps(panel.add(p * NR + 8)), acc[1]);
                     }
+                    add_row(&acc, c.add(i * n + j * NR), cols);
                 }
-                for (r, acc) in acc.iter().enumerate().take(rows) {
-                    let mut sums = [0.0f32; NR];
-                    // SAFETY: `sums` holds 16 floats.
-                    unsafe {
-                        _mm256_storeu_ps(sums.as_mut_ptr(), acc[0]);
-                        _mm256_storeu_ps(sums.as_mut_ptr().add(8), acc[1]);
-                    }
-                    let start = (i + r) * n + j * NR;
-                    let out = &mut c[start..start + cols];
-                    out.iter_mut().zip(&sums).for_each(|(c, s)| *c += s);
+                i += 1;
+            }
+        }
+    }
+
+    /// `out[..cols] += acc[..cols]`.
+    ///
+    /// # Safety
+    /// `out` points at `cols <= 16` writable floats.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn add_row(acc: &[__m256; 2], out: *mut f32, cols: usize) {
+        // SAFETY: as the caller promises.
+        unsafe {
+            if cols == NR {
+                _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), acc[0]));
+                _mm256_storeu_ps(out.add(8), _mm256_add_ps(_mm256_loadu_ps(out.add(8)), acc[1]));
+            } else {
+                let mut sums = [0.0f32; NR];
+                _mm256_storeu_ps(sums.as_mut_ptr(), acc[0]);
+                _mm256_storeu_ps(sums.as_mut_ptr().add(8), acc[1]);
+                for (col, sum) in sums.iter().enumerate().take(cols) {
+                    *out.add(col) += sum;
                 }
-                i += rows;
             }
         }
     }
