@@ -149,7 +149,10 @@ mod avx2 {
         unsafe {
             if cols == NR {
                 _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), acc[0]));
-                _mm256_storeu_ps(out.add(8), _mm256_add_ps(_mm256_loadu_ps(out.add(8)), acc[1]));
+                _mm256_storeu_ps(
+                    out.add(8),
+                    _mm256_add_ps(_mm256_loadu_ps(out.add(8)), acc[1]),
+                );
             } else {
                 let mut sums = [0.0f32; NR];
                 _mm256_storeu_ps(sums.as_mut_ptr(), acc[0]);
