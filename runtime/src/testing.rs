@@ -24,3 +24,19 @@ pub(crate) fn random_ragged<const N: usize>(
     data.view_mut().mapv_inplace(|_| rng.uniform(-1.0, 1.0));
     crate::Ragged::new(data, lengths.to_vec()).expect("rows match the lengths")
 }
+
+/// Asserts that `found` has `expected`'s shape and values within `tol`, naming the first
+/// entry that differs.
+pub(crate) fn assert_close(
+    found: ndarray::ArrayView2<'_, f32>,
+    expected: ndarray::ArrayView2<'_, f32>,
+    tol: f32,
+) {
+    assert_eq!(found.shape(), expected.shape());
+    for ((index, &f), &e) in found.indexed_iter().zip(&expected) {
+        assert!(
+            (f - e).abs() <= tol,
+            "at {index:?}: found {f}, expected {e}"
+        );
+    }
+}

@@ -257,6 +257,70 @@ pub(crate) fn forward(
     (hs, Cache { gates, cells })
 }
 
+/// Runs one direction for inference, keeping nothing for backprop: reads the token-ordered
+/// `input` `(N, in)` through the direction's row map and returns the packed hidden states
+/// `(N, H)`. Each step is one product of `[x_t | h_{t-1}]` (`k × (in + H)`) with `W_ih` and
+/// `W_hh` stacked and packed once: no `N × 4H` buffer of projections, no gather of the input.
+pub(crate) fn predict(
+    weights: &LstmWeights,
+    packing: &Packing,
+    direction: Direction,
+    input: ArrayView2<'_, f32>,
+) -> Array2<f32> {
+    let (n, n_in) = input.dim();
+    let hidden = weights.hidden;
+    let width = 4 * hidden;
+    let mut hs = Array2::zeros((n, hidden));
+    if hidden == 0 || n == 0 {
+        return hs;
+    }
+    let stacked = ndarray::concatenate(
+        ndarray::Axis(0),
+        &[weights.w_ih.matrix().t(), weights.w_hh.matrix().t()],
+    )
+    .expect("W_ih and W_hh have 4H rows each");
+    let stacked = Packed::new(stacked.view());
+    let (rows, first) = (packing.rows(direction), packing.batch_sizes[0]);
+    let k_in = n_in + hidden;
+    let bias = weights.b.value();
+    let mut a = vec![0.0; first * k_in];
+    let mut gates = vec![0.0; first * width];
+    let (mut c_prev, mut c) = (vec![0.0; first * hidden], vec![0.0; first * hidden]);
+    let h_all = hs.as_slice_mut().expect("standard layout");
+    for t in 0..packing.steps() {
+        let (start, k) = packing.block(t);
+        let (h_done, h_rest) = h_all.split_at_mut(start * hidden);
+        for (j, row) in a.chunks_exact_mut(k_in).take(k).enumerate() {
+            let (x, h) = row.split_at_mut(n_in);
+            x.iter_mut()
+                .zip(input.row(rows[start + j]))
+                .for_each(|(a, &v)| *a = v);
+            match t {
+                0 => h.fill(0.0),
+                _ => {
+                    let prev = (packing.offsets[t - 1] + j) * hidden;
+                    h.copy_from_slice(&h_done[prev..prev + hidden]);
+                }
+            }
+        }
+        for row in gates.chunks_exact_mut(width).take(k) {
+            row.copy_from_slice(bias);
+        }
+        stacked.mul_add(&a[..k * k_in], &mut gates[..k * width]);
+        let cells = gates
+            .chunks_exact_mut(width)
+            .zip(c_prev.chunks_exact(hidden))
+            .zip(c.chunks_exact_mut(hidden))
+            .zip(h_rest.chunks_exact_mut(hidden))
+            .take(k);
+        for (((g, c_prev), c), h) in cells {
+            cell_forward(g, c_prev, c, h);
+        }
+        std::mem::swap(&mut c_prev, &mut c);
+    }
+    hs
+}
+
 /// Back through one direction. `xp` and `hs` are the packed input and output of [`forward`],
 /// `d_hs` the packed gradient of `hs` (used as scratch). Adds the gradients of `W_ih`, `W_hh`
 /// and `b` into `weights` and returns the packed gradient of `xp` `(N, in)`.
