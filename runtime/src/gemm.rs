@@ -11,8 +11,9 @@ use ndarray::ArrayView2;
 
 /// Columns per panel: two 8-wide AVX registers.
 const NR: usize = 16;
-/// Rows per kernel call.
-const MR: usize = 4;
+/// Rows per kernel call: 6 × 2 accumulators, two panel loads and a broadcast fill the 16 AVX
+/// registers.
+const MR: usize = 6;
 
 /// A `k × n` matrix packed for [`mul_add`](Packed::mul_add): panel `j` holds columns
 /// `16j..16j + 16` (zero-padded) row after row.
@@ -87,7 +88,7 @@ mod avx2 {
 
     use super::{MR, NR, Packed};
 
-    /// `c += a · b` for `m` rows: blocks of [`MR`] rows × [`NR`] columns kept in eight
+    /// `c += a · b` for `m` rows: blocks of [`MR`] rows × [`NR`] columns kept in twelve
     /// registers over the whole inner dimension, then added into `c`; leftover rows one at a
     /// time.
     ///
@@ -105,7 +106,7 @@ mod avx2 {
                 // SAFETY: rows i..i + MR of `a` and `c` exist (`i + MR <= m`); the panel holds
                 // `k` rows of `NR` floats.
                 unsafe {
-                    let rows = [0, 1, 2, 3].map(|r| a.add((i + r) * k));
+                    let rows: [*const f32; MR] = std::array::from_fn(|r| a.add((i + r) * k));
                     let mut acc = [[_mm256_setzero_ps(); 2]; MR];
                     for p in 0..k {
                         let b0 = _mm256_loadu_ps(panel.add(p * NR));
