@@ -4,8 +4,8 @@
 //! layout on every call. The LSTM multiplies the same `W_hh` at every time step, by a few dozen
 //! rows at a time, so that copy costs as much as the arithmetic. [`Packed`] lays the right-hand
 //! side out once per batch in panels of [`NR`] columns; [`Packed::mul_add`] then runs a
-//! register-blocked kernel over it: AVX2 + FMA when the CPU has them (checked at run time), a
-//! portable loop otherwise.
+//! register-blocked kernel over it: AVX-512, or AVX2 + FMA, when the CPU has them (checked at
+//! run time), a portable loop otherwise.
 
 use ndarray::ArrayView2;
 
@@ -51,6 +51,12 @@ impl Packed {
         );
         #[cfg(target_arch = "x86_64")]
         {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F, which `avx512::mul_add` is compiled for, and the
+                // assertion above is the bounds contract it relies on.
+                unsafe { avx512::mul_add(self, a, m, c) };
+                return;
+            }
             if std::arch::is_x86_feature_detected!("avx2")
                 && std::arch::is_x86_feature_detected!("fma")
             {
@@ -166,38 +172,153 @@ mod avx2 {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::{NR, Packed};
+
+    /// Rows per block: twelve 16-wide accumulators, one per row, of the 32 AVX-512 registers.
+    const MR: usize = 12;
+
+    /// `c += a · b` for `m` rows: blocks of [`MR`] rows × one 16-column panel, an accumulator
+    /// register per row; the panel's last columns are masked.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F; `a.len() == m * b.k` and `c.len() == m * b.n`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn mul_add(b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
+        let (k, n) = (b.k, b.n);
+        let (a, c) = (a.as_ptr(), c.as_mut_ptr());
+        for (j, panel) in b.panels.chunks_exact(k * NR).enumerate() {
+            let cols = (n - j * NR).min(NR);
+            let mask: __mmask16 = (((1u32 << cols) - 1) & 0xffff) as u16;
+            let panel = panel.as_ptr();
+            let mut i = 0;
+            while i < m {
+                // SAFETY: rows i..i + MR (or row i) of `a` and `c` exist; the panel holds `k`
+                // rows of `NR` floats; the mask keeps the stores within the row's columns.
+                unsafe {
+                    if i + MR <= m {
+                        let rows: [*const f32; MR] = std::array::from_fn(|r| a.add((i + r) * k));
+                        let acc = block(rows, panel, k);
+                        for (r, acc) in acc.into_iter().enumerate() {
+                            add_row(acc, c.add((i + r) * n + j * NR), mask);
+                        }
+                        i += MR;
+                    } else {
+                        let [acc] = block([a.add(i * k)], panel, k);
+                        add_row(acc, c.add(i * n + j * NR), mask);
+                        i += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The products of `R` rows of `a` with one panel, over the whole inner dimension.
+    ///
+    /// # Safety
+    /// Each row points at `k` floats, the panel at `k × NR`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn block<const R: usize>(
+        rows: [*const f32; R],
+        panel: *const f32,
+        k: usize,
+    ) -> [__m512; R] {
+        let mut acc = [_mm512_setzero_ps(); R];
+        for p in 0..k {
+            // SAFETY: as the caller promises.
+            unsafe {
+                let b = _mm512_loadu_ps(panel.add(p * NR));
+                for (acc, row) in acc.iter_mut().zip(rows) {
+                    *acc = _mm512_fmadd_ps(_mm512_set1_ps(*row.add(p)), b, *acc);
+                }
+            }
+        }
+        acc
+    }
+
+    /// `out[..cols] += acc[..cols]`, the columns chosen by `mask`.
+    ///
+    /// # Safety
+    /// `out` points at the masked columns, writable.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    unsafe fn add_row(acc: __m512, out: *mut f32, mask: __mmask16) {
+        // SAFETY: as the caller promises; masked-off lanes are neither read nor written.
+        unsafe {
+            let old = _mm512_maskz_loadu_ps(mask, out);
+            _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(old, acc));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Rng;
     use ndarray::Array2;
 
+    /// Every kernel this CPU can run, by name.
+    fn kernels() -> Vec<(&'static str, fn(&Packed, &[f32], usize, &mut [f32]))> {
+        let mut kernels: Vec<(&'static str, fn(&Packed, &[f32], usize, &mut [f32]))> =
+            vec![("portable", |b, a, m, c| b.mul_add_portable(a, m, c))];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx2") && has!("fma") {
+                // SAFETY: the features are there; the test passes operands of matching sizes.
+                kernels.push(("avx2", |b, a, m, c| unsafe { avx2::mul_add(b, a, m, c) }));
+            }
+            if has!("avx512f") {
+                // SAFETY: as above.
+                kernels.push(("avx512", |b, a, m, c| unsafe {
+                    avx512::mul_add(b, a, m, c)
+                }));
+            }
+        }
+        kernels
+    }
+
     #[test]
-    fn packed_product_matches_ndarray() {
+    fn every_kernel_matches_ndarray() {
         let mut rng = Rng::new(9);
-        for (m, k, n) in [
+        let shapes = [
             (1, 1, 1),
             (5, 64, 256),
+            (13, 128, 256),
             (7, 256, 64),
             (3, 3, 17),
-            (0, 4, 4),
-            (4, 0, 5),
-        ] {
+            (25, 4, 4),
+        ];
+        for (m, k, n) in shapes {
             let a = Array2::from_shape_fn((m, k), |_| rng.uniform(-1.0, 1.0));
             let b = Array2::from_shape_fn((k, n), |_| rng.uniform(-1.0, 1.0));
-            let mut c = Array2::from_shape_fn((m, n), |_| rng.uniform(-1.0, 1.0));
-            let expected = &c + &a.dot(&b);
+            let c0 = Array2::from_shape_fn((m, n), |_| rng.uniform(-1.0, 1.0));
+            let expected = &c0 + &a.dot(&b);
             let packed = Packed::new(b.view());
-            packed.mul_add(a.as_slice().unwrap(), c.as_slice_mut().unwrap());
-            let mut portable = expected.clone() - a.dot(&b);
-            packed.mul_add_portable(a.as_slice().unwrap(), m, portable.as_slice_mut().unwrap());
-            for (got, want) in c
-                .iter()
-                .zip(&expected)
-                .chain(portable.iter().zip(&expected))
-            {
-                assert!((got - want).abs() < 1e-4, "{m}x{k}x{n}: {got} vs {want}");
+            for (name, kernel) in kernels() {
+                let mut c = c0.clone();
+                kernel(&packed, a.as_slice().unwrap(), m, c.as_slice_mut().unwrap());
+                for (got, want) in c.iter().zip(&expected) {
+                    assert!(
+                        (got - want).abs() < 1e-4,
+                        "{name} {m}x{k}x{n}: {got} vs {want}"
+                    );
+                }
             }
+        }
+    }
+
+    #[test]
+    fn empty_products_add_nothing() {
+        for (m, k, n) in [(0, 4, 4), (4, 0, 5)] {
+            let packed = Packed::new(Array2::zeros((k, n)).view());
+            let mut c = vec![1.0; m * n];
+            packed.mul_add(&vec![1.0; m * k], &mut c);
+            assert!(c.iter().all(|&v| v == 1.0));
         }
     }
 
