@@ -15,8 +15,10 @@ mod tagger;
 #[path = "common/textcat.rs"]
 mod textcat;
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::error::Error;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::{Classes, Data, Options};
@@ -30,6 +32,42 @@ has it), and prints one JSON line.";
 
 /// Texts or sentences per batch when timing prediction.
 const INFER_BATCH: usize = 128;
+
+/// The system allocator, counting allocations: the run reports allocations per batch.
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is `System.alloc`'s.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Allocations made so far.
+fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
 /// Passes over the inference data when timing prediction.
 const INFER_PASSES: usize = 3;
 
@@ -117,6 +155,30 @@ fn run() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// Heap allocations per training step, over a few steps on the first batch of `data` (after
+/// the measured run, so they change no figure).
+fn training_allocations<M, T: Classes>(
+    model: &mut M,
+    data: &Data<T>,
+    options: &BenchOptions,
+    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)>,
+) -> weft::Result<usize>
+where
+    M: Model<In = Ragged<Ids>>,
+{
+    const STEPS: usize = 10;
+    let first: Vec<usize> = (0..options.training.batch_size.min(data.train.ids.len())).collect();
+    let mut adam = weft::Adam::new(options.training.learn_rate);
+    let before = allocations();
+    for _ in 0..STEPS {
+        let (x, truths) = data.train.batch(&first);
+        let (out, backprop) = model.begin_update(x);
+        backprop(loss(&out, &truths)?.0);
+        model.finish_update(&mut adam)?;
+    }
+    Ok((allocations() - before) / STEPS)
+}
+
 /// Trains `model` on `data`, times prediction, and returns the JSON line of the run.
 fn measure<M, T: Classes>(
     options: &BenchOptions,
@@ -133,7 +195,7 @@ where
         &mut model,
         &options.training,
         &data.train,
-        loss,
+        &loss,
         |m| common::accuracy(m, &data.dev, predict),
         |epoch| {
             eprintln!("{epoch}");
@@ -146,13 +208,16 @@ where
     let test_ids = data.test.iter().flat_map(|test| &test.ids);
     let inputs: Vec<&Vec<u32>> = data.dev.ids.iter().chain(test_ids).collect();
     let infer_words = INFER_PASSES * inputs.iter().map(|ids| ids.len()).sum::<usize>();
-    let started = Instant::now();
+    let (started, allocations_before) = (Instant::now(), allocations());
     for _ in 0..INFER_PASSES {
         for batch in inputs.chunks(INFER_BATCH) {
             std::hint::black_box(predict(&model, Ragged::from_sequences(batch)));
         }
     }
     let infer_seconds = started.elapsed().as_secs_f64();
+    let infer_batches = INFER_PASSES * inputs.len().div_ceil(INFER_BATCH);
+    let infer_allocations = (allocations() - allocations_before) / infer_batches.max(1);
+    let train_allocations = training_allocations(&mut model, data, options, &loss)?;
     let test_acc = data
         .test
         .as_ref()
@@ -181,6 +246,8 @@ where
             "infer_words_per_sec",
             json_number(infer_words as f64 / infer_seconds, 1),
         ),
+        ("train_allocations_per_batch", train_allocations.to_string()),
+        ("infer_allocations_per_batch", infer_allocations.to_string()),
         ("train_loss_per_epoch", json_list(&losses)),
         ("dev_acc_per_epoch", json_list(&dev_accs)),
         (
