@@ -38,11 +38,10 @@
 //! `matrixmultiply` through ndarray, still allocates its packing buffer per product). The gate
 //! activations use a vectorizable `exp` rather than libm's calls (see `exp` below).
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
 use crate::gemm::Packed;
-use crate::ops::{add_column_sums, add_t_matmul, matmul, multiversion};
+use crate::ops::{add_column_sums, add_t_matmul, multiversion};
 use crate::{Param, Rng, Visit, VisitMut};
 
 /// The parameters of one LSTM direction: `W_ih` `(4H, in)`, `W_hh` `(4H, H)`, `b` `(4H)`.
@@ -226,7 +225,10 @@ pub(crate) fn forward(
     if hidden > 0 && n > 0 {
         // Input projection of every step at once: gates = b + Xp · W_ihᵀ.
         gates.assign(&weights.b.vector());
-        general_mat_mul(1.0, &xp, &weights.w_ih.matrix().t(), 1.0, &mut gates);
+        let xp = xp.as_standard_layout();
+        let xp = xp.as_slice().expect("standard layout");
+        let gates_all = gates.as_slice_mut().expect("standard layout");
+        Packed::new(weights.w_ih.matrix().t()).mul_add(xp, gates_all);
         let w_hh_t = Packed::new(weights.w_hh.matrix().t());
         let zeros = vec![0.0; packing.batch_sizes[0] * hidden];
         let g_all = gates.as_slice_mut().expect("standard layout");
@@ -395,7 +397,11 @@ pub(crate) fn backward(
         add_t_matmul(&mut acc, dz.slice(s![first.., ..]), h_prev);
     });
     add_column_sums(&mut weights.b.grad(), dz);
-    matmul(dz, weights.w_ih.matrix())
+    let mut d_xp = Array2::zeros((n, xp.ncols()));
+    let dz = gates.as_slice().expect("standard layout");
+    let d_xp_all = d_xp.as_slice_mut().expect("standard layout");
+    Packed::new(weights.w_ih.matrix()).mul_add(dz, d_xp_all);
+    d_xp
 }
 
 multiversion! {
