@@ -34,9 +34,11 @@
 //! runs the input projection of all steps as one product (`N × 4H`), then per step only the
 //! recurrent product on the running prefix and a fused gate kernel. [`backward`] walks the
 //! steps in reverse with one recurrent product per step, and sums the weight gradients after
-//! the loop, one product each. Buffers are allocated once per call, never per step (the GEMM,
-//! `matrixmultiply` through ndarray, still allocates its packing buffer per product). The gate
-//! activations use a vectorizable `exp` rather than libm's calls (see `exp` below).
+//! the loop, one product each. [`predict`] keeps nothing: one product of `[x_t | h_{t-1}]` per
+//! step. The products with a weight matrix run on [`Packed`] (the weights laid out once per
+//! call, an AVX-512 or AVX2 kernel); the weight gradients on matrixmultiply. Buffers are
+//! allocated once per call, never per step. The gate activations use a vectorizable `exp`
+//! rather than libm's calls (see `exp` below).
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
