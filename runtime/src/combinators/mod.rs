@@ -3,7 +3,7 @@
 //! | combinator | operator in `model!` | shape |
 //! |---|---|---|
 //! | [`chain`] | `a >> b` | `a`'s output feeds `b` |
-//! | [`concat`] | `a \| b` | both see the input; outputs side by side |
+//! | [`concat()`] | `a \| b` | both see the input; outputs side by side |
 //! | [`add`] | `a + b` | both see the input; outputs summed |
 //! | [`clones`] | `a ** n` | `n` fresh copies of `a`, chained |
 //! | [`residual`] | `residual(a)` | `x + a(x)` |
