@@ -15,6 +15,8 @@
 //! assert!((p.view().sum() - 1.0).abs() < 1e-6);
 //! ```
 
+#![warn(missing_docs)]
+
 /// Builds a network from one expression of layers and combinators.
 ///
 /// ```

@@ -19,6 +19,8 @@
 //! assert_eq!(model.param_names(), ["0.relu.W", "0.relu.b", "1.linear.W", "1.linear.b"]);
 //! ```
 
+#![warn(missing_docs)]
+
 mod data;
 mod dim;
 mod error;
