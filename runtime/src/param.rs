@@ -196,6 +196,33 @@ impl<'f, F: ?Sized> Walk<'f, F> {
         }
     }
 
+    /// Walks the `branches` of a combinator other than a chain (`concat`, `add`, `residual`).
+    /// Parameter paths do not change; a signature walk records the combinator's kind and the
+    /// layer positions each branch spans (`concat branches=0..2 2..3`), so that the same layers
+    /// put together another way (`a >> residual(b)` against `a >> b`) are another
+    /// architecture, and a saved model of one does not load into the other.
+    pub fn combinator(&mut self, kind: &str, branches: &mut [&mut dyn FnMut(&mut Self)]) {
+        let place = self.signature.as_mut().map(Recorder::reserve);
+        let mut spans = Vec::with_capacity(branches.len());
+        for branch in branches {
+            let start = self.position();
+            branch(self);
+            spans.push(format!("{start}..{}", self.position()));
+        }
+        if let (Some(place), Some(signature)) = (place, &mut self.signature) {
+            let path = match self.path.is_empty() {
+                true => kind.to_owned(),
+                false => format!("{}.{kind}", self.path),
+            };
+            signature.describe(place, path, spans.join(" "));
+        }
+    }
+
+    /// The position the next layer of the current scope will have.
+    fn position(&self) -> usize {
+        *self.counters.last().expect("the top scope is never closed")
+    }
+
     /// Enters a named part of the current layer (`fwd`, `bwd`, a sub-layer field); layers
     /// inside it are numbered from 0 again.
     pub fn scope(&mut self, name: &str, body: impl FnOnce(&mut Self)) {

@@ -299,6 +299,42 @@ fn another_architecture_names_the_layer_and_the_difference() {
     );
 }
 
+#[test]
+fn the_same_layers_put_together_another_way_do_not_load() {
+    // Same layers, same shapes, same parameter paths: only the combinators differ.
+    let plain = chain(linear(), linear());
+    let (_, text) = load_error(
+        &mut chain(linear(), residual(linear())),
+        &plain.to_bytes().unwrap(),
+    );
+    assert_eq!(
+        text,
+        "cannot load the model: the architecture differs at layer 1: \
+         1.linear in the file, residual in the model"
+    );
+    let summed = add(linear(), linear());
+    let (_, text) = load_error(&mut chain(linear(), linear()), &summed.to_bytes().unwrap());
+    assert_eq!(
+        text,
+        "cannot load the model: the architecture differs at layer 0: \
+         add in the file, 0.linear in the model"
+    );
+    // Where a concatenation's branches start is part of the architecture.
+    let one_then_two = concat::<_, _, _, _, C<4>>(linear(), chain(linear(), linear()));
+    let mut two_then_one = concat::<_, _, _, _, C<4>>(chain(linear(), linear()), linear());
+    let (_, text) = load_error(&mut two_then_one, &one_then_two.to_bytes().unwrap());
+    assert_eq!(
+        text,
+        "cannot load the model: the architecture differs at layer concat: \
+         branches = 0..1 1..3 in the file, branches = 0..2 2..3 in the model"
+    );
+    assert_eq!(
+        one_then_two.signature().to_string(),
+        "concat branches=0..1 1..3\n0.linear n_in=2 n_out=2\n1.linear n_in=2 n_out=2\n\
+         2.linear n_in=2 n_out=2\n"
+    );
+}
+
 /// A hand-written layer whose bias is optional but not in its signature: the files of the two
 /// variants differ in parameters only.
 struct MaybeBias {

@@ -22,12 +22,21 @@ pub fn add<A: Model, B: Model<In = A::In, Out = A::Out>>(first: A, second: B) ->
 
 impl<A: Params, B: Params> Params for Add<A, B> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        self.first.visit(walk);
-        self.second.visit(walk);
+        walk.combinator(
+            "add",
+            &mut [&mut |walk| self.first.visit(walk), &mut |walk| {
+                self.second.visit(walk)
+            }],
+        );
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        self.first.visit_mut(walk);
-        self.second.visit_mut(walk);
+        let (first, second) = (&mut self.first, &mut self.second);
+        walk.combinator(
+            "add",
+            &mut [&mut |walk| first.visit_mut(walk), &mut |walk| {
+                second.visit_mut(walk)
+            }],
+        );
     }
 }
 

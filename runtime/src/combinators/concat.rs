@@ -49,12 +49,21 @@ where
 
 impl<A: Params, B: Params, O> Params for Concat<A, B, O> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        self.first.visit(walk);
-        self.second.visit(walk);
+        walk.combinator(
+            "concat",
+            &mut [&mut |walk| self.first.visit(walk), &mut |walk| {
+                self.second.visit(walk)
+            }],
+        );
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        self.first.visit_mut(walk);
-        self.second.visit_mut(walk);
+        let (first, second) = (&mut self.first, &mut self.second);
+        walk.combinator(
+            "concat",
+            &mut [&mut |walk| first.visit_mut(walk), &mut |walk| {
+                second.visit_mut(walk)
+            }],
+        );
     }
 }
 

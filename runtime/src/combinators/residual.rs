@@ -21,10 +21,10 @@ pub fn residual<L: Model<Out = <L as Model>::In>>(layer: L) -> Residual<L> {
 
 impl<L: Params> Params for Residual<L> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        self.layer.visit(walk);
+        walk.combinator("residual", &mut [&mut |walk| self.layer.visit(walk)]);
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        self.layer.visit_mut(walk);
+        walk.combinator("residual", &mut [&mut |walk| self.layer.visit_mut(walk)]);
     }
 }
 
