@@ -283,3 +283,22 @@ fn a_hundred_layer_chain_builds_and_names_layers_in_order() {
     let y = model.predict(Floats2::<Const<2>>::from_rows(&[[1.0, 2.0]]));
     assert_eq!(y.rows(), 1);
 }
+
+#[test]
+fn a_model_sized_from_data_loads_into_one_built_with_the_sizes_given() {
+    let (x, y) = batch();
+    let trained = model!(embed(width = 8) >> bilstm(hidden = 4) >> attention >> softmax)
+        .initialize(&x, &y)
+        .unwrap();
+    let bytes = trained.to_bytes().unwrap();
+    // Shipped: the vocabulary and labels travel with the model, and give the sizes.
+    let (rows, classes) = (7, 3);
+    let mut shipped = model!(
+        embed(rows = rows, width = 8)
+            >> bilstm(hidden = 4)
+            >> attention
+            >> softmax(classes = classes)
+    );
+    shipped.from_bytes(&bytes).unwrap();
+    assert_eq!(shipped.predict(x.clone()), trained.predict(x));
+}
