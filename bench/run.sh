@@ -5,10 +5,11 @@
 #
 #   bench/run.sh                          # both tasks, 1 and 2 threads, full length
 #   TASKS=tagger THREADS=1 EPOCHS=1 bench/run.sh
+#   REPEAT=3 bench/run.sh                 # every run three times; the table shows medians
 #
 # Knobs (environment):
 #   TASKS="textcat tagger"   THREADS="1 2"   EPOCHS=N (all tasks; default 5 textcat, 15 tagger)
-#   SYSTEMS="weft thinc thinc-pytorchlstm pytorch"
+#   SYSTEMS="weft thinc thinc-pytorchlstm pytorch"   REPEAT=N (rounds over all runs; default 1)
 #   PY=/tmp/weft-bench-venv/bin/python    OUT=target/bench (logs, results-*.jsonl, table-*.md)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ TASKS=${TASKS:-"textcat tagger"}
 THREADS=${THREADS:-"1 2"}
 EPOCHS=${EPOCHS:-}
 SYSTEMS=${SYSTEMS:-"weft thinc thinc-pytorchlstm pytorch"}
+REPEAT=${REPEAT:-1}
 PY=${PY:-/tmp/weft-bench-venv/bin/python}
 OUT=${OUT:-target/bench}
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -24,36 +26,39 @@ mkdir -p "$OUT"
 
 cargo build --release --example bench || exit 1
 
-for task in $TASKS; do
-  for threads in $THREADS; do
-    for system in $SYSTEMS; do
-      case $system in
-        weft) framework=weft lstm=weft cmd=(target/release/examples/bench) ;;
-        thinc) framework=thinc lstm=thinc cmd=("$PY" bench/thinc_bench.py --lstm thinc) ;;
-        thinc-pytorchlstm) framework=thinc lstm=pytorch cmd=("$PY" bench/thinc_bench.py --lstm pytorch) ;;
-        pytorch) framework=pytorch lstm=pytorch cmd=("$PY" bench/torch_bench.py) ;;
-        *) echo "unknown system $system" >&2; exit 2 ;;
-      esac
-      cmd+=(--task "$task" --threads "$threads" ${EPOCHS:+--epochs "$EPOCHS"})
-      log=$OUT/$stamp-$task-$system-t$threads
-      echo "== $task, $threads thread(s): ${cmd[*]}" >&2
-      "${cmd[@]}" > "$log.out" 2> "$log.err"
-      status=$?
-      line=$(grep '^{' "$log.out" | tail -n 1)
-      if [[ $status -eq 0 && -n $line ]]; then
-        echo "$line" >> "$results"
-      else
-        echo "   failed (exit $status): see $log.err" >&2
-        printf '{"task": "%s", "threads": %s, "framework": "%s", "lstm": "%s", "error": "exit %s, see %s"}\n' \
-          "$task" "$threads" "$framework" "$lstm" "$status" "$log.err" >> "$results"
-      fi
+# Rounds go over every run in turn, so that a slow spell of the machine hits all systems alike.
+for round in $(seq "$REPEAT"); do
+  for task in $TASKS; do
+    for threads in $THREADS; do
+      for system in $SYSTEMS; do
+        case $system in
+          weft) framework=weft lstm=weft cmd=(target/release/examples/bench) ;;
+          thinc) framework=thinc lstm=thinc cmd=("$PY" bench/thinc_bench.py --lstm thinc) ;;
+          thinc-pytorchlstm) framework=thinc lstm=pytorch cmd=("$PY" bench/thinc_bench.py --lstm pytorch) ;;
+          pytorch) framework=pytorch lstm=pytorch cmd=("$PY" bench/torch_bench.py) ;;
+          *) echo "unknown system $system" >&2; exit 2 ;;
+        esac
+        cmd+=(--task "$task" --threads "$threads" ${EPOCHS:+--epochs "$EPOCHS"})
+        log=$OUT/$stamp-$task-$system-t$threads-r$round
+        echo "== round $round, $task, $threads thread(s): ${cmd[*]}" >&2
+        "${cmd[@]}" > "$log.out" 2> "$log.err"
+        status=$?
+        line=$(grep '^{' "$log.out" | tail -n 1)
+        if [[ $status -eq 0 && -n $line ]]; then
+          echo "$line" >> "$results"
+        else
+          echo "   failed (exit $status): see $log.err" >&2
+          printf '{"task": "%s", "threads": %s, "framework": "%s", "lstm": "%s", "error": "exit %s, see %s"}\n' \
+            "$task" "$threads" "$framework" "$lstm" "$status" "$log.err" >> "$results"
+        fi
+      done
     done
   done
 done
 
 {
   echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs."
-  echo "Command: TASKS=\"$TASKS\" THREADS=\"$THREADS\" EPOCHS=\"$EPOCHS\" SYSTEMS=\"$SYSTEMS\" bench/run.sh"
+  echo "Command: TASKS=\"$TASKS\" THREADS=\"$THREADS\" EPOCHS=\"$EPOCHS\" SYSTEMS=\"$SYSTEMS\" REPEAT=$REPEAT bench/run.sh"
   echo
   python3 bench/summarize.py "$results"
 } | tee "$OUT/table-$stamp.md"

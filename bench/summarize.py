@@ -1,9 +1,11 @@
 """Markdown tables from the JSON lines of bench/run.sh: every run's figures, then weft's ratios
-against the peers of the same task and thread count.
+against the peers of the same task and thread count. When a run was repeated (REPEAT=N), the
+table shows the median of its speed figures and the largest peak RSS.
 
     python3 bench/summarize.py target/bench/results-*.jsonl
 """
 import json
+import statistics
 import sys
 
 # (framework, lstm) -> name, in table order
@@ -11,14 +13,37 @@ SYSTEMS = {("weft", "weft"): "weft", ("thinc", "thinc"): "Thinc (own LSTM)",
            ("thinc", "pytorch"): "Thinc + PyTorchLSTM", ("pytorch", "pytorch"): "PyTorch"}
 
 
+SPEEDS = ("train_words_per_sec", "infer_words_per_sec")
+
+
+def combine(results):
+    """One result for the repeats of a run: the median speeds, the largest peak RSS, and how
+    many repeats succeeded; a failure when none did."""
+    good = [r for r in results if "error" not in r]
+    if not good:
+        return results[-1]
+    combined = dict(good[-1])
+    for field in SPEEDS:
+        combined[field] = statistics.median(r[field] for r in good)
+    combined["peak_rss_mb"] = max(r["peak_rss_mb"] for r in good)
+    combined["repeats"] = len(good)
+    return combined
+
+
 def main(paths):
-    runs = {}  # (task, threads, system) -> the last result
+    repeats = {}  # (task, threads, system) -> every result
     for path in paths:
         with open(path) as f:
             for line in f:
                 if line.strip():
                     r = json.loads(line)
-                    runs[r["task"], r["threads"], SYSTEMS[r["framework"], r["lstm"]]] = r
+                    key = r["task"], r["threads"], SYSTEMS[r["framework"], r["lstm"]]
+                    repeats.setdefault(key, []).append(r)
+    runs = {key: combine(results) for key, results in repeats.items()}
+    most = max((r.get("repeats", 1) for r in runs.values()), default=1)
+    if most > 1:
+        print(f"Speeds are medians of up to {most} repeats; peak RSS is the largest.")
+        print()
     groups = sorted({(task, threads) for task, threads, _ in runs},
                     key=lambda g: (g[0] != "textcat", g))
     order = list(SYSTEMS.values())
