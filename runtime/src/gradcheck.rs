@@ -130,7 +130,11 @@ where
             .sum()
     };
     let eps = options.eps;
-    let mut report = Report::new(options);
+    let mut report = GradcheckReport {
+        checked: 0,
+        max_abs_grad: 0.0,
+        worst: None,
+    };
 
     let input_grad = d_x.values().to_vec();
     for index in sample(&input_grad, options.max_checks_per_param, &mut rng) {
@@ -140,7 +144,7 @@ where
             loss(model, shifted)
         };
         let numeric = (at(eps) - at(-eps)) / (2.0 * f64::from(eps));
-        report.compare("input", index, input_grad[index], numeric);
+        report.compare(options, "input", index, input_grad[index], numeric);
     }
 
     let mut params = Vec::new();
@@ -159,11 +163,10 @@ where
                 l
             };
             let numeric = (at(eps) - at(-eps)) / (2.0 * f64::from(eps));
-            report.compare(path, index, grad[index], numeric);
+            report.compare(options, path, index, grad[index], numeric);
         }
     }
     clear_grads(model);
-    let report = report.finish();
     if report.passed() {
         Ok(report)
     } else {
@@ -171,33 +174,23 @@ where
     }
 }
 
-struct Report<'o> {
-    options: &'o GradcheckOptions,
-    report: GradcheckReport,
-}
-
-impl<'o> Report<'o> {
-    fn new(options: &'o GradcheckOptions) -> Self {
-        Report {
-            options,
-            report: GradcheckReport {
-                checked: 0,
-                max_abs_grad: 0.0,
-                worst: None,
-            },
-        }
-    }
-
-    fn compare(&mut self, name: &str, index: usize, analytic: f32, numeric: f64) {
+impl GradcheckReport {
+    /// Records one compared entry, keeping the worst.
+    fn compare(
+        &mut self,
+        options: &GradcheckOptions,
+        name: &str,
+        index: usize,
+        analytic: f32,
+        numeric: f64,
+    ) {
         let analytic = f64::from(analytic);
         let scale = analytic.abs().max(numeric.abs());
-        let error =
-            (analytic - numeric).abs() / (self.options.abs_tol + self.options.rel_tol * scale);
-        let r = &mut self.report;
-        r.checked += 1;
-        r.max_abs_grad = r.max_abs_grad.max(analytic.abs());
-        if r.worst.as_ref().is_none_or(|w| error > w.error) {
-            r.worst = Some(GradEntry {
+        let error = (analytic - numeric).abs() / (options.abs_tol + options.rel_tol * scale);
+        self.checked += 1;
+        self.max_abs_grad = self.max_abs_grad.max(analytic.abs());
+        if self.worst.as_ref().is_none_or(|w| error > w.error) {
+            self.worst = Some(GradEntry {
                 name: name.to_owned(),
                 index,
                 analytic,
@@ -205,10 +198,6 @@ impl<'o> Report<'o> {
                 error,
             });
         }
-    }
-
-    fn finish(self) -> GradcheckReport {
-        self.report
     }
 }
 
