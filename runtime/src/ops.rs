@@ -29,7 +29,7 @@ macro_rules! multiversion {
 pub(crate) use multiversion;
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 
 /// `a · b` in a new row-major array.
 pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
@@ -58,6 +58,15 @@ pub(crate) fn add_column_sums(acc: &mut [f32], a: ArrayView2<'_, f32>) {
         for (g, &v) in acc.iter_mut().zip(row) {
             *g += v;
         }
+    }
+}
+
+/// Adds `d` into row `row` of a row-major table `table` of `d.len()` columns: the backward
+/// pass of a table lookup.
+pub(crate) fn add_to_row(table: &mut [f32], row: usize, d: ArrayView1<'_, f32>) {
+    let width = d.len();
+    for (t, &d) in table[row * width..(row + 1) * width].iter_mut().zip(d) {
+        *t += d;
     }
 }
 

@@ -4,6 +4,7 @@
 //! as in Thinc. Row 0 is the out-of-vocabulary row: every id `>= rows` reads it.
 //! Backprop adds each row's gradient into the table row it read; the ids get no gradient.
 
+use crate::ops::add_to_row;
 use crate::{Dim, Floats2, Ids, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
 
 /// An embedding table of `rows` vectors of width `W`, row 0 for unknown ids.
@@ -65,13 +66,9 @@ impl<W: Dim> Model for Embed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.predict_ref(&ids);
         let backprop = move |d_y: Floats2<W>| {
-            let width = self.width.size();
             let mut grad = self.table.grad();
             for (&id, d) in ids.0.iter().zip(d_y.view().rows()) {
-                let row = self.row(id) * width;
-                for (g, &d) in grad[row..row + width].iter_mut().zip(d) {
-                    *g += d;
-                }
+                add_to_row(&mut grad, self.row(id), d);
             }
             NoGrad
         };

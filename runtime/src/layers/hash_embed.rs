@@ -6,6 +6,7 @@
 //! collide in one row rarely collide in all. The seed is part of the model: a different seed
 //! is a different model.
 
+use crate::ops::add_to_row;
 use crate::rng::splitmix64;
 use crate::{Dim, Floats2, Keys, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
 
@@ -86,14 +87,10 @@ impl<W: Dim> Model for HashEmbed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.lookup(&keys);
         let backprop = move |d_y: Floats2<W>| {
-            let width = self.width.size();
             let mut grad = self.table.grad();
             for (&key, d) in keys.0.iter().zip(d_y.view().rows()) {
                 for row in self.rows_of(key) {
-                    let start = row * width;
-                    for (g, &d) in grad[start..start + width].iter_mut().zip(d) {
-                        *g += d;
-                    }
+                    add_to_row(&mut grad, row, d);
                 }
             }
             NoGrad
