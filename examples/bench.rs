@@ -25,10 +25,12 @@ use common::{Classes, Data, Options};
 use weft::{Grad, Ids, Model, Ragged};
 
 const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads N] [--data DIR]
-  [--train FILE] [--dev FILE] [--test FILE] [--batch-size N] [--lr RATE] [--seed N]
+  [--infer-passes N] [--train FILE] [--dev FILE] [--test FILE] [--batch-size N] [--lr RATE]
+  [--seed N]
 Trains with Adam (lr 0.001, batch 32, seed 0) on the train split in DIR (default: the shipped
 examples/data), scores dev after every epoch, times prediction over dev (and test, when DIR
-has it), and prints one JSON line.";
+has it; 3 passes by default), and prints one JSON line. `--epochs 0 --infer-passes 50` times
+prediction alone, for profiling.";
 
 /// Texts or sentences per batch when timing prediction.
 const INFER_BATCH: usize = 128;
@@ -68,7 +70,7 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 fn allocations() -> usize {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
-/// Passes over the inference data when timing prediction.
+/// Passes over the inference data when timing prediction, unless `--infer-passes` says.
 const INFER_PASSES: usize = 3;
 
 /// The two networks.
@@ -93,6 +95,8 @@ struct BenchOptions {
     task: Task,
     /// `--threads`: how many threads weft may use.
     threads: usize,
+    /// `--infer-passes`: passes over the inference data.
+    infer_passes: usize,
     training: Options,
 }
 
@@ -101,7 +105,8 @@ impl BenchOptions {
     /// and the other options of the examples) by [`Options::apply`]. Prints the usage and exits
     /// on `--help` or a bad option.
     fn parse() -> BenchOptions {
-        let (mut task, mut data, mut threads, mut rest) = (None, common::data_dir(), 1, vec![]);
+        let (mut task, mut data, mut rest) = (None, common::data_dir(), vec![]);
+        let (mut threads, mut infer_passes) = (1, INFER_PASSES);
         for (flag, value) in common::args(USAGE) {
             match flag.as_str() {
                 "--task" if value == "textcat" => task = Some(Task::TextCat),
@@ -109,6 +114,7 @@ impl BenchOptions {
                 "--task" => common::fail(USAGE, &format!("no task `{value}`")),
                 "--data" => data = PathBuf::from(value),
                 "--threads" => threads = common::number::<usize>(USAGE, &flag, &value).max(1),
+                "--infer-passes" => infer_passes = common::number(USAGE, &flag, &value),
                 _ => rest.push((flag, value)),
             }
         }
@@ -123,6 +129,7 @@ impl BenchOptions {
         BenchOptions {
             task,
             threads,
+            infer_passes,
             training,
         }
     }
@@ -207,15 +214,15 @@ where
 
     let test_ids = data.test.iter().flat_map(|test| &test.ids);
     let inputs: Vec<&Vec<u32>> = data.dev.ids.iter().chain(test_ids).collect();
-    let infer_words = INFER_PASSES * inputs.iter().map(|ids| ids.len()).sum::<usize>();
+    let infer_words = options.infer_passes * inputs.iter().map(|ids| ids.len()).sum::<usize>();
     let (started, allocations_before) = (Instant::now(), allocations());
-    for _ in 0..INFER_PASSES {
+    for _ in 0..options.infer_passes {
         for batch in inputs.chunks(INFER_BATCH) {
             std::hint::black_box(predict(&model, Ragged::from_sequences(batch)));
         }
     }
     let infer_seconds = started.elapsed().as_secs_f64();
-    let infer_batches = INFER_PASSES * inputs.len().div_ceil(INFER_BATCH);
+    let infer_batches = options.infer_passes * inputs.len().div_ceil(INFER_BATCH);
     let infer_allocations = (allocations() - allocations_before) / infer_batches.max(1);
     let train_allocations = training_allocations(&mut model, data, options, &loss)?;
     let test_acc = data

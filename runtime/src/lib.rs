@@ -21,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+mod activations;
 mod data;
 mod dim;
 mod error;

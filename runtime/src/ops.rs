@@ -29,6 +29,8 @@ macro_rules! multiversion {
 pub(crate) use multiversion;
 
 use ndarray::linalg::general_mat_mul;
+
+use crate::gemm::Packed;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 
 /// `a · b` in a new row-major array.
@@ -38,9 +40,30 @@ pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f
     c
 }
 
-/// `a · bᵀ`: rows of `a` times the rows of `b` (weights stored `(out, in)`).
-pub(crate) fn matmul_t(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
-    matmul(a, b.t())
+/// Layers with at most this many outputs multiply on [`Packed`].
+const PACKED_OUTPUTS: usize = 64;
+
+/// `x · wᵀ + b` for weights stored `(out, in)`.
+///
+/// With few outputs (an output layer over classes) the product runs on [`Packed`], which reads
+/// `x` where it is, once per 16 outputs; matrixmultiply would first copy all of `x` into its
+/// own layout, which took as long as the product for the tagger's 14 classes. With more outputs
+/// matrixmultiply's blocking for the caches wins.
+pub(crate) fn affine(
+    x: ArrayView2<'_, f32>,
+    w: ArrayView2<'_, f32>,
+    b: ArrayView1<'_, f32>,
+) -> Array2<f32> {
+    let (m, n) = (x.nrows(), w.nrows());
+    let mut out = Array2::from_shape_fn((m, n), |(_, c)| b[c]);
+    if n <= PACKED_OUTPUTS {
+        let x = x.as_standard_layout();
+        let out_all = out.as_slice_mut().expect("standard layout");
+        Packed::new(w.t()).mul_add(x.as_slice().expect("standard layout"), out_all);
+    } else {
+        general_mat_mul(1.0, &x, &w.t(), 1.0, &mut out);
+    }
+    out
 }
 
 /// `acc += aᵀ · b`: how weight gradients are summed over a batch.
@@ -83,16 +106,14 @@ pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
     }
 }
 
-/// Softmax of `x`, in place, floored as in [`softmax_rows`]. Empty input stays empty.
-pub(crate) fn softmax_in_place(x: &mut [f32]) {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
-    for v in x.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
-    for v in x.iter_mut() {
-        *v = (*v / sum).max(f32::MIN_POSITIVE);
+multiversion! {
+    /// Softmax of `x`, in place, floored as in [`softmax_rows`]. Empty input stays empty.
+    /// Each pass a loop of its own, so that the exponentials vectorize.
+    pub(crate) fn softmax_in_place(x: &mut [f32]) {
+        let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        x.iter_mut().for_each(|v| *v = crate::activations::exp(*v - max));
+        let sum: f32 = x.iter().sum();
+        x.iter_mut().for_each(|v| *v = (*v / sum).max(f32::MIN_POSITIVE));
     }
 }
 

@@ -45,12 +45,12 @@ impl<W: Dim> Attention<W> {
         let mut y = Floats2::zeros(x.len(), self.width);
         for (range, mut out) in x.ranges().zip(y.view_mut().rows_mut()) {
             let a = weights.slice_mut(s![range.clone()]);
-            softmax_in_place(a.into_slice().expect("contiguous"));
-            out.assign(
-                &weights
-                    .slice(s![range.clone()])
-                    .dot(&rows.slice(s![range, ..])),
-            );
+            let a = a.into_slice().expect("contiguous");
+            softmax_in_place(a);
+            // Row by row: `a · X` as a product would walk the columns of X.
+            for (&a, row) in a.iter().zip(rows.slice(s![range, ..]).rows()) {
+                out.scaled_add(a, &row);
+            }
         }
         (y, weights)
     }

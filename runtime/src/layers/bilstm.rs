@@ -16,7 +16,7 @@
 
 use std::marker::PhantomData;
 
-use ndarray::{Array2, ArrayView2, s};
+use ndarray::{Array2, ArrayView2, Axis, s};
 
 use crate::dim::sum_fits;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
@@ -236,12 +236,15 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         let (x, lengths) = x.into_parts();
         let packing = Packing::new(&lengths);
         let mut y = x.into_array();
+        let h = self.hidden.size();
         for layer in &self.layers {
+            let mut out = Array2::zeros((y.nrows(), 2 * h));
+            let (fwd, bwd) = out.view_mut().split_at(Axis(1), h);
             let input = y.view();
-            let [fwd, bwd] = both_directions([(), ()], |d, ()| {
-                recurrence::predict(&layer[d], &packing, DIRECTIONS[d].0, input)
+            both_directions([fwd, bwd], |d, half| {
+                recurrence::predict(&layer[d], &packing, DIRECTIONS[d].0, input, half);
             });
-            y = self.side_by_side([&fwd, &bwd], &packing);
+            y = out;
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }

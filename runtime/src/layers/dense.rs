@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::ops::{add_column_sums, add_t_matmul, matmul, matmul_t};
+use crate::ops::{add_column_sums, add_t_matmul, affine, matmul};
 use crate::{Dim, Floats2, Model, Param, Params, Rng, Visit, VisitMut};
 
 /// The activation of a [`Dense`] layer, applied row by row.
@@ -73,7 +73,7 @@ impl Affine {
 
     /// `x · Wᵀ + b`.
     pub(crate) fn forward(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
-        matmul_t(x, self.w.matrix()) + self.b.vector()
+        affine(x, self.w.matrix(), self.b.vector())
     }
 
     /// Adds `dzᵀ · x` and `Σ dz` into the gradients; returns `dz · W`.

@@ -4,6 +4,8 @@
 //! as in Thinc. Row 0 is the out-of-vocabulary row: every id `>= rows` reads it.
 //! Backprop adds each row's gradient into the table row it read; the ids get no gradient.
 
+use ndarray::Array2;
+
 use crate::ops::add_to_row;
 use crate::{Dim, Floats2, Ids, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
 
@@ -82,12 +84,14 @@ impl<W: Dim> Model for Embed<W> {
 
 impl<W: Dim> Embed<W> {
     fn predict_ref(&self, ids: &Ids) -> Floats2<W> {
-        let mut y = Floats2::zeros(ids.0.len(), self.width);
-        let table = self.table.matrix();
-        for (&id, mut out) in ids.0.iter().zip(y.view_mut().rows_mut()) {
-            out.assign(&table.row(self.row(id)));
+        let width = self.width.size();
+        let mut rows = Vec::with_capacity(ids.0.len() * width);
+        let table = self.table.value();
+        for &id in &ids.0 {
+            let row = self.row(id);
+            rows.extend_from_slice(&table[row * width..(row + 1) * width]);
         }
-        y
+        Floats2::wrap(Array2::from_shape_vec((ids.0.len(), width), rows).expect("a row per id"))
     }
 }
 

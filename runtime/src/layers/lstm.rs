@@ -130,8 +130,15 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
         let packing = Packing::new(&lengths);
         let mut y = x.into_array();
         for layer in &self.layers {
-            let hs = recurrence::predict(layer, &packing, Direction::Forward, y.view());
-            y = unpack(&hs, &packing);
+            let mut out = Array2::zeros((y.nrows(), self.hidden.size()));
+            recurrence::predict(
+                layer,
+                &packing,
+                Direction::Forward,
+                y.view(),
+                out.view_mut(),
+            );
+            y = out;
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }

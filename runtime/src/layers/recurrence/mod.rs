@@ -34,14 +34,19 @@
 //! runs the input projection of all steps as one product (`N × 4H`), then per step only the
 //! recurrent product on the running prefix and a fused gate kernel. [`backward`] walks the
 //! steps in reverse with one recurrent product per step, and sums the weight gradients after
-//! the loop, one product each. [`predict`] keeps nothing: one product of `[x_t | h_{t-1}]` per
-//! step. The products with a weight matrix run on [`Packed`] (the weights laid out once per
-//! call, an AVX-512 or AVX2 kernel); the weight gradients on matrixmultiply. Buffers are
-//! allocated once per call, never per step. The gate activations use a vectorizable `exp`
-//! rather than libm's calls (see `exp` below).
+//! the loop, one product each. [`predict`] keeps nothing and writes no gates: one fused kernel
+//! per step (see its module). The products with a weight matrix run on [`Packed`] (the weights
+//! laid out once per call, an AVX-512 or AVX2 kernel); the weight gradients on matrixmultiply.
+//! Buffers are allocated once per call, never per step. The gate activations use a vectorizable
+//! `exp` rather than libm's calls (see [`crate::activations`]).
+
+mod predict;
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
+pub(crate) use predict::predict;
+
+use crate::activations::{sigmoid, tanh};
 use crate::gemm::Packed;
 use crate::ops::{add_column_sums, add_t_matmul, multiversion};
 use crate::{Param, Rng, Visit, VisitMut};
@@ -261,70 +266,6 @@ pub(crate) fn forward(
     (hs, Cache { gates, cells })
 }
 
-/// Runs one direction for inference, keeping nothing for backprop: reads the token-ordered
-/// `input` `(N, in)` through the direction's row map and returns the packed hidden states
-/// `(N, H)`. Each step is one product of `[x_t | h_{t-1}]` (`k × (in + H)`) with `W_ih` and
-/// `W_hh` stacked and packed once: no `N × 4H` buffer of projections, no gather of the input.
-pub(crate) fn predict(
-    weights: &LstmWeights,
-    packing: &Packing,
-    direction: Direction,
-    input: ArrayView2<'_, f32>,
-) -> Array2<f32> {
-    let (n, n_in) = input.dim();
-    let hidden = weights.hidden;
-    let width = 4 * hidden;
-    let mut hs = Array2::zeros((n, hidden));
-    if hidden == 0 || n == 0 {
-        return hs;
-    }
-    let stacked = ndarray::concatenate(
-        ndarray::Axis(0),
-        &[weights.w_ih.matrix().t(), weights.w_hh.matrix().t()],
-    )
-    .expect("W_ih and W_hh have 4H rows each");
-    let stacked = Packed::new(stacked.view());
-    let (rows, first) = (packing.rows(direction), packing.batch_sizes[0]);
-    let k_in = n_in + hidden;
-    let bias = weights.b.value();
-    let mut a = vec![0.0; first * k_in];
-    let mut gates = vec![0.0; first * width];
-    let (mut c_prev, mut c) = (vec![0.0; first * hidden], vec![0.0; first * hidden]);
-    let h_all = hs.as_slice_mut().expect("standard layout");
-    for t in 0..packing.steps() {
-        let (start, k) = packing.block(t);
-        let (h_done, h_rest) = h_all.split_at_mut(start * hidden);
-        for (j, row) in a.chunks_exact_mut(k_in).take(k).enumerate() {
-            let (x, h) = row.split_at_mut(n_in);
-            x.iter_mut()
-                .zip(input.row(rows[start + j]))
-                .for_each(|(a, &v)| *a = v);
-            match t {
-                0 => h.fill(0.0),
-                _ => {
-                    let prev = (packing.offsets[t - 1] + j) * hidden;
-                    h.copy_from_slice(&h_done[prev..prev + hidden]);
-                }
-            }
-        }
-        for row in gates.chunks_exact_mut(width).take(k) {
-            row.copy_from_slice(bias);
-        }
-        stacked.mul_add(&a[..k * k_in], &mut gates[..k * width]);
-        let cells = gates
-            .chunks_exact_mut(width)
-            .zip(c_prev.chunks_exact(hidden))
-            .zip(c.chunks_exact_mut(hidden))
-            .zip(h_rest.chunks_exact_mut(hidden))
-            .take(k);
-        for (((g, c_prev), c), h) in cells {
-            cell_forward(g, c_prev, c, h);
-        }
-        std::mem::swap(&mut c_prev, &mut c);
-    }
-    hs
-}
-
 /// Back through one direction. `xp` and `hs` are the packed input and output of [`forward`],
 /// `d_hs` the packed gradient of `hs` (used as scratch). Adds the gradients of `W_ih`, `W_hh`
 /// and `b` into `weights` and returns the packed gradient of `xp` `(N, in)`.
@@ -454,76 +395,9 @@ multiversion! {
     }
 }
 
-/// `eˣ` in plain arithmetic (Cephes' `expf`: range reduction by `ln 2`, a degree-6
-/// polynomial, the exponent set through the bits), so the gate loops vectorize; libm's `expf`
-/// and `tanhf` are calls the compiler cannot vectorize, and they dominated the step time.
-/// Relative error below `1e-7` of the exact value; inputs are clamped to `[-87.3, 88.3]`
-/// (results stay finite and normal), NaN stays NaN.
-#[inline(always)]
-fn exp(x: f32) -> f32 {
-    const MAX: f32 = 88.3;
-    const MIN: f32 = -87.3;
-    // `clamp` keeps NaN (and compiles to vector min/max).
-    let x = x.clamp(MIN, MAX);
-    // n = round(x log₂e) by the 1.5 · 2²³ trick: the low bits of `shifted` then hold n as an
-    // integer (no `round` instruction on baseline x86-64, no saturating float-to-int cast).
-    const ROUND: f32 = 12_582_912.0;
-    let shifted = x * std::f32::consts::LOG2_E + ROUND;
-    let n = shifted - ROUND;
-    // r = x - n ln 2, with ln 2 split in two for precision.
-    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
-    let p = 1.987_569_1e-4;
-    let p = p * r + 1.398_199_9e-3;
-    let p = p * r + 8.333_452e-3;
-    let p = p * r + 4.166_579_6e-2;
-    let p = p * r + 1.666_666_5e-1;
-    let p = p * r + 0.5;
-    let p = p * r * r + r + 1.0;
-    // 2ⁿ from its bits: n is in [-126, 127] after the clamp (for NaN, p is NaN anyway).
-    let n_bits = shifted.to_bits().wrapping_sub(ROUND.to_bits());
-    p * f32::from_bits(n_bits.wrapping_add(127) << 23)
-}
-
-/// The logistic sigmoid `1 / (1 + e⁻ˣ)`, through [`exp`].
-#[inline(always)]
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + exp(-x))
-}
-
-/// `tanh x = 2σ(2x) - 1`, through [`exp`]: within `2e-7` of `f32::tanh` (absolute; the
-/// relative error near 0 is larger, which the LSTM's sums do not notice).
-#[inline(always)]
-fn tanh(x: f32) -> f32 {
-    2.0 / (1.0 + exp(-2.0 * x)) - 1.0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fast_activations_match_std() {
-        let (mut worst_exp, mut worst_sigmoid, mut worst_tanh) = (0.0f32, 0.0f32, 0.0f32);
-        for k in -400_000..=400_000 {
-            let x = k as f32 * 2.5e-4;
-            if (-87.0..88.0).contains(&x) {
-                worst_exp = worst_exp.max(((exp(x) - x.exp()) / x.exp()).abs());
-            }
-            worst_sigmoid = worst_sigmoid.max((sigmoid(x) - crate::ops::sigmoid(x)).abs());
-            worst_tanh = worst_tanh.max((tanh(x) - x.tanh()).abs());
-        }
-        assert!(worst_exp < 3e-7, "exp: relative error {worst_exp}");
-        assert!(worst_sigmoid < 2e-7, "sigmoid: error {worst_sigmoid}");
-        assert!(worst_tanh < 3e-7, "tanh: error {worst_tanh}");
-        assert_eq!((sigmoid(0.0), tanh(0.0)), (0.5, 0.0));
-        assert_eq!(
-            (sigmoid(200.0), tanh(200.0), tanh(-200.0)),
-            (1.0, 1.0, -1.0)
-        );
-        assert!(sigmoid(-200.0) < 1e-37);
-        assert!(exp(100.0).is_finite() && exp(-100.0) > 0.0);
-        assert!(sigmoid(f32::NAN).is_nan() && tanh(f32::NAN).is_nan());
-    }
 
     #[test]
     fn packing_is_time_major_longest_first() {
