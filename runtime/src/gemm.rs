@@ -15,12 +15,18 @@ const NR: usize = 16;
 /// registers.
 const MR: usize = 6;
 
+/// Sixteen floats on a cache line of their own: what one AVX-512 load reads without straddling
+/// two lines (a `Vec<f32>` is only 16-byte aligned, and a load across lines costs two).
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+pub(crate) struct Line(pub(crate) [f32; NR]);
+
 /// A `k × n` matrix packed for [`mul_add`](Packed::mul_add): panel `j` holds columns
-/// `16j..16j + 16` (zero-padded) row after row.
+/// `16j..16j + 16` (zero-padded), one [`Line`] per row.
 pub(crate) struct Packed {
     k: usize,
     n: usize,
-    panels: Vec<f32>,
+    panels: Vec<Line>,
 }
 
 impl Packed {
@@ -28,10 +34,10 @@ impl Packed {
     pub(crate) fn new(b: ArrayView2<'_, f32>) -> Self {
         let (k, n) = b.dim();
         let count = if k == 0 { 0 } else { n.div_ceil(NR) };
-        let mut panels = vec![0.0; count * k * NR];
-        for (j, panel) in panels.chunks_exact_mut((k * NR).max(1)).enumerate() {
-            for (p, row) in panel.chunks_exact_mut(NR).enumerate() {
-                for (c, value) in row.iter_mut().enumerate().take(n.saturating_sub(j * NR)) {
+        let mut panels = vec![Line::default(); count * k];
+        for (j, panel) in panels.chunks_exact_mut(k.max(1)).enumerate() {
+            for (p, row) in panel.iter_mut().enumerate() {
+                for (c, value) in row.0.iter_mut().enumerate().take(n.saturating_sub(j * NR)) {
                     *value = b[[p, j * NR + c]];
                 }
             }
@@ -71,13 +77,13 @@ impl Packed {
 
     fn mul_add_portable(&self, a: &[f32], m: usize, c: &mut [f32]) {
         let (k, n) = (self.k, self.n);
-        for (j, panel) in self.panels.chunks_exact((k * NR).max(1)).enumerate() {
+        for (j, panel) in self.panels.chunks_exact(k.max(1)).enumerate() {
             let cols = (n - j * NR).min(NR);
             for i in 0..m {
                 let mut acc = [0.0f32; NR];
-                for (p, b) in panel.chunks_exact(NR).enumerate() {
+                for (p, b) in panel.iter().enumerate() {
                     let x = a[i * k + p];
-                    for (acc, &b) in acc.iter_mut().zip(b) {
+                    for (acc, &b) in acc.iter_mut().zip(&b.0) {
                         *acc += x * b;
                     }
                 }
@@ -104,9 +110,9 @@ mod avx2 {
     pub(super) unsafe fn mul_add(b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
         let (k, n) = (b.k, b.n);
         let (a, c) = (a.as_ptr(), c.as_mut_ptr());
-        for (j, panel) in b.panels.chunks_exact(k * NR).enumerate() {
+        for (j, panel) in b.panels.chunks_exact(k).enumerate() {
             let cols = (n - j * NR).min(NR);
-            let panel = panel.as_ptr();
+            let panel = panel.as_ptr().cast::<f32>();
             let mut i = 0;
             while i + MR <= m {
                 // SAFETY: rows i..i + MR of `a` and `c` exist (`i + MR <= m`); the panel holds
@@ -190,10 +196,10 @@ mod avx512 {
     pub(super) unsafe fn mul_add(b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
         let (k, n) = (b.k, b.n);
         let (a, c) = (a.as_ptr(), c.as_mut_ptr());
-        for (j, panel) in b.panels.chunks_exact(k * NR).enumerate() {
+        for (j, panel) in b.panels.chunks_exact(k).enumerate() {
             let cols = (n - j * NR).min(NR);
             let mask: __mmask16 = (((1u32 << cols) - 1) & 0xffff) as u16;
-            let panel = panel.as_ptr();
+            let panel = panel.as_ptr().cast::<f32>();
             let mut i = 0;
             while i < m {
                 // SAFETY: rows i..i + MR (or row i) of `a` and `c` exist; the panel holds `k`

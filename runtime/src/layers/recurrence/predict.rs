@@ -231,11 +231,12 @@ mod avx512 {
 
     use super::{LstmWeights, Step};
     use crate::activations::avx512::{sigmoid, tanh};
+    use crate::gemm::Line;
 
     /// Hidden units per block: one register per gate.
     const UNITS: usize = 16;
-    /// Floats per row of a block: four gates of [`UNITS`] units.
-    const ROW: usize = 4 * UNITS;
+    /// A row of a block: the four gates of its units, each on a cache line.
+    type Row = [Line; 4];
     /// Sequences per kernel call: 6 × 4 accumulators, four weight registers and a broadcast of
     /// the 32 registers.
     const MR: usize = 6;
@@ -244,11 +245,11 @@ mod avx512 {
     pub(super) struct Blocks {
         pub(super) n_in: usize,
         pub(super) hidden: usize,
-        /// Block `b` at `b · (n_in + hidden) · ROW`: `n_in` rows of `W_ihᵀ`, then `hidden`
-        /// rows of `W_hhᵀ`, each the four gates of the block's units, zero past the last unit.
-        weights: Vec<f32>,
-        /// The bias, [`ROW`] floats per block in the same order.
-        bias: Vec<f32>,
+        /// Block `b` from row `b · (n_in + hidden)`: `n_in` rows of `W_ihᵀ`, then `hidden`
+        /// rows of `W_hhᵀ`, zero past the last unit.
+        weights: Vec<Row>,
+        /// The bias, a row per block.
+        bias: Vec<Row>,
     }
 
     impl Blocks {
@@ -261,28 +262,19 @@ mod avx512 {
             );
             let count = hidden.div_ceil(UNITS);
             let rows = n_in + hidden;
-            let mut packed = vec![0.0; count * rows * ROW];
-            let mut bias = vec![0.0; count * ROW];
-            // Column `q · UNITS + u` of block `block` is gate `q` of unit `block · UNITS + u`.
-            let columns = |block: usize| {
-                (0..4).flat_map(move |q| (0..UNITS).map(move |u| (q, block * UNITS + u)))
-            };
-            for block in 0..count {
-                let (w, bias) = (
-                    &mut packed[block * rows * ROW..(block + 1) * rows * ROW],
-                    &mut bias[block * ROW..(block + 1) * ROW],
-                );
-                for (col, (q, unit)) in columns(block).enumerate() {
-                    if unit >= hidden {
-                        continue;
-                    }
+            let mut packed = vec![Row::default(); count * rows];
+            let mut bias = vec![Row::default(); count];
+            for (block, (w, bias)) in packed.chunks_exact_mut(rows).zip(&mut bias).enumerate() {
+                let units = block * UNITS..hidden.min((block + 1) * UNITS);
+                // Gate `q` of unit `unit` goes to lane `u` of line `q` of each row.
+                for ((u, unit), q) in units.enumerate().flat_map(|u| (0..4).map(move |q| (u, q))) {
                     let gate = q * hidden + unit;
-                    bias[col] = b[gate];
+                    bias[q].0[u] = b[gate];
                     for p in 0..n_in {
-                        w[p * ROW + col] = w_ih[[gate, p]];
+                        w[p][q].0[u] = w_ih[[gate, p]];
                     }
                     for p in 0..hidden {
-                        w[(n_in + p) * ROW + col] = w_hh[[gate, p]];
+                        w[n_in + p][q].0[u] = w_hh[[gate, p]];
                     }
                 }
             }
@@ -295,11 +287,11 @@ mod avx512 {
         }
 
         /// Block `block`'s rows of weights and its bias.
-        fn block(&self, block: usize) -> (&[f32], &[f32]) {
-            let size = (self.n_in + self.hidden) * ROW;
+        fn block(&self, block: usize) -> (&[Row], &Row) {
+            let size = self.n_in + self.hidden;
             (
                 &self.weights[block * size..(block + 1) * size],
-                &self.bias[block * ROW..(block + 1) * ROW],
+                &self.bias[block],
             )
         }
     }
@@ -348,10 +340,9 @@ mod avx512 {
         let w = w.as_ptr();
         let units = (hidden - block * UNITS).min(UNITS);
         let mask: __mmask16 = (((1u32 << units) - 1) & 0xffff) as u16;
-        // SAFETY: the bias holds ROW floats, the weights `n_in + hidden` rows of ROW; the row
-        // pointers are the caller's.
+        // SAFETY: the block has `n_in + hidden` rows; the row pointers are the caller's.
         unsafe {
-            let bias: [__m512; 4] = std::array::from_fn(|q| _mm512_loadu_ps(&bias[q * UNITS]));
+            let bias: [__m512; 4] = std::array::from_fn(|q| _mm512_load_ps(bias[q].0.as_ptr()));
             let mut acc = [bias; R];
             let x: [*const f32; R] =
                 std::array::from_fn(|r| step.x.as_ptr().add(step.x_rows[j + r] * n_in));
@@ -359,7 +350,7 @@ mod avx512 {
             if let Some((prev, _)) = step.prev {
                 let h: [*const f32; R] =
                     std::array::from_fn(|r| step.h.add(prev[j + r] * step.h_stride).cast_const());
-                sum_products(&mut acc, h, w.add(n_in * ROW), hidden);
+                sum_products(&mut acc, h, w.add(n_in), hidden);
             }
             let unit = block * UNITS;
             for (r, [i, f, g, o]) in acc.into_iter().enumerate() {
@@ -378,7 +369,7 @@ mod avx512 {
         R
     }
 
-    /// `acc[r] += Σ_p a[r][p] · w[p]` over `len` rows of `w` ([`ROW`] floats each).
+    /// `acc[r] += Σ_p a[r][p] · w[p]` over `len` rows of `w`.
     ///
     /// # Safety
     /// Each `a[r]` points at `len` floats, `w` at `len × ROW`.
@@ -387,14 +378,14 @@ mod avx512 {
     unsafe fn sum_products<const R: usize>(
         acc: &mut [[__m512; 4]; R],
         a: [*const f32; R],
-        w: *const f32,
+        w: *const Row,
         len: usize,
     ) {
         for p in 0..len {
             // SAFETY: as the caller promises.
             unsafe {
-                let w: [__m512; 4] =
-                    std::array::from_fn(|q| _mm512_loadu_ps(w.add(p * ROW + q * UNITS)));
+                let w = &*w.add(p);
+                let w: [__m512; 4] = std::array::from_fn(|q| _mm512_load_ps(w[q].0.as_ptr()));
                 for (acc, a) in acc.iter_mut().zip(a) {
                     let v = _mm512_set1_ps(*a.add(p));
                     for (acc, w) in acc.iter_mut().zip(w) {
