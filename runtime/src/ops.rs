@@ -126,6 +126,21 @@ pub(crate) fn softmax_backward_in_place(y: &[f32], d: &mut [f32]) {
 }
 
 multiversion! {
+    /// `a · b`, with eight independent sums so the loop vectorizes.
+    pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+        let mut lanes = [0.0f32; 8];
+        let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+        let tail: f32 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(a, b)| a * b).sum();
+        for (a, b) in a_chunks.zip(b_chunks) {
+            for ((lane, &a), &b) in lanes.iter_mut().zip(a).zip(b) {
+                *lane += a * b;
+            }
+        }
+        lanes.iter().sum::<f32>() + tail
+    }
+}
+
+multiversion! {
     /// `Σ x²` in `f64`, with eight independent sums so the loop vectorizes (a single running sum
     /// is a chain of dependent additions, several times slower over a large embedding table).
     pub(crate) fn sum_of_squares(x: &[f32]) -> f64 {

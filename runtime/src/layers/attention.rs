@@ -10,7 +10,7 @@
 
 use ndarray::{Array1, s};
 
-use crate::ops::softmax_in_place;
+use crate::ops::{dot, softmax_in_place};
 use crate::{Dim, Floats2, Model, Param, Params, Ragged, Rng, Visit, VisitMut};
 
 /// Attention pooling with a learned query vector.
@@ -41,7 +41,12 @@ impl<W: Dim> Attention<W> {
     /// The pooled rows and the attention weight of every token.
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Array1<f32>) {
         let rows = x.data.view();
-        let mut weights = rows.dot(&self.query.vector());
+        let q = self.query.value();
+        let mut weights: Array1<f32> = rows
+            .rows()
+            .into_iter()
+            .map(|row| dot(row.as_slice().expect("contiguous rows"), q))
+            .collect();
         let mut y = Floats2::zeros(x.len(), self.width);
         for (range, mut out) in x.ranges().zip(y.view_mut().rows_mut()) {
             let a = weights.slice_mut(s![range.clone()]);

@@ -270,11 +270,9 @@ mod avx512 {
                 for ((u, unit), q) in units.enumerate().flat_map(|u| (0..4).map(move |q| (u, q))) {
                     let gate = q * hidden + unit;
                     bias[q].0[u] = b[gate];
-                    for p in 0..n_in {
-                        w[p][q].0[u] = w_ih[[gate, p]];
-                    }
-                    for p in 0..hidden {
-                        w[n_in + p][q].0[u] = w_hh[[gate, p]];
+                    let inputs = w_ih.row(gate).into_iter().chain(w_hh.row(gate));
+                    for (row, &v) in w.iter_mut().zip(inputs) {
+                        row[q].0[u] = v;
                     }
                 }
             }
