@@ -256,8 +256,8 @@ mod avx512 {
         pub(super) fn new(weights: &LstmWeights) -> Self {
             let (n_in, hidden) = (weights.w_ih.shape()[1], weights.hidden);
             let (w_ih, w_hh, b) = (
-                weights.w_ih.matrix(),
-                weights.w_hh.matrix(),
+                weights.w_ih.value(),
+                weights.w_hh.value(),
                 weights.b.value(),
             );
             let count = hidden.div_ceil(UNITS);
@@ -270,9 +270,13 @@ mod avx512 {
                 for ((u, unit), q) in units.enumerate().flat_map(|u| (0..4).map(move |q| (u, q))) {
                     let gate = q * hidden + unit;
                     bias[q].0[u] = b[gate];
-                    let inputs = w_ih.row(gate).into_iter().chain(w_hh.row(gate));
-                    for (row, &v) in w.iter_mut().zip(inputs) {
-                        row[q].0[u] = v;
+                    let (to_ih, to_hh) = w.split_at_mut(n_in);
+                    let from_ih = &w_ih[gate * n_in..(gate + 1) * n_in];
+                    let from_hh = &w_hh[gate * hidden..(gate + 1) * hidden];
+                    for (to, from) in [(to_ih, from_ih), (to_hh, from_hh)] {
+                        to.iter_mut()
+                            .zip(from)
+                            .for_each(|(row, &v)| row[q].0[u] = v);
                     }
                 }
             }
