@@ -30,6 +30,8 @@ pub(crate) use multiversion;
 
 use ndarray::linalg::general_mat_mul;
 
+use rayon::prelude::*;
+
 use crate::gemm::Packed;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 
@@ -42,6 +44,8 @@ pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f
 
 /// Layers with at most this many outputs multiply on [`Packed`].
 const PACKED_OUTPUTS: usize = 64;
+/// Rows per task when a row-wise kernel runs on the thread pool.
+const ROWS_PER_TASK: usize = 256;
 
 /// `x · wᵀ + b` for weights stored `(out, in)`.
 ///
@@ -57,9 +61,20 @@ pub(crate) fn affine(
     let (m, n) = (x.nrows(), w.nrows());
     let mut out = Array2::from_shape_fn((m, n), |(_, c)| b[c]);
     if n <= PACKED_OUTPUTS {
-        let x = x.as_standard_layout();
-        let out_all = out.as_slice_mut().expect("standard layout");
-        Packed::new(w.t()).mul_add(x.as_slice().expect("standard layout"), out_all);
+        let (x, w) = (x.as_standard_layout(), Packed::new(w.t()));
+        let (x, out_all) = (
+            x.as_slice().expect("standard layout"),
+            out.as_slice_mut().expect("standard layout"),
+        );
+        let k = w.rows();
+        if k == 0 || m <= ROWS_PER_TASK || rayon::current_num_threads() == 1 {
+            w.mul_add(x, out_all);
+        } else {
+            let tasks = out_all
+                .par_chunks_mut(ROWS_PER_TASK * n)
+                .zip(x.par_chunks(ROWS_PER_TASK * k));
+            tasks.for_each(|(out, x)| w.mul_add(x, out));
+        }
     } else {
         general_mat_mul(1.0, &x, &w.t(), 1.0, &mut out);
     }
@@ -100,7 +115,17 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 
 /// Softmax of each row, in place. Probabilities are floored at the smallest normal `f32`, so
 /// `1 / p` is finite and a cross-entropy gradient through the softmax's Jacobian stays exact.
+/// On the thread pool by tasks of [`ROWS_PER_TASK`] rows, when it has more than one thread.
 pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
+    let (rows, width) = x.dim();
+    if let Some(all) = x.as_slice_mut()
+        && width > 0
+        && rows > ROWS_PER_TASK
+        && rayon::current_num_threads() > 1
+    {
+        let tasks = all.par_chunks_mut(ROWS_PER_TASK * width);
+        return tasks.for_each(|rows| rows.chunks_exact_mut(width).for_each(softmax_in_place));
+    }
     for mut row in x.axis_iter_mut(Axis(0)) {
         softmax_in_place(row.as_slice_mut().expect("rows are contiguous"));
     }
