@@ -195,3 +195,47 @@ pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
     );
     a + b
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rng;
+    use crate::testing::assert_close;
+
+    /// Enough rows for several tasks, so that with more than one thread (the test pool has one
+    /// per core) the split runs, and its last task is partial.
+    const ROWS: usize = 3 * ROWS_PER_TASK + 7;
+
+    #[test]
+    fn affine_matches_ndarray_over_many_rows() {
+        let mut rng = Rng::new(3);
+        for (k, n) in [(13, 14), (5, PACKED_OUTPUTS + 3), (0, 4)] {
+            let x = Array2::from_shape_fn((ROWS, k), |_| rng.uniform(-1.0, 1.0));
+            let w = Array2::from_shape_fn((n, k), |_| rng.uniform(-1.0, 1.0));
+            let b = Array2::from_shape_fn((1, n), |_| rng.uniform(-1.0, 1.0));
+            let expected = x.dot(&w.t()) + &b;
+            let found = affine(x.view(), w.view(), b.row(0));
+            assert_close(found.view(), expected.view(), 1e-5);
+        }
+    }
+
+    #[test]
+    fn softmax_rows_is_the_softmax_of_each_row() {
+        let mut rng = Rng::new(4);
+        let x = Array2::from_shape_fn((ROWS, 5), |_| rng.uniform(-30.0, 30.0));
+        let mut found = x.clone();
+        softmax_rows(found.view_mut());
+        let expected = x.map_axis(Axis(1), |row| {
+            let max = row.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            let e = row.mapv(|v| f64::from(v - max).exp());
+            (&e / e.sum()).mapv(|p| (p as f32).max(f32::MIN_POSITIVE))
+        });
+        for (row, want) in found.rows().into_iter().zip(expected) {
+            assert_close(
+                row.insert_axis(Axis(0)),
+                want.view().insert_axis(Axis(0)),
+                1e-6,
+            );
+        }
+    }
+}
