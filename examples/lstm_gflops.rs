@@ -3,6 +3,9 @@
 //!
 //!     cargo run --release --example lstm_gflops [-- --threads N]
 //!
+//! Last, the machine's own limit: a loop of independent AVX-512 multiply-adds and nothing else,
+//! on as many threads at once as weft uses (on a VM two vCPUs may share one core's FMA units).
+//!
 //! The BiLSTM is the benchmark's (64 inputs, 64 units per direction) on batches of sequences of
 //! 5 to 40 tokens: 32 per batch for training, 128 for inference. FLOPs are counted as the matrix
 //! products' `2·m·k·n` (the gate nonlinearities are not counted): per token and direction,
@@ -88,4 +91,54 @@ fn main() {
         "sgemm {n}x{n}x{n} (ndarray/matrixmultiply): {:.1} GFLOP/s",
         gflops(2.0 * (n * n * n) as f64, sgemm)
     );
+    #[cfg(target_arch = "x86_64")]
+    if let Some(peak) = fma_peak::gflops(weft::threads()) {
+        println!(
+            "FMA peak (AVX-512, {} thread(s) at once, summed): {peak:.1} GFLOP/s",
+            weft::threads()
+        );
+    }
+}
+
+/// The single-precision multiply-add peak of the machine.
+#[cfg(target_arch = "x86_64")]
+mod fma_peak {
+    use std::arch::x86_64::*;
+    use std::time::Instant;
+
+    const ITERATIONS: usize = 20_000_000;
+    /// Independent accumulators: more than the FMA units' latency × throughput (4 × 2).
+    const CHAINS: usize = 24;
+
+    /// `CHAINS` chains of `ITERATIONS` multiply-adds on 16 lanes, summed at the end.
+    #[target_feature(enable = "avx512f")]
+    fn multiply_adds() -> f32 {
+        let mut acc = [_mm512_setzero_ps(); CHAINS];
+        let (a, b) = (_mm512_set1_ps(0.999_999), _mm512_set1_ps(1e-6));
+        for _ in 0..ITERATIONS {
+            for x in &mut acc {
+                *x = _mm512_fmadd_ps(*x, a, b);
+            }
+        }
+        let sum = acc
+            .into_iter()
+            .fold(_mm512_setzero_ps(), |s, x| _mm512_add_ps(s, x));
+        _mm512_reduce_add_ps(sum)
+    }
+
+    /// GFLOP/s of `threads` threads running the loop at once, summed; `None` without AVX-512.
+    pub fn gflops(threads: usize) -> Option<f64> {
+        if !is_x86_feature_detected!("avx512f") {
+            return None;
+        }
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                // SAFETY: the CPU has AVX-512F, checked above.
+                scope.spawn(|| std::hint::black_box(unsafe { multiply_adds() }));
+            }
+        });
+        let flops = (threads * ITERATIONS * CHAINS * 16 * 2) as f64;
+        Some(flops / started.elapsed().as_secs_f64() / 1e9)
+    }
 }

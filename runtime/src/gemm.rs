@@ -45,11 +45,6 @@ impl Packed {
         Packed { k, n, panels }
     }
 
-    /// `k`, the rows of the matrix.
-    pub(crate) fn rows(&self) -> usize {
-        self.k
-    }
-
     /// `c += a · b`, with `a` row-major `m × k` and `c` row-major `m × n` (`m` from `a.len()`).
     pub(crate) fn mul_add(&self, a: &[f32], c: &mut [f32]) {
         if self.k == 0 {

@@ -29,11 +29,10 @@ macro_rules! multiversion {
 pub(crate) use multiversion;
 
 use ndarray::linalg::general_mat_mul;
-
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::gemm::Packed;
-use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 
 /// `a · b` in a new row-major array.
 pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
@@ -58,15 +57,12 @@ pub(crate) fn affine(
     w: ArrayView2<'_, f32>,
     b: ArrayView1<'_, f32>,
 ) -> Array2<f32> {
-    let (m, n) = (x.nrows(), w.nrows());
+    let (m, k, n) = (x.nrows(), x.ncols(), w.nrows());
     let mut out = Array2::from_shape_fn((m, n), |(_, c)| b[c]);
     if n <= PACKED_OUTPUTS {
         let (x, w) = (x.as_standard_layout(), Packed::new(w.t()));
-        let (x, out_all) = (
-            x.as_slice().expect("standard layout"),
-            out.as_slice_mut().expect("standard layout"),
-        );
-        let k = w.rows();
+        let x = x.as_slice().expect("standard layout");
+        let out_all = out.as_slice_mut().expect("standard layout");
         if k == 0 || m <= ROWS_PER_TASK || rayon::current_num_threads() == 1 {
             w.mul_add(x, out_all);
         } else {
@@ -155,7 +151,8 @@ multiversion! {
     pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
         let mut lanes = [0.0f32; 8];
         let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
-        let tail: f32 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(a, b)| a * b).sum();
+        let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
+        let tail: f32 = a_rest.iter().zip(b_rest).map(|(a, b)| a * b).sum();
         for (a, b) in a_chunks.zip(b_chunks) {
             for ((lane, &a), &b) in lanes.iter_mut().zip(a).zip(b) {
                 *lane += a * b;
@@ -216,6 +213,20 @@ mod tests {
             let expected = x.dot(&w.t()) + &b;
             let found = affine(x.view(), w.view(), b.row(0));
             assert_close(found.view(), expected.view(), 1e-5);
+        }
+    }
+
+    #[test]
+    fn dot_matches_a_sum_in_f64() {
+        let mut rng = Rng::new(5);
+        for len in [0, 1, 7, 8, 131] {
+            let a: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let b: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let exact: f64 = a.iter().zip(&b).map(|(&a, &b)| f64::from(a * b)).sum();
+            assert!(
+                (f64::from(dot(&a, &b)) - exact).abs() < 1e-5,
+                "length {len}"
+            );
         }
     }
 

@@ -1,9 +1,10 @@
 //! How many threads the layers use.
 //!
 //! weft runs independent work on a [rayon](https://docs.rs/rayon) thread pool where it pays:
-//! the two directions of a BiLSTM, and the optimizer's update of large parameters. The pool has
-//! one thread per core unless `RAYON_NUM_THREADS` or [`set_threads`] says otherwise; with one
-//! thread everything runs in the calling thread.
+//! the two directions of a BiLSTM, output layers and softmax over many rows, and the
+//! optimizer's update of large parameters. The pool has one thread per core unless
+//! `RAYON_NUM_THREADS` or [`set_threads`] says otherwise; with one thread everything runs in
+//! the calling thread.
 
 use crate::{Error, Result};
 
