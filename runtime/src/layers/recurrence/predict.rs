@@ -374,7 +374,7 @@ mod avx512 {
     /// `acc[r] += Σ_p a[r][p] · w[p]` over `len` rows of `w`.
     ///
     /// # Safety
-    /// Each `a[r]` points at `len` floats, `w` at `len × ROW`.
+    /// Each `a[r]` points at `len` floats, `w` at `len` rows.
     #[target_feature(enable = "avx512f")]
     #[inline]
     unsafe fn sum_products<const R: usize>(
