@@ -1,5 +1,6 @@
 //! `exp`, `σ` and `tanh` in plain arithmetic: scalar, for loops the compiler vectorizes itself
-//! (the LSTM's gates, softmax), and on AVX-512 registers for the LSTM's fused inference step.
+//! (the LSTM's gates, softmax), and on AVX-512 or AVX2 registers for the LSTM's fused inference
+//! step.
 //!
 //! `eˣ` follows Cephes' `expf`: range reduction by `ln 2`, a degree-6 polynomial, then the
 //! power of two. libm's `expf` and `tanhf` are calls the compiler cannot vectorize, and they
@@ -53,58 +54,43 @@ pub(crate) fn tanh(x: f32) -> f32 {
     2.0 / (1.0 + exp(-2.0 * x)) - 1.0
 }
 
-/// The same functions on sixteen lanes. Division is the slow instruction here (one `vdivps`
-/// costs as much as a dozen multiplications), so `1 / d` is the 14-bit estimate `rcp14`
-/// refined by one Newton step, to within an ulp or two.
+/// The same functions on the registers of any [`Simd`](crate::simd::Simd). Division is the slow
+/// instruction here (one costs as much as a dozen multiplications), so `1 / d` is
+/// [`Simd::recip`](crate::simd::Simd::recip), an estimate refined by Newton steps.
 #[cfg(target_arch = "x86_64")]
-pub(crate) mod avx512 {
-    use std::arch::x86_64::*;
-
+pub(crate) mod vector {
     use super::{LN2_HI, LN2_LO, MAX, MIN, P};
+    use crate::simd::Simd;
 
     /// [`exp`](super::exp) on each lane.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    pub(crate) fn exp(x: __m512) -> __m512 {
-        // vmaxps / vminps return their second operand when either is NaN: NaN stays NaN.
-        let x = _mm512_min_ps(_mm512_set1_ps(MAX), _mm512_max_ps(_mm512_set1_ps(MIN), x));
-        let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
-            _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)),
-        );
-        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_HI), x);
-        let r = _mm512_fmadd_ps(n, _mm512_set1_ps(LN2_LO), r);
-        let p = P[1..].iter().fold(_mm512_set1_ps(P[0]), |p, &c| {
-            _mm512_fmadd_ps(p, r, _mm512_set1_ps(c))
-        });
-        let p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
-        let p = _mm512_add_ps(p, _mm512_set1_ps(1.0));
-        // p · 2ⁿ.
-        _mm512_scalef_ps(p, n)
-    }
-
-    /// `1 / d`: the estimate refined once, `r (2 - d r)`.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    fn recip(d: __m512) -> __m512 {
-        let r = _mm512_rcp14_ps(d);
-        _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0)))
+    #[inline(always)]
+    pub(crate) fn exp<S: Simd>(s: S, x: S::V) -> S::V {
+        // `max` and `min` return their second operand when either is NaN: NaN stays NaN.
+        let x = s.min(s.splat(MAX), s.max(s.splat(MIN), x));
+        let n = s.round(s.mul(x, s.splat(std::f32::consts::LOG2_E)));
+        let r = s.neg_mul_add(n, s.splat(LN2_HI), x);
+        let r = s.mul_add(n, s.splat(LN2_LO), r);
+        let p = P[1..]
+            .iter()
+            .fold(s.splat(P[0]), |p, &c| s.mul_add(p, r, s.splat(c)));
+        let p = s.mul_add(p, s.mul(r, r), r);
+        // (1 + p) · 2ⁿ.
+        s.scale(s.add(p, s.splat(1.0)), n)
     }
 
     /// [`sigmoid`](super::sigmoid) on each lane.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    pub(crate) fn sigmoid(x: __m512) -> __m512 {
-        let e = exp(_mm512_sub_ps(_mm512_setzero_ps(), x));
-        recip(_mm512_add_ps(_mm512_set1_ps(1.0), e))
+    #[inline(always)]
+    pub(crate) fn sigmoid<S: Simd>(s: S, x: S::V) -> S::V {
+        let e = exp(s, s.sub(s.splat(0.0), x));
+        s.recip(s.add(s.splat(1.0), e))
     }
 
     /// [`tanh`](super::tanh) on each lane.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    pub(crate) fn tanh(x: __m512) -> __m512 {
-        let e = exp(_mm512_mul_ps(_mm512_set1_ps(-2.0), x));
-        let s = recip(_mm512_add_ps(_mm512_set1_ps(1.0), e));
-        _mm512_fmsub_ps(_mm512_set1_ps(2.0), s, _mm512_set1_ps(1.0))
+    #[inline(always)]
+    pub(crate) fn tanh<S: Simd>(s: S, x: S::V) -> S::V {
+        let e = exp(s, s.mul(s.splat(-2.0), x));
+        let sigmoid = s.recip(s.add(s.splat(1.0), e));
+        s.mul_add(s.splat(2.0), sigmoid, s.splat(-1.0))
     }
 }
 
@@ -152,22 +138,29 @@ mod tests {
         check(exp, sigmoid, tanh);
     }
 
+    /// The vector functions on every instruction set this CPU has, lane 0 of a register of `x`.
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn avx512_activations_match_std() {
-        use std::arch::x86_64::*;
-        if !std::arch::is_x86_feature_detected!("avx512f") {
-            return;
+    fn vector_activations_match_std() {
+        use crate::simd::{Avx2, Avx512, Simd};
+        fn check_on<S: Simd>(s: S) {
+            let lane = |f: fn(S, S::V) -> S::V, x: f32| {
+                let mut out = [0.0f32; 16];
+                // SAFETY: `out` has room for the `LANES <= 16` floats written.
+                unsafe { s.store_first(out.as_mut_ptr(), f(s, s.splat(x)), S::LANES) };
+                out[0]
+            };
+            check(
+                |x| lane(vector::exp, x),
+                |x| lane(vector::sigmoid, x),
+                |x| lane(vector::tanh, x),
+            );
         }
-        /// `f` on the first lane of a register of `x`.
-        fn lane(f: unsafe fn(__m512) -> __m512, x: f32) -> f32 {
-            // SAFETY: the CPU has AVX-512F (checked above), which `f` is compiled for.
-            unsafe { _mm512_cvtss_f32(f(_mm512_set1_ps(x))) }
+        if let Some(s) = Avx512::detect() {
+            check_on(s);
         }
-        check(
-            |x| lane(avx512::exp, x),
-            |x| lane(avx512::sigmoid, x),
-            |x| lane(avx512::tanh, x),
-        );
+        if let Some(s) = Avx2::detect() {
+            check_on(s);
+        }
     }
 }

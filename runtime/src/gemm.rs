@@ -21,6 +21,25 @@ const MR: usize = 6;
 #[repr(C, align(64))]
 pub(crate) struct Line(pub(crate) [f32; NR]);
 
+impl Line {
+    /// Lines enough for `floats` floats, zero.
+    pub(crate) fn zeros(floats: usize) -> Vec<Line> {
+        vec![Line::default(); floats.div_ceil(NR)]
+    }
+
+    /// The floats of `lines`, in order.
+    pub(crate) fn floats(lines: &[Line]) -> &[f32] {
+        // SAFETY: a `Line` is `repr(C)` around `[f32; NR]`: `NR` floats, no padding.
+        unsafe { std::slice::from_raw_parts(lines.as_ptr().cast(), lines.len() * NR) }
+    }
+
+    /// The floats of `lines`, in order, writable.
+    pub(crate) fn floats_mut(lines: &mut [Line]) -> &mut [f32] {
+        // SAFETY: as in `floats`.
+        unsafe { std::slice::from_raw_parts_mut(lines.as_mut_ptr().cast(), lines.len() * NR) }
+    }
+}
+
 /// A `k × n` matrix packed for [`mul_add`](Packed::mul_add): panel `j` holds columns
 /// `16j..16j + 16` (zero-padded), one [`Line`] per row.
 pub(crate) struct Packed {

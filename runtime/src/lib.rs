@@ -36,6 +36,8 @@ mod part;
 mod rng;
 mod serialize;
 mod signature;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 #[cfg(test)]
 mod testing;
 mod threads;

@@ -34,7 +34,7 @@
 //! runs the input projection of all steps as one product (`N × 4H`), then per step only the
 //! recurrent product on the running prefix and a fused gate kernel. [`backward`] walks the
 //! steps in reverse with one recurrent product per step, and sums the weight gradients after
-//! the loop, one product each. [`predict`] keeps nothing and writes no gates: one fused kernel
+//! the loop, one product each. [`predict()`] keeps nothing and writes no gates: one fused kernel
 //! per step (see its module). The products with a weight matrix run on [`Packed`] (the weights
 //! laid out once per call, an AVX-512 or AVX2 kernel); the weight gradients on matrixmultiply.
 //! Buffers are allocated once per call, never per step. The gate activations use a vectorizable

@@ -2,18 +2,21 @@
 //! order (no gather) and each `h_t` written straight to its token's row of the output, which is
 //! where the next step reads `h_{t-1}`.
 //!
-//! On AVX-512 each step is one fused kernel ([`avx512`]): the weights `[W_ih | W_hh]ᵀ` are laid
-//! out once per call in blocks of 16 hidden units, row `p` of a block holding the four gates
-//! `i, f, g, o` of its units (64 floats); a kernel call takes six sequences and one block, sums
-//! `b + x_t · W_ih + h_{t-1} · W_hh` for the 64 gate columns in 24 registers, applies the
-//! activations and the cell update there, and stores 16 units of `c_t` and `h_t`. No gate is
-//! ever written to memory. Elsewhere ([`Stacked`]) a step is one packed product of
-//! `[x_t | h_{t-1}]` with `W_ih` and `W_hh` stacked, then the gate kernel row by row.
+//! On AVX-512 or AVX2 each step is one fused kernel ([`fused`]): the weights `[W_ih | W_hh]ᵀ` are
+//! laid out once per call in blocks of 16 (AVX-512) or 8 hidden units, row `p` of a block
+//! holding the four gates `i, f, g, o` of its units; a kernel call takes six (AVX-512) or two
+//! sequences and one block, sums `b + x_t · W_ih + h_{t-1} · W_hh` for the block's gate columns
+//! in four registers per sequence, applies the activations and the cell update there, and stores
+//! the units' `c_t` and `h_t`. No gate is ever written to memory. Elsewhere ([`Stacked`]) a step
+//! is one packed product of `[x_t | h_{t-1}]` with `W_ih` and `W_hh` stacked, then the gate
+//! kernel row by row.
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::{Direction, LstmWeights, Packing, cell_forward};
 use crate::gemm::Packed;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::{Avx2, Avx512};
 
 /// Runs one direction for inference over the token-ordered `input` `(N, in)`, writing each
 /// token's hidden state to its row of `out` `(N, H)`: the rows of `out` are in token order too.
@@ -104,17 +107,21 @@ struct Step<'a> {
 /// How a step is computed: the layout of the weights and the code that reads it.
 enum Kernel {
     #[cfg(target_arch = "x86_64")]
-    Fused(avx512::Blocks),
+    Avx512(fused::Blocks<Avx512>),
+    #[cfg(target_arch = "x86_64")]
+    Avx2(fused::Blocks<Avx2>),
     Stacked(Stacked),
 }
 
 impl Kernel {
-    /// The fused kernel when the CPU has AVX-512F, the stacked one otherwise; `first` is the
-    /// most sequences a step will have.
+    /// The fused kernel for the widest registers the CPU has, the stacked one on other CPUs;
+    /// `first` is the most sequences a step will have.
     fn new(weights: &LstmWeights, first: usize) -> Self {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            return Kernel::Fused(avx512::Blocks::new(weights));
+        if let Some(s) = Avx512::detect() {
+            return Kernel::Avx512(fused::Blocks::new(s, weights));
+        } else if let Some(s) = Avx2::detect() {
+            return Kernel::Avx2(fused::Blocks::new(s, weights));
         }
         Kernel::Stacked(Stacked::new(weights, first))
     }
@@ -123,7 +130,9 @@ impl Kernel {
     fn widths(&self) -> (usize, usize) {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Fused(blocks) => (blocks.n_in, blocks.hidden),
+            Kernel::Avx512(blocks) => (blocks.n_in, blocks.hidden),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2(blocks) => (blocks.n_in, blocks.hidden),
             Kernel::Stacked(stacked) => (stacked.n_in, stacked.hidden),
         }
     }
@@ -138,10 +147,12 @@ impl Kernel {
     /// `first` the kernel was made for.
     unsafe fn step(&mut self, step: Step<'_>) {
         match self {
-            // SAFETY: the kernel was chosen because the CPU has AVX-512F; the caller's promise
-            // is the kernel's.
+            // SAFETY (the fused kernels): the blocks exist because the CPU has their
+            // instruction set (a `Simd` token made them); the caller's promise is the kernel's.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Fused(blocks) => unsafe { avx512::step(blocks, step) },
+            Kernel::Avx512(blocks) => unsafe { blocks.step(step) },
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2(blocks) => unsafe { blocks.step(step) },
             // SAFETY: the caller's promise is the kernel's.
             Kernel::Stacked(stacked) => unsafe { stacked.step(step) },
         }
@@ -224,63 +235,69 @@ impl Stacked {
     }
 }
 
-/// The fused kernel (see the module doc).
+/// The fused kernel (see the module doc), for the registers of any [`Simd`](crate::simd::Simd):
+/// blocks of as many units as a register has lanes.
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use std::arch::x86_64::*;
-
+mod fused {
     use super::{LstmWeights, Step};
-    use crate::activations::avx512::{sigmoid, tanh};
+    use crate::activations::vector::{sigmoid, tanh};
     use crate::gemm::Line;
+    use crate::simd::{Avx2, Avx512, Simd};
 
-    /// Hidden units per block: one register per gate.
-    const UNITS: usize = 16;
-    /// A row of a block: the four gates of its units, each on a cache line.
-    type Row = [Line; 4];
-    /// Sequences per kernel call: 6 × 4 accumulators, four weight registers and a broadcast of
-    /// the 32 registers.
-    const MR: usize = 6;
-
-    /// The weights of one direction in blocks of [`UNITS`] units (see the module doc above).
-    pub(super) struct Blocks {
+    /// The weights of one direction in blocks of `S::LANES` units (see the module doc above).
+    pub(super) struct Blocks<S> {
+        simd: S,
         pub(super) n_in: usize,
         pub(super) hidden: usize,
         /// Block `b` from row `b · (n_in + hidden)`: `n_in` rows of `W_ihᵀ`, then `hidden`
-        /// rows of `W_hhᵀ`, zero past the last unit.
-        weights: Vec<Row>,
+        /// rows of `W_hhᵀ`, zero past the last unit. A row is `4 · S::LANES` floats, gate `q`
+        /// of the block's unit `u` at `q · S::LANES + u`.
+        weights: Vec<Line>,
         /// The bias, a row per block.
-        bias: Vec<Row>,
+        bias: Vec<Line>,
     }
 
-    impl Blocks {
-        pub(super) fn new(weights: &LstmWeights) -> Self {
+    impl<S: Simd> Blocks<S> {
+        /// Floats per row.
+        const ROW: usize = 4 * S::LANES;
+        /// Sequences per kernel call: as many as leave four registers for a row of weights and
+        /// one for a broadcast beside their four accumulators each (6 with AVX-512, 2 with AVX2).
+        const SEQUENCES: usize = (S::REGISTERS - 5) / 4;
+
+        /// `weights` laid out in blocks, for the instruction set `simd`.
+        pub(super) fn new(simd: S, weights: &LstmWeights) -> Self {
             let (n_in, hidden) = (weights.w_ih.shape()[1], weights.hidden);
             let (w_ih, w_hh, b) = (
                 weights.w_ih.value(),
                 weights.w_hh.value(),
                 weights.b.value(),
             );
-            let count = hidden.div_ceil(UNITS);
-            let rows = n_in + hidden;
-            let mut packed = vec![Row::default(); count * rows];
-            let mut bias = vec![Row::default(); count];
-            for (block, (w, bias)) in packed.chunks_exact_mut(rows).zip(&mut bias).enumerate() {
-                let units = block * UNITS..hidden.min((block + 1) * UNITS);
-                // Gate `q` of unit `unit` goes to lane `u` of line `q` of each row.
+            let (count, rows) = (hidden.div_ceil(S::LANES), n_in + hidden);
+            let (mut packed, mut bias) = (
+                Line::zeros(count * rows * Self::ROW),
+                Line::zeros(count * Self::ROW),
+            );
+            let (to, to_bias) = (Line::floats_mut(&mut packed), Line::floats_mut(&mut bias));
+            let blocks = to
+                .chunks_exact_mut(rows * Self::ROW)
+                .zip(to_bias.chunks_exact_mut(Self::ROW));
+            for (block, (to, to_bias)) in blocks.enumerate() {
+                let units = block * S::LANES..hidden.min((block + 1) * S::LANES);
                 for ((u, unit), q) in units.enumerate().flat_map(|u| (0..4).map(move |q| (u, q))) {
-                    let gate = q * hidden + unit;
-                    bias[q].0[u] = b[gate];
-                    let (to_ih, to_hh) = w.split_at_mut(n_in);
+                    let (gate, lane) = (q * hidden + unit, q * S::LANES + u);
+                    to_bias[lane] = b[gate];
                     let from_ih = &w_ih[gate * n_in..(gate + 1) * n_in];
                     let from_hh = &w_hh[gate * hidden..(gate + 1) * hidden];
+                    let (to_ih, to_hh) = to.split_at_mut(n_in * Self::ROW);
                     for (to, from) in [(to_ih, from_ih), (to_hh, from_hh)] {
-                        to.iter_mut()
-                            .zip(from)
-                            .for_each(|(row, &v)| row[q].0[u] = v);
+                        for (row, &v) in to.chunks_exact_mut(Self::ROW).zip(from) {
+                            row[lane] = v;
+                        }
                     }
                 }
             }
             Blocks {
+                simd,
                 n_in,
                 hidden,
                 weights: packed,
@@ -288,110 +305,135 @@ mod avx512 {
             }
         }
 
-        /// Block `block`'s rows of weights and its bias.
-        fn block(&self, block: usize) -> (&[Row], &Row) {
-            let size = self.n_in + self.hidden;
+        /// Block `block`'s first row of weights and its bias.
+        fn block(&self, block: usize) -> (*const f32, *const f32) {
+            let rows = self.n_in + self.hidden;
             (
-                &self.weights[block * size..(block + 1) * size],
-                &self.bias[block],
+                Line::floats(&self.weights)[block * rows * Self::ROW..].as_ptr(),
+                Line::floats(&self.bias)[block * Self::ROW..].as_ptr(),
             )
         }
-    }
 
-    /// The step, [`MR`] sequences and one block at a time.
-    ///
-    /// # Safety
-    /// The CPU must support AVX-512F; and as [`Kernel::step`](super::Kernel::step).
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn step(blocks: &Blocks, mut step: Step<'_>) {
-        let k = step.x_rows.len();
-        for block in 0..blocks.hidden.div_ceil(UNITS) {
-            let mut j = 0;
-            while j < k {
-                // SAFETY: as the caller promises, for sequences j..j + R (R <= k - j).
-                unsafe {
-                    // Groups as even as possible: 13 sequences go 5, 4, 4 rather than 6, 6, 1.
-                    let rest = k - j;
-                    j += match rest.div_ceil(rest.div_ceil(MR)) {
-                        1 => rows::<1>(blocks, &mut step, block, j),
-                        2 => rows::<2>(blocks, &mut step, block, j),
-                        3 => rows::<3>(blocks, &mut step, block, j),
-                        4 => rows::<4>(blocks, &mut step, block, j),
-                        5 => rows::<5>(blocks, &mut step, block, j),
-                        _ => rows::<MR>(blocks, &mut step, block, j),
-                    };
+        /// The step, [`Self::SEQUENCES`] sequences and one block at a time; inlined into the
+        /// entry points below, which enable the instruction set.
+        ///
+        /// # Safety
+        /// As [`Kernel::step`](super::Kernel::step).
+        #[inline(always)]
+        unsafe fn run(&self, mut step: Step<'_>) {
+            let k = step.x_rows.len();
+            for block in 0..self.hidden.div_ceil(S::LANES) {
+                let mut j = 0;
+                while j < k {
+                    // SAFETY: as the caller promises, for sequences j..j + R (R <= k - j).
+                    unsafe {
+                        // Groups as even as possible: 13 sequences go 5, 4, 4 rather than 6, 6, 1.
+                        // (Sizes above `SEQUENCES` never occur.)
+                        let rest = k - j;
+                        j += match rest.div_ceil(rest.div_ceil(Self::SEQUENCES)) {
+                            1 => self.rows::<1>(&mut step, block, j),
+                            2 => self.rows::<2>(&mut step, block, j),
+                            3 => self.rows::<3>(&mut step, block, j),
+                            4 => self.rows::<4>(&mut step, block, j),
+                            5 => self.rows::<5>(&mut step, block, j),
+                            _ => self.rows::<6>(&mut step, block, j),
+                        };
+                    }
                 }
             }
         }
-    }
 
-    /// Sequences `j..j + R` through block `block`; returns `R`.
-    ///
-    /// # Safety
-    /// As [`step`], with `j + R <= k`.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    unsafe fn rows<const R: usize>(
-        blocks: &Blocks,
-        step: &mut Step<'_>,
-        block: usize,
-        j: usize,
-    ) -> usize {
-        let (n_in, hidden) = (blocks.n_in, blocks.hidden);
-        let (w, bias) = blocks.block(block);
-        let w = w.as_ptr();
-        let units = (hidden - block * UNITS).min(UNITS);
-        let mask: __mmask16 = (((1u32 << units) - 1) & 0xffff) as u16;
-        // SAFETY: the block has `n_in + hidden` rows; the row pointers are the caller's.
-        unsafe {
-            let bias: [__m512; 4] = std::array::from_fn(|q| _mm512_load_ps(bias[q].0.as_ptr()));
-            let mut acc = [bias; R];
-            let x: [*const f32; R] =
-                std::array::from_fn(|r| step.x.as_ptr().add(step.x_rows[j + r] * n_in));
-            sum_products(&mut acc, x, w, n_in);
-            if let Some((prev, _)) = step.prev {
-                let h: [*const f32; R] =
-                    std::array::from_fn(|r| step.h.add(prev[j + r] * step.h_stride).cast_const());
-                sum_products(&mut acc, h, w.add(n_in), hidden);
+        /// Sequences `j..j + R` through block `block`; returns `R`.
+        ///
+        /// # Safety
+        /// As [`run`](Self::run), with `j + R <= k`.
+        #[inline(always)]
+        unsafe fn rows<const R: usize>(
+            &self,
+            step: &mut Step<'_>,
+            block: usize,
+            j: usize,
+        ) -> usize {
+            let (s, n_in, hidden) = (self.simd, self.n_in, self.hidden);
+            let (w, bias) = self.block(block);
+            let unit = block * S::LANES;
+            let units = (hidden - unit).min(S::LANES);
+            // SAFETY: the block has `n_in + hidden` rows; the row pointers are the caller's.
+            unsafe {
+                let bias: [S::V; 4] = std::array::from_fn(|q| s.load(bias.add(q * S::LANES)));
+                let mut acc = [bias; R];
+                let x: [*const f32; R] =
+                    std::array::from_fn(|r| step.x.as_ptr().add(step.x_rows[j + r] * n_in));
+                sum_products(s, &mut acc, x, w, n_in);
+                if let Some((prev, _)) = step.prev {
+                    let h: [*const f32; R] = std::array::from_fn(|r| {
+                        step.h.add(prev[j + r] * step.h_stride).cast_const()
+                    });
+                    sum_products(s, &mut acc, h, w.add(n_in * Self::ROW), hidden);
+                }
+                for (r, [i, f, g, o]) in acc.into_iter().enumerate() {
+                    let at = (j + r) * hidden + unit;
+                    let c_prev = match step.prev {
+                        Some((_, c_prev)) => s.load_first(c_prev.as_ptr().add(at), units),
+                        None => s.splat(0.0),
+                    };
+                    let input = s.mul(sigmoid(s, i), tanh(s, g));
+                    let c = s.mul_add(sigmoid(s, f), c_prev, input);
+                    let h = s.mul(sigmoid(s, o), tanh(s, c));
+                    s.store_first(step.c.as_mut_ptr().add(at), c, units);
+                    let out = step.h.add(step.x_rows[j + r] * step.h_stride + unit);
+                    s.store_first(out, h, units);
+                }
             }
-            let unit = block * UNITS;
-            for (r, [i, f, g, o]) in acc.into_iter().enumerate() {
-                let at = (j + r) * hidden + unit;
-                let c_prev = match step.prev {
-                    Some((_, c_prev)) => _mm512_maskz_loadu_ps(mask, c_prev.as_ptr().add(at)),
-                    None => _mm512_setzero_ps(),
-                };
-                let c = _mm512_fmadd_ps(sigmoid(f), c_prev, _mm512_mul_ps(sigmoid(i), tanh(g)));
-                let h = _mm512_mul_ps(sigmoid(o), tanh(c));
-                _mm512_mask_storeu_ps(step.c.as_mut_ptr().add(at), mask, c);
-                let out = step.h.add(step.x_rows[j + r] * step.h_stride + unit);
-                _mm512_mask_storeu_ps(out, mask, h);
-            }
+            R
         }
-        R
     }
 
-    /// `acc[r] += Σ_p a[r][p] · w[p]` over `len` rows of `w`.
+    impl Blocks<Avx512> {
+        /// The step, compiled for AVX-512.
+        ///
+        /// # Safety
+        /// As [`Kernel::step`](super::Kernel::step).
+        #[target_feature(enable = "avx512f")]
+        pub(super) unsafe fn step(&self, step: Step<'_>) {
+            // SAFETY: as the caller promises.
+            unsafe { self.run(step) }
+        }
+    }
+
+    impl Blocks<Avx2> {
+        /// The step, compiled for AVX2 and FMA.
+        ///
+        /// # Safety
+        /// As [`Kernel::step`](super::Kernel::step).
+        #[target_feature(enable = "avx2,fma")]
+        pub(super) unsafe fn step(&self, step: Step<'_>) {
+            // SAFETY: as the caller promises.
+            unsafe { self.run(step) }
+        }
+    }
+
+    /// `acc[r] += Σ_p a[r][p] · w[p]` over `len` rows of `w`, `4 · S::LANES` floats each.
     ///
     /// # Safety
     /// Each `a[r]` points at `len` floats, `w` at `len` rows.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    unsafe fn sum_products<const R: usize>(
-        acc: &mut [[__m512; 4]; R],
+    #[inline(always)]
+    unsafe fn sum_products<S: Simd, const R: usize>(
+        s: S,
+        acc: &mut [[S::V; 4]; R],
         a: [*const f32; R],
-        w: *const Row,
+        w: *const f32,
         len: usize,
     ) {
         for p in 0..len {
             // SAFETY: as the caller promises.
             unsafe {
-                let w = &*w.add(p);
-                let w: [__m512; 4] = std::array::from_fn(|q| _mm512_load_ps(w[q].0.as_ptr()));
+                let w = w.add(p * 4 * S::LANES);
+                let w: [S::V; 4] = std::array::from_fn(|q| s.load(w.add(q * S::LANES)));
                 for (acc, a) in acc.iter_mut().zip(a) {
-                    let v = _mm512_set1_ps(*a.add(p));
+                    let v = s.splat(*a.add(p));
                     for (acc, w) in acc.iter_mut().zip(w) {
-                        *acc = _mm512_fmadd_ps(v, w, *acc);
+                        *acc = s.mul_add(v, w, *acc);
                     }
                 }
             }
@@ -411,8 +453,13 @@ mod tests {
     fn kernels(weights: &LstmWeights, first: usize) -> Vec<(&'static str, Kernel)> {
         let mut kernels = vec![("stacked", Kernel::Stacked(Stacked::new(weights, first)))];
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            kernels.push(("fused", Kernel::Fused(avx512::Blocks::new(weights))));
+        {
+            if let Some(s) = Avx512::detect() {
+                kernels.push(("avx512", Kernel::Avx512(fused::Blocks::new(s, weights))));
+            }
+            if let Some(s) = Avx2::detect() {
+                kernels.push(("avx2", Kernel::Avx2(fused::Blocks::new(s, weights))));
+            }
         }
         kernels
     }

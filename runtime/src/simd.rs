@@ -1,0 +1,245 @@
+//! Vector registers behind one trait, so that a hand-written kernel (the LSTM's fused inference
+//! step, the vector `exp`, σ and tanh) is written once and compiled for AVX-512 and for AVX2.
+//!
+//! A [`Simd`] value is a token: [`Avx512::detect`] and [`Avx2::detect`] return one only when the
+//! CPU has the instruction set, so the register operations are safe to call. They compile to
+//! single instructions inside a function that enables the features (a kernel's
+//! `#[target_feature]` entry point, into which the generic code is inlined); anywhere else they
+//! are calls.
+
+use std::arch::x86_64::*;
+
+/// An instruction set's registers of `f32` lanes and the operations the kernels use.
+///
+/// # Safety
+/// A value of the implementing type may only exist on a CPU that has the instruction set.
+pub(crate) unsafe trait Simd: Copy {
+    /// A register.
+    type V: Copy;
+    /// Floats per register.
+    const LANES: usize;
+    /// Registers.
+    const REGISTERS: usize;
+
+    /// `v` in every lane.
+    fn splat(self, v: f32) -> Self::V;
+    /// `a + b`.
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a - b`.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b`.
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a · b + c`, rounded once.
+    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `c - a · b`, rounded once.
+    fn neg_mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// The lesser of `a` and `b`; `b` when either is NaN.
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// The greater of `a` and `b`; `b` when either is NaN.
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a` rounded to the nearest integer, ties to even.
+    fn round(self, a: Self::V) -> Self::V;
+    /// `a · 2ⁿ` for integral `n` in `[-126, 127]`.
+    fn scale(self, a: Self::V, n: Self::V) -> Self::V;
+    /// `1 / a`, to within two ulps for normal `a`.
+    fn recip(self, a: Self::V) -> Self::V;
+
+    /// The `LANES` floats at `p`.
+    ///
+    /// # Safety
+    /// `p` points at `LANES` readable floats.
+    unsafe fn load(self, p: *const f32) -> Self::V;
+    /// The first `n` floats at `p` (`n <= LANES`), zero in the other lanes.
+    ///
+    /// # Safety
+    /// `p` points at `n` readable floats.
+    unsafe fn load_first(self, p: *const f32, n: usize) -> Self::V;
+    /// Writes the first `n` lanes of `v` (`n <= LANES`) to `p`.
+    ///
+    /// # Safety
+    /// `p` points at `n` writable floats.
+    unsafe fn store_first(self, p: *mut f32, v: Self::V, n: usize);
+}
+
+/// AVX-512F: sixteen lanes.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// The token, if the CPU has AVX-512F.
+    pub(crate) fn detect() -> Option<Self> {
+        std::arch::is_x86_feature_detected!("avx512f").then_some(Avx512(()))
+    }
+
+    /// The mask of the first `n` lanes.
+    fn first(n: usize) -> __mmask16 {
+        (((1u32 << n.min(16)) - 1) & 0xffff) as u16
+    }
+}
+
+// SAFETY: `detect` is the only constructor.
+unsafe impl Simd for Avx512 {
+    type V = __m512;
+    const LANES: usize = 16;
+    const REGISTERS: usize = 32;
+
+    // SAFETY (each method): the token proves the CPU has AVX-512F.
+    #[inline(always)]
+    fn splat(self, v: f32) -> __m512 {
+        unsafe { _mm512_set1_ps(v) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { _mm512_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { _mm512_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { _mm512_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn neg_mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        unsafe { _mm512_fnmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { _mm512_min_ps(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m512, b: __m512) -> __m512 {
+        unsafe { _mm512_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn round(self, a: __m512) -> __m512 {
+        unsafe { _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
+    }
+    #[inline(always)]
+    fn scale(self, a: __m512, n: __m512) -> __m512 {
+        unsafe { _mm512_scalef_ps(a, n) }
+    }
+    /// The 14-bit estimate refined by one Newton step, `r (2 - a r)`.
+    #[inline(always)]
+    fn recip(self, a: __m512) -> __m512 {
+        let r = unsafe { _mm512_rcp14_ps(a) };
+        self.mul(r, self.neg_mul_add(a, r, self.splat(2.0)))
+    }
+    #[inline(always)]
+    unsafe fn load(self, p: *const f32) -> __m512 {
+        // SAFETY: as the caller promises.
+        unsafe { _mm512_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn load_first(self, p: *const f32, n: usize) -> __m512 {
+        // SAFETY: as the caller promises; masked-off lanes are not read.
+        unsafe { _mm512_maskz_loadu_ps(Self::first(n), p) }
+    }
+    #[inline(always)]
+    unsafe fn store_first(self, p: *mut f32, v: __m512, n: usize) {
+        // SAFETY: as the caller promises; masked-off lanes are not written.
+        unsafe { _mm512_mask_storeu_ps(p, Self::first(n), v) }
+    }
+}
+
+/// AVX2 with FMA: eight lanes.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2(());
+
+impl Avx2 {
+    /// The token, if the CPU has AVX2 and FMA.
+    pub(crate) fn detect() -> Option<Self> {
+        (std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"))
+            .then_some(Avx2(()))
+    }
+
+    /// The mask of the first `n` lanes: all ones in lanes below `n`.
+    #[inline(always)]
+    fn first(self, n: usize) -> __m256i {
+        // SAFETY: the token proves the CPU has AVX2.
+        unsafe {
+            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            _mm256_cmpgt_epi32(_mm256_set1_epi32(n.min(8) as i32), lanes)
+        }
+    }
+}
+
+// SAFETY: `detect` is the only constructor.
+unsafe impl Simd for Avx2 {
+    type V = __m256;
+    const LANES: usize = 8;
+    const REGISTERS: usize = 16;
+
+    // SAFETY (each method): the token proves the CPU has AVX2 and FMA.
+    #[inline(always)]
+    fn splat(self, v: f32) -> __m256 {
+        unsafe { _mm256_set1_ps(v) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_add_ps(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_sub_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_mul_ps(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        unsafe { _mm256_fmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn neg_mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
+        unsafe { _mm256_fnmadd_ps(a, b, c) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_min_ps(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_max_ps(a, b) }
+    }
+    #[inline(always)]
+    fn round(self, a: __m256) -> __m256 {
+        unsafe { _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
+    }
+    /// `2ⁿ` built from its exponent bits (`n + 127` in bits 23..31), then multiplied.
+    #[inline(always)]
+    fn scale(self, a: __m256, n: __m256) -> __m256 {
+        unsafe {
+            let bits = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+            _mm256_mul_ps(a, _mm256_castsi256_ps(_mm256_slli_epi32::<23>(bits)))
+        }
+    }
+    /// A division: one instruction on the divider, beside the multiply-add ports (the 12-bit
+    /// estimate needs two Newton steps, four instructions on those ports, and still misses
+    /// `1 / 2` by an ulp).
+    #[inline(always)]
+    fn recip(self, a: __m256) -> __m256 {
+        unsafe { _mm256_div_ps(self.splat(1.0), a) }
+    }
+    #[inline(always)]
+    unsafe fn load(self, p: *const f32) -> __m256 {
+        // SAFETY: as the caller promises.
+        unsafe { _mm256_loadu_ps(p) }
+    }
+    #[inline(always)]
+    unsafe fn load_first(self, p: *const f32, n: usize) -> __m256 {
+        // SAFETY: as the caller promises; masked-off lanes are not read.
+        unsafe { _mm256_maskload_ps(p, self.first(n)) }
+    }
+    #[inline(always)]
+    unsafe fn store_first(self, p: *mut f32, v: __m256, n: usize) {
+        // SAFETY: as the caller promises; masked-off lanes are not written.
+        unsafe { _mm256_maskstore_ps(p, self.first(n), v) }
+    }
+}
