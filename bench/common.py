@@ -22,7 +22,7 @@ HIDDEN = 64          # LSTM units per direction
 LEARN_RATE = 0.001   # Adam, betas (0.9, 0.999), eps 1e-8
 BATCH = 32           # training batch
 INFER_BATCH = 128    # prediction batch when timing
-INFER_PASSES = 3     # passes over the inference data when timing
+INFER_PASSES = 10    # passes over the inference data when timing (--infer-passes)
 EPOCHS = {"textcat": 5, "tagger": 15}
 FILES = {"textcat": "rt_polarity.{}.tsv", "tagger": "twt_upos.{}.conll"}
 
@@ -36,6 +36,8 @@ def parse_args(description, lstm_choices=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", default=DATA, help="folder of the data files")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--infer-passes", type=int, default=INFER_PASSES,
+                        help="passes over the inference data when timing prediction")
     if lstm_choices:
         parser.add_argument("--lstm", choices=lstm_choices, default=lstm_choices[0])
     args = parser.parse_args()
@@ -125,11 +127,11 @@ def run(args, data, step, predict, n_params, **fields):
 
     inputs = [ids for ids, _ in data.dev + data.test]
     started = time.perf_counter()
-    for _ in range(INFER_PASSES):
+    for _ in range(args.infer_passes):
         for start in range(0, len(inputs), INFER_BATCH):
             predict(inputs[start:start + INFER_BATCH])
     infer_seconds = time.perf_counter() - started
-    infer_words = INFER_PASSES * sum(len(ids) for ids in inputs)
+    infer_words = args.infer_passes * sum(len(ids) for ids in inputs)
 
     result = dict(fields)
     result.update({

@@ -29,7 +29,7 @@ const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads 
   [--seed N]
 Trains with Adam (lr 0.001, batch 32, seed 0) on the train split in DIR (default: the shipped
 examples/data), scores dev after every epoch, times prediction over dev (and test, when DIR
-has it; 3 passes by default), and prints one JSON line. `--epochs 0 --infer-passes 50` times
+has it; 10 passes by default), and prints one JSON line. `--epochs 0 --infer-passes 50` times
 prediction alone, for profiling.";
 
 /// Texts or sentences per batch when timing prediction.
@@ -71,7 +71,7 @@ fn allocations() -> usize {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
 /// Passes over the inference data when timing prediction, unless `--infer-passes` says.
-const INFER_PASSES: usize = 3;
+const INFER_PASSES: usize = 10;
 
 /// The two networks.
 #[derive(Clone, Copy)]

@@ -114,27 +114,35 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 /// On the thread pool by tasks of [`ROWS_PER_TASK`] rows, when it has more than one thread.
 pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
     let (rows, width) = x.dim();
-    if let Some(all) = x.as_slice_mut()
-        && width > 0
-        && rows > ROWS_PER_TASK
-        && rayon::current_num_threads() > 1
-    {
-        let tasks = all.par_chunks_mut(ROWS_PER_TASK * width);
-        return tasks.for_each(|rows| rows.chunks_exact_mut(width).for_each(softmax_in_place));
-    }
-    for mut row in x.axis_iter_mut(Axis(0)) {
-        softmax_in_place(row.as_slice_mut().expect("rows are contiguous"));
+    match x.as_slice_mut() {
+        Some(all) if rows > ROWS_PER_TASK && rayon::current_num_threads() > 1 => {
+            let tasks = all.par_chunks_mut(ROWS_PER_TASK * width.max(1));
+            tasks.for_each(|rows| softmax_in_place(rows, width));
+        }
+        Some(all) => softmax_in_place(all, width),
+        None => x
+            .axis_iter_mut(Axis(0))
+            .for_each(|mut row| softmax_in_place(row.as_slice_mut().expect("a row"), width)),
     }
 }
 
 multiversion! {
-    /// Softmax of `x`, in place, floored as in [`softmax_rows`]. Empty input stays empty.
-    /// Each pass a loop of its own, so that the exponentials vectorize.
-    pub(crate) fn softmax_in_place(x: &mut [f32]) {
-        let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        x.iter_mut().for_each(|v| *v = crate::activations::exp(*v - max));
-        let sum: f32 = x.iter().sum();
-        x.iter_mut().for_each(|v| *v = (*v / sum).max(f32::MIN_POSITIVE));
+    /// Softmax of each `width`-float row of `x`, in place, floored as in [`softmax_rows`].
+    /// Nothing when `width` is 0. Each pass is a loop of its own over all the rows, so that the
+    /// exponentials vectorize however narrow the rows (a tagger's 14 classes, say).
+    pub(crate) fn softmax_in_place(x: &mut [f32], width: usize) {
+        if width == 0 {
+            return;
+        }
+        for row in x.chunks_exact_mut(width) {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            row.iter_mut().for_each(|v| *v -= max);
+        }
+        x.iter_mut().for_each(|v| *v = crate::activations::exp(*v));
+        for row in x.chunks_exact_mut(width) {
+            let sum: f32 = row.iter().sum();
+            row.iter_mut().for_each(|v| *v = (*v / sum).max(f32::MIN_POSITIVE));
+        }
     }
 }
 

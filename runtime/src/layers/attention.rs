@@ -51,7 +51,7 @@ impl<W: Dim> Attention<W> {
         for (range, mut out) in x.ranges().zip(y.view_mut().rows_mut()) {
             let a = weights.slice_mut(s![range.clone()]);
             let a = a.into_slice().expect("contiguous");
-            softmax_in_place(a);
+            softmax_in_place(a, a.len());
             // Row by row: `a · X` as a product would walk the columns of X.
             for (&a, row) in a.iter().zip(rows.slice(s![range, ..]).rows()) {
                 out.scaled_add(a, &row);
