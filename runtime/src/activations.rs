@@ -10,6 +10,10 @@
 /// Inputs of `exp` are clamped to `[MIN, MAX]`.
 const MAX: f32 = 88.3;
 const MIN: f32 = -87.3;
+// The clamp keeps the power `n = round(x log₂e)` in [-126, 127], where 2ⁿ is a normal float:
+// AVX2's `Simd::scale` builds it from the exponent bits, right only there.
+const _: () = assert!(MIN * std::f32::consts::LOG2_E > -126.5);
+const _: () = assert!(MAX * std::f32::consts::LOG2_E < 127.5);
 /// `ln 2` split in two, `LN2_HI - LN2_LO`, for the range reduction `r = x - n ln 2`.
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = 2.121_944_4e-4;
@@ -54,9 +58,8 @@ pub(crate) fn tanh(x: f32) -> f32 {
     2.0 / (1.0 + exp(-2.0 * x)) - 1.0
 }
 
-/// The same functions on the registers of any [`Simd`](crate::simd::Simd). Division is the slow
-/// instruction here (one costs as much as a dozen multiplications), so `1 / d` is
-/// [`Simd::recip`](crate::simd::Simd::recip), an estimate refined by Newton steps.
+/// The same functions on the registers of any [`Simd`](crate::simd::Simd); `1 / d` is
+/// [`Simd::recip`](crate::simd::Simd::recip), whichever way is cheapest on the instruction set.
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod vector {
     use super::{LN2_HI, LN2_LO, MAX, MIN, P};

@@ -16,10 +16,14 @@ const NR: usize = 16;
 const MR: usize = 6;
 
 /// Sixteen floats on a cache line of their own: what one AVX-512 load reads without straddling
-/// two lines (a `Vec<f32>` is only 16-byte aligned, and a load across lines costs two).
+/// two lines (a `Vec<f32>` is only 16-byte aligned, and a load across lines costs two). The
+/// packed panels here and the LSTM's fused weights are stored in them.
 #[derive(Clone, Copy, Default)]
 #[repr(C, align(64))]
 pub(crate) struct Line(pub(crate) [f32; NR]);
+
+// `Line::floats` relies on it: the floats fill the line, no padding.
+const _: () = assert!(size_of::<Line>() == NR * size_of::<f32>());
 
 impl Line {
     /// Lines enough for `floats` floats, zero.

@@ -127,13 +127,14 @@ pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
 }
 
 multiversion! {
-    /// Softmax of each `width`-float row of `x`, in place, floored as in [`softmax_rows`].
-    /// Nothing when `width` is 0. Each pass is a loop of its own over all the rows, so that the
+    /// Softmax of each `width`-float row of `x` (`x.len()` a multiple of `width`), in place,
+    /// floored as in [`softmax_rows`]. Nothing when `width` is 0. Each pass is a loop of its own over all the rows, so that the
     /// exponentials vectorize however narrow the rows (a tagger's 14 classes, say).
     pub(crate) fn softmax_in_place(x: &mut [f32], width: usize) {
         if width == 0 {
             return;
         }
+        debug_assert_eq!(x.len() % width, 0, "whole rows");
         for row in x.chunks_exact_mut(width) {
             let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             row.iter_mut().for_each(|v| *v -= max);
@@ -238,23 +239,35 @@ mod tests {
         }
     }
 
+    /// Rows of 5, 14 and 1 classes, and rows that are contiguous in a matrix that is not (the
+    /// middle columns of a wider one, `pad` 1): each comes out as its own softmax, and the
+    /// columns around stay as they were.
     #[test]
     fn softmax_rows_is_the_softmax_of_each_row() {
         let mut rng = Rng::new(4);
-        let x = Array2::from_shape_fn((ROWS, 5), |_| rng.uniform(-30.0, 30.0));
-        let mut found = x.clone();
-        softmax_rows(found.view_mut());
-        let expected = x.map_axis(Axis(1), |row| {
-            let max = row.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-            let e = row.mapv(|v| f64::from(v - max).exp());
-            (&e / e.sum()).mapv(|p| (p as f32).max(f32::MIN_POSITIVE))
-        });
-        for (row, want) in found.rows().into_iter().zip(expected) {
-            assert_close(
-                row.insert_axis(Axis(0)),
-                want.view().insert_axis(Axis(0)),
-                1e-6,
-            );
+        for (width, pad) in [(5, 0), (14, 0), (1, 0), (5, 1)] {
+            let x = Array2::from_shape_fn((ROWS, width), |_| rng.uniform(-30.0, 30.0));
+            let mut found = Array2::from_elem((ROWS, width + 2 * pad), 7.0);
+            let inner = ndarray::s![.., pad..pad + width];
+            found.slice_mut(inner).assign(&x);
+            softmax_rows(found.slice_mut(inner));
+            let expected = x.map_axis(Axis(1), |row| {
+                let max = row.fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+                let e = row.mapv(|v| f64::from(v - max).exp());
+                (&e / e.sum()).mapv(|p| (p as f32).max(f32::MIN_POSITIVE))
+            });
+            for (row, want) in found.slice(inner).rows().into_iter().zip(expected) {
+                assert_close(
+                    row.insert_axis(Axis(0)),
+                    want.view().insert_axis(Axis(0)),
+                    1e-6,
+                );
+            }
+            let edges = found
+                .slice(ndarray::s![.., ..pad])
+                .into_iter()
+                .chain(found.slice(ndarray::s![.., pad + width..]));
+            assert!(edges.into_iter().all(|&v| v == 7.0), "width {width}");
         }
     }
 }

@@ -72,6 +72,7 @@ impl Avx512 {
     }
 
     /// The mask of the first `n` lanes.
+    #[inline(always)]
     fn first(n: usize) -> __mmask16 {
         (((1u32 << n.min(16)) - 1) & 0xffff) as u16
     }
@@ -212,7 +213,7 @@ unsafe impl Simd for Avx2 {
     fn round(self, a: __m256) -> __m256 {
         unsafe { _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
     }
-    /// `2ⁿ` built from its exponent bits (`n + 127` in bits 23..31), then multiplied.
+    /// `2ⁿ` built from its exponent field (`n + 127` in bits 23 to 30), then multiplied.
     #[inline(always)]
     fn scale(self, a: __m256, n: __m256) -> __m256 {
         unsafe {
@@ -222,7 +223,7 @@ unsafe impl Simd for Avx2 {
     }
     /// A division: one instruction on the divider, beside the multiply-add ports (the 12-bit
     /// estimate needs two Newton steps, four instructions on those ports, and still misses
-    /// `1 / 2` by an ulp).
+    /// `1 / 2` by an ulp). On AVX-512 the division is three instructions, hence the estimate.
     #[inline(always)]
     fn recip(self, a: __m256) -> __m256 {
         unsafe { _mm256_div_ps(self.splat(1.0), a) }
@@ -235,11 +236,71 @@ unsafe impl Simd for Avx2 {
     #[inline(always)]
     unsafe fn load_first(self, p: *const f32, n: usize) -> __m256 {
         // SAFETY: as the caller promises; masked-off lanes are not read.
-        unsafe { _mm256_maskload_ps(p, self.first(n)) }
+        unsafe {
+            match n {
+                8.. => _mm256_loadu_ps(p),
+                _ => _mm256_maskload_ps(p, self.first(n)),
+            }
+        }
     }
+    /// A plain store for a whole register: masked stores are slow on some AMD cores.
     #[inline(always)]
     unsafe fn store_first(self, p: *mut f32, v: __m256, n: usize) {
         // SAFETY: as the caller promises; masked-off lanes are not written.
-        unsafe { _mm256_maskstore_ps(p, self.first(n), v) }
+        unsafe {
+            match n {
+                8.. => _mm256_storeu_ps(p, v),
+                _ => _mm256_maskstore_ps(p, self.first(n), v),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `load_first` and `store_first` touch the first `n` lanes only, for every `n`; rounding
+    /// goes to even; `scale` and `recip` are right over the range the activations use.
+    fn check<S: Simd>(s: S) {
+        let lanes = S::LANES;
+        let lane0 = |v: S::V| {
+            let mut out = [0.0f32; 16];
+            // SAFETY: `out` has room for the `LANES <= 16` floats written.
+            unsafe { s.store_first(out.as_mut_ptr(), v, lanes) };
+            out[0]
+        };
+        let source: Vec<f32> = (1..=lanes).map(|v| v as f32).collect();
+        for n in 0..=lanes {
+            let mut out = vec![-1.0f32; lanes + 1];
+            // SAFETY: `source` holds `lanes >= n` floats, `out` `lanes + 1`.
+            unsafe { s.store_first(out.as_mut_ptr(), s.load_first(source.as_ptr(), n), lanes) };
+            assert_eq!(out[..n], source[..n], "{n} lanes loaded");
+            assert!(out[n..lanes].iter().all(|&v| v == 0.0), "{n} lanes loaded");
+            assert_eq!(out[lanes], -1.0);
+            out.fill(-1.0);
+            // SAFETY: as above.
+            unsafe { s.store_first(out.as_mut_ptr(), s.splat(7.0), n) };
+            assert!(out[..n].iter().all(|&v| v == 7.0), "{n} lanes stored");
+            assert!(out[n..].iter().all(|&v| v == -1.0), "{n} lanes stored");
+        }
+        let round = [2.5, 3.5, -2.5, -0.4].map(|x| lane0(s.round(s.splat(x))));
+        assert_eq!(round, [2.0, 4.0, -2.0, -0.0]);
+        let scale = [-126.0, 0.0, 127.0].map(|n| lane0(s.scale(s.splat(1.5), s.splat(n))));
+        assert_eq!(scale, [1.5 * 2f32.powi(-126), 1.5, 1.5 * 2f32.powi(127)]);
+        for d in [1.0f32, 2.0, 3.0, 0.1, 7e30, -3e-30] {
+            let r = lane0(s.recip(s.splat(d)));
+            assert!((r * d - 1.0).abs() < 3e-7, "1 / {d}: {r}");
+        }
+    }
+
+    #[test]
+    fn every_instruction_set_here_loads_stores_and_computes() {
+        if let Some(s) = Avx512::detect() {
+            check(s);
+        }
+        if let Some(s) = Avx2::detect() {
+            check(s);
+        }
     }
 }

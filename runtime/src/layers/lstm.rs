@@ -228,14 +228,22 @@ mod tests {
         }
     }
 
+    /// Also after the weights change: prediction keeps its layout of the weights between calls,
+    /// and must not keep it past a change.
     #[test]
     fn lstm_predict_matches_begin_update() {
-        let lstm = Lstm::new(Const::<3>, Const::<4>, 2);
+        let mut lstm = Lstm::new(Const::<3>, Const::<4>, 2);
         let x = random_ragged::<3>(&[2, 5, 0, 1], 3);
-        let (predicted, trained) = (lstm.predict(x.clone()), lstm.begin_update(x).0);
-        assert_eq!(predicted.lengths(), trained.lengths());
-        // One product of [x | h] instead of two: the sums differ in order, not in value.
-        assert_close(predicted.data.view(), trained.data.view(), 1e-6);
+        let mut before = None;
+        for _ in 0..2 {
+            let (predicted, trained) = (lstm.predict(x.clone()), lstm.begin_update(x.clone()).0);
+            assert_eq!(predicted.lengths(), trained.lengths());
+            // One product of [x | h] instead of two: the sums differ in order, not in value.
+            assert_close(predicted.data.view(), trained.data.view(), 1e-6);
+            assert_ne!(before, Some(predicted.data.clone()), "the weights changed");
+            before = Some(predicted.data);
+            lstm.for_each_param_mut(&mut |_, p| p.value_mut().iter_mut().for_each(|v| *v *= -1.5));
+        }
     }
 
     /// The forward half of a one-layer `BiLstm` is an `Lstm` with the same weights.

@@ -34,16 +34,21 @@
 //! runs the input projection of all steps as one product (`N × 4H`), then per step only the
 //! recurrent product on the running prefix and a fused gate kernel. [`backward`] walks the
 //! steps in reverse with one recurrent product per step, and sums the weight gradients after
-//! the loop, one product each. [`predict()`] keeps nothing and writes no gates: one fused kernel
-//! per step (see its module). The products with a weight matrix run on [`Packed`] (the weights
-//! laid out once per call, an AVX-512 or AVX2 kernel); the weight gradients on matrixmultiply.
+//! the loop, one product each. [`predict()`] keeps no activations and writes no gates: one fused
+//! kernel per step, over a layout of the weights made at the first prediction and kept until
+//! they change (see its module). The products with a weight matrix run on [`Packed`] (the
+//! weights laid out once per call, an AVX-512 or AVX2 kernel); the weight gradients on
+//! matrixmultiply.
 //! Buffers are allocated once per call, never per step. The gate activations use a vectorizable
 //! `exp` rather than libm's calls (see [`crate::activations`]).
 
 mod predict;
 
+use std::sync::OnceLock;
+
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
+use predict::Fused;
 pub(crate) use predict::predict;
 
 use crate::activations::{sigmoid, tanh};
@@ -57,6 +62,9 @@ pub(crate) struct LstmWeights {
     w_hh: Param,
     b: Param,
     hidden: usize,
+    /// The weights laid out for inference: made by the first prediction, dropped by every
+    /// method that lends the parameters mutably, so never out of date.
+    fused: OnceLock<Fused>,
 }
 
 impl LstmWeights {
@@ -74,7 +82,13 @@ impl LstmWeights {
             w_hh,
             b,
             hidden,
+            fused: OnceLock::new(),
         }
+    }
+
+    /// The weights laid out for inference, made now if need be.
+    fn fused(&self) -> &Fused {
+        self.fused.get_or_init(|| Fused::new(self))
     }
 
     /// Names the parameters `W_ih`, `W_hh`, `b` in the current scope.
@@ -86,6 +100,7 @@ impl LstmWeights {
 
     /// Names the parameters mutably, in the order of [`visit`](Self::visit).
     pub(crate) fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        self.fused.take();
         walk.param("W_ih", &mut self.w_ih);
         walk.param("W_hh", &mut self.w_hh);
         walk.param("b", &mut self.b);
@@ -94,6 +109,7 @@ impl LstmWeights {
     /// The parameters, mutably, for tests that set known values.
     #[cfg(test)]
     pub(crate) fn params_mut(&mut self) -> [&mut Param; 3] {
+        self.fused.take();
         [&mut self.w_ih, &mut self.w_hh, &mut self.b]
     }
 }

@@ -3,7 +3,7 @@
 //! where the next step reads `h_{t-1}`.
 //!
 //! On AVX-512 or AVX2 each step is one fused kernel ([`fused`]): the weights `[W_ih | W_hh]ᵀ` are
-//! laid out once per call in blocks of 16 (AVX-512) or 8 hidden units, row `p` of a block
+//! laid out once (and kept until they change) in blocks of 16 (AVX-512) or 8 hidden units, row `p` of a block
 //! holding the four gates `i, f, g, o` of its units; a kernel call takes six (AVX-512) or two
 //! sequences and one block, sums `b + x_t · W_ih + h_{t-1} · W_hh` for the block's gate columns
 //! in four registers per sequence, applies the activations and the cell update there, and stores
@@ -36,7 +36,7 @@ pub(crate) fn predict(
 
 /// [`predict`] with the kernel given.
 fn run(
-    mut kernel: Kernel,
+    mut kernel: Kernel<'_>,
     packing: &Packing,
     direction: Direction,
     input: ArrayView2<'_, f32>,
@@ -104,26 +104,50 @@ struct Step<'a> {
     h_stride: usize,
 }
 
-/// How a step is computed: the layout of the weights and the code that reads it.
-enum Kernel {
+/// The weights laid out for the fused kernel of the widest registers the CPU has: made by the
+/// first prediction and kept by [`LstmWeights`] until the weights change.
+pub(super) enum Fused {
     #[cfg(target_arch = "x86_64")]
     Avx512(fused::Blocks<Avx512>),
     #[cfg(target_arch = "x86_64")]
     Avx2(fused::Blocks<Avx2>),
+    /// No fused kernel for this CPU: steps run [`Stacked`].
+    Unavailable,
+}
+
+impl Fused {
+    /// `weights` laid out for this CPU.
+    pub(super) fn new(weights: &LstmWeights) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(s) = Avx512::detect() {
+            return Fused::Avx512(fused::Blocks::new(s, weights));
+        } else if let Some(s) = Avx2::detect() {
+            return Fused::Avx2(fused::Blocks::new(s, weights));
+        }
+        Fused::Unavailable
+    }
+}
+
+/// How a step is computed: the layout of the weights and the code that reads it.
+enum Kernel<'w> {
+    #[cfg(target_arch = "x86_64")]
+    Avx512(&'w fused::Blocks<Avx512>),
+    #[cfg(target_arch = "x86_64")]
+    Avx2(&'w fused::Blocks<Avx2>),
     Stacked(Stacked),
 }
 
-impl Kernel {
-    /// The fused kernel for the widest registers the CPU has, the stacked one on other CPUs;
-    /// `first` is the most sequences a step will have.
-    fn new(weights: &LstmWeights, first: usize) -> Self {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(s) = Avx512::detect() {
-            return Kernel::Avx512(fused::Blocks::new(s, weights));
-        } else if let Some(s) = Avx2::detect() {
-            return Kernel::Avx2(fused::Blocks::new(s, weights));
+impl<'w> Kernel<'w> {
+    /// The fused kernel of `weights`' kept layout, the stacked one on CPUs without; `first` is
+    /// the most sequences a step will have.
+    fn new(weights: &'w LstmWeights, first: usize) -> Self {
+        match weights.fused() {
+            #[cfg(target_arch = "x86_64")]
+            Fused::Avx512(blocks) => Kernel::Avx512(blocks),
+            #[cfg(target_arch = "x86_64")]
+            Fused::Avx2(blocks) => Kernel::Avx2(blocks),
+            Fused::Unavailable => Kernel::Stacked(Stacked::new(weights, first)),
         }
-        Kernel::Stacked(Stacked::new(weights, first))
     }
 
     /// `(n_in, hidden)`.
@@ -245,7 +269,7 @@ mod fused {
     use crate::simd::{Avx2, Avx512, Simd};
 
     /// The weights of one direction in blocks of `S::LANES` units (see the module doc above).
-    pub(super) struct Blocks<S> {
+    pub(in crate::layers::recurrence) struct Blocks<S> {
         simd: S,
         pub(super) n_in: usize,
         pub(super) hidden: usize,
@@ -327,8 +351,8 @@ mod fused {
                 while j < k {
                     // SAFETY: as the caller promises, for sequences j..j + R (R <= k - j).
                     unsafe {
-                        // Groups as even as possible: 13 sequences go 5, 4, 4 rather than 6, 6, 1.
-                        // (Sizes above `SEQUENCES` never occur.)
+                        // Groups as even as possible: with six at most, 13 sequences go 5, 4, 4
+                        // rather than 6, 6, 1. (Arms above `SEQUENCES` are never reached.)
                         let rest = k - j;
                         j += match rest.div_ceil(rest.div_ceil(Self::SEQUENCES)) {
                             1 => self.rows::<1>(&mut step, block, j),
@@ -354,6 +378,7 @@ mod fused {
             block: usize,
             j: usize,
         ) -> usize {
+            debug_assert!(R <= Self::SEQUENCES, "more sequences than registers");
             let (s, n_in, hidden) = (self.simd, self.n_in, self.hidden);
             let (w, bias) = self.block(block);
             let unit = block * S::LANES;
@@ -449,19 +474,18 @@ mod tests {
     use crate::testing::assert_close;
     use ndarray::Array2;
 
-    /// Every kernel this CPU can run, by name.
-    fn kernels(weights: &LstmWeights, first: usize) -> Vec<(&'static str, Kernel)> {
-        let mut kernels = vec![("stacked", Kernel::Stacked(Stacked::new(weights, first)))];
+    /// Runs `f` on every kernel this CPU can run, by name.
+    fn for_each_kernel(weights: &LstmWeights, first: usize, mut f: impl FnMut(&str, Kernel<'_>)) {
+        f("stacked", Kernel::Stacked(Stacked::new(weights, first)));
         #[cfg(target_arch = "x86_64")]
         {
             if let Some(s) = Avx512::detect() {
-                kernels.push(("avx512", Kernel::Avx512(fused::Blocks::new(s, weights))));
+                f("avx512", Kernel::Avx512(&fused::Blocks::new(s, weights)));
             }
             if let Some(s) = Avx2::detect() {
-                kernels.push(("avx2", Kernel::Avx2(fused::Blocks::new(s, weights))));
+                f("avx2", Kernel::Avx2(&fused::Blocks::new(s, weights)));
             }
         }
-        kernels
     }
 
     /// Each kernel against the training forward pass, for widths that leave a partial block of
@@ -485,7 +509,7 @@ mod tests {
                 let (packed, _) = forward(&weights, &packing, gather(input.view(), rows).view());
                 let mut expected = Array2::zeros((n, hidden));
                 scatter(packed.view(), rows, expected.view_mut(), false);
-                for (name, kernel) in kernels(&weights, packing.batch_sizes[0]) {
+                for_each_kernel(&weights, packing.batch_sizes[0], |name, kernel| {
                     let mut out = Array2::from_elem((n, hidden + 3), 7.0);
                     let view = out.slice_mut(ndarray::s![.., 1..hidden + 1]);
                     run(kernel, &packing, direction, input.view(), view);
@@ -496,7 +520,7 @@ mod tests {
                         others.into_iter().all(|&v| v == 7.0),
                         "{name} wrote outside"
                     );
-                }
+                });
             }
         }
     }
