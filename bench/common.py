@@ -22,7 +22,7 @@ HIDDEN = 64          # LSTM units per direction
 LEARN_RATE = 0.001   # Adam, betas (0.9, 0.999), eps 1e-8
 BATCH = 32           # training batch
 INFER_BATCH = 128    # prediction batch when timing
-INFER_PASSES = 10    # passes over the inference data when timing (--infer-passes)
+INFER_SECONDS = 3.0  # seconds of passes over the inference data when timing (--infer-seconds)
 EPOCHS = {"textcat": 5, "tagger": 15}
 FILES = {"textcat": "rt_polarity.{}.tsv", "tagger": "twt_upos.{}.conll"}
 
@@ -36,8 +36,9 @@ def parse_args(description, lstm_choices=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", default=DATA, help="folder of the data files")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--infer-passes", type=int, default=INFER_PASSES,
-                        help="passes over the inference data when timing prediction")
+    parser.add_argument("--infer-seconds", type=float, default=INFER_SECONDS,
+                        help="time prediction over passes of the inference data until this many "
+                             "seconds have gone (after one untimed pass)")
     if lstm_choices:
         parser.add_argument("--lstm", choices=lstm_choices, default=lstm_choices[0])
     args = parser.parse_args()
@@ -126,12 +127,18 @@ def run(args, data, step, predict, n_params, **fields):
         dev_accs.append(round(accuracy(predict, data.dev), 4))
 
     inputs = [ids for ids, _ in data.dev + data.test]
-    started = time.perf_counter()
-    for _ in range(args.infer_passes):
+
+    def one_pass():
         for start in range(0, len(inputs), INFER_BATCH):
             predict(inputs[start:start + INFER_BATCH])
+
+    one_pass()  # untimed: first-touch allocations, lazy set-up
+    started, passes = time.perf_counter(), 0
+    while passes == 0 or time.perf_counter() - started < args.infer_seconds:
+        one_pass()
+        passes += 1
     infer_seconds = time.perf_counter() - started
-    infer_words = args.infer_passes * sum(len(ids) for ids in inputs)
+    infer_words = passes * sum(len(ids) for ids in inputs)
 
     result = dict(fields)
     result.update({
@@ -140,6 +147,7 @@ def run(args, data, step, predict, n_params, **fields):
         "n_params": n_params,
         "train_words_seen": words, "train_seconds": round(seconds, 3),
         "train_words_per_sec": round(words / seconds, 1) if seconds else None,
+        "infer_passes": passes,
         "infer_words": infer_words, "infer_seconds": round(infer_seconds, 3),
         "infer_words_per_sec": round(infer_words / infer_seconds, 1),
         "train_loss_per_epoch": losses, "dev_acc_per_epoch": dev_accs,

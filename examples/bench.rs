@@ -25,12 +25,12 @@ use common::{Classes, Data, Options};
 use weft::{Grad, Ids, Model, Ragged};
 
 const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads N] [--data DIR]
-  [--infer-passes N] [--train FILE] [--dev FILE] [--test FILE] [--batch-size N] [--lr RATE]
+  [--infer-seconds S] [--train FILE] [--dev FILE] [--test FILE] [--batch-size N] [--lr RATE]
   [--seed N]
 Trains with Adam (lr 0.001, batch 32, seed 0) on the train split in DIR (default: the shipped
 examples/data), scores dev after every epoch, times prediction over dev (and test, when DIR
-has it; 10 passes by default), and prints one JSON line. `--epochs 0 --infer-passes 50` times
-prediction alone, for profiling.";
+has it: one untimed pass, then passes until S seconds have gone, 3 by default), and prints one
+JSON line. `--epochs 0 --infer-seconds 30` times prediction alone, for profiling.";
 
 /// Texts or sentences per batch when timing prediction.
 const INFER_BATCH: usize = 128;
@@ -70,8 +70,9 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 fn allocations() -> usize {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
-/// Passes over the inference data when timing prediction, unless `--infer-passes` says.
-const INFER_PASSES: usize = 10;
+/// Seconds of passes over the inference data when timing prediction, unless `--infer-seconds`
+/// says. Passes of a fixed count took 0.1 s for weft's tagger: too short a window to be steady.
+const INFER_SECONDS: f64 = 3.0;
 
 /// The two networks.
 #[derive(Clone, Copy)]
@@ -95,8 +96,8 @@ struct BenchOptions {
     task: Task,
     /// `--threads`: how many threads weft may use.
     threads: usize,
-    /// `--infer-passes`: passes over the inference data.
-    infer_passes: usize,
+    /// `--infer-seconds`: how long to time prediction.
+    infer_seconds: f64,
     training: Options,
 }
 
@@ -106,7 +107,7 @@ impl BenchOptions {
     /// on `--help` or a bad option.
     fn parse() -> BenchOptions {
         let (mut task, mut data, mut rest) = (None, common::data_dir(), vec![]);
-        let (mut threads, mut infer_passes) = (1, INFER_PASSES);
+        let (mut threads, mut infer_seconds) = (1, INFER_SECONDS);
         for (flag, value) in common::args(USAGE) {
             match flag.as_str() {
                 "--task" if value == "textcat" => task = Some(Task::TextCat),
@@ -114,7 +115,7 @@ impl BenchOptions {
                 "--task" => common::fail(USAGE, &format!("no task `{value}`")),
                 "--data" => data = PathBuf::from(value),
                 "--threads" => threads = common::number::<usize>(USAGE, &flag, &value).max(1),
-                "--infer-passes" => infer_passes = common::number(USAGE, &flag, &value),
+                "--infer-seconds" => infer_seconds = common::number(USAGE, &flag, &value),
                 _ => rest.push((flag, value)),
             }
         }
@@ -129,7 +130,7 @@ impl BenchOptions {
         BenchOptions {
             task,
             threads,
-            infer_passes,
+            infer_seconds,
             training,
         }
     }
@@ -214,15 +215,20 @@ where
 
     let test_ids = data.test.iter().flat_map(|test| &test.ids);
     let inputs: Vec<&Vec<u32>> = data.dev.ids.iter().chain(test_ids).collect();
-    let infer_words = options.infer_passes * inputs.iter().map(|ids| ids.len()).sum::<usize>();
-    let (started, allocations_before) = (Instant::now(), allocations());
-    for _ in 0..options.infer_passes {
+    let pass = || {
         for batch in inputs.chunks(INFER_BATCH) {
             std::hint::black_box(predict(&model, Ragged::from_sequences(batch)));
         }
+    };
+    pass(); // Untimed, as in the baselines: first-touch allocations, lazy set-up.
+    let (started, allocations_before, mut passes) = (Instant::now(), allocations(), 0);
+    while passes == 0 || started.elapsed().as_secs_f64() < options.infer_seconds {
+        pass();
+        passes += 1;
     }
     let infer_seconds = started.elapsed().as_secs_f64();
-    let infer_batches = options.infer_passes * inputs.len().div_ceil(INFER_BATCH);
+    let infer_words = passes * inputs.iter().map(|ids| ids.len()).sum::<usize>();
+    let infer_batches = passes * inputs.len().div_ceil(INFER_BATCH);
     let infer_allocations = (allocations() - allocations_before) / infer_batches.max(1);
     let train_allocations = training_allocations(&mut model, data, options, &loss)?;
     let test_acc = data
@@ -247,6 +253,7 @@ where
             "train_words_per_sec",
             json_number(words as f64 / seconds, 1),
         ),
+        ("infer_passes", passes.to_string()),
         ("infer_words", infer_words.to_string()),
         ("infer_seconds", json_number(infer_seconds, 3)),
         (
