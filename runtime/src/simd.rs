@@ -61,6 +61,48 @@ pub(crate) unsafe trait Simd: Copy {
     unsafe fn store_first(self, p: *mut f32, v: Self::V, n: usize);
 }
 
+/// The methods of [`Simd`] that are one intrinsic each, alike on every instruction set: for
+/// the register type `$v`, the intrinsics of `splat`, `add`, `sub`, `mul`, `mul_add`,
+/// `neg_mul_add`, `min` and `max`, in that order.
+macro_rules! arithmetic {
+    ($v:ty, $splat:ident, $add:ident, $sub:ident, $mul:ident, $mul_add:ident, $neg_mul_add:ident,
+     $min:ident, $max:ident) => {
+        // SAFETY (each method): the token proves the CPU has the instruction set.
+        #[inline(always)]
+        fn splat(self, v: f32) -> $v {
+            unsafe { $splat(v) }
+        }
+        #[inline(always)]
+        fn add(self, a: $v, b: $v) -> $v {
+            unsafe { $add(a, b) }
+        }
+        #[inline(always)]
+        fn sub(self, a: $v, b: $v) -> $v {
+            unsafe { $sub(a, b) }
+        }
+        #[inline(always)]
+        fn mul(self, a: $v, b: $v) -> $v {
+            unsafe { $mul(a, b) }
+        }
+        #[inline(always)]
+        fn mul_add(self, a: $v, b: $v, c: $v) -> $v {
+            unsafe { $mul_add(a, b, c) }
+        }
+        #[inline(always)]
+        fn neg_mul_add(self, a: $v, b: $v, c: $v) -> $v {
+            unsafe { $neg_mul_add(a, b, c) }
+        }
+        #[inline(always)]
+        fn min(self, a: $v, b: $v) -> $v {
+            unsafe { $min(a, b) }
+        }
+        #[inline(always)]
+        fn max(self, a: $v, b: $v) -> $v {
+            unsafe { $max(a, b) }
+        }
+    };
+}
+
 /// AVX-512F: sixteen lanes.
 #[derive(Clone, Copy)]
 pub(crate) struct Avx512(());
@@ -84,39 +126,19 @@ unsafe impl Simd for Avx512 {
     const LANES: usize = 16;
     const REGISTERS: usize = 32;
 
-    // SAFETY (each method): the token proves the CPU has AVX-512F.
-    #[inline(always)]
-    fn splat(self, v: f32) -> __m512 {
-        unsafe { _mm512_set1_ps(v) }
-    }
-    #[inline(always)]
-    fn add(self, a: __m512, b: __m512) -> __m512 {
-        unsafe { _mm512_add_ps(a, b) }
-    }
-    #[inline(always)]
-    fn sub(self, a: __m512, b: __m512) -> __m512 {
-        unsafe { _mm512_sub_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m512, b: __m512) -> __m512 {
-        unsafe { _mm512_mul_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
-        unsafe { _mm512_fmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn neg_mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
-        unsafe { _mm512_fnmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn min(self, a: __m512, b: __m512) -> __m512 {
-        unsafe { _mm512_min_ps(a, b) }
-    }
-    #[inline(always)]
-    fn max(self, a: __m512, b: __m512) -> __m512 {
-        unsafe { _mm512_max_ps(a, b) }
-    }
+    arithmetic!(
+        __m512,
+        _mm512_set1_ps,
+        _mm512_add_ps,
+        _mm512_sub_ps,
+        _mm512_mul_ps,
+        _mm512_fmadd_ps,
+        _mm512_fnmadd_ps,
+        _mm512_min_ps,
+        _mm512_max_ps
+    );
+
+    // SAFETY (each method below): the token proves the CPU has AVX-512F.
     #[inline(always)]
     fn round(self, a: __m512) -> __m512 {
         unsafe { _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
@@ -176,39 +198,19 @@ unsafe impl Simd for Avx2 {
     const LANES: usize = 8;
     const REGISTERS: usize = 16;
 
-    // SAFETY (each method): the token proves the CPU has AVX2 and FMA.
-    #[inline(always)]
-    fn splat(self, v: f32) -> __m256 {
-        unsafe { _mm256_set1_ps(v) }
-    }
-    #[inline(always)]
-    fn add(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_add_ps(a, b) }
-    }
-    #[inline(always)]
-    fn sub(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_sub_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_mul_ps(a, b) }
-    }
-    #[inline(always)]
-    fn mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
-        unsafe { _mm256_fmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn neg_mul_add(self, a: __m256, b: __m256, c: __m256) -> __m256 {
-        unsafe { _mm256_fnmadd_ps(a, b, c) }
-    }
-    #[inline(always)]
-    fn min(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_min_ps(a, b) }
-    }
-    #[inline(always)]
-    fn max(self, a: __m256, b: __m256) -> __m256 {
-        unsafe { _mm256_max_ps(a, b) }
-    }
+    arithmetic!(
+        __m256,
+        _mm256_set1_ps,
+        _mm256_add_ps,
+        _mm256_sub_ps,
+        _mm256_mul_ps,
+        _mm256_fmadd_ps,
+        _mm256_fnmadd_ps,
+        _mm256_min_ps,
+        _mm256_max_ps
+    );
+
+    // SAFETY (each method below): the token proves the CPU has AVX2 and FMA.
     #[inline(always)]
     fn round(self, a: __m256) -> __m256 {
         unsafe { _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
