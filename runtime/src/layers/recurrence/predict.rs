@@ -3,13 +3,13 @@
 //! where the next step reads `h_{t-1}`.
 //!
 //! On AVX-512 or AVX2 each step is one fused kernel ([`fused`]): the weights `[W_ih | W_hh]ᵀ` are
-//! laid out once (and kept until they change) in blocks of 16 (AVX-512) or 8 hidden units, row `p` of a block
-//! holding the four gates `i, f, g, o` of its units; a kernel call takes six (AVX-512) or two
-//! sequences and one block, sums `b + x_t · W_ih + h_{t-1} · W_hh` for the block's gate columns
-//! in four registers per sequence, applies the activations and the cell update there, and stores
-//! the units' `c_t` and `h_t`. No gate is ever written to memory. Elsewhere ([`Stacked`]) a step
-//! is one packed product of `[x_t | h_{t-1}]` with `W_ih` and `W_hh` stacked, then the gate
-//! kernel row by row.
+//! laid out once (and kept until they change) in blocks of 16 (AVX-512) or 8 hidden units, row
+//! `p` of a block holding the four gates `i, f, g, o` of its units; a kernel call takes six
+//! (AVX-512) or two sequences and one block, sums `b + x_t · W_ih + h_{t-1} · W_hh` for the
+//! block's gate columns in four registers per sequence, applies the activations and the cell
+//! update there, and stores the units' `c_t` and `h_t`. No gate is ever written to memory.
+//! Elsewhere ([`Stacked`]) a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and
+//! `W_hh` stacked, then the gate kernel row by row.
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
