@@ -8,7 +8,10 @@
 //! Backprop, with `e_i = dy · x_i`: `ds_i = a_i (e_i - Σ_j a_j e_j)`,
 //! `dx_i = a_i dy + ds_i q`, `dq = Σ_i ds_i x_i`.
 
-use ndarray::{Array1, s};
+use std::ops::Range;
+
+use ndarray::{Array1, ArrayViewMut1, s};
+use rayon::prelude::*;
 
 use crate::ops::{dot, softmax_in_place};
 use crate::{Dim, Floats2, Model, Param, Params, Ragged, Rng, Visit, VisitMut};
@@ -38,24 +41,36 @@ impl<W: Dim> Attention<W> {
         }
     }
 
-    /// The pooled rows and the attention weight of every token.
+    /// The pooled rows and the attention weight of every token. Sequence by sequence, on the
+    /// thread pool when it has more than one thread.
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Array1<f32>) {
         let rows = x.data.view();
         let q = self.query.value();
-        let mut weights: Array1<f32> = rows
-            .rows()
-            .into_iter()
-            .map(|row| dot(row.as_slice().expect("contiguous rows"), q))
-            .collect();
+        let mut weights = Array1::zeros(rows.nrows());
         let mut y = Floats2::zeros(x.len(), self.width);
-        for (range, mut out) in x.ranges().zip(y.view_mut().rows_mut()) {
-            let a = weights.slice_mut(s![range.clone()]);
-            let a = a.into_slice().expect("contiguous");
+        let pool = |((range, a), mut out): ((Range<usize>, &mut [f32]), ArrayViewMut1<'_, f32>)| {
+            let seq = rows.slice(s![range, ..]);
+            for (a, row) in a.iter_mut().zip(seq.rows()) {
+                *a = dot(row.as_slice().expect("contiguous rows"), q);
+            }
             softmax_in_place(a, a.len());
             // Row by row: `a · X` as a product would walk the columns of X.
-            for (&a, row) in a.iter().zip(rows.slice(s![range, ..]).rows()) {
+            for (&a, row) in a.iter().zip(seq.rows()) {
                 out.scaled_add(a, &row);
             }
+        };
+        let mut rest = weights.as_slice_mut().expect("a new array");
+        let segments = x.ranges().map(|range| {
+            let (a, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
+            rest = tail;
+            (range, a)
+        });
+        let mut out = y.view_mut();
+        let work = segments.zip(out.rows_mut());
+        if rayon::current_num_threads() > 1 {
+            work.collect::<Vec<_>>().into_par_iter().for_each(pool);
+        } else {
+            work.for_each(pool);
         }
         (y, weights)
     }
@@ -123,7 +138,29 @@ impl<W: Dim> Model for Attention<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{assert_close, random_ragged};
     use crate::{Const, GradcheckOptions, gradcheck};
+
+    /// Each output row is `softmax(X q) · X` of its sequence, computed here in `f64`: over
+    /// enough sequences that a pool of several threads shares them out.
+    #[test]
+    fn attention_pools_each_sequence() {
+        let layer = Attention::new(Const::<4>);
+        let lengths: Vec<usize> = (0..40).map(|i| i % 7).collect();
+        let x = random_ragged::<4>(&lengths, 9);
+        let y = layer.predict(x.clone());
+        let q = layer.query.vector().mapv(f64::from);
+        for (range, found) in x.ranges().zip(y.view().rows()) {
+            let seq = x.data.view().slice(s![range, ..]).mapv(f64::from);
+            let e = seq.dot(&q).mapv(f64::exp);
+            let expected = (e.dot(&seq) / e.sum().max(f64::MIN_POSITIVE)).mapv(|v| v as f32);
+            assert_close(
+                found.insert_axis(ndarray::Axis(0)),
+                expected.view().insert_axis(ndarray::Axis(0)),
+                1e-6,
+            );
+        }
+    }
 
     #[test]
     fn attention_gradients_match_finite_differences() {
