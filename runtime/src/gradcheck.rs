@@ -148,7 +148,7 @@ where
     }
 
     let mut params = Vec::new();
-    model.for_each_param(&mut |path, p| params.push((path.to_owned(), p.grad().clone())));
+    model.for_each_param(&mut |path, p| params.push((path.to_owned(), p.grad().to_vec())));
     clear_grads(model);
     for (k, (path, grad)) in params.iter().enumerate() {
         for index in sample(grad, options.max_checks_per_param, &mut rng) {
@@ -228,7 +228,7 @@ fn nth_param<M: Model>(model: &mut M, k: usize, f: impl FnOnce(&mut [f32])) {
 }
 
 fn clear_grads<M: Model>(model: &mut M) {
-    model.for_each_param_mut(&mut |_, p| p.value_and_grad_mut().1.fill(0.0));
+    model.for_each_param_mut(&mut |_, p| p.zero_grad());
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
 pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
 pub use model::{Boxed, BoxedBackprop, DynModel, Model};
 pub use optimizers::{Adam, Optimizer, Sgd, WeightDecay};
-pub use param::{Param, Params, Visit, VisitMut, Walk};
+pub use param::{GradGuard, Param, Params, Update, Visit, VisitMut, Walk};
 pub use part::Part;
 pub use rng::{Rng, set_seed};
 pub use signature::{LayerSignature, Signature};

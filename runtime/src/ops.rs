@@ -95,15 +95,6 @@ pub(crate) fn add_column_sums(acc: &mut [f32], a: ArrayView2<'_, f32>) {
     }
 }
 
-/// Adds `d` into row `row` of a row-major table `table` of `d.len()` columns: the backward
-/// pass of a table lookup.
-pub(crate) fn add_to_row(table: &mut [f32], row: usize, d: ArrayView1<'_, f32>) {
-    let width = d.len();
-    for (t, &d) in table[row * width..(row + 1) * width].iter_mut().zip(d) {
-        *t += d;
-    }
-}
-
 /// The logistic sigmoid.
 pub(crate) fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())

@@ -3,6 +3,9 @@
 //! An optimizer is handed every parameter by [`Params::finish_update`](crate::Params::finish_update),
 //! which also computes the global gradient norm for clipping. State (Adam's moments) is kept per
 //! parameter path, so use one optimizer per model.
+//!
+//! Both update a lookup table's untouched rows (see [`Param::update`]) without reading their
+//! gradient, which is zero: the results are those of a dense update.
 
 use std::collections::HashMap;
 
@@ -89,12 +92,18 @@ impl Optimizer for Sgd {
             self.weight_decay.penalty(),
             self.weight_decay.decoupled(),
         );
-        let (values, grads) = param.value_and_grad_mut();
-        for (w, g) in values.iter_mut().zip(grads.iter_mut()) {
-            let grad = *g * grad_scale + l2 * *w;
-            *w -= lr * (grad + decay * *w);
-            *g = 0.0;
-        }
+        param.update(|u| {
+            let rows = u.values.chunks_mut(u.width.max(1));
+            let rows = rows.zip(u.grad.chunks_mut(u.width.max(1))).zip(u.touched);
+            // Without weight decay, a row of zero gradient does not move.
+            for ((values, grads), _) in rows.filter(|(_, t)| **t || l2 != 0.0 || decay != 0.0) {
+                for (w, g) in values.iter_mut().zip(grads.iter_mut()) {
+                    let grad = *g * grad_scale + l2 * *w;
+                    *w -= lr * (grad + decay * *w);
+                    *g = 0.0;
+                }
+            }
+        });
     }
 }
 
@@ -139,44 +148,76 @@ struct AdamStep {
     grad_scale: f32,
 }
 
+impl AdamStep {
+    /// The new value, mean and variance of one value `w` of gradient `grad`.
+    #[inline(always)]
+    fn apply(&self, w: f32, grad: f32, m: f32, v: f32) -> (f32, f32, f32) {
+        let grad = grad * self.grad_scale + self.l2 * w;
+        let m = self.b1 * m + (1.0 - self.b1) * grad;
+        let v = self.b2 * v + (1.0 - self.b2) * grad * grad;
+        let w = w - self.step_size * m / (v.sqrt() + self.eps_hat) - self.decay * w;
+        (w, m, v)
+    }
+}
+
 multiversion! {
-    /// One Adam step over a parameter's values, moments and gradient (zeroed on the way).
-    fn adam_kernel(s: &AdamStep, values: &mut [f32], grads: &mut [f32], mean: &mut [f32], var: &mut [f32]) {
-        // Slices of one length, indexed: no bounds checks, and the loop vectorizes.
-        let n = values.len();
-        let (grads, mean, var) = (&mut grads[..n], &mut mean[..n], &mut var[..n]);
-        for i in 0..n {
-            let w = values[i];
-            let grad = grads[i] * s.grad_scale + s.l2 * w;
-            let m = s.b1 * mean[i] + (1.0 - s.b1) * grad;
-            let v = s.b2 * var[i] + (1.0 - s.b2) * grad * grad;
-            (mean[i], var[i], grads[i]) = (m, v, 0.0);
-            values[i] = w - s.step_size * m / (v.sqrt() + s.eps_hat) - s.decay * w;
+    /// One Adam step over rows of `width` values (the last may be shorter) and their moments.
+    /// The gradient is read and zeroed in the `touched` rows; elsewhere it is zero and not read.
+    fn adam_kernel(
+        s: &AdamStep,
+        values: &mut [f32],
+        grads: &mut [f32],
+        mean: &mut [f32],
+        var: &mut [f32],
+        width: usize,
+        touched: &[bool],
+    ) {
+        for (r, &touched) in touched.iter().enumerate() {
+            let rows = r * width..((r + 1) * width).min(values.len());
+            // Slices of one length, indexed: no bounds checks, and the loops vectorize.
+            let values = &mut values[rows.clone()];
+            let n = values.len();
+            let (mean, var) = (&mut mean[rows.clone()][..n], &mut var[rows.clone()][..n]);
+            if touched {
+                let grads = &mut grads[rows][..n];
+                for i in 0..n {
+                    (values[i], mean[i], var[i]) = s.apply(values[i], grads[i], mean[i], var[i]);
+                    grads[i] = 0.0;
+                }
+            } else {
+                for i in 0..n {
+                    (values[i], mean[i], var[i]) = s.apply(values[i], 0.0, mean[i], var[i]);
+                }
+            }
         }
     }
 }
 
 /// [`adam_kernel`] over halves on the thread pool, down to blocks of 32k values (an embedding
-/// table is most of a model's values).
+/// table is most of a model's values). A single row (a dense gradient) is split as well.
 fn adam_in_parallel(
     s: &AdamStep,
     values: &mut [f32],
     grads: &mut [f32],
-    mean: &mut [f32],
-    var: &mut [f32],
+    (mean, var): (&mut [f32], &mut [f32]),
+    width: usize,
+    touched: &[bool],
 ) {
     const BLOCK: usize = 1 << 15;
     if values.len() <= BLOCK || rayon::current_num_threads() == 1 {
-        return adam_kernel(s, values, grads, mean, var);
+        return adam_kernel(s, values, grads, mean, var, width, touched);
     }
-    let mid = values.len() / 2;
+    let (mid, (t0, t1)) = match touched.len() {
+        1 => (values.len() / 2, (touched, touched)),
+        rows => (rows / 2 * width, touched.split_at(rows / 2)),
+    };
     let (v0, v1) = values.split_at_mut(mid);
     let (g0, g1) = grads.split_at_mut(mid);
     let (m0, m1) = mean.split_at_mut(mid);
     let (s0, s1) = var.split_at_mut(mid);
     rayon::join(
-        || adam_in_parallel(s, v0, g0, m0, s0),
-        || adam_in_parallel(s, v1, g1, m1, s1),
+        || adam_in_parallel(s, v0, g0, (m0, s0), width, t0),
+        || adam_in_parallel(s, v1, g1, (m1, s1), width, t1),
     );
 }
 
@@ -230,7 +271,6 @@ impl Optimizer for Adam {
         let eps_hat = eps * correction2.sqrt();
         let l2 = self.weight_decay.penalty();
         let decay = self.learn_rate * self.weight_decay.decoupled();
-        let (values, grads) = param.value_and_grad_mut();
         let step = AdamStep {
             b1,
             b2,
@@ -240,6 +280,91 @@ impl Optimizer for Adam {
             decay,
             grad_scale,
         };
-        adam_in_parallel(&step, values, grads, &mut moments.mean, &mut moments.var);
+        let moments = (&mut moments.mean[..], &mut moments.var[..]);
+        param.update(|u| adam_in_parallel(&step, u.values, u.grad, moments, u.width, u.touched));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+
+    use super::*;
+    use crate::Rng;
+
+    /// Rows of a table big enough for [`adam_in_parallel`] to split it on a pool of two.
+    const ROWS: usize = 700;
+    const WIDTH: usize = 64;
+
+    /// Steps `optimizer` over two copies of a table for the same gradients, added row by row
+    /// (`add_grad_rows`, so the update skips untouched rows) and densely through `grad()`; the
+    /// two must stay equal to the bit. Step 2 touches no row: momentum and decay still move the
+    /// values, when `idle_moves`.
+    fn sparse_matches_dense(mut optimizer: impl Optimizer + Clone, idle_moves: bool) {
+        let mut rng = Rng::new(4);
+        let init = rng.uniform_vec(ROWS * WIDTH, 0.1);
+        let mut sparse = Param::new(&[ROWS, WIDTH], init.clone());
+        let mut dense = Param::new(&[ROWS, WIDTH], init);
+        let mut dense_optimizer = optimizer.clone();
+        for step in 0..4 {
+            let touches = if step == 2 { 0 } else { 30 };
+            let rows: Vec<usize> = (0..touches).map(|i| (i * 37 + step * 11) % ROWS).collect();
+            let d = Array2::from_shape_fn((touches, WIDTH), |_| rng.uniform(-1.0, 1.0));
+            sparse.add_grad_rows(rows.iter().copied().zip(d.rows()));
+            let mut grad = dense.grad();
+            for (&row, d) in rows.iter().zip(d.rows()) {
+                let target = &mut grad[row * WIDTH..(row + 1) * WIDTH];
+                target.iter_mut().zip(d).for_each(|(g, &d)| *g += d);
+            }
+            drop(grad);
+            // Summed in another order: equal to f64 rounding.
+            let (a, b) = (sparse.grad_sum_of_squares(), dense.grad_sum_of_squares());
+            assert!((a - b).abs() <= 1e-12 * b, "{a} vs {b}");
+            let before = sparse.value().to_vec();
+            optimizer.begin_step();
+            optimizer.update("E", &mut sparse, 0.5);
+            dense_optimizer.begin_step();
+            dense_optimizer.update("E", &mut dense, 0.5);
+            assert_eq!(sparse.value(), dense.value(), "step {step}");
+            assert!(
+                sparse
+                    .grad()
+                    .iter()
+                    .chain(&dense.grad()[..])
+                    .all(|&g| g == 0.0)
+            );
+            let moved = sparse.value() != before;
+            assert_eq!(moved, step != 2 || idle_moves, "step {step}");
+        }
+    }
+
+    #[test]
+    fn adam_skips_untouched_rows_with_the_results_of_a_dense_update() {
+        for weight_decay in [
+            WeightDecay::None,
+            WeightDecay::L2(0.01),
+            WeightDecay::Decoupled(0.1),
+        ] {
+            let adam = Adam {
+                weight_decay,
+                ..Adam::new(0.01)
+            };
+            sparse_matches_dense(adam, true);
+        }
+    }
+
+    #[test]
+    fn sgd_skips_untouched_rows_with_the_results_of_a_dense_update() {
+        for weight_decay in [
+            WeightDecay::None,
+            WeightDecay::L2(0.01),
+            WeightDecay::Decoupled(0.1),
+        ] {
+            let sgd = Sgd {
+                weight_decay,
+                ..Sgd::new(0.1)
+            };
+            sparse_matches_dense(sgd, weight_decay != WeightDecay::None);
+        }
     }
 }

@@ -155,9 +155,9 @@ pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Res
     }
     model.for_each_param_mut(&mut |path, param| {
         if let Some(decoded) = values.remove(path) {
-            let (value, grad) = param.value_and_grad_mut();
+            let value = param.value_mut();
             value.iter_mut().zip(decoded).for_each(|(v, d)| *v = d);
-            grad.fill(0.0);
+            param.zero_grad();
         }
     });
     Ok(())

@@ -112,3 +112,27 @@ fn values(model: &impl Params) -> Vec<Vec<f32>> {
     model.for_each_param(&mut |_, p| out.push(p.value().to_vec()));
     out
 }
+
+#[test]
+fn a_non_finite_embedding_row_is_caught_and_cleared() {
+    let mut model = Embed::new(50, Const::<4>);
+    let before = values(&model);
+    let (_, backprop) = model.begin_update(weft::Ids(vec![3, 40]));
+    backprop(Floats2::from_rows(&[
+        [1.0; 4],
+        [0.0, f32::INFINITY, 0.0, 0.0],
+    ]));
+    let err = model.finish_update(&mut Adam::new(0.1)).unwrap_err();
+    assert_eq!(err.to_string(), "the gradient of 0.embed.E is not finite");
+    assert_eq!(values(&model), before);
+    model.for_each_param(&mut |path, p| assert!(p.grad().iter().all(|&g| g == 0.0), "{path}"));
+    // The next update starts from a clean gradient: only row 3 moves.
+    let (_, backprop) = model.begin_update(weft::Ids(vec![3]));
+    backprop(Floats2::from_rows(&[[1.0; 4]]));
+    model.finish_update(&mut Adam::new(0.1)).unwrap();
+    let after = values(&model);
+    let moved: Vec<usize> = (0..50)
+        .filter(|&r| after[0][r * 4..(r + 1) * 4] != before[0][r * 4..(r + 1) * 4])
+        .collect();
+    assert_eq!(moved, [3]);
+}

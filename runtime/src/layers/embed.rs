@@ -6,7 +6,6 @@
 
 use ndarray::Array2;
 
-use crate::ops::add_to_row;
 use crate::{Dim, Floats2, Ids, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
 
 /// An embedding table of `rows` vectors of width `W`, row 0 for unknown ids.
@@ -68,10 +67,8 @@ impl<W: Dim> Model for Embed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.predict_ref(&ids);
         let backprop = move |d_y: Floats2<W>| {
-            let mut grad = self.table.grad();
-            for (&id, d) in ids.0.iter().zip(d_y.view().rows()) {
-                add_to_row(&mut grad, self.row(id), d);
-            }
+            let rows = ids.0.iter().map(|&id| self.row(id));
+            self.table.add_grad_rows(rows.zip(d_y.view().rows()));
             NoGrad
         };
         (y, backprop)

@@ -6,7 +6,6 @@
 //! collide in one row rarely collide in all. The seed is part of the model: a different seed
 //! is a different model.
 
-use crate::ops::add_to_row;
 use crate::rng::splitmix64;
 use crate::{Dim, Floats2, Keys, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
 
@@ -87,12 +86,11 @@ impl<W: Dim> Model for HashEmbed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.lookup(&keys);
         let backprop = move |d_y: Floats2<W>| {
-            let mut grad = self.table.grad();
-            for (&key, d) in keys.0.iter().zip(d_y.view().rows()) {
-                for row in self.rows_of(key) {
-                    add_to_row(&mut grad, row, d);
-                }
-            }
+            let d_y = d_y.view();
+            let rows = keys.0.iter().zip(d_y.rows());
+            self.table.add_grad_rows(
+                rows.flat_map(|(&key, d)| self.rows_of(key).map(move |row| (row, d))),
+            );
             NoGrad
         };
         (y, backprop)
