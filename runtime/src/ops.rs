@@ -28,6 +28,8 @@ macro_rules! multiversion {
 }
 pub(crate) use multiversion;
 
+use std::mem::MaybeUninit;
+
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
@@ -84,6 +86,36 @@ pub(crate) fn add_t_matmul(
     b: ArrayView2<'_, f32>,
 ) {
     general_mat_mul(1.0, &a.t(), &b, 1.0, acc);
+}
+
+/// The `n` rows `row(0), …, row(n - 1)` of the row-major `table` of `width` columns, as an
+/// `(n, width)` array: a table lookup. On the thread pool by tasks of [`ROWS_PER_TASK`] rows,
+/// when it has more than one thread.
+pub(crate) fn gather_rows(
+    table: &[f32],
+    width: usize,
+    n: usize,
+    row: impl Fn(usize) -> usize + Sync,
+) -> Array2<f32> {
+    let mut out = Array2::uninit((n, width));
+    let copy = |(task, rows): (usize, &mut [MaybeUninit<f32>])| {
+        for (i, out) in rows.chunks_exact_mut(width).enumerate() {
+            let r = row(task * ROWS_PER_TASK + i);
+            for (out, &v) in out.iter_mut().zip(&table[r * width..(r + 1) * width]) {
+                out.write(v);
+            }
+        }
+    };
+    let all = out.as_slice_mut().expect("standard layout");
+    let tasks = ROWS_PER_TASK * width.max(1);
+    if n > ROWS_PER_TASK && rayon::current_num_threads() > 1 {
+        all.par_chunks_mut(tasks).enumerate().for_each(copy);
+    } else {
+        all.chunks_mut(tasks).enumerate().for_each(copy);
+    }
+    // SAFETY: the tasks cover `out`, and each wrote all its rows (`table` holds every row
+    // asked for, or slicing it panicked).
+    unsafe { out.assume_init() }
 }
 
 /// Adds the column sums of `a` into `acc` (bias gradients).
@@ -202,6 +234,24 @@ mod tests {
     /// Enough rows for several tasks, so that with more than one thread (the test pool has one
     /// per core) the split runs, and its last task is partial.
     const ROWS: usize = 3 * ROWS_PER_TASK + 7;
+
+    #[test]
+    fn gather_rows_reads_every_row_asked_for_in_order() {
+        for width in [5, 0] {
+            let table: Vec<f32> = (0..50 * width).map(|v| v as f32).collect();
+            let row = |i: usize| (i * 7) % 50;
+            let found = gather_rows(&table, width, ROWS, row);
+            assert_eq!(found.dim(), (ROWS, width));
+            for (i, found) in found.rows().into_iter().enumerate() {
+                let r = row(i);
+                assert_eq!(
+                    found.to_vec(),
+                    &table[r * width..(r + 1) * width],
+                    "row {i}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn affine_matches_ndarray_over_many_rows() {

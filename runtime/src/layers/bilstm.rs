@@ -238,13 +238,14 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         let mut y = x.into_array();
         let h = self.hidden.size();
         for layer in &self.layers {
-            let mut out = Array2::zeros((y.nrows(), 2 * h));
+            let mut out = Array2::uninit((y.nrows(), 2 * h));
             let (fwd, bwd) = out.view_mut().split_at(Axis(1), h);
             let input = y.view();
             both_directions([fwd, bwd], |d, half| {
                 recurrence::predict(&layer[d], &packing, DIRECTIONS[d].0, input, half);
             });
-            y = out;
+            // SAFETY: `predict` wrote every element of both halves.
+            y = unsafe { out.assume_init() };
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }

@@ -4,8 +4,7 @@
 //! as in Thinc. Row 0 is the out-of-vocabulary row: every id `>= rows` reads it.
 //! Backprop adds each row's gradient into the table row it read; the ids get no gradient.
 
-use ndarray::Array2;
-
+use crate::ops::gather_rows;
 use crate::{Dim, Floats2, Ids, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
 
 /// An embedding table of `rows` vectors of width `W`, row 0 for unknown ids.
@@ -81,14 +80,9 @@ impl<W: Dim> Model for Embed<W> {
 
 impl<W: Dim> Embed<W> {
     fn predict_ref(&self, ids: &Ids) -> Floats2<W> {
-        let width = self.width.size();
-        let mut rows = Vec::with_capacity(ids.0.len() * width);
-        let table = self.table.value();
-        for &id in &ids.0 {
-            let row = self.row(id);
-            rows.extend_from_slice(&table[row * width..(row + 1) * width]);
-        }
-        Floats2::wrap(Array2::from_shape_vec((ids.0.len(), width), rows).expect("a row per id"))
+        let (table, width) = (self.table.value(), self.width.size());
+        let rows = gather_rows(table, width, ids.0.len(), |i| self.row(ids.0[i]));
+        Floats2::wrap(rows)
     }
 }
 

@@ -130,7 +130,7 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
         let packing = Packing::new(&lengths);
         let mut y = x.into_array();
         for layer in &self.layers {
-            let mut out = Array2::zeros((y.nrows(), self.hidden.size()));
+            let mut out = Array2::uninit((y.nrows(), self.hidden.size()));
             recurrence::predict(
                 layer,
                 &packing,
@@ -138,7 +138,8 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
                 y.view(),
                 out.view_mut(),
             );
-            y = out;
+            // SAFETY: `predict` wrote every element.
+            y = unsafe { out.assume_init() };
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }

@@ -11,6 +11,8 @@
 //! Elsewhere ([`Stacked`]) a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and
 //! `W_hh` stacked, then the gate kernel row by row.
 
+use std::mem::MaybeUninit;
+
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::{Direction, LstmWeights, Packing, cell_forward};
@@ -20,6 +22,7 @@ use crate::simd::{Avx2, Avx512};
 
 /// Runs one direction for inference over the token-ordered `input` `(N, in)`, writing each
 /// token's hidden state to its row of `out` `(N, H)`: the rows of `out` are in token order too.
+/// Every element of `out` is written, so it need not be initialized.
 ///
 /// # Panics
 /// If the shapes disagree with the weights and the packing (a bug in the caller).
@@ -28,7 +31,7 @@ pub(crate) fn predict(
     packing: &Packing,
     direction: Direction,
     input: ArrayView2<'_, f32>,
-    out: ArrayViewMut2<'_, f32>,
+    out: ArrayViewMut2<'_, MaybeUninit<f32>>,
 ) {
     let first = packing.batch_sizes.first().copied().unwrap_or(0);
     run(Kernel::new(weights, first), packing, direction, input, out);
@@ -40,7 +43,7 @@ fn run(
     packing: &Packing,
     direction: Direction,
     input: ArrayView2<'_, f32>,
-    mut out: ArrayViewMut2<'_, f32>,
+    mut out: ArrayViewMut2<'_, MaybeUninit<f32>>,
 ) {
     let (n, n_in) = input.dim();
     let hidden = out.ncols();
@@ -62,7 +65,7 @@ fn run(
         "output rows are contiguous"
     );
     let stride = usize::try_from(out.strides()[0]).expect("output rows go forward");
-    let h = out.as_mut_ptr();
+    let h = out.as_mut_ptr().cast::<f32>();
     let rows = packing.rows(direction);
     let first = packing.batch_sizes[0];
     let (mut c_prev, mut c) = (vec![0.0; first * hidden], vec![0.0; first * hidden]);
@@ -99,7 +102,8 @@ struct Step<'a> {
     prev: Option<(&'a [usize], &'a [f32])>,
     /// `c_t`, `k × hidden`, written.
     c: &'a mut [f32],
-    /// The output: token `r`'s `h` at `h + r · h_stride`.
+    /// The output: token `r`'s `h` at `h + r · h_stride`, written only until the step writes
+    /// it (it may start uninitialized).
     h: *mut f32,
     h_stride: usize,
 }
@@ -195,6 +199,8 @@ struct Stacked {
     a: Vec<f32>,
     /// The gate sums, `4H` per sequence.
     gates: Vec<f32>,
+    /// `h_t`, a row per sequence, before it goes to the output.
+    h: Vec<f32>,
     /// `c_{-1}`.
     zeros: Vec<f32>,
 }
@@ -214,6 +220,7 @@ impl Stacked {
             bias: weights.b.value().to_vec(),
             a: vec![0.0; first * (n_in + hidden)],
             gates: vec![0.0; first * 4 * hidden],
+            h: vec![0.0; first * hidden],
             zeros: vec![0.0; first * hidden],
         }
     }
@@ -247,14 +254,15 @@ impl Stacked {
             .chunks_exact_mut(width)
             .zip(c_prev.chunks_exact(hidden))
             .zip(step.c.chunks_exact_mut(hidden))
+            .zip(self.h.chunks_exact_mut(hidden))
             .zip(step.x_rows);
-        for (((g, c_prev), c), &token) in rows {
-            // SAFETY: the caller promises the rows of `x_rows` writable, and read by nothing
-            // else.
-            let h = unsafe {
-                std::slice::from_raw_parts_mut(step.h.add(token * step.h_stride), hidden)
-            };
+        for ((((g, c_prev), c), h), &token) in rows {
             cell_forward(g, c_prev, c, h);
+            // SAFETY: the caller promises the rows of `x_rows` writable, and read by nothing
+            // else. (Copied, not written through a slice: the output may be uninitialized.)
+            unsafe {
+                std::ptr::copy_nonoverlapping(h.as_ptr(), step.h.add(token * step.h_stride), hidden)
+            };
         }
     }
 }
@@ -510,9 +518,11 @@ mod tests {
                 let mut expected = Array2::zeros((n, hidden));
                 scatter(packed.view(), rows, expected.view_mut(), false);
                 for_each_kernel(&weights, packing.batch_sizes[0], |name, kernel| {
-                    let mut out = Array2::from_elem((n, hidden + 3), 7.0);
+                    let mut out = Array2::from_elem((n, hidden + 3), MaybeUninit::new(7.0));
                     let view = out.slice_mut(ndarray::s![.., 1..hidden + 1]);
                     run(kernel, &packing, direction, input.view(), view);
+                    // SAFETY: every element started initialized.
+                    let out = unsafe { out.assume_init() };
                     let found = out.slice(ndarray::s![.., 1..hidden + 1]);
                     assert_close(found, expected.view(), 1e-6);
                     let others = out.column(0).into_iter().chain(out.column(hidden + 1));
