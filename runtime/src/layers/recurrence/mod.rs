@@ -30,15 +30,15 @@
 //!
 //! # Cost
 //!
-//! [`forward`] gathers nothing itself: it takes the input already in packed order (`N × in`),
-//! runs the input projection of all steps as one product (`N × 4H`), then per step only the
-//! recurrent product on the running prefix and a fused gate kernel. [`backward`] walks the
-//! steps in reverse with one recurrent product per step, and sums the weight gradients after
-//! the loop, one product each. [`predict()`] keeps no activations and writes no gates: one fused
-//! kernel per step, over a layout of the weights made at the first prediction and kept until
-//! they change (see its module). The products with a weight matrix run on [`Packed`] (the
-//! weights laid out once per call, an AVX-512 or AVX2 kernel); the weight gradients on
-//! matrixmultiply.
+//! [`forward`] and [`predict()`] run the same kernels (see the `predict` module): on AVX-512 or
+//! AVX2, one fused kernel per step computes the gate sums, their activations and the new states
+//! in registers, over a layout of the weights made at the first call and kept until they
+//! change. [`forward`] takes the input already in packed order (`N × in`) and also stores the
+//! activated gates and the cell states for backprop; [`predict()`] keeps neither. [`backward`]
+//! walks the steps in reverse with one recurrent product per step, and sums the weight
+//! gradients after the loop, one product each. Its products with a weight matrix run on
+//! [`Packed`] (the weights laid out once per call, an AVX-512 or AVX2 kernel); the weight
+//! gradients on matrixmultiply.
 //! Buffers are allocated once per call, never per step. The gate activations use a vectorizable
 //! `exp` rather than libm's calls (see [`crate::activations`]).
 
@@ -239,46 +239,17 @@ pub(crate) fn forward(
     packing: &Packing,
     xp: ArrayView2<'_, f32>,
 ) -> (Array2<f32>, Cache) {
-    let n = xp.nrows();
-    let hidden = weights.hidden;
-    let width = 4 * hidden;
-    let mut gates = Array2::zeros((n, width));
+    let (n, hidden) = (xp.nrows(), weights.hidden);
+    let mut gates = Array2::zeros((n, 4 * hidden));
     let mut cells = Array2::zeros((n, hidden));
-    let mut hs = Array2::zeros((n, hidden));
-    if hidden > 0 && n > 0 {
-        // Input projection of every step at once: gates = b + Xp · W_ihᵀ.
-        gates.assign(&weights.b.vector());
-        let xp = xp.as_standard_layout();
-        let xp = xp.as_slice().expect("standard layout");
-        let gates_all = gates.as_slice_mut().expect("standard layout");
-        Packed::new(weights.w_ih.matrix().t()).mul_add(xp, gates_all);
-        let w_hh_t = Packed::new(weights.w_hh.matrix().t());
-        let zeros = vec![0.0; packing.batch_sizes[0] * hidden];
-        let g_all = gates.as_slice_mut().expect("standard layout");
-        let c_all = cells.as_slice_mut().expect("standard layout");
-        let h_all = hs.as_slice_mut().expect("standard layout");
-        for t in 0..packing.steps() {
-            let (start, k) = packing.block(t);
-            let g = &mut g_all[start * width..(start + k) * width];
-            let (c_done, c_rest) = c_all.split_at_mut(start * hidden);
-            let (h_done, h_rest) = h_all.split_at_mut(start * hidden);
-            let c_prev = if t == 0 {
-                &zeros[..k * hidden]
-            } else {
-                let prev = packing.offsets[t - 1];
-                w_hh_t.mul_add(&h_done[prev * hidden..(prev + k) * hidden], g);
-                &c_done[prev * hidden..(prev + k) * hidden]
-            };
-            let rows = g
-                .chunks_exact_mut(width)
-                .zip(c_prev.chunks_exact(hidden))
-                .zip(c_rest.chunks_exact_mut(hidden))
-                .zip(h_rest.chunks_exact_mut(hidden));
-            for (((g, c_prev), c), h) in rows {
-                cell_forward(g, c_prev, c, h);
-            }
-        }
-    }
+    let mut hs = Array2::uninit((n, hidden));
+    let keep = predict::Keep {
+        gates: gates.as_slice_mut().expect("standard layout"),
+        cells: cells.as_slice_mut().expect("standard layout"),
+    };
+    predict::forward(weights, packing, xp, hs.view_mut(), keep);
+    // SAFETY: `predict::forward` wrote every element.
+    let hs = unsafe { hs.assume_init() };
     (hs, Cache { gates, cells })
 }
 

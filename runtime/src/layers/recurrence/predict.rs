@@ -1,15 +1,17 @@
-//! Inference through one LSTM direction: no gates kept for backprop, the input read in token
-//! order (no gather) and each `h_t` written straight to its token's row of the output, which is
-//! where the next step reads `h_{t-1}`.
+//! The forward step kernels of one LSTM direction. For inference ([`predict`]) nothing is kept
+//! for backprop, the input is read in token order (no gather) and each `h_t` is written straight
+//! to its token's row of the output, which is where the next step reads `h_{t-1}`. The training
+//! forward pass ([`forward`]) runs the same kernels over the packed rows and also keeps the
+//! activated gates and the cell states.
 //!
 //! On AVX-512 or AVX2 each step is one fused kernel ([`fused`]): the weights `[W_ih | W_hh]ᵀ` are
 //! laid out once (and kept until they change) in blocks of 16 (AVX-512) or 8 hidden units, row
 //! `p` of a block holding the four gates `i, f, g, o` of its units; a kernel call takes six
 //! (AVX-512) or two sequences and one block, sums `b + x_t · W_ih + h_{t-1} · W_hh` for the
 //! block's gate columns in four registers per sequence, applies the activations and the cell
-//! update there, and stores the units' `c_t` and `h_t`. No gate is ever written to memory.
-//! Elsewhere ([`Stacked`]) a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and
-//! `W_hh` stacked, then the gate kernel row by row.
+//! update there, and stores the units' `c_t` and `h_t` (and, in training, the gates). Elsewhere
+//! ([`Stacked`]) a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and `W_hh`
+//! stacked, then the gate kernel row by row.
 
 use std::mem::MaybeUninit;
 
@@ -34,16 +36,45 @@ pub(crate) fn predict(
     out: ArrayViewMut2<'_, MaybeUninit<f32>>,
 ) {
     let first = packing.batch_sizes.first().copied().unwrap_or(0);
-    run(Kernel::new(weights, first), packing, direction, input, out);
+    let kernel = Kernel::new(weights, first);
+    run(kernel, packing, packing.rows(direction), input, out, None);
 }
 
-/// [`predict`] with the kernel given.
+/// What the training forward pass keeps for backprop, both packed: the activated gates
+/// `i, f, g, o` `(N, 4H)` and the cell states `(N, H)`.
+pub(super) struct Keep<'a> {
+    pub(super) gates: &'a mut [f32],
+    pub(super) cells: &'a mut [f32],
+}
+
+/// The training forward pass of one direction over the packed input `xp` `(N, in)`: as
+/// [`predict`], with the packed rows for token rows, writing every element of `out` `(N, H)`
+/// (the packed hidden states) and of `keep`.
+///
+/// # Panics
+/// As [`predict`], and if `keep` is not of `N` rows.
+pub(super) fn forward(
+    weights: &LstmWeights,
+    packing: &Packing,
+    xp: ArrayView2<'_, f32>,
+    out: ArrayViewMut2<'_, MaybeUninit<f32>>,
+    keep: Keep<'_>,
+) {
+    let first = packing.batch_sizes.first().copied().unwrap_or(0);
+    let packed_rows: Vec<usize> = (0..xp.nrows()).collect();
+    let kernel = Kernel::new(weights, first);
+    run(kernel, packing, &packed_rows, xp, out, Some(keep));
+}
+
+/// [`predict`] or [`forward`] with the kernel given: step `t` of the sequences reads and
+/// writes the rows `rows[start..start + k]` of block `t` of the packing.
 fn run(
     mut kernel: Kernel<'_>,
     packing: &Packing,
-    direction: Direction,
+    rows: &[usize],
     input: ArrayView2<'_, f32>,
     mut out: ArrayViewMut2<'_, MaybeUninit<f32>>,
+    mut keep: Option<Keep<'_>>,
 ) {
     let (n, n_in) = input.dim();
     let hidden = out.ncols();
@@ -53,7 +84,19 @@ fn run(
         "widths of the input and output"
     );
     assert_eq!(out.nrows(), n, "a row of output per row of input");
-    assert_eq!(packing.rows(direction).len(), n, "rows of the packing");
+    assert_eq!(rows.len(), n, "rows of the packing");
+    if let Some(keep) = &keep {
+        assert_eq!(
+            keep.gates.len(),
+            n * 4 * hidden,
+            "a row of gates per row of input"
+        );
+        assert_eq!(
+            keep.cells.len(),
+            n * hidden,
+            "a cell state per row of input"
+        );
+    }
     if hidden == 0 || n == 0 {
         return;
     }
@@ -66,28 +109,49 @@ fn run(
     );
     let stride = usize::try_from(out.strides()[0]).expect("output rows go forward");
     let h = out.as_mut_ptr().cast::<f32>();
-    let rows = packing.rows(direction);
-    let first = packing.batch_sizes[0];
-    let (mut c_prev, mut c) = (vec![0.0; first * hidden], vec![0.0; first * hidden]);
+    // Without `keep`, `c_t` and `c_{t-1}` take turns in two buffers.
+    let buffer = if keep.is_some() {
+        0
+    } else {
+        packing.batch_sizes[0] * hidden
+    };
+    let (mut c_prev, mut c) = (vec![0.0; buffer], vec![0.0; buffer]);
     for t in 0..packing.steps() {
         let (start, k) = packing.block(t);
+        let prev = (t > 0).then(|| packing.offsets[t - 1]);
+        let (c_t, c_before, gates) = match &mut keep {
+            Some(keep) => {
+                let (done, rest) = keep.cells.split_at_mut(start * hidden);
+                let gates = &mut keep.gates[start * 4 * hidden..(start + k) * 4 * hidden];
+                let c_before = prev.map(|p| &done[p * hidden..(p + k) * hidden]);
+                (&mut rest[..k * hidden], c_before, Some(gates))
+            }
+            None => (
+                &mut c[..k * hidden],
+                prev.map(|_| &c_prev[..k * hidden]),
+                None,
+            ),
+        };
         let step = Step {
             x,
             x_rows: &rows[start..start + k],
-            prev: (t > 0).then(|| {
-                let prev = packing.offsets[t - 1];
-                (&rows[prev..prev + k], &c_prev[..k * hidden])
-            }),
-            c: &mut c[..k * hidden],
+            prev: prev
+                .zip(c_before)
+                .map(|(p, c_before)| (&rows[p..p + k], c_before)),
+            c: c_t,
             h,
             h_stride: stride,
+            gates,
         };
         // SAFETY: `h` points at `out`, `n` rows of `hidden` floats `stride` apart; every index in
-        // `rows` is below `n` (the packing is of `n` tokens) and the indices of block `t` differ
-        // from those of block `t - 1` (each token is in one block), so the rows written are not
-        // the rows read; `x` has `n` rows of `n_in`; `c` and `c_prev` hold `k × hidden` floats.
+        // `rows` is below `n` (it is a permutation of `0..n`) and the indices of block `t` differ
+        // from those of block `t - 1` (each row is in one block), so the rows written are not
+        // the rows read; `x` has `n` rows of `n_in`; `c` and `c_{t-1}` hold `k × hidden` floats,
+        // `gates` `k × 4 hidden`.
         unsafe { kernel.step(step) };
-        std::mem::swap(&mut c_prev, &mut c);
+        if keep.is_none() {
+            std::mem::swap(&mut c_prev, &mut c);
+        }
     }
 }
 
@@ -106,6 +170,9 @@ struct Step<'a> {
     /// it (it may start uninitialized).
     h: *mut f32,
     h_stride: usize,
+    /// The activated gates `i, f, g, o`, `4 × hidden` per sequence, written when kept for
+    /// backprop.
+    gates: Option<&'a mut [f32]>,
 }
 
 /// The weights laid out for the fused kernel of the widest registers the CPU has: made by the
@@ -165,8 +232,8 @@ impl<'w> Kernel<'w> {
         }
     }
 
-    /// Runs one step: writes `c_t` into `step.c` and `h_t` into the rows `step.x_rows` of the
-    /// output.
+    /// Runs one step: writes `c_t` into `step.c`, `h_t` into the rows `step.x_rows` of the
+    /// output, and the activated gates into `step.gates` when given (`k × 4 hidden` floats).
     ///
     /// # Safety
     /// `step.h` points at rows of `hidden` writable floats, `h_stride` apart, for every index in
@@ -227,7 +294,7 @@ impl Stacked {
 
     /// # Safety
     /// As [`Kernel::step`].
-    unsafe fn step(&mut self, step: Step<'_>) {
+    unsafe fn step(&mut self, mut step: Step<'_>) {
         let (n_in, hidden, k) = (self.n_in, self.hidden, step.x_rows.len());
         let (k_in, width) = (n_in + hidden, 4 * hidden);
         for (j, row) in self.a.chunks_exact_mut(k_in).take(k).enumerate() {
@@ -256,8 +323,11 @@ impl Stacked {
             .zip(step.c.chunks_exact_mut(hidden))
             .zip(self.h.chunks_exact_mut(hidden))
             .zip(step.x_rows);
-        for ((((g, c_prev), c), h), &token) in rows {
+        for (j, ((((g, c_prev), c), h), &token)) in rows.enumerate() {
             cell_forward(g, c_prev, c, h);
+            if let Some(kept) = step.gates.as_deref_mut() {
+                kept[j * width..(j + 1) * width].copy_from_slice(g);
+            }
             // SAFETY: the caller promises the rows of `x_rows` writable, and read by nothing
             // else. (Copied, not written through a slice: the output may be uninitialized.)
             unsafe {
@@ -310,8 +380,9 @@ mod fused {
                 Line::zeros(count * Self::ROW),
             );
             let (to, to_bias) = (Line::floats_mut(&mut packed), Line::floats_mut(&mut bias));
+            // (No block at all when `hidden` is 0, nor any row: the chunks are never empty.)
             let blocks = to
-                .chunks_exact_mut(rows * Self::ROW)
+                .chunks_exact_mut((rows * Self::ROW).max(1))
                 .zip(to_bias.chunks_exact_mut(Self::ROW));
             for (block, (to, to_bias)) in blocks.enumerate() {
                 let units = block * S::LANES..hidden.min((block + 1) * S::LANES);
@@ -410,9 +481,15 @@ mod fused {
                         Some((_, c_prev)) => s.load_first(c_prev.as_ptr().add(at), units),
                         None => s.splat(0.0),
                     };
-                    let input = s.mul(sigmoid(s, i), tanh(s, g));
-                    let c = s.mul_add(sigmoid(s, f), c_prev, input);
-                    let h = s.mul(sigmoid(s, o), tanh(s, c));
+                    let [i, f, g, o] = [sigmoid(s, i), sigmoid(s, f), tanh(s, g), sigmoid(s, o)];
+                    if let Some(kept) = step.gates.as_deref_mut() {
+                        let row = kept.as_mut_ptr().add((j + r) * 4 * hidden + unit);
+                        for (q, gate) in [i, f, g, o].into_iter().enumerate() {
+                            s.store_first(row.add(q * hidden), gate, units);
+                        }
+                    }
+                    let c = s.mul_add(f, c_prev, s.mul(i, g));
+                    let h = s.mul(o, tanh(s, c));
                     s.store_first(step.c.as_mut_ptr().add(at), c, units);
                     let out = step.h.add(step.x_rows[j + r] * step.h_stride + unit);
                     s.store_first(out, h, units);
@@ -478,7 +555,7 @@ mod fused {
 mod tests {
     use super::*;
     use crate::Rng;
-    use crate::layers::recurrence::{forward, gather, scatter};
+    use crate::layers::recurrence::gather;
     use crate::testing::assert_close;
     use ndarray::Array2;
 
@@ -496,11 +573,61 @@ mod tests {
         }
     }
 
-    /// Each kernel against the training forward pass, for widths that leave a partial block of
-    /// units and batches that leave partial groups of sequences; the output's other columns
-    /// stay as they were.
+    /// The LSTM of the module doc in `f64`, one sequence at a time (the rows of `input`, in
+    /// order): the hidden state, cell state and activated gates of every token, in token order.
+    fn reference(
+        weights: &LstmWeights,
+        lengths: &[usize],
+        input: &Array2<f32>,
+        direction: Direction,
+    ) -> [Array2<f32>; 3] {
+        let (n, n_in, hidden) = (input.nrows(), input.ncols(), weights.hidden);
+        let (w_ih, w_hh, b) = (
+            weights.w_ih.matrix(),
+            weights.w_hh.matrix(),
+            weights.b.value(),
+        );
+        let mut hs = Array2::zeros((n, hidden));
+        let mut cells = Array2::zeros((n, hidden));
+        let mut gates = Array2::zeros((n, 4 * hidden));
+        let sigmoid = |v: f64| 1.0 / (1.0 + (-v).exp());
+        let mut start = 0;
+        for &len in lengths {
+            let mut tokens: Vec<usize> = (start..start + len).collect();
+            if direction == Direction::Backward {
+                tokens.reverse();
+            }
+            let (mut h, mut c) = (vec![0.0f64; hidden], vec![0.0f64; hidden]);
+            for t in tokens {
+                let z: Vec<f64> = (0..4 * hidden)
+                    .map(|q| {
+                        let x = (0..n_in).map(|p| f64::from(w_ih[[q, p]] * input[[t, p]]));
+                        let r = (0..hidden).map(|p| f64::from(w_hh[[q, p]]) * h[p]);
+                        f64::from(b[q]) + x.sum::<f64>() + r.sum::<f64>()
+                    })
+                    .collect();
+                for u in 0..hidden {
+                    let z = |q: usize| z[q * hidden + u];
+                    let (i, f, g, o) = (sigmoid(z(0)), sigmoid(z(1)), z(2).tanh(), sigmoid(z(3)));
+                    c[u] = f * c[u] + i * g;
+                    h[u] = o * c[u].tanh();
+                    for (q, v) in [i, f, g, o].into_iter().enumerate() {
+                        gates[[t, q * hidden + u]] = v as f32;
+                    }
+                    (hs[[t, u]], cells[[t, u]]) = (h[u] as f32, c[u] as f32);
+                }
+            }
+            start += len;
+        }
+        [hs, cells, gates]
+    }
+
+    /// Each kernel against [`reference`], for widths that leave a partial block of units and
+    /// batches that leave partial groups of sequences: predicting (token order; the output's
+    /// other columns stay as they were) and in the training forward pass (packed order, with
+    /// the gates and cell states kept).
     #[test]
-    fn predict_matches_the_training_forward_pass() {
+    fn every_kernel_matches_a_reference_in_both_passes() {
         let mut rng = Rng::new(5);
         for (n_in, hidden, lengths) in [
             (7, 20, vec![3, 1, 0, 4, 2, 2, 5, 1, 3, 3, 2, 4, 1]),
@@ -512,24 +639,49 @@ mod tests {
             let packing = Packing::new(&lengths);
             let n: usize = lengths.iter().sum();
             let input = Array2::from_shape_fn((n, n_in), |_| rng.uniform(-2.0, 2.0));
+            let packed_rows: Vec<usize> = (0..n).collect();
             for direction in [Direction::Forward, Direction::Backward] {
+                let expected = reference(&weights, &lengths, &input, direction);
                 let rows = packing.rows(direction);
-                let (packed, _) = forward(&weights, &packing, gather(input.view(), rows).view());
-                let mut expected = Array2::zeros((n, hidden));
-                scatter(packed.view(), rows, expected.view_mut(), false);
-                for_each_kernel(&weights, packing.batch_sizes[0], |name, kernel| {
+                let xp = gather(input.view(), rows);
+                let first = packing.batch_sizes[0];
+                for_each_kernel(&weights, first, |name, kernel| {
                     let mut out = Array2::from_elem((n, hidden + 3), MaybeUninit::new(7.0));
                     let view = out.slice_mut(ndarray::s![.., 1..hidden + 1]);
-                    run(kernel, &packing, direction, input.view(), view);
+                    run(kernel, &packing, rows, input.view(), view, None);
                     // SAFETY: every element started initialized.
                     let out = unsafe { out.assume_init() };
                     let found = out.slice(ndarray::s![.., 1..hidden + 1]);
-                    assert_close(found, expected.view(), 1e-6);
+                    assert_close(found, expected[0].view(), 1e-5);
                     let others = out.column(0).into_iter().chain(out.column(hidden + 1));
                     assert!(
                         others.into_iter().all(|&v| v == 7.0),
                         "{name} wrote outside"
                     );
+                });
+                for_each_kernel(&weights, first, |_, kernel| {
+                    // NaN wherever a kernel fails to write.
+                    let mut hs = Array2::from_elem((n, hidden), MaybeUninit::new(f32::NAN));
+                    let mut gates = Array2::from_elem((n, 4 * hidden), f32::NAN);
+                    let mut cells = Array2::from_elem((n, hidden), f32::NAN);
+                    let keep = Keep {
+                        gates: gates.as_slice_mut().unwrap(),
+                        cells: cells.as_slice_mut().unwrap(),
+                    };
+                    run(
+                        kernel,
+                        &packing,
+                        &packed_rows,
+                        xp.view(),
+                        hs.view_mut(),
+                        Some(keep),
+                    );
+                    // SAFETY: every element started initialized.
+                    let hs = unsafe { hs.assume_init() };
+                    for (found, expected) in [hs, cells, gates].iter().zip(&expected) {
+                        let expected = gather(expected.view(), rows);
+                        assert_close(found.view(), expected.view(), 1e-5);
+                    }
                 });
             }
         }
