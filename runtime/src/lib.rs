@@ -33,6 +33,8 @@ mod ops;
 mod optimizers;
 mod param;
 mod part;
+#[cfg(target_arch = "x86_64")]
+mod product;
 mod rng;
 mod serialize;
 mod signature;

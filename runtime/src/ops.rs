@@ -79,13 +79,27 @@ pub(crate) fn affine(
     out
 }
 
+/// `acc += a · b`. On AVX-512 or AVX2, the kernel of [`crate::product`]; matrixmultiply
+/// elsewhere.
+pub(crate) fn add_matmul(
+    acc: &mut ArrayViewMut2<'_, f32>,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::product::add_matmul(acc, a, b) {
+        return;
+    }
+    general_mat_mul(1.0, &a, &b, 1.0, acc);
+}
+
 /// `acc += aᵀ · b`: how weight gradients are summed over a batch.
 pub(crate) fn add_t_matmul(
     acc: &mut ArrayViewMut2<'_, f32>,
     a: ArrayView2<'_, f32>,
     b: ArrayView2<'_, f32>,
 ) {
-    general_mat_mul(1.0, &a.t(), &b, 1.0, acc);
+    add_matmul(acc, a.t(), b);
 }
 
 /// The `n` rows `row(0), …, row(n - 1)` of the row-major `table` of `width` columns, as an

@@ -36,9 +36,9 @@
 //! change. [`forward`] takes the input already in packed order (`N × in`) and also stores the
 //! activated gates and the cell states for backprop; [`predict()`] keeps neither. [`backward`]
 //! walks the steps in reverse with one recurrent product per step, and sums the weight
-//! gradients after the loop, one product each. Its products with a weight matrix run on
-//! [`Packed`] (the weights laid out once per call, an AVX-512 or AVX2 kernel); the weight
-//! gradients on matrixmultiply.
+//! gradients after the loop, one product each. Its products run on the kernels of
+//! [`crate::product`] (AVX-512 or AVX2; matrixmultiply elsewhere), which read the weights and
+//! the gradients where they are.
 //! Buffers are allocated once per call, never per step. The gate activations use a vectorizable
 //! `exp` rather than libm's calls (see [`crate::activations`]).
 
@@ -52,8 +52,7 @@ use predict::Fused;
 pub(crate) use predict::predict;
 
 use crate::activations::{sigmoid, tanh};
-use crate::gemm::Packed;
-use crate::ops::{add_column_sums, add_t_matmul, multiversion};
+use crate::ops::{add_column_sums, add_matmul, add_t_matmul, multiversion};
 use crate::{Param, Rng, Visit, VisitMut};
 
 /// The parameters of one LSTM direction: `W_ih` `(4H, in)`, `W_hh` `(4H, H)`, `b` `(4H)`.
@@ -272,7 +271,6 @@ pub(crate) fn backward(
     if hidden == 0 || n == 0 {
         return Array2::zeros((n, xp.ncols()));
     }
-    let w_hh = Packed::new(weights.w_hh.matrix());
     let first = packing.batch_sizes[0];
     let zeros = vec![0.0; first * hidden];
     // d_c carried from step t + 1 to step t, for the running prefix.
@@ -306,7 +304,10 @@ pub(crate) fn backward(
         if t > 0 {
             // d_h_{t-1} += dz_t · W_hh, into the previous block's prefix.
             let prev = packing.offsets[t - 1];
-            w_hh.mul_add(g, &mut dh_done[prev * hidden..(prev + k) * hidden]);
+            let dz = ArrayView2::from_shape((k, width), &*g).expect("k rows of gates");
+            let dh = &mut dh_done[prev * hidden..(prev + k) * hidden];
+            let mut dh = ArrayViewMut2::from_shape((k, hidden), dh).expect("k rows of h");
+            add_matmul(&mut dh, dz, weights.w_hh.matrix());
         }
     }
 
@@ -328,9 +329,7 @@ pub(crate) fn backward(
     });
     add_column_sums(&mut weights.b.grad(), dz);
     let mut d_xp = Array2::zeros((n, xp.ncols()));
-    let dz = gates.as_slice().expect("standard layout");
-    let d_xp_all = d_xp.as_slice_mut().expect("standard layout");
-    Packed::new(weights.w_ih.matrix()).mul_add(dz, d_xp_all);
+    add_matmul(&mut d_xp.view_mut(), dz, weights.w_ih.matrix());
     d_xp
 }
 

@@ -1,0 +1,279 @@
+//! `acc += a · b` for a row-major `b` `(K, N)` and an `a` `(M, K)` of any strides, `aᵀ` among
+//! them: the products of the LSTM's backward pass, `dz · W` with the weights as they are stored,
+//! and the weight gradients `dzᵀ · x` summed over a batch.
+//!
+//! A tile of `acc`, `R` rows by four registers of columns, stays in registers while the kernel
+//! walks `t` along `K`: per `t`, four loads from row `t` of `b`, `R` broadcasts of `a[r][t]` and
+//! `4R` FMAs, the shape of the LSTM's fused step (`R` is 6 with AVX-512, 2 with AVX2). `t` goes
+//! in blocks of [`K_BLOCK`], so that the block of `b` under a column tile stays in cache while
+//! every row tile reads it. Nothing is copied or packed. matrixmultiply, which ndarray uses,
+//! first copies both operands into its own layout and has no AVX-512 kernel; [`Packed`]
+//! broadcasts twelve values for each register of `b` it loads, so that loads, not FMAs, bound
+//! it. For the LSTM's weight gradients this runs about twice as fast as matrixmultiply.
+//!
+//! [`Packed`]: crate::gemm::Packed
+
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+use crate::simd::{Avx2, Avx512, Simd};
+
+/// Rows of `a` and `b` per pass over the tiles: 64 KB of `b` under an AVX-512 column tile.
+const K_BLOCK: usize = 256;
+
+/// `acc += a · b` on the widest registers the CPU has, for `acc` `(M, N)`, `a` `(M, K)` and
+/// `b` `(K, N)`; false (and nothing done) when it has neither AVX-512 nor AVX2, when a row of
+/// `b` or `acc` is not contiguous, or when a stride is negative.
+///
+/// # Panics
+/// If the shapes disagree (a bug in the caller).
+pub(crate) fn add_matmul(
+    acc: &mut ArrayViewMut2<'_, f32>,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+) -> bool {
+    let ((m, k), n) = (a.dim(), b.ncols());
+    assert_eq!((b.nrows(), acc.dim()), (k, (m, n)), "shapes of a · b");
+    // Contiguous rows going forward; ndarray may give an axis of length 1 any stride.
+    let row_stride = |strides: &[isize], (rows, cols): (usize, usize)| {
+        let contiguous = cols <= 1 || strides[1] == 1;
+        let stride = if rows <= 1 {
+            Some(0)
+        } else {
+            usize::try_from(strides[0]).ok()
+        };
+        stride.filter(|_| contiguous)
+    };
+    let stride = |s: isize, len: usize| {
+        if len <= 1 {
+            Some(0)
+        } else {
+            usize::try_from(s).ok()
+        }
+    };
+    let strides = (
+        row_stride(acc.strides(), (m, n)),
+        stride(a.strides()[0], m),
+        stride(a.strides()[1], k),
+        row_stride(b.strides(), (k, n)),
+    );
+    let (Some(acc_stride), Some(a_row), Some(a_column), Some(b_stride)) = strides else {
+        return false;
+    };
+    let p = Operands {
+        acc: acc.as_mut_ptr(),
+        acc_stride,
+        a: a.as_ptr(),
+        a_row,
+        a_column,
+        b: b.as_ptr(),
+        b_stride,
+        k,
+        m,
+        n,
+    };
+    // SAFETY: the pointers and strides are those of the views, of the shapes checked above.
+    if let Some(s) = Avx512::detect() {
+        unsafe { avx512(s, &p) };
+    } else if let Some(s) = Avx2::detect() {
+        unsafe { avx2(s, &p) };
+    } else {
+        return false;
+    }
+    true
+}
+
+/// The operands: element `(i, j)` of `a` at `a + i · a_row + j · a_column`; `acc` and `b`
+/// row-major, element `(i, j)` of `b` at `b + i · b_stride + j`.
+struct Operands {
+    acc: *mut f32,
+    acc_stride: usize,
+    a: *const f32,
+    a_row: usize,
+    a_column: usize,
+    b: *const f32,
+    b_stride: usize,
+    k: usize,
+    m: usize,
+    n: usize,
+}
+
+/// The kernel compiled for AVX-512.
+///
+/// # Safety
+/// `p` describes valid operands; `acc` is not read by anything else meanwhile.
+#[target_feature(enable = "avx512f")]
+unsafe fn avx512(s: Avx512, p: &Operands) {
+    // SAFETY: as the caller promises.
+    unsafe { run(s, p) }
+}
+
+/// The kernel compiled for AVX2 and FMA.
+///
+/// # Safety
+/// As [`avx512`].
+#[target_feature(enable = "avx2,fma")]
+unsafe fn avx2(s: Avx2, p: &Operands) {
+    // SAFETY: as the caller promises.
+    unsafe { run(s, p) }
+}
+
+/// Every tile, a block of rows at a time.
+///
+/// # Safety
+/// As [`avx512`].
+#[inline(always)]
+unsafe fn run<S: Simd>(s: S, p: &Operands) {
+    let rows_per_tile = (S::REGISTERS - 5) / 4;
+    for k0 in (0..p.k).step_by(K_BLOCK) {
+        let k_range = k0..p.k.min(k0 + K_BLOCK);
+        for n0 in (0..p.n).step_by(4 * S::LANES) {
+            // Columns per register of the tile: the last tile may be partial.
+            let widths = std::array::from_fn(|q| (p.n - n0).saturating_sub(q * S::LANES));
+            let widths = widths.map(|w: usize| w.min(S::LANES));
+            let mut m0 = 0;
+            while m0 < p.m {
+                // Tiles as even as possible: 13 rows go 5, 4, 4 rather than 6, 6, 1 (arms
+                // above `rows_per_tile` are never reached).
+                let rest = p.m - m0;
+                let tile = Tile {
+                    k_range: k_range.clone(),
+                    m0,
+                    n0,
+                    widths,
+                };
+                // SAFETY: the tile is inside the operands.
+                m0 += unsafe {
+                    match rest.div_ceil(rest.div_ceil(rows_per_tile)) {
+                        1 => tile.add::<S, 1>(s, p),
+                        2 => tile.add::<S, 2>(s, p),
+                        3 => tile.add::<S, 3>(s, p),
+                        4 => tile.add::<S, 4>(s, p),
+                        5 => tile.add::<S, 5>(s, p),
+                        _ => tile.add::<S, 6>(s, p),
+                    }
+                };
+            }
+        }
+    }
+}
+
+/// A tile of `acc` and the part of `K` summed into it.
+struct Tile {
+    k_range: std::ops::Range<usize>,
+    m0: usize,
+    n0: usize,
+    /// Columns in each of the four registers (`0..=LANES`).
+    widths: [usize; 4],
+}
+
+impl Tile {
+    /// Adds `a[r][t] · b[t]` for `t` in `k_range` into rows `m0..m0 + R` of `acc`; returns
+    /// `R`.
+    ///
+    /// # Safety
+    /// As [`avx512`], with `m0 + R <= m`, `n0 < n`, `k_range` within `0..k` and `widths` those of
+    /// the columns from `n0`.
+    #[inline(always)]
+    unsafe fn add<S: Simd, const R: usize>(&self, s: S, p: &Operands) -> usize {
+        let (lanes, widths) = (S::LANES, self.widths);
+        // Registers past the last column are never dereferenced (a width of 0 masks every
+        // lane), so their addresses only wrap.
+        let at = |row: *const f32, q: usize| row.wrapping_add(self.n0 + q * lanes);
+        let acc_row = |r: usize| p.acc.wrapping_add((self.m0 + r) * p.acc_stride);
+        // SAFETY: rows `m0..m0 + R` of `acc`, `k_range` of `a` and `b`, and the columns of
+        // `widths` from `n0` are inside the operands, as the caller promises.
+        unsafe {
+            let mut acc: [[S::V; 4]; R] = std::array::from_fn(|r| {
+                std::array::from_fn(|q| s.load_first(at(acc_row(r), q), widths[q]))
+            });
+            for t in self.k_range.clone() {
+                let b = p.b.add(t * p.b_stride);
+                let b: [S::V; 4] = std::array::from_fn(|q| s.load_first(at(b, q), widths[q]));
+                let a = p.a.add(t * p.a_column + self.m0 * p.a_row);
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let v = s.splat(*a.add(r * p.a_row));
+                    for (acc, b) in acc.iter_mut().zip(b) {
+                        *acc = s.mul_add(v, b, *acc);
+                    }
+                }
+            }
+            for (r, acc) in acc.into_iter().enumerate() {
+                for (q, acc) in acc.into_iter().enumerate() {
+                    s.store_first(at(acc_row(r), q).cast_mut(), acc, widths[q]);
+                }
+            }
+        }
+        R
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array2, s};
+
+    use super::*;
+    use crate::Rng;
+    use crate::testing::assert_close;
+
+    /// Each instruction set the CPU has against ndarray's product, for `a` and `aᵀ`, shapes with
+    /// partial row and column tiles and more than a block of `K`, strided views, and empty
+    /// operands.
+    #[test]
+    fn every_kernel_adds_a_product() {
+        let mut rng = Rng::new(8);
+        let mut random =
+            |rows, cols| Array2::from_shape_fn((rows, cols), |_| rng.uniform(-1.0, 1.0));
+        let shapes = [
+            (256, 300, 64),
+            (13, 37, 70),
+            (1, 5, 1),
+            (5, 0, 5),
+            (0, 3, 4),
+            (3, 4, 0),
+        ];
+        for ((m, k, n), transposed) in shapes.into_iter().flat_map(|s| [(s, false), (s, true)]) {
+            // Views into wider arrays: rows a stride apart.
+            let a = if transposed {
+                random(k, m + 2)
+            } else {
+                random(m, k + 2)
+            };
+            let a = match transposed {
+                true => a.slice(s![.., 1..m + 1]).reversed_axes(),
+                false => a.slice(s![.., 1..k + 1]),
+            };
+            let (b, acc) = (random(k, n + 3), random(m, n + 1));
+            let b = b.slice(s![.., ..n]);
+            let mut expected = acc.slice(s![.., ..n]).to_owned();
+            ndarray::linalg::general_mat_mul(1.0, &a, &b, 1.0, &mut expected);
+            // SAFETY (both): the operands below are those of the views.
+            let mut kernels: Vec<(&str, Box<dyn Fn(&Operands)>)> = Vec::new();
+            if let Some(s) = Avx512::detect() {
+                kernels.push(("avx512", Box::new(move |p| unsafe { avx512(s, p) })));
+            }
+            if let Some(s) = Avx2::detect() {
+                kernels.push(("avx2", Box::new(move |p| unsafe { avx2(s, p) })));
+            }
+            for (name, kernel) in kernels {
+                let mut found = acc.clone();
+                let mut view = found.slice_mut(s![.., ..n]);
+                let p = Operands {
+                    acc: view.as_mut_ptr(),
+                    acc_stride: n + 1,
+                    a: a.as_ptr(),
+                    a_row: a.strides()[0] as usize,
+                    a_column: a.strides()[1] as usize,
+                    b: b.as_ptr(),
+                    b_stride: n + 3,
+                    k,
+                    m,
+                    n,
+                };
+                kernel(&p);
+                let at = format!("{name}, {m}x{k}x{n}, transposed {transposed}");
+                assert_close(found.slice(s![.., ..n]), expected.view(), 1e-4);
+                assert_eq!(found.column(n), acc.column(n), "{at}: wrote outside");
+            }
+        }
+    }
+}
