@@ -192,19 +192,38 @@ pub(crate) fn softmax_backward_in_place(y: &[f32], d: &mut [f32]) {
     }
 }
 
+/// `a · b`, with 32 independent sums: the loop vectorizes into four chains of additions.
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 32];
+    let (a_chunks, b_chunks) = (a.chunks_exact(32), b.chunks_exact(32));
+    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
+    let tail: f32 = a_rest.iter().zip(b_rest).map(|(a, b)| a * b).sum();
+    for (a, b) in a_chunks.zip(b_chunks) {
+        for ((lane, &a), &b) in lanes.iter_mut().zip(a).zip(b) {
+            *lane += a * b;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
 multiversion! {
-    /// `a · b`, with eight independent sums so the loop vectorizes.
-    pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-        let mut lanes = [0.0f32; 8];
-        let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
-        let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
-        let tail: f32 = a_rest.iter().zip(b_rest).map(|(a, b)| a * b).sum();
-        for (a, b) in a_chunks.zip(b_chunks) {
-            for ((lane, &a), &b) in lanes.iter_mut().zip(a).zip(b) {
-                *lane += a * b;
+    /// `out[i] = x_i · q` for the rows `x_i` of `x`, `q.len()` floats each.
+    pub(crate) fn dot_rows(x: &[f32], q: &[f32], out: &mut [f32]) {
+        for (row, out) in x.chunks_exact(q.len().max(1)).zip(out) {
+            *out = dot(row, q);
+        }
+    }
+}
+
+multiversion! {
+    /// `out += Σ_i a_i x_i` over the rows `x_i` of `x`, `out.len()` floats each.
+    pub(crate) fn add_scaled_rows(out: &mut [f32], a: &[f32], x: &[f32]) {
+        for (&a, row) in a.iter().zip(x.chunks_exact(out.len().max(1))) {
+            for (out, &v) in out.iter_mut().zip(row) {
+                *out += a * v;
             }
         }
-        lanes.iter().sum::<f32>() + tail
     }
 }
 
@@ -281,16 +300,28 @@ mod tests {
     }
 
     #[test]
-    fn dot_matches_a_sum_in_f64() {
+    fn row_products_match_sums_in_f64() {
         let mut rng = Rng::new(5);
-        for len in [0, 1, 7, 8, 131] {
-            let a: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
-            let b: Vec<f32> = (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect();
-            let exact: f64 = a.iter().zip(&b).map(|(&a, &b)| f64::from(a * b)).sum();
-            assert!(
-                (f64::from(dot(&a, &b)) - exact).abs() < 1e-5,
-                "length {len}"
-            );
+        for width in [0, 1, 7, 8, 131] {
+            let x: Vec<f32> = (0..3 * width).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let q: Vec<f32> = (0..width).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let a = [0.5, -2.0, 1.5];
+            let rows = || x.chunks_exact(width.max(1));
+            let mut dots = [7.0; 3];
+            dot_rows(&x, &q, &mut dots[..if width == 0 { 0 } else { 3 }]);
+            let mut sums = vec![1.0; width];
+            add_scaled_rows(&mut sums, &a, &x);
+            for (i, row) in rows().enumerate() {
+                let exact: f64 = row.iter().zip(&q).map(|(&x, &q)| f64::from(x * q)).sum();
+                assert!((f64::from(dots[i]) - exact).abs() < 1e-5, "width {width}");
+            }
+            for (c, &sum) in sums.iter().enumerate() {
+                let exact: f64 = 1.0
+                    + (0..3)
+                        .map(|i| f64::from(a[i] * x[i * width + c]))
+                        .sum::<f64>();
+                assert!((f64::from(sum) - exact).abs() < 1e-5, "width {width}");
+            }
         }
     }
 

@@ -13,7 +13,7 @@ use std::ops::Range;
 use ndarray::{Array1, ArrayViewMut1, s};
 use rayon::prelude::*;
 
-use crate::ops::{dot, softmax_in_place};
+use crate::ops::{add_scaled_rows, dot_rows, softmax_in_place};
 use crate::{Dim, Floats2, Model, Param, Params, Ragged, Rng, Visit, VisitMut};
 
 /// Attention pooling with a learned query vector.
@@ -45,19 +45,17 @@ impl<W: Dim> Attention<W> {
     /// thread pool when it has more than one thread.
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Array1<f32>) {
         let rows = x.data.view();
+        let rows = rows.as_standard_layout();
         let q = self.query.value();
         let mut weights = Array1::zeros(rows.nrows());
         let mut y = Floats2::zeros(x.len(), self.width);
         let pool = |((range, a), mut out): ((Range<usize>, &mut [f32]), ArrayViewMut1<'_, f32>)| {
             let seq = rows.slice(s![range, ..]);
-            for (a, row) in a.iter_mut().zip(seq.rows()) {
-                *a = dot(row.as_slice().expect("contiguous rows"), q);
-            }
+            let seq = seq.as_slice().expect("contiguous rows");
+            dot_rows(seq, q, a);
             softmax_in_place(a, a.len());
             // Row by row: `a · X` as a product would walk the columns of X.
-            for (&a, row) in a.iter().zip(seq.rows()) {
-                out.scaled_add(a, &row);
-            }
+            add_scaled_rows(out.as_slice_mut().expect("a row"), a, seq);
         };
         let mut rest = weights.as_slice_mut().expect("a new array");
         let segments = x.ranges().map(|range| {
