@@ -258,7 +258,10 @@ impl Optimizer for Adam {
             mean: vec![0.0; n],
             var: vec![0.0; n],
         };
-        let moments = self.moments.entry(path.to_owned()).or_insert_with(fresh);
+        if !self.moments.contains_key(path) {
+            self.moments.insert(path.to_owned(), fresh());
+        }
+        let moments = self.moments.get_mut(path).expect("inserted above");
         if moments.mean.len() != n {
             // Another parameter under the same path (another model): start it afresh.
             *moments = fresh();
@@ -298,8 +301,9 @@ mod tests {
 
     /// Steps `optimizer` over two copies of a table for the same gradients, added row by row
     /// (`add_grad_rows`, so the update skips untouched rows) and densely through `grad()`; the
-    /// two must stay equal to the bit. Step 2 touches no row: momentum and decay still move the
-    /// values, when `idle_moves`.
+    /// two must stay equal to the bit. 300 rows, some repeated, are enough for `add_grad_rows`
+    /// to share the table out between threads. Step 2 touches no row: momentum and decay still
+    /// move the values, when `idle_moves`.
     fn sparse_matches_dense(mut optimizer: impl Optimizer + Clone, idle_moves: bool) {
         let mut rng = Rng::new(4);
         let init = rng.uniform_vec(ROWS * WIDTH, 0.1);
@@ -307,8 +311,10 @@ mod tests {
         let mut dense = Param::new(&[ROWS, WIDTH], init);
         let mut dense_optimizer = optimizer.clone();
         for step in 0..4 {
-            let touches = if step == 2 { 0 } else { 30 };
-            let rows: Vec<usize> = (0..touches).map(|i| (i * 37 + step * 11) % ROWS).collect();
+            let touches = if step == 2 { 0 } else { 300 };
+            let rows: Vec<usize> = (0..touches)
+                .map(|i| (i * i * 7 + step * 11) % ROWS)
+                .collect();
             let d = Array2::from_shape_fn((touches, WIDTH), |_| rng.uniform(-1.0, 1.0));
             sparse.add_grad_rows(rows.iter().copied().zip(d.rows()));
             let mut grad = dense.grad();

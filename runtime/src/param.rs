@@ -20,6 +20,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
+use rayon::prelude::*;
 
 use crate::signature::Recorder;
 use crate::{Error, Optimizer, Result, Signature, serialize};
@@ -38,8 +39,8 @@ struct Gradient {
     values: Vec<f32>,
     /// The gradient may be non-zero anywhere.
     dense: bool,
-    /// When not `dense`: the rows [`Param::add_grad_rows`] added to, one flag per row of the
-    /// parameter's [`matrix`](Param::matrix). The gradient is zero in every other row.
+    /// The rows [`Param::add_grad_rows`] added to, one flag per row of the parameter's
+    /// [`matrix`](Param::matrix). Unless `dense`, the gradient is zero in every other row.
     touched: Vec<bool>,
 }
 
@@ -151,7 +152,9 @@ impl Param {
     }
 
     /// Adds each `(row, d)` into that row of the gradient seen as a matrix (the backward pass
-    /// of a table lookup), and records the rows, so that the update skips the others.
+    /// of a table lookup), and records the rows, so that the update skips the others. With
+    /// several threads and many rows, each thread adds the rows of its part of the table (in
+    /// the given order: the sums are the same).
     ///
     /// Panics when a row is out of range or `d` is not a row's width: a bug in the layer.
     ///
@@ -164,18 +167,29 @@ impl Param {
     /// assert_eq!(&table.grad()[..], &[0.0, 0.0, 0.0, 0.0, 1.5, 2.5]);
     /// ```
     pub fn add_grad_rows<'d>(&self, rows: impl IntoIterator<Item = (usize, ArrayView1<'d, f32>)>) {
+        /// Fewer floats to add than this stay on one thread.
+        const PARALLEL: usize = 1 << 14;
         let (n_rows, width) = self.matrix_shape();
-        let mut guard = self.grad.lock().unwrap_or_else(PoisonError::into_inner);
-        let grad = &mut *guard;
-        for (row, d) in rows {
+        let rows: Vec<(usize, ArrayView1<'d, f32>)> = rows.into_iter().collect();
+        for &(row, d) in &rows {
             assert!(row < n_rows, "row {row} of a table of {n_rows}");
             assert_eq!(d.len(), width, "a gradient row of the table's width");
-            let target = &mut grad.values[row * width..(row + 1) * width];
-            target.iter_mut().zip(d).for_each(|(g, &d)| *g += d);
-            if !grad.dense {
-                grad.touched[row] = true;
-            }
         }
+        let mut guard = self.grad.lock().unwrap_or_else(PoisonError::into_inner);
+        let Gradient {
+            values, touched, ..
+        } = &mut *guard;
+        let threads = rayon::current_num_threads();
+        if threads == 1 || rows.len() * width < PARALLEL || width == 0 {
+            return add_rows(&rows, 0, width, values, touched);
+        }
+        let part = n_rows.div_ceil(threads);
+        let parts = values
+            .par_chunks_mut(part * width)
+            .zip(touched.par_chunks_mut(part));
+        parts
+            .enumerate()
+            .for_each(|(i, (values, touched))| add_rows(&rows, i * part, width, values, touched));
     }
 
     /// `Σ g²` over the gradient, in `f64`, reading only the rows it may be non-zero in.
@@ -251,6 +265,25 @@ impl Param {
             [rows, cols] => (rows, cols),
             _ => (1, self.value.len()),
         }
+    }
+}
+
+/// Adds the `rows` that fall in a part of a table, its rows from `first` (`values`, `width`
+/// floats each, and their `touched` flags), in order.
+fn add_rows(
+    rows: &[(usize, ArrayView1<'_, f32>)],
+    first: usize,
+    width: usize,
+    values: &mut [f32],
+    touched: &mut [bool],
+) {
+    for &(row, d) in rows {
+        let Some(r) = row.checked_sub(first).filter(|&r| r < touched.len()) else {
+            continue;
+        };
+        let target = &mut values[r * width..(r + 1) * width];
+        target.iter_mut().zip(d).for_each(|(g, &d)| *g += d);
+        touched[r] = true;
     }
 }
 
