@@ -15,8 +15,10 @@
 //! two halves back into token order.
 
 use std::marker::PhantomData;
+use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, Axis, s};
+use rayon::prelude::*;
 
 use crate::dim::sum_fits;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
@@ -140,6 +142,29 @@ impl<I: Dim, H: Dim, O: Dim> BiLstm<I, H, O> {
     }
 }
 
+/// The batch of sequences of `lengths` cut into at most `count` parts of consecutive sequences,
+/// each ending at the first sequence that brings it to its share of the tokens: each part's
+/// sequences and rows. Only a batch without tokens has a part without rows.
+fn parts(lengths: &[usize], count: usize) -> Vec<(Range<usize>, Range<usize>)> {
+    let total: usize = lengths.iter().sum();
+    let (mut parts, mut start, mut row, mut end_row) = (Vec::new(), 0, 0, 0);
+    for (i, &len) in lengths.iter().enumerate() {
+        end_row += len;
+        if end_row > row && end_row * count >= total * (parts.len() + 1) {
+            parts.push((start..i + 1, row..end_row));
+            (start, row) = (i + 1, end_row);
+        }
+    }
+    if start < lengths.len() {
+        match parts.last_mut() {
+            // Only empty sequences are left.
+            Some((sequences, _)) => sequences.end = lengths.len(),
+            None => parts.push((0..lengths.len(), 0..0)),
+        }
+    }
+    parts
+}
+
 /// `[f(0, a), f(1, b)]`, the two calls on two threads of the pool when it has them: the two
 /// directions of a layer are independent.
 fn both_directions<T: Send, R: Send>(inputs: [T; 2], f: impl Fn(usize, T) -> R + Sync) -> [R; 2] {
@@ -232,19 +257,38 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         (Ragged::wrap(Floats2::wrap(y), lengths), backprop)
     }
 
+    /// With more than one thread, the batch is cut into parts of consecutive sequences (twice
+    /// as many as threads), and each part and direction is a task of its own: the pool balances
+    /// them when one core runs slower than the other (on a VM, one often does).
     fn predict(&self, x: Ragged<Floats2<I>>) -> Ragged<Floats2<O>> {
         let (x, lengths) = x.into_parts();
-        let packing = Packing::new(&lengths);
+        let threads = rayon::current_num_threads();
+        let parts = parts(&lengths, if threads > 1 { 2 * threads } else { 1 });
+        let packings: Vec<Packing> = parts
+            .iter()
+            .map(|p| Packing::new(&lengths[p.0.clone()]))
+            .collect();
         let mut y = x.into_array();
         let h = self.hidden.size();
         for layer in &self.layers {
             let mut out = Array2::uninit((y.nrows(), 2 * h));
-            let (fwd, bwd) = out.view_mut().split_at(Axis(1), h);
-            let input = y.view();
-            both_directions([fwd, bwd], |d, half| {
-                recurrence::predict(&layer[d], &packing, DIRECTIONS[d].0, input, half);
-            });
-            // SAFETY: `predict` wrote every element of both halves.
+            let mut tasks = Vec::with_capacity(2 * parts.len());
+            let mut rest = out.view_mut();
+            for ((_, rows), packing) in parts.iter().zip(&packings) {
+                let (part, tail) = rest.split_at(Axis(0), rows.len());
+                rest = tail;
+                let input = y.slice(s![rows.clone(), ..]);
+                let (fwd, bwd) = part.split_at(Axis(1), h);
+                tasks.extend([(0, packing, input, fwd), (1, packing, input, bwd)]);
+            }
+            let run = |(d, packing, input, half): (usize, &Packing, _, _)| {
+                recurrence::predict(&layer[d], packing, DIRECTIONS[d].0, input, half)
+            };
+            match threads {
+                1 => tasks.into_iter().for_each(run),
+                _ => tasks.into_par_iter().for_each(run),
+            }
+            // SAFETY: `predict` wrote every element of both halves of every part.
             y = unsafe { out.assume_init() };
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
@@ -311,14 +355,34 @@ mod tests {
         }
     }
 
+    /// Also over a batch that prediction cuts into parts (with two threads or more), with
+    /// empty sequences among them.
     #[test]
     fn bilstm_predict_matches_begin_update() {
         let bilstm = BiLstm::<_, _, Const<4>>::new(Const::<3>, Const::<2>, 2);
-        let x = random_ragged::<3>(&[2, 5, 0, 1], 7);
-        let (predicted, trained) = (bilstm.predict(x.clone()), bilstm.begin_update(x).0);
-        assert_eq!(predicted.lengths(), trained.lengths());
-        // One product of [x | h] instead of two: the sums differ in order, not in value.
-        assert_close(predicted.data.view(), trained.data.view(), 1e-6);
+        let many: Vec<usize> = (0..40).map(|i| (i * 7) % 9).collect();
+        for lengths in [&[2, 5, 0, 1][..], &many] {
+            let x = random_ragged::<3>(lengths, 7);
+            let (predicted, trained) = (bilstm.predict(x.clone()), bilstm.begin_update(x).0);
+            assert_eq!(predicted.lengths(), trained.lengths());
+            assert_close(predicted.data.view(), trained.data.view(), 1e-6);
+        }
+    }
+
+    #[test]
+    fn parts_cut_a_batch_into_consecutive_sequences_of_even_tokens() {
+        let lengths = [3, 0, 4, 1, 2, 6, 0, 0];
+        assert_eq!(
+            parts(&lengths, 4),
+            [(0..3, 0..7), (3..4, 7..8), (4..8, 8..16)]
+        );
+        assert_eq!(
+            parts(&[2; 8], 4),
+            [(0..2, 0..4), (2..4, 4..8), (4..6, 8..12), (6..8, 12..16)]
+        );
+        assert_eq!(parts(&lengths, 1), [(0..8, 0..16)]);
+        assert_eq!(parts(&[0, 0], 4), [(0..2, 0..0)]);
+        assert_eq!(parts(&[], 4), []);
     }
 
     /// A sequence's outputs and input gradients are the same in a batch of three as alone.
