@@ -1,11 +1,13 @@
-//! A matrix product for a right-hand side used many times: the LSTM's recurrent weights.
+//! A matrix product for a right-hand side used many times, whatever its layout: the weights of
+//! an output layer (stored `(out, in)`, multiplied transposed), and the stacked weights of the
+//! LSTM's portable step, multiplied at every time step by a few dozen rows at a time.
 //!
 //! A general GEMM (matrixmultiply, through ndarray) copies both operands into its own panel
-//! layout on every call. The LSTM multiplies the same `W_hh` at every time step, by a few dozen
-//! rows at a time, so that copy costs as much as the arithmetic. [`Packed`] lays the right-hand
-//! side out once per batch in panels of [`NR`] columns; [`Packed::mul_add`] then runs a
-//! register-blocked kernel over it: AVX-512, or AVX2 + FMA, when the CPU has them (checked at
-//! run time), a portable loop otherwise.
+//! layout on every call, which for such products costs as much as the arithmetic. [`Packed`]
+//! lays the right-hand side out once in panels of [`NR`] columns; [`Packed::mul_add`] then runs
+//! a register-blocked kernel over it: AVX-512, or AVX2 + FMA, when the CPU has them (checked at
+//! run time), a portable loop otherwise. (A right-hand side that is row-major already goes to
+//! `crate::product` on those CPUs, which needs no copy.)
 
 use ndarray::ArrayView2;
 

@@ -79,7 +79,7 @@ pub(crate) fn affine(
     out
 }
 
-/// `acc += a · b`. On AVX-512 or AVX2, the kernel of [`crate::product`]; matrixmultiply
+/// `acc += a · b`. On AVX-512 or AVX2, the kernel of `crate::product`; matrixmultiply
 /// elsewhere.
 pub(crate) fn add_matmul(
     acc: &mut ArrayViewMut2<'_, f32>,

@@ -1,8 +1,9 @@
 //! How many threads the layers use.
 //!
 //! weft runs independent work on a [rayon](https://docs.rs/rayon) thread pool where it pays:
-//! the two directions of a BiLSTM, output layers and softmax over many rows, and the
-//! optimizer's update of large parameters. The pool has one thread per core unless
+//! the two directions of a BiLSTM (in prediction, also parts of the batch), embedding lookups
+//! and their gradients, attention over many sequences, output layers and softmax over many
+//! rows, and the optimizer's update of large parameters. The pool has one thread per core unless
 //! `RAYON_NUM_THREADS` or [`set_threads`] says otherwise; with one thread everything runs in
 //! the calling thread.
 
