@@ -295,16 +295,24 @@ mod tests {
     use super::*;
     use crate::Rng;
 
-    /// Rows of a table big enough for [`adam_in_parallel`] to split it on a pool of two.
+    /// Rows of a table big enough for [`adam_in_parallel`] to split it.
     const ROWS: usize = 700;
     const WIDTH: usize = 64;
 
     /// Steps `optimizer` over two copies of a table for the same gradients, added row by row
-    /// (`add_grad_rows`, so the update skips untouched rows) and densely through `grad()`; the
-    /// two must stay equal to the bit. 300 rows, some repeated, are enough for `add_grad_rows`
-    /// to share the table out between threads. Step 2 touches no row: momentum and decay still
+    /// (`add_grad_rows`, so the update skips untouched rows) and through `value_and_grad_mut`
+    /// (which makes the update dense); the two must stay equal to the bit. On a pool of four
+    /// threads, whatever the machine: 300 rows, some repeated, are enough for `add_grad_rows`
+    /// to share the table out between them. Step 2 touches no row: momentum and decay still
     /// move the values, when `idle_moves`.
-    fn sparse_matches_dense(mut optimizer: impl Optimizer + Clone, idle_moves: bool) {
+    fn sparse_matches_dense(optimizer: impl Optimizer + Clone + Send, idle_moves: bool) {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build();
+        pool.expect("a pool")
+            .install(|| steps(optimizer, idle_moves));
+    }
+
+    /// The steps of [`sparse_matches_dense`].
+    fn steps(mut optimizer: impl Optimizer + Clone, idle_moves: bool) {
         let mut rng = Rng::new(4);
         let init = rng.uniform_vec(ROWS * WIDTH, 0.1);
         let mut sparse = Param::new(&[ROWS, WIDTH], init.clone());
@@ -317,12 +325,11 @@ mod tests {
                 .collect();
             let d = Array2::from_shape_fn((touches, WIDTH), |_| rng.uniform(-1.0, 1.0));
             sparse.add_grad_rows(rows.iter().copied().zip(d.rows()));
-            let mut grad = dense.grad();
+            let (_, grad) = dense.value_and_grad_mut();
             for (&row, d) in rows.iter().zip(d.rows()) {
                 let target = &mut grad[row * WIDTH..(row + 1) * WIDTH];
                 target.iter_mut().zip(d).for_each(|(g, &d)| *g += d);
             }
-            drop(grad);
             // Summed in another order: equal to f64 rounding.
             let (a, b) = (sparse.grad_sum_of_squares(), dense.grad_sum_of_squares());
             assert!((a - b).abs() <= 1e-12 * b, "{a} vs {b}");

@@ -276,4 +276,37 @@ mod tests {
             }
         }
     }
+
+    /// `add_matmul` takes views whose rows are contiguous, whatever the strides of their axes
+    /// of length 1, and leaves the others (negative strides, strided rows of `b`) untouched.
+    #[test]
+    fn add_matmul_reads_the_strides_of_views() {
+        if Avx512::detect().is_none() && Avx2::detect().is_none() {
+            return;
+        }
+        let a = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f32);
+        let b = Array2::from_shape_fn((4, 5), |(i, j)| (i * 5 + j) as f32 / 10.0);
+        // A column of `a` (length-1 rows) and a row of `b`, `aᵀ` and `bᵀ` views among them.
+        for (a, b) in [
+            (a.slice(s![.., 1..2]), b.slice(s![1..2, ..])),
+            (a.view(), b.view()),
+            (a.t().slice(s![..1, ..]), a.slice(s![.., ..2])),
+        ] {
+            let mut expected = Array2::ones((a.nrows(), b.ncols()));
+            ndarray::linalg::general_mat_mul(1.0, &a, &b, 1.0, &mut expected);
+            let mut found = Array2::ones((a.nrows(), b.ncols()));
+            assert!(add_matmul(&mut found.view_mut(), a, b));
+            assert_close(found.view(), expected.view(), 1e-5);
+        }
+        let mut acc = Array2::<f32>::ones((3, 5));
+        let reversed = a.slice(s![..;-1, ..]);
+        assert!(!add_matmul(&mut acc.view_mut(), reversed, b.view()));
+        let strided_rows = b.slice(s![.., ..;2]);
+        assert!(!add_matmul(
+            &mut acc.slice_mut(s![.., ..3]),
+            a.view(),
+            strided_rows
+        ));
+        assert_eq!(acc, Array2::ones((3, 5)), "nothing done when refused");
+    }
 }

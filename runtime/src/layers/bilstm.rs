@@ -262,6 +262,10 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
     /// them when one core runs slower than the other (on a VM, one often does).
     fn predict(&self, x: Ragged<Floats2<I>>) -> Ragged<Floats2<O>> {
         let (x, lengths) = x.into_parts();
+        // The parts cover the rows of the sequences: every row of the output is written only
+        // if there are no others (`data` is a public field).
+        let rows: usize = lengths.iter().sum();
+        assert_eq!(x.rows(), rows, "rows of the ragged batch and its lengths");
         let threads = rayon::current_num_threads();
         let parts = parts(&lengths, if threads > 1 { 2 * threads } else { 1 });
         let packings: Vec<Packing> = parts
@@ -355,18 +359,30 @@ mod tests {
         }
     }
 
-    /// Also over a batch that prediction cuts into parts (with two threads or more), with
+    /// On one thread and on a pool of four, where prediction cuts the batch into parts, with
     /// empty sequences among them.
     #[test]
     fn bilstm_predict_matches_begin_update() {
         let bilstm = BiLstm::<_, _, Const<4>>::new(Const::<3>, Const::<2>, 2);
         let many: Vec<usize> = (0..40).map(|i| (i * 7) % 9).collect();
-        for lengths in [&[2, 5, 0, 1][..], &many] {
+        for (lengths, threads) in [(&[2, 5, 0, 1][..], 1), (&many, 1), (&many, 4)] {
             let x = random_ragged::<3>(lengths, 7);
-            let (predicted, trained) = (bilstm.predict(x.clone()), bilstm.begin_update(x).0);
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
+            let predicted = pool.expect("a pool").install(|| bilstm.predict(x.clone()));
+            let trained = bilstm.begin_update(x).0;
             assert_eq!(predicted.lengths(), trained.lengths());
             assert_close(predicted.data.view(), trained.data.view(), 1e-6);
         }
+    }
+
+    /// A batch whose rows and lengths disagree is refused, not half written.
+    #[test]
+    #[should_panic(expected = "rows of the ragged batch and its lengths")]
+    fn bilstm_predict_refuses_rows_beyond_the_lengths() {
+        let bilstm = BiLstm::<_, _, Const<4>>::new(Const::<3>, Const::<2>, 1);
+        let mut x = random_ragged::<3>(&[2], 7);
+        x.data = Floats2::zeros(5, Const::<3>);
+        bilstm.predict(x);
     }
 
     #[test]
