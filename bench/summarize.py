@@ -14,6 +14,10 @@ SYSTEMS = {("weft", "weft"): "weft", ("thinc", "thinc"): "Thinc (own LSTM)",
 
 
 SPEEDS = ("train_words_per_sec", "infer_words_per_sec")
+# weft's runs on several threads also time prediction by turns at one thread, at the run's
+# threads, and as that many independent one-thread predictors (examples/bench.rs).
+ALTERNATING = ("infer_words_per_sec_alternating_1t", "infer_words_per_sec_alternating",
+               "infer_words_per_sec_independent")
 
 
 def combine(results):
@@ -25,6 +29,9 @@ def combine(results):
     combined = dict(good[-1])
     for field in SPEEDS:
         combined[field] = statistics.median(r[field] for r in good)
+    for field in ALTERNATING:
+        known = [r[field] for r in good if r.get(field) is not None]
+        combined[field] = statistics.median(known) if known else None
     combined["peak_rss_mb"] = max(r["peak_rss_mb"] for r in good)
     combined["repeats"] = len(good)
     return combined
@@ -69,8 +76,8 @@ def main(paths):
     print()
     print("| task | threads | train ÷ PyTorch | train ÷ best peer | predict ÷ PyTorch "
           "| predict ÷ best peer | dev acc − PyTorch | RSS ÷ Thinc | weft N threads ÷ 1 "
-          "(train, predict) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "(train, predict) | predict N ÷ 1 by turns (independent ÷ 1) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
 
     def ok(task, threads, system):
         """The result of a run that succeeded, or None."""
@@ -80,7 +87,7 @@ def main(paths):
     for task, threads in groups:
         weft = ok(task, threads, "weft")
         if weft is None:
-            print(f"| {task} | {threads} | no weft result | | | | | | |")
+            print(f"| {task} | {threads} | no weft result | | | | | | | |")
             continue
         peers = [(s, r) for s in order[1:] if (r := ok(task, threads, s))]
         torch = ok(task, threads, "PyTorch")
@@ -100,9 +107,13 @@ def main(paths):
         memory = f"{weft['peak_rss_mb'] / thinc['peak_rss_mb']:.2f}" if thinc else "–"
         scaling = (f"{versus('train_words_per_sec', one)}, {versus('infer_words_per_sec', one)}"
                    if threads != 1 and one else "–")
+        one_by_turns, by_turns, independent = (weft.get(field) for field in ALTERNATING)
+        turns = (f"{by_turns / one_by_turns:.2f}× ({independent / one_by_turns:.2f}×)"
+                 if one_by_turns and by_turns and independent else "–")
         print(f"| {task} | {threads} | {versus('train_words_per_sec', torch)} "
               f"| {best('train_words_per_sec')} | {versus('infer_words_per_sec', torch)} "
-              f"| {best('infer_words_per_sec')} | {accuracy} | {memory} | {scaling} |")
+              f"| {best('infer_words_per_sec')} | {accuracy} | {memory} | {scaling} "
+              f"| {turns} |")
 
 
 if __name__ == "__main__":

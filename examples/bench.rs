@@ -5,9 +5,13 @@
 //!         [--data DIR]
 //!
 //! Training words per second count the time spent in training steps only; inference words per
-//! second come from `predict` in batches of 128 over dev (and test, when its file exists), three
-//! passes. The per-epoch lines go to standard error. `bench/run.sh` runs this beside the
-//! baselines and prints the comparison table.
+//! second come from `predict` in batches of 128 over dev (and test, when its file exists), in
+//! passes until `--infer-seconds` have gone. With more than one thread, prediction is then also
+//! timed by turns, pass after pass, at one thread, at the run's threads, and as that many
+//! one-thread predictors at once (the `infer_words_per_sec_alternating*` and `_independent`
+//! fields): ratios within one window, free of the drift of a shared machine between two runs.
+//! The per-epoch lines go to standard error. `bench/run.sh` runs this beside the baselines and
+//! prints the comparison table.
 
 mod common;
 #[path = "common/tagger.rs"]
@@ -194,9 +198,9 @@ fn measure<M, T: Classes>(
     mut model: M,
     loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)>,
     predict: fn(&M, Ragged<Ids>) -> Vec<usize>,
-) -> weft::Result<String>
+) -> Result<String, Box<dyn Error>>
 where
-    M: Model<In = Ragged<Ids>>,
+    M: Model<In = Ragged<Ids>> + Sync,
 {
     let (mut losses, mut dev_accs, mut words, mut seconds) = (vec![], vec![], 0, 0.0);
     common::train(
@@ -230,6 +234,16 @@ where
     let infer_words = passes * inputs.iter().map(|ids| ids.len()).sum::<usize>();
     let infer_batches = passes * inputs.len().div_ceil(INFER_BATCH);
     let infer_allocations = (allocations() - allocations_before) / infer_batches.max(1);
+    let words_per_pass = inputs.iter().map(|ids| ids.len()).sum::<usize>();
+    let alternating = match options.threads {
+        1 => None,
+        threads => Some(alternating(
+            threads,
+            options.infer_seconds,
+            words_per_pass,
+            pass,
+        )?),
+    };
     let train_allocations = training_allocations(&mut model, data, options, &loss)?;
     let test_acc = data
         .test
@@ -260,6 +274,18 @@ where
             "infer_words_per_sec",
             json_number(infer_words as f64 / infer_seconds, 1),
         ),
+        (
+            "infer_words_per_sec_alternating_1t",
+            json_number(alternating.as_ref().map_or(f64::NAN, |a| a.one_thread), 1),
+        ),
+        (
+            "infer_words_per_sec_alternating",
+            json_number(alternating.as_ref().map_or(f64::NAN, |a| a.threads), 1),
+        ),
+        (
+            "infer_words_per_sec_independent",
+            json_number(alternating.as_ref().map_or(f64::NAN, |a| a.independent), 1),
+        ),
         ("train_allocations_per_batch", train_allocations.to_string()),
         ("infer_allocations_per_batch", infer_allocations.to_string()),
         ("train_loss_per_epoch", json_list(&losses)),
@@ -274,6 +300,59 @@ where
             json_number(peak_rss_mb().unwrap_or(f64::NAN), 1),
         ),
     ]))
+}
+
+/// Prediction words per second at one thread and at several, timed by turns in one window.
+struct Alternating {
+    /// One thread.
+    one_thread: f64,
+    /// The run's threads, all on each batch as in `infer_words_per_sec`.
+    threads: f64,
+    /// As many one-thread predictors as the run has threads, each on a whole pass of its own,
+    /// all at once: what the cores give this work with no coordination between them.
+    independent: f64,
+}
+
+/// Times `pass` (prediction over the inference data, `words` words) by turns on a pool of one
+/// thread, on the global pool of `threads`, and as `threads` one-thread passes at once, until
+/// each has had `seconds`. Two runs minutes apart meet a shared machine in different states
+/// (the speed of one thread moved by half between rounds here); taking turns pass by pass puts
+/// the three figures in the same states, so their ratios are the gain of the threads.
+fn alternating(
+    threads: usize,
+    seconds: f64,
+    words: usize,
+    pass: impl Fn() + Sync,
+) -> Result<Alternating, rayon::ThreadPoolBuildError> {
+    let singles = (0..threads)
+        .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
+        .collect::<Result<Vec<_>, _>>()?;
+    let timed = |f: &dyn Fn()| {
+        let started = Instant::now();
+        f();
+        started.elapsed().as_secs_f64()
+    };
+    let independent = || {
+        std::thread::scope(|scope| {
+            for pool in &singles {
+                scope.spawn(|| pool.install(&pass));
+            }
+        })
+    };
+    independent(); // Untimed: the new threads' first touch.
+    let (mut time, mut passes) = ([0.0; 3], 0);
+    while passes == 0 || time.iter().any(|&t| t < seconds) {
+        time[0] += timed(&|| singles[0].install(&pass));
+        time[1] += timed(&pass);
+        time[2] += timed(&independent);
+        passes += 1;
+    }
+    let rate = |t: f64, copies: usize| (copies * passes * words) as f64 / t;
+    Ok(Alternating {
+        one_thread: rate(time[0], 1),
+        threads: rate(time[1], 1),
+        independent: rate(time[2], threads),
+    })
 }
 
 /// The peak resident set size of this process in MB: `VmHWM` in `/proc/self/status` (Linux).
