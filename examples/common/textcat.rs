@@ -83,5 +83,5 @@ pub fn loss(probs: &Floats2, classes: &[usize]) -> weft::Result<(Floats2, f32)> 
 
 /// The predicted class of each text.
 pub fn predict(model: &TextCat, x: Ragged<Ids>) -> Vec<usize> {
-    model.predict(x).argmax()
+    model.predict_parallel(x).argmax()
 }

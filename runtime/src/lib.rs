@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod activations;
+mod batch;
 mod data;
 mod dim;
 mod error;
@@ -49,6 +50,7 @@ pub mod corpus;
 pub mod layers;
 pub mod losses;
 
+pub use batch::Batch;
 pub use data::{Accumulate, Columns, Data, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows, Values};
 pub use dim::{Const, Dim};
 pub use error::{Error, LoadError, Result};

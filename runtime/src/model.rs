@@ -1,5 +1,8 @@
 //! The [`Model`] trait, and [`Boxed`] models for networks assembled at run time.
 
+use rayon::prelude::*;
+
+use crate::batch::{Batch, split::Split};
 use crate::{Data, Grad, Params, Visit, VisitMut};
 
 /// A layer or a network: maps `In` to `Out`, and gives back a closure for the gradient.
@@ -32,6 +35,39 @@ pub trait Model: Params + Send + Sync {
 
     /// The output in inference mode.
     fn predict(&self, x: Self::In) -> Self::Out;
+
+    /// [`predict`](Model::predict) with the batch cut into one part per thread, each part
+    /// predicted whole on a thread of its own; the outputs are joined in order.
+    ///
+    /// `predict` shares each layer's work among the threads, and so hands work to the pool once
+    /// per layer: for small layers the second thread often wakes too late to help. Here the pool
+    /// is used once per batch. The model must treat each row (or each sequence, for
+    /// [`Ragged`](crate::Ragged) input) on its own, as every built-in layer does: a layer that
+    /// mixes the items of a batch (a batch norm, say) would see only its part.
+    ///
+    /// With one thread, or a batch of one item, this is `predict`.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Floats2, Model, layers::Relu};
+    /// let model = Relu::new(Const::<2>, Const::<3>);
+    /// let x = Floats2::from_rows(&[[1.0, -2.0], [0.5, 4.0], [3.0, 1.0]]);
+    /// assert_eq!(model.predict_parallel(x.clone()), model.predict(x));
+    /// ```
+    fn predict_parallel(&self, x: Self::In) -> Self::Out
+    where
+        Self::In: Batch,
+        Self::Out: Batch,
+    {
+        let parts = crate::batch::split(x, crate::threads());
+        if parts.len() == 1 {
+            let part = parts.into_iter().next().expect("one part");
+            return self.predict(part);
+        }
+        let outputs = parts
+            .into_par_iter()
+            .map(|part| crate::threads::alone(|| self.predict(part)));
+        Self::Out::concat(outputs.collect())
+    }
 
     /// This model behind a pointer, for networks whose structure is chosen at run time.
     fn boxed(self) -> Boxed<Self::In, Self::Out>

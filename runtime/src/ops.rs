@@ -65,7 +65,7 @@ pub(crate) fn affine(
         let (x, w) = (x.as_standard_layout(), Packed::new(w.t()));
         let x = x.as_slice().expect("standard layout");
         let out_all = out.as_slice_mut().expect("standard layout");
-        if k == 0 || m <= ROWS_PER_TASK || rayon::current_num_threads() == 1 {
+        if k == 0 || m <= ROWS_PER_TASK || crate::threads() == 1 {
             w.mul_add(x, out_all);
         } else {
             let tasks = out_all
@@ -122,7 +122,7 @@ pub(crate) fn gather_rows(
     };
     let all = out.as_slice_mut().expect("standard layout");
     let tasks = ROWS_PER_TASK * width.max(1);
-    if n > ROWS_PER_TASK && rayon::current_num_threads() > 1 {
+    if n > ROWS_PER_TASK && crate::threads() > 1 {
         all.par_chunks_mut(tasks).enumerate().for_each(copy);
     } else {
         all.chunks_mut(tasks).enumerate().for_each(copy);
@@ -152,7 +152,7 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
     let (rows, width) = x.dim();
     match x.as_slice_mut() {
-        Some(all) if rows > ROWS_PER_TASK && rayon::current_num_threads() > 1 => {
+        Some(all) if rows > ROWS_PER_TASK && crate::threads() > 1 => {
             let tasks = all.par_chunks_mut(ROWS_PER_TASK * width.max(1));
             tasks.for_each(|rows| softmax_in_place(rows, width));
         }
@@ -247,11 +247,11 @@ multiversion! {
 /// [`sum_of_squares`] over halves on the thread pool, down to blocks of 64k values.
 pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
     const BLOCK: usize = 1 << 16;
-    if x.len() <= BLOCK || rayon::current_num_threads() == 1 {
+    if x.len() <= BLOCK || crate::threads() == 1 {
         return sum_of_squares(x);
     }
     let (a, b) = x.split_at(x.len() / 2);
-    let (a, b) = rayon::join(
+    let (a, b) = crate::threads::join(
         || sum_of_squares_in_parallel(a),
         || sum_of_squares_in_parallel(b),
     );

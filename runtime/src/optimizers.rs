@@ -204,7 +204,7 @@ fn adam_in_parallel(
     touched: &[bool],
 ) {
     const BLOCK: usize = 1 << 15;
-    if values.len() <= BLOCK || rayon::current_num_threads() == 1 {
+    if values.len() <= BLOCK || crate::threads() == 1 {
         return adam_kernel(s, values, grads, mean, var, width, touched);
     }
     let (mid, (t0, t1)) = match touched.len() {
@@ -215,7 +215,7 @@ fn adam_in_parallel(
     let (g0, g1) = grads.split_at_mut(mid);
     let (m0, m1) = mean.split_at_mut(mid);
     let (s0, s1) = var.split_at_mut(mid);
-    rayon::join(
+    crate::threads::join(
         || adam_in_parallel(s, v0, g0, (m0, s0), width, t0),
         || adam_in_parallel(s, v1, g1, (m1, s1), width, t1),
     );

@@ -179,7 +179,7 @@ impl Param {
         let Gradient {
             values, touched, ..
         } = &mut *guard;
-        let threads = rayon::current_num_threads();
+        let threads = crate::threads();
         if threads == 1 || rows.len() * width < PARALLEL || width == 0 {
             return add_rows(&rows, 0, width, values, touched);
         }

@@ -6,8 +6,19 @@
 //! rows, and the optimizer's update of large parameters. The pool has one thread per core unless
 //! `RAYON_NUM_THREADS` or [`set_threads`] says otherwise; with one thread everything runs in
 //! the calling thread.
+//!
+//! [`Model::predict_parallel`](crate::Model::predict_parallel) runs each part of a batch through
+//! the whole model on one thread: inside [`alone`], [`threads`] is 1 and the layers do not split
+//! their work again.
+
+use std::cell::Cell;
 
 use crate::{Error, Result};
+
+thread_local! {
+    /// True while this thread runs work that must stay on it (see [`alone`]).
+    static ALONE: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Sets the number of threads (at least 1). Call it once, before the first model runs: the pool
 /// is built on first use and cannot change afterwards, which is an error here.
@@ -26,7 +37,55 @@ pub fn set_threads(threads: usize) -> Result<()> {
         })
 }
 
-/// The number of threads the layers use.
+/// The number of threads the layers use: 1 inside a part of
+/// [`Model::predict_parallel`](crate::Model::predict_parallel), the pool's size elsewhere.
 pub fn threads() -> usize {
-    rayon::current_num_threads()
+    if ALONE.get() {
+        1
+    } else {
+        rayon::current_num_threads()
+    }
+}
+
+/// Runs `f` with [`threads`] at 1 on this thread, so that the layers it calls keep their work
+/// on this thread.
+pub(crate) fn alone<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ALONE.set(self.0);
+        }
+    }
+    let _restore = Restore(ALONE.replace(true));
+    f()
+}
+
+/// `(a(), b())`, on two threads of the pool when [`threads`] is more than 1.
+pub(crate) fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if threads() == 1 {
+        (a(), b())
+    } else {
+        rayon::join(a, b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_alone_sees_one_thread_and_join_stays_on_it() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build();
+        pool.expect("a pool").install(|| {
+            assert_eq!(threads(), 2);
+            let here = || (threads(), std::thread::current().id());
+            let (a, b) = alone(|| join(here, here));
+            assert_eq!(a, (1, std::thread::current().id()));
+            assert_eq!(a, b);
+            assert_eq!(threads(), 2);
+        });
+    }
 }

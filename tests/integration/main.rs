@@ -3,6 +3,7 @@
 mod boxed;
 mod derive;
 mod model_macro;
+mod parallel;
 mod saving;
 mod training;
 mod ui;

@@ -65,7 +65,7 @@ impl<W: Dim> Attention<W> {
         });
         let mut out = y.view_mut();
         let work = segments.zip(out.rows_mut());
-        if rayon::current_num_threads() > 1 {
+        if crate::threads() > 1 {
             work.collect::<Vec<_>>().into_par_iter().for_each(pool);
         } else {
             work.for_each(pool);

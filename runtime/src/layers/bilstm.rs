@@ -20,6 +20,7 @@ use std::ops::Range;
 use ndarray::{Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
+use crate::batch::cuts;
 use crate::dim::sum_fits;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
 use crate::{Dim, Floats2, Model, Params, Ragged, Visit, VisitMut};
@@ -142,34 +143,24 @@ impl<I: Dim, H: Dim, O: Dim> BiLstm<I, H, O> {
     }
 }
 
-/// The batch of sequences of `lengths` cut into at most `count` parts of consecutive sequences,
-/// each ending at the first sequence that brings it to its share of the tokens: each part's
-/// sequences and rows. Only a batch without tokens has a part without rows.
+/// The batch of sequences of `lengths` cut into at most `count` parts of consecutive sequences
+/// of about equal tokens ([`cuts`]): each part's sequences and rows.
 fn parts(lengths: &[usize], count: usize) -> Vec<(Range<usize>, Range<usize>)> {
-    let total: usize = lengths.iter().sum();
-    let (mut parts, mut start, mut row, mut end_row) = (Vec::new(), 0, 0, 0);
-    for (i, &len) in lengths.iter().enumerate() {
-        end_row += len;
-        if end_row > row && end_row * count >= total * (parts.len() + 1) {
-            parts.push((start..i + 1, row..end_row));
-            (start, row) = (i + 1, end_row);
-        }
-    }
-    if start < lengths.len() {
-        match parts.last_mut() {
-            // Only empty sequences are left.
-            Some((sequences, _)) => sequences.end = lengths.len(),
-            None => parts.push((0..lengths.len(), 0..0)),
-        }
-    }
-    parts
+    let (mut start, mut row) = (0, 0);
+    let parts = cuts(lengths, count).into_iter().map(|end| {
+        let rows: usize = lengths[start..end].iter().sum();
+        let part = (start..end, row..row + rows);
+        (start, row) = (end, row + rows);
+        part
+    });
+    parts.collect()
 }
 
 /// `[f(0, a), f(1, b)]`, the two calls on two threads of the pool when it has them: the two
 /// directions of a layer are independent.
 fn both_directions<T: Send, R: Send>(inputs: [T; 2], f: impl Fn(usize, T) -> R + Sync) -> [R; 2] {
     let [a, b] = inputs;
-    let (ra, rb) = rayon::join(|| f(0, a), || f(1, b));
+    let (ra, rb) = crate::threads::join(|| f(0, a), || f(1, b));
     [ra, rb]
 }
 
@@ -266,7 +257,7 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         // if there are no others (`data` is a public field).
         let rows: usize = lengths.iter().sum();
         assert_eq!(x.rows(), rows, "rows of the ragged batch and its lengths");
-        let threads = rayon::current_num_threads();
+        let threads = crate::threads();
         let parts = parts(&lengths, if threads > 1 { 2 * threads } else { 1 });
         let packings: Vec<Packing> = parts
             .iter()
@@ -398,7 +389,7 @@ mod tests {
         );
         assert_eq!(parts(&lengths, 1), [(0..8, 0..16)]);
         assert_eq!(parts(&[0, 0], 4), [(0..2, 0..0)]);
-        assert_eq!(parts(&[], 4), []);
+        assert_eq!(parts(&[], 4), [(0..0, 0..0)]);
     }
 
     /// A sequence's outputs and input gradients are the same in a batch of three as alone.
