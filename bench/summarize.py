@@ -1,6 +1,6 @@
 """Markdown tables from the JSON lines of bench/run.sh: every run's figures, then weft's ratios
 against the peers of the same task and thread count. When a run was repeated (REPEAT=N), the
-table shows the median of its speed figures and the largest peak RSS.
+table shows the median of its speed figures and of its ratios by turns, and the largest peak RSS.
 
     python3 bench/summarize.py target/bench/results-*.jsonl
 """
@@ -14,24 +14,35 @@ SYSTEMS = {("weft", "weft"): "weft", ("thinc", "thinc"): "Thinc (own LSTM)",
 
 
 SPEEDS = ("train_words_per_sec", "infer_words_per_sec")
-# weft's runs on several threads also time prediction by turns at one thread, at the run's
-# threads, and as that many independent one-thread predictors (examples/bench.rs).
-ALTERNATING = ("infer_words_per_sec_alternating_1t", "infer_words_per_sec_alternating",
-               "infer_words_per_sec_independent")
+# weft's runs on several threads also time training and prediction by turns, at one thread and
+# at the run's threads, and prediction as that many independent one-thread predictors
+# (examples/bench.rs): each ratio over one thread, taken within a run.
+BY_TURNS = {
+    "train_by_turns": ("train_words_per_sec_alternating", "train_words_per_sec_alternating_1t"),
+    "predict_by_turns": ("infer_words_per_sec_alternating", "infer_words_per_sec_alternating_1t"),
+    "independent_by_turns": ("infer_words_per_sec_independent",
+                             "infer_words_per_sec_alternating_1t"),
+}
+
+
+def by_turns(result, ratio):
+    """A ratio by turns of one run, or None when the run has none."""
+    over, under = (result.get(field) for field in BY_TURNS[ratio])
+    return over / under if over and under else None
 
 
 def combine(results):
-    """One result for the repeats of a run: the median speeds, the largest peak RSS, and how
-    many repeats succeeded; a failure when none did."""
+    """One result for the repeats of a run: the median speeds and ratios by turns, the largest
+    peak RSS, and how many repeats succeeded; a failure when none did."""
     good = [r for r in results if "error" not in r]
     if not good:
         return results[-1]
     combined = dict(good[-1])
     for field in SPEEDS:
         combined[field] = statistics.median(r[field] for r in good)
-    for field in ALTERNATING:
-        known = [r[field] for r in good if r.get(field) is not None]
-        combined[field] = statistics.median(known) if known else None
+    for ratio in BY_TURNS:
+        known = [x for r in good if (x := by_turns(r, ratio)) is not None]
+        combined[ratio] = statistics.median(known) if known else None
     combined["peak_rss_mb"] = max(r["peak_rss_mb"] for r in good)
     combined["repeats"] = len(good)
     return combined
@@ -76,7 +87,7 @@ def main(paths):
     print()
     print("| task | threads | train ÷ PyTorch | train ÷ best peer | predict ÷ PyTorch "
           "| predict ÷ best peer | dev acc − PyTorch | RSS ÷ Thinc | weft N threads ÷ 1 "
-          "(train, predict) | predict N ÷ 1 by turns (independent ÷ 1) |")
+          "(train, predict) | N ÷ 1 by turns: train, predict (independent predictors) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
 
     def ok(task, threads, system):
@@ -107,9 +118,9 @@ def main(paths):
         memory = f"{weft['peak_rss_mb'] / thinc['peak_rss_mb']:.2f}" if thinc else "–"
         scaling = (f"{versus('train_words_per_sec', one)}, {versus('infer_words_per_sec', one)}"
                    if threads != 1 and one else "–")
-        one_by_turns, by_turns, independent = (weft.get(field) for field in ALTERNATING)
-        turns = (f"{by_turns / one_by_turns:.2f}× ({independent / one_by_turns:.2f}×)"
-                 if one_by_turns and by_turns and independent else "–")
+        train, predict, independent = (weft.get(ratio) for ratio in BY_TURNS)
+        turns = (f"{train:.2f}×, {predict:.2f}× ({independent:.2f}×)"
+                 if train and predict and independent else "–")
         print(f"| {task} | {threads} | {versus('train_words_per_sec', torch)} "
               f"| {best('train_words_per_sec')} | {versus('infer_words_per_sec', torch)} "
               f"| {best('infer_words_per_sec')} | {accuracy} | {memory} | {scaling} "

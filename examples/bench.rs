@@ -5,11 +5,13 @@
 //!         [--data DIR]
 //!
 //! Training words per second count the time spent in training steps only; inference words per
-//! second come from `predict` in batches of 128 over dev (and test, when its file exists), in
-//! passes until `--infer-seconds` have gone. With more than one thread, prediction is then also
-//! timed by turns, pass after pass, at one thread, at the run's threads, and as that many
-//! one-thread predictors at once (the `infer_words_per_sec_alternating*` and `_independent`
-//! fields): ratios within one window, free of the drift of a shared machine between two runs.
+//! second come from `predict_parallel` in batches of 128 over dev (and test, when its file
+//! exists), in passes until `--infer-seconds` have gone. With more than one thread, prediction is
+//! then also timed by turns, pass after pass, at one thread, at the run's threads, and as that
+//! many one-thread predictors at once (the `infer_words_per_sec_alternating*` and `_independent`
+//! fields), and so is training, 20 steps at a time at one thread and at the run's threads
+//! (`train_words_per_sec_alternating*`): ratios within one window, free of the drift of a shared
+//! machine between two runs.
 //! The per-epoch lines go to standard error. `bench/run.sh` runs this beside the baselines and
 //! prints the comparison table.
 
@@ -25,8 +27,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use common::{Classes, Data, Options};
-use weft::{Grad, Ids, Model, Ragged};
+use common::{Classes, Data, Dataset, Options};
+use weft::{Adam, Grad, Ids, Model, Ragged};
 
 const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads N] [--data DIR]
   [--infer-seconds S] [--train FILE] [--dev FILE] [--test FILE] [--batch-size N] [--lr RATE]
@@ -34,7 +36,9 @@ const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads 
 Trains with Adam (lr 0.001, batch 32, seed 0) on the train split in DIR (default: the shipped
 examples/data), scores dev after every epoch, times prediction over dev (and test, when DIR
 has it: one untimed pass, then passes until S seconds have gone, 3 by default), and prints one
-JSON line. `--epochs 0 --infer-seconds 30` times prediction alone, for profiling.";
+JSON line. With more than one thread it also times training and prediction by turns at one
+thread and at N, S seconds each. `--epochs 0 --infer-seconds 30` times prediction alone, for
+profiling.";
 
 /// Texts or sentences per batch when timing prediction.
 const INFER_BATCH: usize = 128;
@@ -74,8 +78,8 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 fn allocations() -> usize {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
-/// Seconds of passes over the inference data when timing prediction, unless `--infer-seconds`
-/// says. Passes of a fixed count took 0.1 s for weft's tagger: too short a window to be steady.
+/// Seconds of passes over the inference data when timing prediction (and of each side of the
+/// timing by turns), unless `--infer-seconds` says. Passes of a fixed count took 0.1 s for weft's tagger: too short a window to be steady.
 const INFER_SECONDS: f64 = 3.0;
 
 /// The two networks.
@@ -100,7 +104,7 @@ struct BenchOptions {
     task: Task,
     /// `--threads`: how many threads weft may use.
     threads: usize,
-    /// `--infer-seconds`: how long to time prediction.
+    /// `--infer-seconds`: how long to time prediction, and each side of the timing by turns.
     infer_seconds: f64,
     training: Options,
 }
@@ -167,8 +171,26 @@ fn run() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Heap allocations per training step, over a few steps on the first batch of `data` (after
-/// the measured run, so they change no figure).
+/// One training step on the examples `batch` of `train`; returns the words of the batch.
+fn train_step<M, T: Classes>(
+    model: &mut M,
+    adam: &mut Adam,
+    train: &Dataset<T>,
+    batch: &[usize],
+    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)>,
+) -> weft::Result<usize>
+where
+    M: Model<In = Ragged<Ids>>,
+{
+    let (x, truths) = train.batch(batch);
+    let words = x.data.0.len();
+    let (out, backprop) = model.begin_update(x);
+    backprop(loss(&out, &truths)?.0);
+    model.finish_update(adam)?;
+    Ok(words)
+}
+
+/// Heap allocations per training step, over a few steps on the first batch of `data`.
 fn training_allocations<M, T: Classes>(
     model: &mut M,
     data: &Data<T>,
@@ -180,23 +202,59 @@ where
 {
     const STEPS: usize = 10;
     let first: Vec<usize> = (0..options.training.batch_size.min(data.train.ids.len())).collect();
-    let mut adam = weft::Adam::new(options.training.learn_rate);
+    let mut adam = Adam::new(options.training.learn_rate);
     let before = allocations();
     for _ in 0..STEPS {
-        let (x, truths) = data.train.batch(&first);
-        let (out, backprop) = model.begin_update(x);
-        backprop(loss(&out, &truths)?.0);
-        model.finish_update(&mut adam)?;
+        train_step(model, &mut adam, &data.train, &first, &loss)?;
     }
     Ok((allocations() - before) / STEPS)
 }
 
+/// Training words per second at one thread and at the run's threads (`[one, all]`), timed by
+/// turns: the same training steps at one thread (a pool of its own), then at all, over and over,
+/// until each has had `seconds`. It goes on training `model`, on its training data in order.
+fn training_by_turns<M, T: Classes + Sync>(
+    model: &mut M,
+    data: &Data<T>,
+    options: &BenchOptions,
+    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
+) -> Result<[f64; 2], Box<dyn Error>>
+where
+    M: Model<In = Ragged<Ids>>,
+{
+    /// Steps per turn: about a tenth of a second of training.
+    const STEPS: usize = 20;
+    let single = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let mut adam = Adam::new(options.training.learn_rate);
+    let order: Vec<usize> = (0..data.train.ids.len()).collect();
+    let mut batches = order.chunks(options.training.batch_size.max(1)).cycle();
+    let (mut time, mut words) = ([0.0f64; 2], 0);
+    while words == 0 || time.iter().any(|&t| t < options.infer_seconds) {
+        let turn: Vec<&[usize]> = batches.by_ref().take(STEPS).collect();
+        for (pool, time) in [Some(&single), None].into_iter().zip(&mut time) {
+            let mut steps = || -> weft::Result<usize> {
+                let step =
+                    |batch: &&[usize]| train_step(model, &mut adam, &data.train, batch, &loss);
+                turn.iter().map(step).sum()
+            };
+            let started = Instant::now();
+            words += match pool {
+                Some(pool) => pool.install(steps)?,
+                None => steps()?,
+            };
+            *time += started.elapsed().as_secs_f64();
+        }
+    }
+    let words = words as f64 / 2.0;
+    Ok([words / time[0], words / time[1]])
+}
+
 /// Trains `model` on `data`, times prediction, and returns the JSON line of the run.
-fn measure<M, T: Classes>(
+fn measure<M, T: Classes + Sync>(
     options: &BenchOptions,
     data: &Data<T>,
     mut model: M,
-    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)>,
+    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
     predict: fn(&M, Ragged<Ids>) -> Vec<usize>,
 ) -> Result<String, Box<dyn Error>>
 where
@@ -246,11 +304,16 @@ where
             pass,
         )?),
     };
-    let train_allocations = training_allocations(&mut model, data, options, &loss)?;
     let test_acc = data
         .test
         .as_ref()
         .map(|test| common::accuracy(&model, test, predict));
+    // Both go on training the model: after every figure of the model trained as the baselines.
+    let training_by_turns = match options.threads {
+        1 => None,
+        _ => Some(training_by_turns(&mut model, data, options, &loss)?),
+    };
+    let train_allocations = training_allocations(&mut model, data, options, &loss)?;
 
     Ok(json_object(&[
         ("script", "\"examples/bench.rs\"".into()),
@@ -268,6 +331,14 @@ where
         (
             "train_words_per_sec",
             json_number(words as f64 / seconds, 1),
+        ),
+        (
+            "train_words_per_sec_alternating_1t",
+            json_number(training_by_turns.map_or(f64::NAN, |[one, _]| one), 1),
+        ),
+        (
+            "train_words_per_sec_alternating",
+            json_number(training_by_turns.map_or(f64::NAN, |[_, all]| all), 1),
         ),
         ("infer_passes", passes.to_string()),
         ("infer_words", infer_words.to_string()),

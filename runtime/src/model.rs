@@ -36,14 +36,18 @@ pub trait Model: Params + Send + Sync {
     /// The output in inference mode.
     fn predict(&self, x: Self::In) -> Self::Out;
 
-    /// [`predict`](Model::predict) with the batch cut into one part per thread, each part
-    /// predicted whole on a thread of its own; the outputs are joined in order.
+    /// [`predict`](Model::predict) with the batch cut into parts, each part predicted whole on
+    /// one thread of the pool; the outputs are joined in order.
     ///
     /// `predict` shares each layer's work among the threads, and so hands work to the pool once
     /// per layer: for small layers the second thread often wakes too late to help. Here the pool
-    /// is used once per batch. The model must treat each row (or each sequence, for
-    /// [`Ragged`](crate::Ragged) input) on its own, as every built-in layer does: a layer that
-    /// mixes the items of a batch (a batch norm, say) would see only its part.
+    /// is used once per batch. The parts, two per thread, hold about equal rows (tokens, for
+    /// [`Ragged`](crate::Ragged) input); a thread that runs faster than another (on a shared
+    /// machine one often does) takes a part more.
+    ///
+    /// The model must treat each row (or each sequence, for `Ragged` input) on its own, as every
+    /// built-in layer does: a layer that mixes the items of a batch (a batch norm, say) would see
+    /// only its part.
     ///
     /// With one thread, or a batch of one item, this is `predict`.
     ///
@@ -58,7 +62,8 @@ pub trait Model: Params + Send + Sync {
         Self::In: Batch,
         Self::Out: Batch,
     {
-        let parts = crate::batch::split(x, crate::threads());
+        let threads = crate::threads();
+        let parts = crate::batch::split(x, if threads > 1 { 2 * threads } else { 1 });
         if parts.len() == 1 {
             let part = parts.into_iter().next().expect("one part");
             return self.predict(part);
