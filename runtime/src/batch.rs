@@ -26,6 +26,8 @@ impl<T: Data + split::Split> Batch for T {}
 pub(crate) mod split {
     /// How a batch is cut and joined.
     pub trait Split: Sized {
+        /// The number of items.
+        fn items(&self) -> usize;
         /// The rows of each item: what a part's work is proportional to.
         fn sizes(&self) -> Vec<usize>;
         /// Cuts after each item index of `ends`; the last end is the number of items.
@@ -71,6 +73,10 @@ fn runs(ends: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 impl<W: Dim> Split for Floats2<W> {
+    fn items(&self) -> usize {
+        self.rows()
+    }
+
     fn sizes(&self) -> Vec<usize> {
         vec![1; self.rows()]
     }
@@ -101,6 +107,10 @@ impl<W: Dim> Split for Floats2<W> {
 macro_rules! split_rows {
     ($($t:ident),*) => {$(
         impl Split for $t {
+            fn items(&self) -> usize {
+                self.0.len()
+            }
+
             fn sizes(&self) -> Vec<usize> {
                 vec![1; self.0.len()]
             }
@@ -118,13 +128,25 @@ macro_rules! split_rows {
 
 split_rows!(Ids, Keys);
 
+/// Panics, as [`BiLstm`](crate::layers::BiLstm) does, when the rows of `data` (a public field)
+/// are not those of the lengths.
 impl<T: Split> Split for Ragged<T> {
+    fn items(&self) -> usize {
+        self.len()
+    }
+
     fn sizes(&self) -> Vec<usize> {
         self.lengths().to_vec()
     }
 
     fn split_at(self, ends: &[usize]) -> Vec<Self> {
         let (data, lengths) = self.into_parts();
+        let rows: usize = lengths.iter().sum();
+        assert_eq!(
+            data.items(),
+            rows,
+            "rows of the ragged batch and its lengths"
+        );
         let row_ends: Vec<usize> = runs(ends)
             .scan(0, |rows, (start, end)| {
                 *rows += lengths[start..end].iter().sum::<usize>();
@@ -160,6 +182,14 @@ mod tests {
         assert_eq!(lengths, [&[4][..], &[1, 0, 3]]);
         assert_eq!(parts[1].data, Ids(vec![5, 6, 7, 8]));
         assert_eq!(Ragged::concat(parts), batch);
+    }
+
+    #[test]
+    #[should_panic(expected = "rows of the ragged batch and its lengths")]
+    fn a_ragged_batch_with_rows_beyond_its_lengths_is_refused() {
+        let mut batch = Ragged::from_sequences([vec![1, 2], vec![3]]);
+        batch.data.0.push(4);
+        split(batch, 2);
     }
 
     #[test]
