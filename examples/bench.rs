@@ -79,7 +79,8 @@ fn allocations() -> usize {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
 /// Seconds of passes over the inference data when timing prediction (and of each side of the
-/// timing by turns), unless `--infer-seconds` says. Passes of a fixed count took 0.1 s for weft's tagger: too short a window to be steady.
+/// timing by turns), unless `--infer-seconds` says. Passes of a fixed count took 0.1 s for
+/// weft's tagger: too short a window to be steady.
 const INFER_SECONDS: f64 = 3.0;
 
 /// The two networks.
