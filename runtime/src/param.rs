@@ -282,7 +282,10 @@ fn add_rows(
             continue;
         };
         let target = &mut values[r * width..(r + 1) * width];
-        target.iter_mut().zip(d).for_each(|(g, &d)| *g += d);
+        match d.as_slice() {
+            Some(d) => target.iter_mut().zip(d).for_each(|(g, &d)| *g += d),
+            None => target.iter_mut().zip(d).for_each(|(g, &d)| *g += d),
+        }
         touched[r] = true;
     }
 }
