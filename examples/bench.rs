@@ -173,30 +173,32 @@ fn run() -> Result<(), Box<dyn Error>> {
 }
 
 /// One training step on the examples `batch` of `train`; returns the words of the batch.
-fn train_step<M, T: Classes>(
+fn train_step<M, T: Classes + Sync>(
     model: &mut M,
     adam: &mut Adam,
     train: &Dataset<T>,
     batch: &[usize],
-    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)>,
+    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
 ) -> weft::Result<usize>
 where
     M: Model<In = Ragged<Ids>>,
 {
     let (x, truths) = train.batch(batch);
     let words = x.data.0.len();
-    let (out, backprop) = model.begin_update(x);
-    backprop(loss(&out, &truths)?.0);
-    model.finish_update(adam)?;
+    weft::on_pool(|| {
+        let (out, backprop) = model.begin_update(x);
+        backprop(loss(&out, &truths)?.0);
+        model.finish_update(adam)
+    })?;
     Ok(words)
 }
 
 /// Heap allocations per training step, over a few steps on the first batch of `data`.
-fn training_allocations<M, T: Classes>(
+fn training_allocations<M, T: Classes + Sync>(
     model: &mut M,
     data: &Data<T>,
     options: &BenchOptions,
-    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)>,
+    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
 ) -> weft::Result<usize>
 where
     M: Model<In = Ragged<Ids>>,

@@ -251,11 +251,11 @@ impl fmt::Display for Epoch {
 /// step runs the batch forward, takes the output's gradient and mean loss from `loss`,
 /// backpropagates and updates; only steps are timed. After each epoch `evaluate` scores the
 /// model on dev, and `report` gets the [`Epoch`].
-pub fn train<M, T: Classes>(
+pub fn train<M, T: Classes + Sync>(
     model: &mut M,
     options: &Options,
     data: &Dataset<T>,
-    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)>,
+    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
     mut evaluate: impl FnMut(&M) -> f64,
     mut report: impl FnMut(&Epoch),
 ) -> weft::Result<()>
@@ -274,10 +274,12 @@ where
             let started = Instant::now();
             let (x, truths) = data.batch(batch);
             words += x.data.0.len();
-            let (probs, backprop) = model.begin_update(x);
-            let (d_probs, batch_loss) = loss(&probs, &truths)?;
-            backprop(d_probs);
-            model.finish_update(&mut adam)?;
+            let batch_loss = weft::on_pool(|| {
+                let (probs, backprop) = model.begin_update(x);
+                let (d_probs, batch_loss) = loss(&probs, &truths)?;
+                backprop(d_probs);
+                model.finish_update(&mut adam).map(|()| batch_loss)
+            })?;
             seconds += started.elapsed().as_secs_f64();
             loss_sum += f64::from(batch_loss) * batch.len() as f64;
             seen += batch.len();

@@ -62,4 +62,4 @@ pub use param::{GradGuard, Param, Params, Update, Visit, VisitMut, Walk};
 pub use part::Part;
 pub use rng::{Rng, set_seed};
 pub use signature::{LayerSignature, Signature};
-pub use threads::{set_threads, threads};
+pub use threads::{on_pool, set_threads, threads};
