@@ -282,10 +282,10 @@ fn add_rows(
             continue;
         };
         let target = &mut values[r * width..(r + 1) * width];
-        match d.as_slice() {
-            Some(d) => target.iter_mut().zip(d).for_each(|(g, &d)| *g += d),
-            None => target.iter_mut().zip(d).for_each(|(g, &d)| *g += d),
-        }
+        // As a slice (a copy only if `d` is strided), so that the loop vectorizes.
+        let d = d.as_standard_layout();
+        let d = d.as_slice().expect("standard layout");
+        target.iter_mut().zip(d).for_each(|(g, &d)| *g += d);
         touched[r] = true;
     }
 }
