@@ -1,7 +1,7 @@
 //! The proc macros of [weft](https://docs.rs/weft). Use them through the `weft` crate, which
 //! re-exports them: the generated code names items as `::weft::...`.
 
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod layer;
 mod model;

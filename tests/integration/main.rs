@@ -2,6 +2,7 @@
 
 mod boxed;
 mod derive;
+mod grammar;
 mod model_macro;
 mod parallel;
 mod saving;

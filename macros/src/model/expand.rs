@@ -1,344 +1,363 @@
 //! Code generation: a checked network becomes constructor calls (`model!`) or a type
-//! (`model_type!`). Runs of one combinator become balanced trees, so a 100-layer chain is 7
-//! levels deep for rustc; parameter paths do not depend on the nesting.
+//! (`model_type!`). Each built-in layer is written from its catalog templates. Runs of one
+//! combinator become balanced trees, so a 100-layer chain is 7 levels deep for rustc;
+//! parameter paths do not depend on the nesting.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
+use weft_grammar::catalog::ArgKind;
+use weft_grammar::{ArgValue, Built, Checked, Count, Eager, Net, Sym, Width};
 
-use super::catalog::Kind;
-use super::valid::{Bindings, Built, Net, Width, user_type};
+use super::syntax::Exprs;
 
-/// The value of a width, for a constructor argument.
-pub fn width_value(width: &Width) -> TokenStream {
-    match width {
-        Width::Lit(n) => quote!(::weft::Const::<#n>),
-        Width::Const(e) => quote!(::weft::Const::<{ #e }>),
-        Width::Run(e) => quote!(#e),
-        Width::Infer(_) => quote!(::weft::Const),
-    }
+/// Whether the expansion is a value (`model!`) or a type (`model_type!`).
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Value,
+    Type,
 }
 
-/// The type of a width; `None` when only rustc's inference can tell (`_` in a value).
-fn width_type(width: &Width) -> Option<TokenStream> {
-    match width {
-        Width::Lit(n) => Some(quote!(::weft::Const<#n>)),
-        Width::Const(e) => Some(quote!(::weft::Const<{ #e }>)),
-        Width::Run(_) => Some(quote!(usize)),
-        Width::Infer(ty) => ty.clone(),
-    }
+/// Writes a checked network as code.
+pub struct Expander<'a> {
+    pub exprs: &'a Exprs,
+    pub mode: Mode,
 }
 
-/// The whole `model!` expression: bindings, then the network, wrapped in
-/// `Uninitialized` when sizes come from the data.
-pub fn model_value(net: &Net, bindings: &Bindings) -> TokenStream {
-    let eager = bindings
-        .eager
-        .iter()
-        .map(|(ident, value)| quote!(let #ident = #value;));
-    let network = value(net);
-    if bindings.from_data.is_empty() {
-        return quote!({ #(#eager)* #network });
+type Tokens = syn::Result<TokenStream>;
+
+impl Expander<'_> {
+    /// The whole `model!` expression: bindings, then the network, wrapped in `Uninitialized`
+    /// when sizes come from the data.
+    pub fn model_value(&self, checked: &Checked<Span>) -> Tokens {
+        let eager = checked.bindings.eager.iter().enumerate().map(|(i, e)| {
+            let ident = eager_ident(i);
+            match *e {
+                Eager::Size(id) => {
+                    let expr = self.exprs.get(id);
+                    quote!(let #ident = { let size: usize = #expr; size };)
+                }
+                Eager::Layer(id) => {
+                    let expr = self.exprs.get(id);
+                    quote!(let #ident = #expr;)
+                }
+            }
+        });
+        let eager: Vec<TokenStream> = eager.collect();
+        let network = self.network(&checked.net)?;
+        if checked.bindings.from_data.is_empty() {
+            return Ok(quote!({ #(#eager)* #network }));
+        }
+        let sizes = Ident::new("__weft_sizes", Span::mixed_site());
+        let from_data = checked.bindings.from_data.iter().enumerate().map(|(i, f)| {
+            let (ident, method, layer) = (data_ident(i), format_ident!("{}", f.method), &f.layer);
+            quote!(let #ident: usize = #sizes.#method(#layer)?;)
+        });
+        Ok(quote!({
+            #(#eager)*
+            ::weft::Uninitialized::new(move |#sizes: &::weft::DataSizes| -> ::weft::Result<_> {
+                #(#from_data)*
+                ::core::result::Result::Ok(#network)
+            })
+        }))
     }
-    let sizes = syn::Ident::new("__weft_sizes", Span::mixed_site());
-    let from_data = bindings
-        .from_data
-        .iter()
-        .map(|(ident, value)| quote!(let #ident: usize = #value;));
-    quote!({
-        #(#eager)*
-        ::weft::Uninitialized::new(move |#sizes: &::weft::DataSizes| -> ::weft::Result<_> {
-            #(#from_data)*
-            ::core::result::Result::Ok(#network)
+
+    /// The network as a value (`model!`) or a type (`model_type!`).
+    pub fn network(&self, net: &Net<Span>) -> Tokens {
+        let value = self.mode == Mode::Value;
+        Ok(match net {
+            Net::Chain(nets) if value => self.chain(nets)?,
+            Net::Chain(nets) => {
+                self.balanced(nets, &|a, b| quote!(::weft::combinators::Chain<#a, #b>))?
+            }
+            Net::Add(nets) if value => {
+                self.balanced(nets, &|a, b| quote!(::weft::combinators::add(#a, #b)))?
+            }
+            Net::Add(nets) => {
+                self.balanced(nets, &|a, b| quote!(::weft::combinators::Add<#a, #b>))?
+            }
+            Net::Concat(nets, _) => self.concat(nets)?,
+            Net::Clone(inner, count) => {
+                let inner = self.network(inner)?;
+                if value {
+                    let count = match count {
+                        Count::Int(n) => Literal::u64_unsuffixed(*n).into_token_stream(),
+                        Count::Expr(id) => self.expr(*id),
+                    };
+                    quote!(::weft::combinators::clones(#count, || #inner))
+                } else {
+                    quote!(::weft::combinators::Clones<#inner>)
+                }
+            }
+            Net::Residual(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::combinators::residual(#inner))
+                } else {
+                    quote!(::weft::combinators::Residual<#inner>)
+                }
+            }
+            Net::WithArray(inner) => self.with_array(self.network(inner)?, Span::call_site()),
+            Net::Layer(built) => self.layer(built)?,
+            Net::User { user, binding } => {
+                let expr = self.exprs.get(user.expr);
+                match (self.mode, binding) {
+                    (Mode::Type, _) => {
+                        let ty = user_type(expr)?;
+                        quote!(#ty)
+                    }
+                    (Mode::Value, Some(i)) => {
+                        let ident = eager_ident(*i);
+                        quote_spanned!(expr.span()=> #ident)
+                    }
+                    (Mode::Value, None) => quote!(#expr),
+                }
+            }
         })
-    })
+    }
+
+    /// `a >> b >> c` as a balanced tree of two-way chains. Each `chain` call carries the span
+    /// of its first layer: when rustc finds that a layer does not take what the layer before it
+    /// outputs (a user's layer, a constant width), it points at the layer whose input is wrong.
+    fn chain(&self, nets: &[Net<Span>]) -> Tokens {
+        if let [net] = nets {
+            return self.network(net);
+        }
+        let (left, right) = nets.split_at(nets.len() / 2);
+        let (a, b) = (self.chain(left)?, self.chain(right)?);
+        Ok(quote_spanned!(first_span(&left[0])=> ::weft::combinators::chain(#a, #b)))
+    }
+
+    /// `a | b | c` as nested two-way concatenations; each inner node's width is the sum of its
+    /// branches' (left to rustc when not all are known).
+    fn concat(&self, nets: &[Net<Span>]) -> Tokens {
+        if let [net] = nets {
+            return self.network(net);
+        }
+        let (left, right) = nets.split_at(nets.len() / 2);
+        let (a, b) = (self.concat(left)?, self.concat(right)?);
+        let out = self.width_type(&concat_width(nets), Span::call_site())?;
+        Ok(match self.mode {
+            Mode::Value => quote!(::weft::combinators::concat::<_, _, _, _, #out>(#a, #b)),
+            Mode::Type => quote!(::weft::combinators::Concat<#a, #b, #out>),
+        })
+    }
+
+    /// Joins `nets` two by two into a balanced tree with `join`.
+    fn balanced(
+        &self,
+        nets: &[Net<Span>],
+        join: &dyn Fn(TokenStream, TokenStream) -> TokenStream,
+    ) -> Tokens {
+        if let [net] = nets {
+            return self.network(net);
+        }
+        let (left, right) = nets.split_at(nets.len() / 2);
+        Ok(join(
+            self.balanced(left, join)?,
+            self.balanced(right, join)?,
+        ))
+    }
+
+    fn with_array(&self, inner: TokenStream, span: Span) -> TokenStream {
+        match self.mode {
+            Mode::Value => quote_spanned!(span=> ::weft::combinators::with_array(#inner)),
+            Mode::Type => quote!(::weft::combinators::WithArray<#inner>),
+        }
+    }
+
+    /// A built-in layer, from its catalog template; wrapped in `with_array` when it runs on
+    /// every token.
+    fn layer(&self, built: &Built<Span>) -> Tokens {
+        let template = match self.mode {
+            Mode::Value => built.spec.value,
+            Mode::Type => built.spec.ty,
+        };
+        let tokens: TokenStream = template.parse().expect("the catalog's templates are Rust");
+        let layer = self.fill(tokens, built)?;
+        Ok(if built.per_token {
+            self.with_array(layer, built.span)
+        } else {
+            layer
+        })
+    }
+
+    /// `tokens` with every `$x` and `#x` replaced by the value or type of `x`, and the
+    /// layer's span.
+    fn fill(&self, tokens: TokenStream, built: &Built<Span>) -> Tokens {
+        let mut out = TokenStream::new();
+        let mut tokens = tokens.into_iter();
+        while let Some(token) = tokens.next() {
+            match token {
+                TokenTree::Punct(p) if matches!(p.as_char(), '$' | '#') => {
+                    let Some(TokenTree::Ident(name)) = tokens.next() else {
+                        panic!("a template placeholder is `$name` or `#name`")
+                    };
+                    let name = name.to_string();
+                    out.extend(if p.as_char() == '$' {
+                        self.placeholder_value(&name, built)
+                    } else {
+                        self.width_type(placeholder_width(&name, built), built.span)?
+                    });
+                }
+                TokenTree::Group(g) => {
+                    let mut group = Group::new(g.delimiter(), self.fill(g.stream(), built)?);
+                    group.set_span(built.span);
+                    out.extend([TokenTree::Group(group)]);
+                }
+                mut other => {
+                    other.set_span(built.span);
+                    out.extend([other]);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The value of `$name` in a template.
+    fn placeholder_value(&self, name: &str, built: &Built<Span>) -> TokenStream {
+        let value = match built.arg(name) {
+            Some(value) => value,
+            None => return self.width_value(placeholder_width(name, built)),
+        };
+        let rate = built
+            .spec
+            .arg(name)
+            .is_some_and(|a| a.kind == ArgKind::Rate);
+        match value {
+            ArgValue::Width(width) => self.width_value(width),
+            ArgValue::Int(n) => Literal::u64_unsuffixed(*n).into_token_stream(),
+            ArgValue::Float(x) => Literal::f32_suffixed(*x as f32).into_token_stream(),
+            ArgValue::Expr(id) if rate => {
+                let expr = self.expr(*id);
+                quote!((#expr) as f32)
+            }
+            ArgValue::Expr(id) => self.expr(*id),
+            ArgValue::Bound(i) => eager_ident(*i).into_token_stream(),
+            ArgValue::FromData(i) => data_ident(*i).into_token_stream(),
+        }
+    }
+
+    /// The value of a width, for a constructor argument.
+    fn width_value(&self, width: &Width) -> TokenStream {
+        match width {
+            Width::Lit(n) => quote!(::weft::Const::<#n>),
+            Width::Const(e) => {
+                let e = self.sym(e);
+                quote!(::weft::Const::<{ #e }>)
+            }
+            Width::Run(e) => self.sym(e),
+            Width::Infer(_) => quote!(::weft::Const),
+        }
+    }
+
+    /// The type of a width; `_` in a value where only rustc's inference can tell, an error in
+    /// a type.
+    fn width_type(&self, width: &Width, span: Span) -> Tokens {
+        Ok(match width {
+            Width::Lit(n) => quote!(::weft::Const<#n>),
+            Width::Const(e) => {
+                let e = self.sym(e);
+                quote!(::weft::Const<{ #e }>)
+            }
+            Width::Run(_) => quote!(usize),
+            Width::Infer(_) if self.mode == Mode::Value => quote!(_),
+            Width::Infer(Some(id)) => {
+                let ty = user_type(self.exprs.get(*id))?;
+                quote!(<<#ty as ::weft::Model>::Out as ::weft::Columns>::Width)
+            }
+            Width::Infer(None) => {
+                return Err(syn::Error::new(
+                    span,
+                    "`model_type!` cannot name this width: give the first layer an `input = N` \
+                     width",
+                ));
+            }
+        })
+    }
+
+    /// A width expression.
+    fn sym(&self, sym: &Sym) -> TokenStream {
+        match sym {
+            Sym::Lit(n) => quote!(#n),
+            Sym::Expr(id, _) => self.expr(*id),
+            Sym::Bound(i) => eager_ident(*i).into_token_stream(),
+            Sym::FromData(i) => data_ident(*i).into_token_stream(),
+            Sym::Twice(inner) => {
+                let inner = self.sym(inner);
+                quote!(2 * (#inner))
+            }
+            Sym::Sum(parts) => {
+                let parts = parts.iter().map(|p| self.sym(p));
+                quote!(0 #(+ (#parts))*)
+            }
+        }
+    }
+
+    fn expr(&self, id: weft_grammar::ExprId) -> TokenStream {
+        let expr = self.exprs.get(id);
+        quote!(#expr)
+    }
 }
 
-fn value(net: &Net) -> TokenStream {
-    match net {
-        Net::Chain(nets) => chain_value(nets),
-        Net::Add(nets) => balanced(
-            nets,
-            &|a, b| quote!(::weft::combinators::add(#a, #b)),
-            &value,
+/// The width `$in`, `$out` or a width argument of a template stands for.
+fn placeholder_width<'b>(name: &str, built: &'b Built<Span>) -> &'b Width {
+    match (name, built.arg(name)) {
+        ("in", _) => &built.input,
+        ("out", _) => &built.output,
+        (_, Some(ArgValue::Width(width))) => width,
+        _ => panic!(
+            "`{name}` in the template of `{}` is no width",
+            built.spec.name
         ),
-        Net::Concat(nets, _) => concat_value(nets),
-        Net::Clone(inner, count) => {
-            let inner = value(inner);
-            quote!(::weft::combinators::clones(#count, || #inner))
-        }
-        Net::Residual(inner) => {
-            let inner = value(inner);
-            quote!(::weft::combinators::residual(#inner))
-        }
-        Net::WithArray(inner) => {
-            let inner = value(inner);
-            quote!(::weft::combinators::with_array(#inner))
-        }
-        Net::Layer(built) => layer_value(built),
-        Net::User { expr, binding } => match binding {
-            Some(ident) => quote_spanned!(expr.span()=> #ident),
-            None => quote!(#expr),
-        },
     }
 }
 
-/// `a >> b >> c` as a balanced tree of two-way chains. Each `chain` call carries the span of
-/// its first layer: when rustc finds that a layer does not take what the layer before it
-/// outputs (a user's layer, a constant width), it points at the layer whose input is wrong.
-fn chain_value(nets: &[Net]) -> TokenStream {
-    if nets.len() == 1 {
-        return value(&nets[0]);
+/// The width of `nets` side by side.
+fn concat_width(nets: &[Net<Span>]) -> Width {
+    match nets {
+        [single] => single.output_width(),
+        many => {
+            let (left, right) = many.split_at(many.len() / 2);
+            Width::sum(&[concat_width(left), concat_width(right)])
+        }
     }
-    let (left, right) = nets.split_at(nets.len() / 2);
-    let (a, b) = (chain_value(left), chain_value(right));
-    quote_spanned!(first_span(&left[0])=> ::weft::combinators::chain(#a, #b))
 }
 
 /// The span of the first layer of `net`, as the user wrote it.
-fn first_span(net: &Net) -> Span {
+fn first_span(net: &Net<Span>) -> Span {
     match net {
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => first_span(&nets[0]),
         Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => first_span(inner),
         Net::Layer(built) => built.span,
-        Net::User { expr, .. } => expr.span(),
+        Net::User { user, .. } => user.span,
     }
 }
 
-/// `a | b | c` as nested two-way concatenations; each inner node's width is the sum of its
-/// branches' (left to rustc when not all are known).
-fn concat_value(nets: &[Net]) -> TokenStream {
-    if nets.len() == 1 {
-        return value(&nets[0]);
-    }
-    let (left, right) = nets.split_at(nets.len() / 2);
-    let (a, b) = (concat_value(left), concat_value(right));
-    let out = width_type(&concat_width(nets)).unwrap_or_else(|| quote!(_));
-    quote!(::weft::combinators::concat::<_, _, _, _, #out>(#a, #b))
+fn eager_ident(i: usize) -> Ident {
+    format_ident!("__weft_eager{}", i, span = Span::mixed_site())
 }
 
-fn concat_width(nets: &[Net]) -> Width {
-    match nets {
-        [Net::Concat(_, width)] => width.clone(),
-        [single] => output_width(single),
-        many => {
-            let (left, right) = many.split_at(many.len() / 2);
-            sum2(concat_width(left), concat_width(right))
-        }
-    }
+fn data_ident(i: usize) -> Ident {
+    format_ident!("__weft_from_data{}", i, span = Span::mixed_site())
 }
 
-fn sum2(a: Width, b: Width) -> Width {
-    match (a, b) {
-        (Width::Lit(a), Width::Lit(b)) => Width::Lit(a + b),
-        (Width::Infer(_), _) | (_, Width::Infer(_)) => Width::Infer(None),
-        (a, b) => {
-            let run = matches!(a, Width::Run(_)) || matches!(b, Width::Run(_));
-            let (a, b) = (width_expr(&a), width_expr(&b));
-            if run {
-                Width::Run(quote!((#a) + (#b)))
-            } else {
-                Width::Const(quote!((#a) + (#b)))
+/// In `model_type!`, a layer of the user's is written as its type: a path such as `MyLayer` or
+/// `MyLayer::<Const<8>>`.
+fn user_type(expr: &syn::Expr) -> syn::Result<syn::Type> {
+    match expr {
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            let mut path = p.path.clone();
+            for segment in &mut path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    args.colon2_token = None;
+                }
             }
+            Ok(syn::Type::Path(syn::TypePath { qself: None, path }))
         }
+        other => Err(syn::Error::new(
+            other.span(),
+            "in `model_type!`, a layer of your own is written as its type, such as `MyLayer`",
+        )),
     }
-}
-
-fn width_expr(width: &Width) -> TokenStream {
-    match width {
-        Width::Lit(n) => quote!(#n),
-        Width::Const(e) | Width::Run(e) => e.clone(),
-        Width::Infer(_) => unreachable!("handled by the caller"),
-    }
-}
-
-/// The output width of a checked network, as far as the macro knows it.
-fn output_width(net: &Net) -> Width {
-    match net {
-        Net::Chain(nets) => nets.last().map_or(Width::Infer(None), output_width),
-        Net::Add(nets) => output_width(&nets[0]),
-        Net::Concat(_, width) => width.clone(),
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => output_width(inner),
-        Net::Layer(built) => built.output.clone(),
-        Net::User { .. } => Width::Infer(None),
-    }
-}
-
-fn layer_value(b: &Built) -> TokenStream {
-    let (i, o) = (width_value(&b.input), width_value(&b.output));
-    let value = |name: &str| b.value(name).clone();
-    let layer = match b.kind {
-        Kind::Embed => {
-            let rows = value("rows");
-            quote_spanned!(b.span=> ::weft::combinators::with_array(::weft::layers::Embed::new(#rows, #o)))
-        }
-        Kind::HashEmbed => {
-            let (rows, seed) = (value("rows"), value("seed"));
-            quote_spanned!(b.span=> ::weft::combinators::with_array(
-                ::weft::layers::HashEmbed::new(#rows, #o, #seed)))
-        }
-        Kind::BiLstm | Kind::Lstm => {
-            let hidden = width_value(b.hidden.as_ref().expect("an LSTM has a hidden width"));
-            let depth = value("depth");
-            if b.kind == Kind::Lstm {
-                quote_spanned!(b.span=> ::weft::layers::Lstm::new(#i, #hidden, #depth))
-            } else {
-                let out = width_type(&b.output).unwrap_or_else(|| quote!(_));
-                quote_spanned!(b.span=> ::weft::layers::BiLstm::<_, _, #out>::new(#i, #hidden, #depth))
-            }
-        }
-        Kind::Attention => quote_spanned!(b.span=> ::weft::layers::Attention::new(#i)),
-        Kind::ReduceSum => quote_spanned!(b.span=> ::weft::layers::ReduceSum::new(#i)),
-        Kind::ReduceMean => quote_spanned!(b.span=> ::weft::layers::ReduceMean::new(#i)),
-        Kind::ReduceMax => quote_spanned!(b.span=> ::weft::layers::ReduceMax::new(#i)),
-        Kind::Linear => quote_spanned!(b.span=> ::weft::layers::Linear::new(#i, #o)),
-        Kind::Relu => quote_spanned!(b.span=> ::weft::layers::Relu::new(#i, #o)),
-        Kind::Mish => quote_spanned!(b.span=> ::weft::layers::Mish::new(#i, #o)),
-        Kind::Softmax => quote_spanned!(b.span=> ::weft::layers::Softmax::new(#i, #o)),
-        Kind::Maxout => {
-            let pieces = value("pieces");
-            quote_spanned!(b.span=> ::weft::layers::Maxout::new(#i, #o, #pieces))
-        }
-        Kind::LayerNorm => quote_spanned!(b.span=> ::weft::layers::LayerNorm::new(#i)),
-        Kind::Dropout => {
-            let rate = value("rate");
-            let width = width_type(&b.input).unwrap_or_else(|| quote!(_));
-            quote_spanned!(b.span=> ::weft::layers::Dropout::<#width>::new(#rate))
-        }
-    };
-    if b.per_token {
-        quote_spanned!(b.span=> ::weft::combinators::with_array(#layer))
-    } else {
-        layer
-    }
-}
-
-/// The type `model_type!` names.
-pub fn model_type(net: &Net) -> syn::Result<TokenStream> {
-    Ok(match net {
-        Net::Chain(nets) => balanced_type(nets, "Chain")?,
-        Net::Add(nets) => balanced_type(nets, "Add")?,
-        Net::Concat(nets, _) => concat_type(nets)?,
-        Net::Clone(inner, _) => {
-            let inner = model_type(inner)?;
-            quote!(::weft::combinators::Clones<#inner>)
-        }
-        Net::Residual(inner) => {
-            let inner = model_type(inner)?;
-            quote!(::weft::combinators::Residual<#inner>)
-        }
-        Net::WithArray(inner) => {
-            let inner = model_type(inner)?;
-            quote!(::weft::combinators::WithArray<#inner>)
-        }
-        Net::Layer(built) => layer_type(built)?,
-        Net::User { expr, .. } => {
-            let ty = user_type(expr)?;
-            quote!(#ty)
-        }
-    })
-}
-
-fn balanced_type(nets: &[Net], combinator: &str) -> syn::Result<TokenStream> {
-    if nets.len() == 1 {
-        return model_type(&nets[0]);
-    }
-    let (left, right) = nets.split_at(nets.len() / 2);
-    let (a, b) = (
-        balanced_type(left, combinator)?,
-        balanced_type(right, combinator)?,
-    );
-    let name = syn::Ident::new(combinator, Span::call_site());
-    Ok(quote!(::weft::combinators::#name<#a, #b>))
-}
-
-fn concat_type(nets: &[Net]) -> syn::Result<TokenStream> {
-    if nets.len() == 1 {
-        return model_type(&nets[0]);
-    }
-    let (left, right) = nets.split_at(nets.len() / 2);
-    let (a, b) = (concat_type(left)?, concat_type(right)?);
-    let out = named_width(&concat_width(nets), Span::call_site())?;
-    Ok(quote!(::weft::combinators::Concat<#a, #b, #out>))
-}
-
-fn named_width(width: &Width, span: Span) -> syn::Result<TokenStream> {
-    width_type(width).ok_or_else(|| {
-        syn::Error::new(
-            span,
-            "`model_type!` cannot name this width: give the first layer an `input = N` width",
-        )
-    })
-}
-
-fn layer_type(b: &Built) -> syn::Result<TokenStream> {
-    let (i, o) = (
-        named_width(&b.input, b.span),
-        named_width(&b.output, b.span),
-    );
-    let layer = match b.kind {
-        Kind::Embed | Kind::HashEmbed => {
-            let (o, name) = (
-                o?,
-                if b.kind == Kind::Embed {
-                    "Embed"
-                } else {
-                    "HashEmbed"
-                },
-            );
-            let layer = single(o, name);
-            return Ok(quote!(::weft::combinators::WithArray<#layer>));
-        }
-        Kind::BiLstm => {
-            let h = named_width(
-                b.hidden.as_ref().expect("an LSTM has a hidden width"),
-                b.span,
-            )?;
-            let (i, o) = (i?, o?);
-            quote!(::weft::layers::BiLstm<#i, #h, #o>)
-        }
-        Kind::Lstm => {
-            let (i, o) = (i?, o?);
-            quote!(::weft::layers::Lstm<#i, #o>)
-        }
-        Kind::Attention => single(i?, "Attention"),
-        Kind::ReduceSum => single(i?, "ReduceSum"),
-        Kind::ReduceMean => single(i?, "ReduceMean"),
-        Kind::ReduceMax => single(i?, "ReduceMax"),
-        Kind::LayerNorm => single(i?, "LayerNorm"),
-        Kind::Dropout => single(i?, "Dropout"),
-        Kind::Linear => pair(i?, o?, "Linear"),
-        Kind::Relu => pair(i?, o?, "Relu"),
-        Kind::Mish => pair(i?, o?, "Mish"),
-        Kind::Maxout => pair(i?, o?, "Maxout"),
-        Kind::Softmax => pair(i?, o?, "Softmax"),
-    };
-    Ok(if b.per_token {
-        quote!(::weft::combinators::WithArray<#layer>)
-    } else {
-        layer
-    })
-}
-
-fn single(width: TokenStream, name: &str) -> TokenStream {
-    let name = syn::Ident::new(name, Span::call_site());
-    quote!(::weft::layers::#name<#width>)
-}
-
-fn pair(input: TokenStream, output: TokenStream, name: &str) -> TokenStream {
-    let name = syn::Ident::new(name, Span::call_site());
-    quote!(::weft::layers::#name<#input, #output>)
-}
-
-/// Joins `nets` two by two into a balanced tree with `join`.
-fn balanced(
-    nets: &[Net],
-    join: &dyn Fn(TokenStream, TokenStream) -> TokenStream,
-    leaf: &dyn Fn(&Net) -> TokenStream,
-) -> TokenStream {
-    if nets.len() == 1 {
-        return leaf(&nets[0]);
-    }
-    let (left, right) = nets.split_at(nets.len() / 2);
-    join(balanced(left, join, leaf), balanced(right, join, leaf))
 }

@@ -1,32 +1,38 @@
-//! `model!` and `model_type!`: parse (`ast`), check and infer widths (`valid`), generate code
-//! (`expand`). `catalog` lists the built-in layers and combinators.
+//! `model!` and `model_type!`: Rust tokens read as the grammar's syntax (`syntax`), given
+//! meaning and checked by the shared grammar (`weft_grammar`), written out as code
+//! (`expand`).
 
-mod ast;
-mod catalog;
 mod expand;
-mod valid;
+mod syntax;
 
 use proc_macro2::TokenStream;
 
-use valid::{Checker, Mode};
+use expand::{Expander, Mode};
+use syntax::Exprs;
 
 /// `model!(...)`: the network as a value.
 pub fn expand_value(input: TokenStream) -> TokenStream {
-    let mut checker = Checker::new(Mode::Value);
-    match ast::parse(input).and_then(|node| checker.network(node)) {
-        Ok(net) => expand::model_value(&net, &checker.bindings),
-        Err(err) => err.to_compile_error(),
-    }
+    expand(input, Mode::Value)
 }
 
 /// `model_type!(...)`: the type of the network `model!` builds from the same expression.
 pub fn expand_type(input: TokenStream) -> TokenStream {
-    let mut checker = Checker::new(Mode::Type);
-    match ast::parse(input)
-        .and_then(|node| checker.network(node))
-        .and_then(|net| expand::model_type(&net))
-    {
-        Ok(ty) => ty,
-        Err(err) => err.to_compile_error(),
-    }
+    expand(input, Mode::Type)
+}
+
+fn expand(input: TokenStream, mode: Mode) -> TokenStream {
+    let mut exprs = Exprs::default();
+    let checked = syntax::parse(input, &mut exprs).and_then(|syntax| {
+        let node = weft_grammar::network(syntax).map_err(syntax::error)?;
+        weft_grammar::check(node).map_err(syntax::error)
+    });
+    let expander = Expander {
+        exprs: &exprs,
+        mode,
+    };
+    let expanded = checked.and_then(|checked| match mode {
+        Mode::Value => expander.model_value(&checked),
+        Mode::Type => expander.network(&checked.net),
+    });
+    expanded.unwrap_or_else(|err| err.to_compile_error())
 }

@@ -1,0 +1,184 @@
+//! A layer's arguments: checked against its spec, each value checked for its kind, and every
+//! argument left out given its default.
+
+use crate::ast::{Layer, Value, ValueKind};
+use crate::catalog::{ArgDefault, ArgKind, ArgSpec, INPUT};
+use crate::check::Checker;
+use crate::error::Error;
+use crate::flow::Flow;
+use crate::message::{self, EXPECTED_COUNT};
+use crate::net::{ArgValue, Count, Eager};
+use crate::width::{Sym, Width};
+
+/// The arguments of one layer, with the checker that binds their run-time values.
+pub(crate) struct Args<'a, S> {
+    checker: &'a mut Checker,
+    layer: &'a Layer<S>,
+}
+
+impl<'a, S: Copy> Args<'a, S> {
+    /// The layer's arguments, each one it takes, none twice.
+    pub(crate) fn new(checker: &'a mut Checker, layer: &'a Layer<S>) -> Result<Self, Error<S>> {
+        let names = layer.spec.arg_names();
+        for (i, arg) in layer.args.iter().enumerate() {
+            if !names.contains(&arg.name.as_str()) {
+                return Err(Error::new(
+                    arg.span,
+                    message::unknown_argument(layer.spec, &arg.name),
+                ));
+            }
+            if layer.args[..i].iter().any(|a| a.name == arg.name) {
+                return Err(Error::new(
+                    arg.span,
+                    format!("`{}` is given twice", arg.name),
+                ));
+            }
+        }
+        Ok(Args { checker, layer })
+    }
+
+    /// The layer's input width: the flowing one, checked against an `input = N` argument.
+    pub(crate) fn input_width(&mut self, input: &Flow) -> Result<Width, Error<S>> {
+        let Some(given) = self.layer.arg(INPUT) else {
+            return Ok(input.width.clone());
+        };
+        let width = self.width(given)?;
+        if matches!(width, Width::Run(_)) {
+            return Err(Error::new(
+                given.span,
+                "`input` states the width a layer expects, checked when the program is built: \
+                 give an integer or a constant (an UPPER_CASE name or a `{ block }`)",
+            ));
+        }
+        if width.differs(&input.width) {
+            return Err(Error::new(
+                given.span,
+                format!(
+                    "`{}` expects width {}, but `{}` outputs {}",
+                    self.layer.spec.name,
+                    width.describe(),
+                    input.source,
+                    input.width.describe()
+                ),
+            ));
+        }
+        // Widths the grammar cannot compare (constants, run-time values) are compared by
+        // rustc, or when the network is built.
+        Ok(width)
+    }
+
+    /// The value of `arg`: as given, checked for its kind, or its default.
+    pub(crate) fn resolve(
+        &mut self,
+        arg: &ArgSpec,
+        in_width: &Width,
+        input: &Flow,
+        source: &str,
+    ) -> Result<ArgValue, Error<S>> {
+        if let Some(value) = self.layer.arg(arg.name) {
+            return self.given(arg, value);
+        }
+        let kind = arg.kind;
+        Ok(match arg.default {
+            ArgDefault::Int(n) if kind == ArgKind::Width => ArgValue::Width(Width::Lit(n as usize)),
+            ArgDefault::Int(n) => ArgValue::Int(n),
+            ArgDefault::Float(x) => ArgValue::Float(x),
+            ArgDefault::Input => ArgValue::Width(in_width.clone()),
+            ArgDefault::KnownInput if in_width.is_inferred() => {
+                return Err(Error::new(
+                    self.layer.span,
+                    format!(
+                        "`{}` needs `{}`: the width before it is not known here ({})",
+                        self.layer.spec.name,
+                        arg.name,
+                        input.says()
+                    ),
+                ));
+            }
+            ArgDefault::KnownInput => ArgValue::Width(in_width.clone()),
+            ArgDefault::FromData(method) => {
+                let index = self.checker.bind_from_data(method, source);
+                match kind {
+                    ArgKind::Width => ArgValue::Width(Width::Run(Sym::FromData(index))),
+                    _ => ArgValue::FromData(index),
+                }
+            }
+        })
+    }
+
+    fn given(&mut self, arg: &ArgSpec, value: &Value<S>) -> Result<ArgValue, Error<S>> {
+        let at_least_one = format!("`{}` must be at least 1", arg.name);
+        Ok(match arg.kind {
+            ArgKind::Width => ArgValue::Width(self.width(value)?),
+            ArgKind::Size => match value.kind {
+                ValueKind::Int(0) => return Err(Error::new(value.span, at_least_one)),
+                ValueKind::Int(n) => ArgValue::Int(n),
+                ValueKind::Float(_) | ValueKind::Literal => {
+                    return Err(Error::new(value.span, EXPECTED_WIDTH));
+                }
+                ValueKind::Const(e) | ValueKind::Expr(e) => {
+                    ArgValue::Bound(self.checker.bind(Eager::Size(e)))
+                }
+            },
+            ArgKind::Count => match count(value, &at_least_one)? {
+                Count::Int(n) => ArgValue::Int(n),
+                Count::Expr(e) => ArgValue::Expr(e),
+            },
+            ArgKind::Seed => match value.kind {
+                ValueKind::Int(n) => ArgValue::Int(n),
+                ValueKind::Float(_) | ValueKind::Literal => {
+                    return Err(Error::new(value.span, "expected a seed: an integer"));
+                }
+                ValueKind::Const(e) | ValueKind::Expr(e) => ArgValue::Expr(e),
+            },
+            ArgKind::Rate => rate(value)?,
+        })
+    }
+
+    /// A width: an integer of at least 1, a constant, or a run-time `usize` expression.
+    fn width(&mut self, value: &Value<S>) -> Result<Width, Error<S>> {
+        Ok(match &value.kind {
+            ValueKind::Int(0) => {
+                return Err(Error::new(value.span, "a width must be at least 1"));
+            }
+            ValueKind::Int(n) => Width::Lit(*n as usize),
+            ValueKind::Float(_) | ValueKind::Literal => {
+                return Err(Error::new(value.span, EXPECTED_WIDTH));
+            }
+            ValueKind::Const(e) => Width::Const(Sym::Expr(*e, value.text.clone())),
+            ValueKind::Expr(e) => Width::Run(Sym::Bound(self.checker.bind(Eager::Size(*e)))),
+        })
+    }
+}
+
+/// A count (of copies, of stacked layers): an integer of at least 1 (`zero` says why), or an
+/// expression.
+pub(crate) fn count<S: Copy>(value: &Value<S>, zero: &str) -> Result<Count, Error<S>> {
+    match value.kind {
+        ValueKind::Int(0) => Err(Error::new(value.span, zero)),
+        ValueKind::Int(n) => Ok(Count::Int(n)),
+        ValueKind::Float(_) | ValueKind::Literal => Err(Error::new(value.span, EXPECTED_COUNT)),
+        ValueKind::Const(e) | ValueKind::Expr(e) => Ok(Count::Expr(e)),
+    }
+}
+
+const EXPECTED_WIDTH: &str = "expected a width: an integer, a constant, or a `usize` expression";
+
+/// A dropout rate: a number at least 0 and below 1, or an expression.
+fn rate<S: Copy>(value: &Value<S>) -> Result<ArgValue, Error<S>> {
+    let number = match value.kind {
+        ValueKind::Float(x) => x,
+        ValueKind::Int(n) => n as f64,
+        ValueKind::Literal => {
+            return Err(Error::new(value.span, "expected a rate between 0 and 1"));
+        }
+        ValueKind::Const(e) | ValueKind::Expr(e) => return Ok(ArgValue::Expr(e)),
+    };
+    if !(0.0..1.0).contains(&number) {
+        return Err(Error::new(
+            value.span,
+            format!("a dropout rate is at least 0 and below 1, not {number}"),
+        ));
+    }
+    Ok(ArgValue::Float(number))
+}

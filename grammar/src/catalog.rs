@@ -1,0 +1,477 @@
+//! The one table of built-in layers, and the combinators.
+//!
+//! Adding a built-in layer to the grammar is one [`LayerSpec`] in [`LAYERS`]: its name, its
+//! arguments with their kinds and defaults, what it reads and outputs, its output width, and
+//! the code that builds it. The checks, the messages and the code generation of `model!` all
+//! read this table; nothing else names a layer.
+//!
+//! # Code templates
+//!
+//! [`LayerSpec::value`] and [`LayerSpec::ty`] are Rust, the code `model!` writes. In them `$x` stands for the value of `x` and `#x` for its type, where `x` is `in`
+//! (the input width), `out` (the output width) or one of the layer's arguments. A width's
+//! value is `Const::<64>` or a `usize` expression, its type `Const<64>` or `usize` (`_` where
+//! only rustc can tell). Layers that take vectors run token by token over sequences: the
+//! generated code wraps them in `with_array` itself.
+
+/// What a layer reads.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Takes {
+    /// Token ids (`Ragged<Ids>`): the layer comes first in a network.
+    Ids,
+    /// Hash keys (`Ragged<Keys>`): the layer comes first in a network.
+    Keys,
+    /// Sequences of vectors (`Ragged<Floats2<W>>`).
+    Sequences,
+    /// Vectors (`Floats2<W>`): one per example, or, over sequences, one per token.
+    Vectors,
+}
+
+/// What a layer outputs.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Outputs {
+    /// A vector per token (`Ragged<Floats2<W>>`).
+    Sequences,
+    /// One vector per sequence (`Floats2<W>`).
+    Pooled,
+    /// What it takes: vectors per example, or per token.
+    Same,
+}
+
+/// The kind of an argument: how its value is checked, and what type it has in Rust.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum ArgKind {
+    /// A width, at least 1: an integer, a constant (checked by rustc) or a run-time `usize`.
+    Width,
+    /// A size, at least 1 (`usize`), such as a table's rows.
+    Size,
+    /// A count, at least 1 (`usize`), such as a depth.
+    Count,
+    /// Any `u64`.
+    Seed,
+    /// A probability, at least 0 and below 1 (`f32`).
+    Rate,
+}
+
+/// What an argument is when it is not given.
+#[derive(Copy, Clone, PartialEq, Debug)]
+pub enum ArgDefault {
+    /// This integer.
+    Int(u64),
+    /// This number.
+    Float(f64),
+    /// The width of the layer's input; left to rustc where the macro cannot see it.
+    Input,
+    /// The width of the layer's input, which must then be known.
+    KnownInput,
+    /// Read off the training data when the network is initialized, by this method of
+    /// `DataSizes` (`vocab_rows`, `classes`).
+    FromData(&'static str),
+}
+
+/// One argument of a layer.
+#[derive(Copy, Clone, Debug)]
+pub struct ArgSpec {
+    /// Its name, as written in `layer(name = value)`.
+    pub name: &'static str,
+    /// How its value is checked.
+    pub kind: ArgKind,
+    /// Its value when it is not given.
+    pub default: ArgDefault,
+}
+
+/// The output width of a layer.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Width {
+    /// The input width.
+    Input,
+    /// The value of this width argument.
+    Arg(&'static str),
+    /// Twice the value of this width argument.
+    Twice(&'static str),
+}
+
+/// A built-in layer: everything the grammar and the code generation know of it.
+#[derive(Debug)]
+pub struct LayerSpec {
+    /// Its name in a network expression.
+    pub name: &'static str,
+    /// What it reads.
+    pub takes: Takes,
+    /// What it outputs.
+    pub outputs: Outputs,
+    /// Its arguments, in the order messages list them. A layer that takes vectors or sequences
+    /// also takes `input`, the width it expects (see [`LayerSpec::arg_names`]).
+    pub args: &'static [ArgSpec],
+    /// Its output width.
+    pub width: Width,
+    /// The expression that builds it (see the [module docs](self)).
+    pub value: &'static str,
+    /// Its type (see the [module docs](self)).
+    pub ty: &'static str,
+}
+
+/// The argument every layer reading vectors or sequences takes: the width it expects.
+pub const INPUT: &str = "input";
+
+const fn arg(name: &'static str, kind: ArgKind, default: ArgDefault) -> ArgSpec {
+    ArgSpec {
+        name,
+        kind,
+        default,
+    }
+}
+
+const fn layer(
+    name: &'static str,
+    (takes, outputs): (Takes, Outputs),
+    args: &'static [ArgSpec],
+    width: Width,
+    (value, ty): (&'static str, &'static str),
+) -> LayerSpec {
+    LayerSpec {
+        name,
+        takes,
+        outputs,
+        args,
+        width,
+        value,
+        ty,
+    }
+}
+
+use ArgDefault::{FromData, Input, Int, KnownInput};
+use ArgKind::{Count, Rate, Seed, Size};
+
+const TOKENS: (Takes, Outputs) = (Takes::Sequences, Outputs::Sequences);
+const POOLING: (Takes, Outputs) = (Takes::Sequences, Outputs::Pooled);
+const VECTORS: (Takes, Outputs) = (Takes::Vectors, Outputs::Same);
+const WIDTH: ArgSpec = arg("width", ArgKind::Width, Input);
+
+/// Every built-in layer.
+pub const LAYERS: &[LayerSpec] = &[
+    layer(
+        "embed",
+        (Takes::Ids, Outputs::Sequences),
+        &[
+            arg("rows", Size, FromData("vocab_rows")),
+            arg("width", ArgKind::Width, Int(64)),
+        ],
+        Width::Arg("width"),
+        (
+            "::weft::combinators::with_array(::weft::layers::Embed::new($rows, $out))",
+            "::weft::combinators::WithArray<::weft::layers::Embed<#out>>",
+        ),
+    ),
+    layer(
+        "hash_embed",
+        (Takes::Keys, Outputs::Sequences),
+        &[
+            arg("rows", Size, Int(5000)),
+            arg("width", ArgKind::Width, Int(64)),
+            arg("seed", Seed, Int(0)),
+        ],
+        Width::Arg("width"),
+        (
+            "::weft::combinators::with_array(::weft::layers::HashEmbed::new($rows, $out, $seed))",
+            "::weft::combinators::WithArray<::weft::layers::HashEmbed<#out>>",
+        ),
+    ),
+    layer(
+        "bilstm",
+        TOKENS,
+        &[
+            arg("hidden", ArgKind::Width, KnownInput),
+            arg("depth", Count, Int(1)),
+        ],
+        Width::Twice("hidden"),
+        (
+            "::weft::layers::BiLstm::<_, _, #out>::new($in, $hidden, $depth)",
+            "::weft::layers::BiLstm<#in, #hidden, #out>",
+        ),
+    ),
+    layer(
+        "lstm",
+        TOKENS,
+        &[
+            arg("hidden", ArgKind::Width, KnownInput),
+            arg("depth", Count, Int(1)),
+        ],
+        Width::Arg("hidden"),
+        (
+            "::weft::layers::Lstm::new($in, $hidden, $depth)",
+            "::weft::layers::Lstm<#in, #out>",
+        ),
+    ),
+    layer(
+        "attention",
+        POOLING,
+        &[],
+        Width::Input,
+        (
+            "::weft::layers::Attention::new($in)",
+            "::weft::layers::Attention<#in>",
+        ),
+    ),
+    layer(
+        "reduce_sum",
+        POOLING,
+        &[],
+        Width::Input,
+        (
+            "::weft::layers::ReduceSum::new($in)",
+            "::weft::layers::ReduceSum<#in>",
+        ),
+    ),
+    layer(
+        "reduce_mean",
+        POOLING,
+        &[],
+        Width::Input,
+        (
+            "::weft::layers::ReduceMean::new($in)",
+            "::weft::layers::ReduceMean<#in>",
+        ),
+    ),
+    layer(
+        "reduce_max",
+        POOLING,
+        &[],
+        Width::Input,
+        (
+            "::weft::layers::ReduceMax::new($in)",
+            "::weft::layers::ReduceMax<#in>",
+        ),
+    ),
+    layer(
+        "linear",
+        VECTORS,
+        &[WIDTH],
+        Width::Arg("width"),
+        (
+            "::weft::layers::Linear::new($in, $out)",
+            "::weft::layers::Linear<#in, #out>",
+        ),
+    ),
+    layer(
+        "relu",
+        VECTORS,
+        &[WIDTH],
+        Width::Arg("width"),
+        (
+            "::weft::layers::Relu::new($in, $out)",
+            "::weft::layers::Relu<#in, #out>",
+        ),
+    ),
+    layer(
+        "mish",
+        VECTORS,
+        &[WIDTH],
+        Width::Arg("width"),
+        (
+            "::weft::layers::Mish::new($in, $out)",
+            "::weft::layers::Mish<#in, #out>",
+        ),
+    ),
+    layer(
+        "maxout",
+        VECTORS,
+        &[WIDTH, arg("pieces", Count, Int(3))],
+        Width::Arg("width"),
+        (
+            "::weft::layers::Maxout::new($in, $out, $pieces)",
+            "::weft::layers::Maxout<#in, #out>",
+        ),
+    ),
+    layer(
+        "softmax",
+        VECTORS,
+        &[arg("classes", ArgKind::Width, FromData("classes"))],
+        Width::Arg("classes"),
+        (
+            "::weft::layers::Softmax::new($in, $out)",
+            "::weft::layers::Softmax<#in, #out>",
+        ),
+    ),
+    layer(
+        "layer_norm",
+        VECTORS,
+        &[],
+        Width::Input,
+        (
+            "::weft::layers::LayerNorm::new($in)",
+            "::weft::layers::LayerNorm<#in>",
+        ),
+    ),
+    layer(
+        "dropout",
+        VECTORS,
+        &[arg("rate", Rate, ArgDefault::Float(0.1))],
+        Width::Input,
+        (
+            "::weft::layers::Dropout::<#in>::new($rate)",
+            "::weft::layers::Dropout<#in>",
+        ),
+    ),
+];
+
+/// The built-in layer called `name`.
+pub fn layer_spec(name: &str) -> Option<&'static LayerSpec> {
+    LAYERS.iter().find(|s| s.name == name)
+}
+
+impl LayerSpec {
+    /// The names of the arguments it takes, in order, `input` last where it applies.
+    pub fn arg_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&str> = self.args.iter().map(|a| a.name).collect();
+        if self.takes_input() {
+            names.push(INPUT);
+        }
+        names
+    }
+
+    /// The argument called `name`.
+    pub fn arg(&self, name: &str) -> Option<&ArgSpec> {
+        self.args.iter().find(|a| a.name == name)
+    }
+
+    /// Whether it reads vectors (per example or per token), and so takes `input`.
+    pub fn takes_input(&self) -> bool {
+        matches!(self.takes, Takes::Sequences | Takes::Vectors)
+    }
+}
+
+/// A combinator written as a call.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Combinator {
+    /// `chain(a, b, ..)`: `a >> b >> ..`.
+    Chain,
+    /// `concat(a, b, ..)`: `a | b | ..`.
+    Concat,
+    /// `add(a, b, ..)`: `a + b + ..`.
+    Add,
+    /// `clone(a, n)`: `a ** n`.
+    Clone,
+    /// `residual(a)`: `x + a(x)`.
+    Residual,
+    /// `with_array(a)`: `a` on every token's vector.
+    WithArray,
+}
+
+/// Every combinator written as a call, by name.
+pub const COMBINATORS: &[(&str, Combinator)] = &[
+    ("chain", Combinator::Chain),
+    ("concat", Combinator::Concat),
+    ("add", Combinator::Add),
+    ("clone", Combinator::Clone),
+    ("residual", Combinator::Residual),
+    ("with_array", Combinator::WithArray),
+];
+
+/// The combinator called `name`.
+pub fn combinator(name: &str) -> Option<Combinator> {
+    COMBINATORS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The placeholders of a template: (`$` or `#`, name).
+    fn placeholders(template: &str) -> Vec<(char, String)> {
+        let mut found = Vec::new();
+        for (i, c) in template.char_indices() {
+            if c == '$' || c == '#' {
+                let rest = &template[i + 1..];
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                found.push((c, rest[..end].to_string()));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn names_are_unique_and_arguments_are_their_layers_own() {
+        for (i, spec) in LAYERS.iter().enumerate() {
+            assert!(
+                LAYERS[..i].iter().all(|s| s.name != spec.name),
+                "{} twice",
+                spec.name
+            );
+            assert!(
+                combinator(spec.name).is_none(),
+                "{} is a combinator",
+                spec.name
+            );
+            let names = spec.arg_names();
+            for (j, name) in names.iter().enumerate() {
+                assert!(!names[..j].contains(name), "{}: `{name}` twice", spec.name);
+            }
+            assert!(
+                spec.args
+                    .iter()
+                    .all(|a| a.name != INPUT && a.name != "in" && a.name != "out")
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_suit_their_kinds_and_width_rules_name_widths() {
+        for spec in LAYERS {
+            for a in spec.args {
+                let fits = match a.default {
+                    ArgDefault::Int(_) => a.kind != ArgKind::Rate,
+                    ArgDefault::Float(x) => a.kind == ArgKind::Rate && (0.0..1.0).contains(&x),
+                    ArgDefault::Input | ArgDefault::KnownInput => {
+                        a.kind == ArgKind::Width && spec.takes_input()
+                    }
+                    ArgDefault::FromData(_) => matches!(a.kind, ArgKind::Width | ArgKind::Size),
+                };
+                assert!(
+                    fits,
+                    "{}: `{}` defaults to {:?}",
+                    spec.name, a.name, a.default
+                );
+                if let ArgDefault::Int(0) = a.default {
+                    assert_eq!(
+                        a.kind,
+                        ArgKind::Seed,
+                        "{}: `{}` is at least 1",
+                        spec.name,
+                        a.name
+                    );
+                }
+            }
+            if let Width::Arg(name) | Width::Twice(name) = spec.width {
+                let arg = spec.arg(name).expect("the width rule names an argument");
+                assert_eq!(arg.kind, ArgKind::Width, "{}: `{name}`", spec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn templates_use_every_argument_and_name_only_widths_as_types() {
+        for spec in LAYERS {
+            let (value, ty) = (placeholders(spec.value), placeholders(spec.ty));
+            for (sigil, name) in value.iter().chain(&ty) {
+                let width = name == "in"
+                    || name == "out"
+                    || spec.arg(name).is_some_and(|a| a.kind == ArgKind::Width);
+                assert!(
+                    width || (*sigil == '$' && spec.arg(name).is_some()),
+                    "{}: `{sigil}{name}`",
+                    spec.name
+                );
+            }
+            for a in spec.args {
+                let used = value.iter().any(|(_, n)| n == a.name)
+                    || (spec.width == Width::Arg(a.name) && value.iter().any(|(_, n)| n == "out"));
+                assert!(used, "{}: the template leaves out `{}`", spec.name, a.name);
+            }
+        }
+    }
+}

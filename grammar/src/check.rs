@@ -1,0 +1,344 @@
+//! Checks a network and works out what flows between its layers: the kind of data (token ids,
+//! sequences of vectors, one vector per example) and its width. Every error is spanned at the
+//! layer, argument or operator at fault and says what the layer before it outputs.
+
+use crate::args::{self, Args};
+use crate::ast::{Layer, Node, User};
+use crate::catalog::{Outputs, Takes, Width as OutWidth};
+use crate::error::Error;
+use crate::flow::{Data, Flow};
+use crate::message;
+use crate::net::{ArgValue, Bindings, Built, Checked, Eager, FromData, Net};
+use crate::width::Width;
+
+/// Checks a whole network, from its input.
+pub fn check<S: Copy>(node: Node<S>) -> Result<Checked<S>, Error<S>> {
+    let mut checker = Checker::default();
+    let (net, _) = checker.check(node, Flow::start())?;
+    Ok(Checked {
+        net,
+        bindings: checker.bindings,
+    })
+}
+
+/// The state of a check: what has been bound so far.
+#[derive(Default)]
+pub(crate) struct Checker {
+    pub(crate) bindings: Bindings,
+    /// Inside `** n` or `clone(...)`: layers of the user's stay inline, to be built once per
+    /// copy.
+    in_clone: bool,
+}
+
+/// A checked node and what flows out of it.
+type Outcome<S> = Result<(Net<S>, Flow), Error<S>>;
+
+impl Checker {
+    fn check<S: Copy>(&mut self, node: Node<S>, input: Flow) -> Outcome<S> {
+        match node {
+            Node::Chain(nodes) => {
+                let mut flow = input;
+                let mut nets = Vec::with_capacity(nodes.len());
+                for node in nodes {
+                    let (net, out) = self.check(node, flow)?;
+                    nets.push(net);
+                    flow = out;
+                }
+                Ok((Net::Chain(nets), flow))
+            }
+            Node::Concat(nodes, span) => self.concat(nodes, span, input),
+            Node::Add(nodes, span) => self.add(nodes, span, input),
+            Node::Clone(inner, count) => {
+                let count_span = count.span;
+                let count = args::count(&count, "`** n` needs at least one copy")?;
+                let was = std::mem::replace(&mut self.in_clone, true);
+                let span = inner.span().unwrap_or(count_span);
+                let result = self.same_shape(
+                    *inner,
+                    span,
+                    input,
+                    "`** n` chains copies of one layer, so the layer",
+                );
+                self.in_clone = was;
+                let (net, out) = result?;
+                Ok((Net::Clone(Box::new(net), count), out))
+            }
+            Node::Residual(inner, span) => {
+                let span = inner.span().unwrap_or(span);
+                let (net, out) = self.same_shape(
+                    *inner,
+                    span,
+                    input,
+                    "`residual` adds a network's output to its input, so the network",
+                )?;
+                Ok((Net::Residual(Box::new(net)), out))
+            }
+            Node::WithArray(inner, span) => self.with_array(*inner, span, input),
+            Node::Layer(layer) => self.layer(layer, input),
+            Node::User(user) => Ok(self.user(user)),
+        }
+    }
+
+    fn branches<S: Copy>(
+        &mut self,
+        nodes: Vec<Node<S>>,
+        input: &Flow,
+    ) -> Result<(Vec<Net<S>>, Vec<Flow>), Error<S>> {
+        let mut nets = Vec::new();
+        let mut outs = Vec::new();
+        for node in nodes {
+            let (net, out) = self.check(node, input.clone())?;
+            nets.push(net);
+            outs.push(out);
+        }
+        Ok((nets, outs))
+    }
+
+    fn add<S: Copy>(&mut self, nodes: Vec<Node<S>>, span: S, input: Flow) -> Outcome<S> {
+        let (nets, outs) = self.branches(nodes, &input)?;
+        let first = outs[0].clone();
+        for out in &outs[1..] {
+            let message = if out.data != first.data {
+                format!(
+                    "`+` adds outputs of one kind, but {} and {}",
+                    first.says(),
+                    out.says()
+                )
+            } else if out.width.differs(&first.width) {
+                format!(
+                    "`+` adds outputs of one width, but `{}` outputs {} and `{}` outputs {}",
+                    first.source,
+                    first.width.describe(),
+                    out.source,
+                    out.width.describe()
+                )
+            } else {
+                continue;
+            };
+            return Err(Error::new(span, message));
+        }
+        Ok((Net::Add(nets), first))
+    }
+
+    fn concat<S: Copy>(&mut self, nodes: Vec<Node<S>>, span: S, input: Flow) -> Outcome<S> {
+        if input.data == Data::Tokens {
+            // Over sequences, per-token branches are joined token by token, inside `with_array`.
+            let rows = Flow {
+                data: Data::Rows,
+                token_by_token: true,
+                ..input
+            };
+            let (net, out) = self.concat(nodes, span, rows).map_err(|inner| {
+                Error::new(
+                    span,
+                    format!(
+                        "`|` over sequences joins layers that work token by token: {}",
+                        inner.message
+                    ),
+                )
+            })?;
+            let out = Flow {
+                data: Data::Tokens,
+                token_by_token: false,
+                ..out
+            };
+            return Ok((Net::WithArray(Box::new(net)), out));
+        }
+        let (nets, outs) = self.branches(nodes, &input)?;
+        if let Some(out) = outs
+            .iter()
+            .find(|o| !matches!(o.data, Data::Rows | Data::Unknown))
+        {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`|` puts vectors side by side, one per example, but {}",
+                    out.says()
+                ),
+            ));
+        }
+        let widths: Vec<Width> = outs.iter().map(|o| o.width.clone()).collect();
+        let width = Width::sum(&widths);
+        let source = outs
+            .iter()
+            .map(|o| o.source.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ");
+        let flow = Flow {
+            data: Data::Rows,
+            width: width.clone(),
+            source,
+            token_by_token: input.token_by_token,
+        };
+        Ok((Net::Concat(nets, width), flow))
+    }
+
+    /// A network that must output what it takes (for `** n` and `residual`).
+    fn same_shape<S: Copy>(
+        &mut self,
+        node: Node<S>,
+        span: S,
+        input: Flow,
+        why: &str,
+    ) -> Outcome<S> {
+        let (net, out) = self.check(node, input.clone())?;
+        let message = if input.data != Data::Start && out.data != input.data {
+            format!("{why} must output what it takes, but {}", out.says())
+        } else if out.width.differs(&input.width) {
+            format!(
+                "{why} must output what it takes, but `{}` takes width {} and outputs {}",
+                out.source,
+                input.width.describe(),
+                out.width.describe()
+            )
+        } else {
+            return Ok((net, out));
+        };
+        Err(Error::new(span, message))
+    }
+
+    fn with_array<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        let data = match input.data {
+            Data::Tokens | Data::Start => Data::Rows,
+            Data::Unknown => Data::Unknown,
+            _ => {
+                return Err(Error::new(
+                    span,
+                    format!(
+                        "`with_array` applies a layer to every token's vector, but {}",
+                        input.says()
+                    ),
+                ));
+            }
+        };
+        let inner_input = Flow {
+            data,
+            token_by_token: true,
+            ..input
+        };
+        let (net, out) = self.check(node, inner_input)?;
+        if !matches!(out.data, Data::Rows | Data::Unknown) {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`with_array` needs layers that output vectors, but {}",
+                    out.says()
+                ),
+            ));
+        }
+        let out = Flow {
+            data: Data::Tokens,
+            token_by_token: false,
+            ..out
+        };
+        Ok((Net::WithArray(Box::new(net)), out))
+    }
+
+    fn user<S: Copy>(&mut self, user: User<S>) -> (Net<S>, Flow) {
+        let binding = (!self.in_clone).then(|| self.bind(Eager::Layer(user.expr)));
+        let flow = Flow {
+            data: Data::Unknown,
+            width: Width::Infer(Some(user.expr)),
+            source: user.text.clone(),
+            token_by_token: false,
+        };
+        (Net::User { user, binding }, flow)
+    }
+
+    fn layer<S: Copy>(&mut self, layer: Layer<S>, input: Flow) -> Outcome<S> {
+        let spec = layer.spec;
+        let mut args = Args::new(self, &layer)?;
+        let source = layer.source();
+        let span = layer.span;
+        let in_width = args.input_width(&input)?;
+        let per_token = takes(&layer, &input)?;
+        let mut values = Vec::with_capacity(spec.args.len());
+        for arg in spec.args {
+            values.push((arg.name, args.resolve(arg, &in_width, &input, &source)?));
+        }
+        let width_of = |name: &str| match values.iter().find(|(n, _)| *n == name) {
+            Some((_, ArgValue::Width(w))) => w.clone(),
+            _ => unreachable!("the catalog's width rules name width arguments"),
+        };
+        let output = match spec.width {
+            OutWidth::Input => in_width.clone(),
+            OutWidth::Arg(name) => width_of(name),
+            OutWidth::Twice(name) => width_of(name).twice(),
+        };
+        let data = match spec.outputs {
+            Outputs::Sequences => Data::Tokens,
+            Outputs::Pooled => Data::Rows,
+            Outputs::Same if per_token => Data::Tokens,
+            Outputs::Same => Data::Rows,
+        };
+        let flow = Flow {
+            data,
+            width: output.clone(),
+            source,
+            token_by_token: input.token_by_token && data == Data::Rows,
+        };
+        let built = Built {
+            spec,
+            span,
+            input: in_width,
+            output,
+            per_token,
+            args: values,
+        };
+        Ok((Net::Layer(built), flow))
+    }
+
+    /// Binds `value` to be evaluated once when the network is built; its index.
+    pub(crate) fn bind(&mut self, value: Eager) -> usize {
+        self.bindings.eager.push(value);
+        self.bindings.eager.len() - 1
+    }
+
+    /// A size read off the data by `method` for `layer`; its index.
+    pub(crate) fn bind_from_data(&mut self, method: &'static str, layer: &str) -> usize {
+        self.bindings.from_data.push(FromData {
+            method,
+            layer: layer.to_string(),
+        });
+        self.bindings.from_data.len() - 1
+    }
+}
+
+/// Whether `layer` can read what flows in; `true` when it runs on every token of sequences.
+fn takes<S: Copy>(layer: &Layer<S>, input: &Flow) -> Result<bool, Error<S>> {
+    let (name, span) = (layer.spec.name, layer.span);
+    let refuse = |message: String| Err(Error::new(span, message));
+    match layer.spec.takes {
+        Takes::Ids | Takes::Keys => {
+            let (wanted, what) = match layer.spec.takes {
+                Takes::Ids => (Data::Ids, "token ids"),
+                _ => (Data::Keys, "hash keys"),
+            };
+            if matches!(input.data, Data::Start | Data::Unknown) || input.data == wanted {
+                return Ok(false);
+            }
+            refuse(format!(
+                "`{name}` takes {what}, so it comes first in a network; but {}",
+                input.says()
+            ))
+        }
+        Takes::Sequences => match input.data {
+            Data::Tokens | Data::Start | Data::Unknown => Ok(false),
+            Data::Rows => refuse(format!("`{name}` reads sequences, but {}", input.says())),
+            Data::Ids | Data::Keys => refuse(format!(
+                "`{name}` reads sequences of vectors, but {}: {}",
+                input.says(),
+                message::put_embedding_first()
+            )),
+        },
+        Takes::Vectors => match input.data {
+            Data::Tokens => Ok(true),
+            Data::Rows | Data::Start | Data::Unknown => Ok(false),
+            Data::Ids | Data::Keys => refuse(format!(
+                "`{name}` takes vectors, but {}: {}",
+                input.says(),
+                message::put_embedding_first()
+            )),
+        },
+    }
+}

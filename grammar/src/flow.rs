@@ -1,0 +1,62 @@
+//! What flows between two layers: the kind of data, its width, and the layer that made it.
+
+use crate::width::Width;
+
+/// The kind of data between two layers.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Data {
+    /// Nothing yet: the network's input, fixed by its first layer.
+    Start,
+    /// Sequences of token ids (`Ragged<Ids>`).
+    Ids,
+    /// Sequences of hash keys (`Ragged<Keys>`).
+    Keys,
+    /// Sequences of vectors (`Ragged<Floats2<W>>`).
+    Tokens,
+    /// One vector per example (`Floats2<W>`).
+    Rows,
+    /// The output of a layer of the user's: unknown to the grammar.
+    Unknown,
+}
+
+/// The data between two layers: its kind, width, and the layer that made it (for messages).
+#[derive(Clone, Debug)]
+pub struct Flow {
+    /// The kind of data.
+    pub data: Data,
+    /// Its width.
+    pub width: Width,
+    /// The layer that made it, as written.
+    pub source: String,
+    /// Inside `with_array` (or `|` over sequences): rows are single tokens' vectors.
+    pub token_by_token: bool,
+}
+
+impl Flow {
+    /// The network's input.
+    pub fn start() -> Flow {
+        Flow {
+            data: Data::Start,
+            width: Width::Infer(None),
+            source: "the input".into(),
+            token_by_token: false,
+        }
+    }
+
+    /// What comes here, for a message: "`embed` outputs a vector per token".
+    pub fn says(&self) -> String {
+        match self.data {
+            Data::Start => "the network starts here".into(),
+            Data::Ids => format!("`{}` outputs token ids", self.source),
+            Data::Keys => format!("`{}` outputs hash keys", self.source),
+            Data::Tokens => format!("`{}` outputs a vector per token", self.source),
+            Data::Rows if self.token_by_token => {
+                "here layers see one token's vector at a time (inside `with_array`, or `|` over \
+                 sequences)"
+                    .into()
+            }
+            Data::Rows => format!("`{}` outputs one vector per example", self.source),
+            Data::Unknown => format!("`{}` outputs a type the macro cannot see", self.source),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The run-time front end against hand-checked expectations.
+
+use super::*;
+use crate::catalog::layer_spec;
+use crate::{ArgValue, Net, Width};
+
+/// The network's shape, as nested names: `chain(embed, bilstm)`.
+fn shape(node: &Node<Pos>) -> String {
+    let list = |name: &str, nodes: &[Node<Pos>]| {
+        let inner: Vec<String> = nodes.iter().map(shape).collect();
+        format!("{name}({})", inner.join(", "))
+    };
+    match node {
+        Node::Chain(nodes) => list("chain", nodes),
+        Node::Concat(nodes, _) => list("concat", nodes),
+        Node::Add(nodes, _) => list("add", nodes),
+        Node::Clone(inner, count) => format!("clone({}, {})", shape(inner), count.text),
+        Node::Residual(inner, _) => format!("residual({})", shape(inner)),
+        Node::WithArray(inner, _) => format!("with_array({})", shape(inner)),
+        Node::Layer(layer) => layer.source(),
+        Node::User(user) => format!("user {}", user.text),
+    }
+}
+
+fn read(text: &str) -> String {
+    shape(&parse(text).unwrap())
+}
+
+fn fails(text: &str) -> (String, &str) {
+    let err = parse(text).and_then(checker::check).unwrap_err();
+    (err.message, &text[err.span.start..err.span.end])
+}
+
+#[test]
+fn operators_bind_as_in_rust() {
+    assert_eq!(
+        read("a >> b | c >> d"),
+        "concat(chain(user a, user b), chain(user c, user d))"
+    );
+    assert_eq!(read("a + b >> c"), "chain(add(user a, user b), user c)");
+    assert_eq!(
+        read("a >> b ** 3 + c"),
+        "chain(user a, add(clone(user b, 3), user c))"
+    );
+    assert_eq!(
+        read("a >> (b >> c) >> d"),
+        "chain(user a, user b, user c, user d)"
+    );
+    assert_eq!(read("(a | b) | c"), "concat(user a, user b, user c)");
+    assert_eq!(
+        read("concat(a, b) | c"),
+        "concat(concat(user a, user b), user c)"
+    );
+}
+
+#[test]
+fn layers_take_named_numbers_and_combinators_take_networks() {
+    assert_eq!(
+        read("embed(width = 1_024) >> dropout(rate = 0.25) >> hash_embed(seed = 7)"),
+        "chain(embed(width = 1_024), dropout(rate = 0.25), hash_embed(seed = 7))"
+    );
+    assert_eq!(
+        read("clone(relu(width = 8,), 2) >> residual(relu >> relu)"),
+        "chain(clone(relu(width = 8), 2), residual(chain(relu, relu)))"
+    );
+    assert_eq!(
+        read("my_layer(3) >> with_array(relu)"),
+        "chain(user my_layer(3), with_array(relu))"
+    );
+}
+
+#[test]
+fn checking_resolves_every_width_and_argument() {
+    let checked =
+        check("embed(width = 48) >> bilstm(hidden = 32, depth = 2) >> attention >> softmax")
+            .unwrap();
+    let Net::Chain(nets) = &checked.net else {
+        panic!("a chain")
+    };
+    let Net::Layer(bilstm) = &nets[1] else {
+        panic!("a layer")
+    };
+    assert_eq!(bilstm.spec.name, "bilstm");
+    assert_eq!(bilstm.input, Width::Lit(48));
+    assert_eq!(bilstm.output, Width::Lit(64));
+    assert!(matches!(bilstm.arg("depth"), Some(ArgValue::Int(2))));
+    let Net::Layer(softmax) = &nets[3] else {
+        panic!("a layer")
+    };
+    assert!(!softmax.per_token && softmax.input == Width::Lit(64));
+    // The vocabulary rows and the classes come from the data.
+    let from_data: Vec<_> = checked
+        .bindings
+        .from_data
+        .iter()
+        .map(|f| (f.method, f.layer.as_str()))
+        .collect();
+    assert_eq!(
+        from_data,
+        [("vocab_rows", "embed(width = 48)"), ("classes", "softmax")]
+    );
+    assert!(std::ptr::eq(softmax.spec, layer_spec("softmax").unwrap()));
+}
+
+#[test]
+fn what_text_cannot_say_is_an_error_at_its_place() {
+    assert_eq!(
+        fails("embed(width = n) >> bilstm"),
+        (
+            "expected a value, such as `width = 64`, found `n`".into(),
+            "n"
+        )
+    );
+    assert_eq!(
+        fails("embed >> 3"),
+        ("expected a layer, found `3`".into(), "3")
+    );
+    assert_eq!(
+        fails("embed >> (bilstm"),
+        ("expected `)`, but the network ends here".into(), "")
+    );
+    assert_eq!(
+        fails("embed >> bilstm $"),
+        ("`$` has no meaning in a network".into(), "$")
+    );
+    assert_eq!(
+        fails("embed(width = 64 32)"),
+        ("expected `,`, found `32`".into(), "32")
+    );
+    assert_eq!(
+        fails("  "),
+        (
+            "the network is empty: write one, such as `embed >> bilstm >> attention >> softmax`"
+                .into(),
+            ""
+        )
+    );
+    assert_eq!(
+        fails("relu >> clone(relu, many)"),
+        (
+            "expected a count: an integer or a `usize` expression".into(),
+            "many"
+        )
+    );
+}
+
+#[test]
+fn an_error_is_shown_under_its_line_and_column() {
+    let text = "embed\n  >> bilstm(size = 3)";
+    let err = check(text).unwrap_err();
+    assert_eq!(
+        render(&err, text),
+        "`bilstm` has no argument `size`; it takes `hidden`, `depth`, `input`\n  \
+         at line 2, column 13:\n    >> bilstm(size = 3)\n              ^^^^"
+    );
+}
