@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use ndarray::{Array2, s};
 
-use crate::dim::sum_fits;
+use crate::data::dim::sum_fits;
 use crate::{Accumulate, Dim, Floats2, Grad, Model, Params, Visit, VisitMut};
 
 /// `[a(x) | b(x)]`: `Floats2<WA>` and `Floats2<WB>` side by side as `Floats2<O>`, `O = WA + WB`.

@@ -13,7 +13,7 @@ use std::ops::Range;
 use ndarray::{Array1, ArrayViewMut1, s};
 use rayon::prelude::*;
 
-use crate::ops::{add_scaled_rows, dot_rows, multiversion, softmax_in_place};
+use crate::kernels::ops::{add_scaled_rows, dot_rows, multiversion, softmax_in_place};
 use crate::{Dim, Floats2, Model, Param, Params, Ragged, Rng, Visit, VisitMut};
 
 /// Attention pooling with a learned query vector.
@@ -207,7 +207,7 @@ impl<W: Dim> Model for Attention<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{assert_close, random_ragged};
+    use crate::training::testing::{assert_close, random_ragged};
     use crate::{Const, GradcheckOptions, gradcheck};
 
     /// Each output row is `softmax(X q) · X` of its sequence, computed here in `f64`: over

@@ -20,8 +20,8 @@ use std::ops::Range;
 use ndarray::{Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
-use crate::batch::cuts;
-use crate::dim::sum_fits;
+use crate::data::batch::cuts;
+use crate::data::dim::sum_fits;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
 use crate::{Dim, Floats2, Model, Params, Ragged, Visit, VisitMut};
 
@@ -160,7 +160,7 @@ fn parts(lengths: &[usize], count: usize) -> Vec<(Range<usize>, Range<usize>)> {
 /// directions of a layer are independent.
 fn both_directions<T: Send, R: Send>(inputs: [T; 2], f: impl Fn(usize, T) -> R + Sync) -> [R; 2] {
     let [a, b] = inputs;
-    let (ra, rb) = crate::threads::join(|| f(0, a), || f(1, b));
+    let (ra, rb) = crate::kernels::threads::join(|| f(0, a), || f(1, b));
     [ra, rb]
 }
 
@@ -293,8 +293,8 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::grad_of;
-    use crate::testing::{assert_close, random_ragged};
+    use crate::training::testing::grad_of;
+    use crate::training::testing::{assert_close, random_ragged};
     use crate::{Const, GradcheckOptions, Rng, gradcheck};
 
     #[test]

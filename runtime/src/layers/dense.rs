@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::ops::{add_column_sums, add_t_matmul, affine, matmul};
+use crate::kernels::ops::{add_column_sums, add_t_matmul, affine, matmul};
 use crate::{Dim, Floats2, Model, Param, Params, Rng, Visit, VisitMut};
 
 /// The activation of a [`Dense`] layer, applied row by row.

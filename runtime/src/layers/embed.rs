@@ -4,7 +4,7 @@
 //! as in Thinc. Row 0 is the out-of-vocabulary row: every id `>= rows` reads it.
 //! Backprop adds each row's gradient into the table row it read; the ids get no gradient.
 
-use crate::ops::gather_rows;
+use crate::kernels::ops::gather_rows;
 use crate::{Dim, Floats2, Ids, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
 
 /// An embedding table of `rows` vectors of width `W`, row 0 for unknown ids.
@@ -89,7 +89,7 @@ impl<W: Dim> Embed<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::grad_of;
+    use crate::training::testing::grad_of;
     use crate::{Const, GradcheckOptions, gradcheck};
 
     #[test]

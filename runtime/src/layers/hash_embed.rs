@@ -6,7 +6,7 @@
 //! collide in one row rarely collide in all. The seed is part of the model: a different seed
 //! is a different model.
 
-use crate::rng::splitmix64;
+use crate::kernels::rng::splitmix64;
 use crate::{Dim, Floats2, Keys, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
 
 /// An embedding of hashed keys into `rows` vectors of width `W`.

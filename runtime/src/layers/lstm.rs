@@ -161,7 +161,7 @@ fn unpack(packed: &Array2<f32>, packing: &Packing) -> Array2<f32> {
 mod tests {
     use super::*;
     use crate::layers::BiLstm;
-    use crate::testing::{assert_close, random_ragged};
+    use crate::training::testing::{assert_close, random_ragged};
     use crate::{Const, GradcheckOptions, gradcheck};
 
     #[test]

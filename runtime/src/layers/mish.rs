@@ -6,7 +6,7 @@
 use ndarray::{Array2, Zip};
 
 use super::{Activation, Dense};
-use crate::ops::sigmoid;
+use crate::kernels::ops::sigmoid;
 
 /// The Mish activation (Misra, 2019).
 pub struct MishActivation;

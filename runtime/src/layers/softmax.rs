@@ -12,7 +12,7 @@
 use ndarray::{Array2, Axis, Zip};
 
 use super::{Activation, Dense};
-use crate::ops::{softmax_backward_in_place, softmax_rows};
+use crate::kernels::ops::{softmax_backward_in_place, softmax_rows};
 
 /// Softmax over each row.
 pub struct SoftmaxActivation;
@@ -58,7 +58,7 @@ pub type Softmax<I, O> = Dense<I, O, SoftmaxActivation>;
 mod tests {
     use super::*;
     use crate::layers::Mish;
-    use crate::testing::grad_of;
+    use crate::training::testing::grad_of;
     use crate::{Const, Floats2, GradcheckOptions, Model, Params, combinators::chain, gradcheck};
 
     #[test]

@@ -37,10 +37,10 @@
 //! activated gates and the cell states for backprop; [`predict()`] keeps neither. [`backward`]
 //! walks the steps in reverse with one recurrent product per step, and sums the weight
 //! gradients after the loop, one product each. Its products run on the kernels of
-//! `crate::product` (AVX-512 or AVX2; matrixmultiply elsewhere), which read the weights and
+//! `crate::kernels::product` (AVX-512 or AVX2; matrixmultiply elsewhere), which read the weights and
 //! the gradients where they are.
 //! Buffers are allocated once per call, never per step. The gate activations use a vectorizable
-//! `exp` rather than libm's calls (see [`crate::activations`]).
+//! `exp` rather than libm's calls (see [`crate::kernels::activations`]).
 
 mod predict;
 
@@ -51,8 +51,8 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 use predict::Fused;
 pub(crate) use predict::predict;
 
-use crate::activations::{sigmoid, tanh};
-use crate::ops::{add_column_sums, add_matmul, add_t_matmul, multiversion};
+use crate::kernels::activations::{sigmoid, tanh};
+use crate::kernels::ops::{add_column_sums, add_matmul, add_t_matmul, multiversion};
 use crate::{Param, Rng, Visit, VisitMut};
 
 /// The parameters of one LSTM direction: `W_ih` `(4H, in)`, `W_hh` `(4H, H)`, `b` `(4H)`.

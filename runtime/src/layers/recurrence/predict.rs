@@ -18,9 +18,9 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::{Direction, LstmWeights, Packing, cell_forward};
-use crate::gemm::Packed;
+use crate::kernels::gemm::Packed;
 #[cfg(target_arch = "x86_64")]
-use crate::simd::{Avx2, Avx512};
+use crate::kernels::simd::{Avx2, Avx512};
 
 /// Runs one direction for inference over the token-ordered `input` `(N, in)`, writing each
 /// token's hidden state to its row of `out` `(N, H)`: the rows of `out` are in token order too.
@@ -339,14 +339,14 @@ impl Stacked {
     }
 }
 
-/// The fused kernel (see the module doc), for the registers of any [`Simd`](crate::simd::Simd):
+/// The fused kernel (see the module doc), for the registers of any [`Simd`](crate::kernels::simd::Simd):
 /// blocks of as many units as a register has lanes.
 #[cfg(target_arch = "x86_64")]
 mod fused {
     use super::{LstmWeights, Step};
-    use crate::activations::vector::{sigmoid, tanh};
-    use crate::gemm::Line;
-    use crate::simd::{Avx2, Avx512, Simd};
+    use crate::kernels::activations::vector::{sigmoid, tanh};
+    use crate::kernels::gemm::Line;
+    use crate::kernels::simd::{Avx2, Avx512, Simd};
 
     /// The weights of one direction in blocks of `S::LANES` units (see the module doc above).
     pub(in crate::layers::recurrence) struct Blocks<S> {
@@ -558,7 +558,7 @@ mod tests {
     use super::*;
     use crate::Rng;
     use crate::layers::recurrence::gather;
-    use crate::testing::assert_close;
+    use crate::training::testing::assert_close;
     use ndarray::Array2;
 
     /// Runs `f` on every kernel this CPU can run, by name.

@@ -34,7 +34,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
-use crate::gemm::Packed;
+use crate::kernels::gemm::Packed;
 
 /// `a · b` in a new row-major array.
 pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
@@ -79,7 +79,7 @@ pub(crate) fn affine(
     out
 }
 
-/// `acc += a · b`. On AVX-512 or AVX2, the kernel of `crate::product`; matrixmultiply
+/// `acc += a · b`. On AVX-512 or AVX2, the kernel of `crate::kernels::product`; matrixmultiply
 /// elsewhere.
 pub(crate) fn add_matmul(
     acc: &mut ArrayViewMut2<'_, f32>,
@@ -87,7 +87,7 @@ pub(crate) fn add_matmul(
     b: ArrayView2<'_, f32>,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if crate::product::add_matmul(acc, a, b) {
+    if crate::kernels::product::add_matmul(acc, a, b) {
         return;
     }
     general_mat_mul(1.0, &a, &b, 1.0, acc);
@@ -176,7 +176,7 @@ multiversion! {
             let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             row.iter_mut().for_each(|v| *v -= max);
         }
-        x.iter_mut().for_each(|v| *v = crate::activations::exp(*v));
+        x.iter_mut().for_each(|v| *v = crate::kernels::activations::exp(*v));
         for row in x.chunks_exact_mut(width) {
             let sum: f32 = row.iter().sum();
             row.iter_mut().for_each(|v| *v = (*v / sum).max(f32::MIN_POSITIVE));
@@ -251,7 +251,7 @@ pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
         return sum_of_squares(x);
     }
     let (a, b) = x.split_at(x.len() / 2);
-    let (a, b) = crate::threads::join(
+    let (a, b) = crate::kernels::threads::join(
         || sum_of_squares_in_parallel(a),
         || sum_of_squares_in_parallel(b),
     );
@@ -262,7 +262,7 @@ pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
 mod tests {
     use super::*;
     use crate::Rng;
-    use crate::testing::assert_close;
+    use crate::training::testing::assert_close;
 
     /// Enough rows for several tasks, so that with more than one thread (the test pool has one
     /// per core) the split runs, and its last task is partial.

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crate::Param;
-use crate::ops::multiversion;
+use crate::kernels::ops::multiversion;
 
 /// Updates parameters from their gradients.
 pub trait Optimizer {
@@ -228,7 +228,7 @@ fn adam_in_parallel(
     let (g0, g1) = grads.split_at_mut(mid);
     let (m0, m1) = mean.split_at_mut(mid);
     let (s0, s1) = var.split_at_mut(mid);
-    crate::threads::join(
+    crate::kernels::threads::join(
         || adam_in_parallel(s, v0, g0, (m0, s0), width, t0),
         || adam_in_parallel(s, v1, g1, (m1, s1), width, t1),
     );

@@ -11,11 +11,11 @@
 //! broadcasts twelve values for each register of `b` it loads, so that loads, not FMAs, bound
 //! it. For the LSTM's weight gradients this runs about twice as fast as matrixmultiply.
 //!
-//! [`Packed`]: crate::gemm::Packed
+//! [`Packed`]: crate::kernels::gemm::Packed
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::simd::{Avx2, Avx512, Simd};
+use crate::kernels::simd::{Avx2, Avx512, Simd};
 
 /// Rows of `a` and `b` per pass over the tiles: 64 KB of `b` under an AVX-512 column tile.
 const K_BLOCK: usize = 256;
@@ -213,7 +213,7 @@ mod tests {
 
     use super::*;
     use crate::Rng;
-    use crate::testing::assert_close;
+    use crate::training::testing::assert_close;
 
     /// Each instruction set the CPU has against ndarray's product, for `a` and `aᵀ`, shapes with
     /// partial row and column tiles and more than a block of `K`, strided views, and empty

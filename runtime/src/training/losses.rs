@@ -136,7 +136,7 @@ fn cross_entropy(
 mod tests {
     use super::*;
     use crate::layers::Softmax;
-    use crate::testing::grad_of;
+    use crate::training::testing::grad_of;
     use crate::{Const, Model};
 
     #[test]
@@ -169,7 +169,7 @@ mod tests {
         let (mut d, loss) = CategoricalCrossentropy.get_grad(&p, &[1]).unwrap();
         assert!(loss.is_finite() && loss > 87.0);
         let y = p.view().to_owned();
-        crate::ops::softmax_backward_in_place(
+        crate::kernels::ops::softmax_backward_in_place(
             y.as_slice().unwrap(),
             d.view_mut().as_slice_mut().unwrap(),
         );

@@ -7,7 +7,7 @@
 //! lays the right-hand side out once in panels of [`NR`] columns; [`Packed::mul_add`] then runs
 //! a register-blocked kernel over it: AVX-512, or AVX2 + FMA, when the CPU has them (checked at
 //! run time), a portable loop otherwise. (A right-hand side that is row-major already goes to
-//! `crate::product` on those CPUs, which needs no copy.)
+//! `crate::kernels::product` on those CPUs, which needs no copy.)
 
 use ndarray::ArrayView2;
 

@@ -5,12 +5,24 @@
 //!   token of every sequence, one after the other, and `lengths` says where each ends. No padding.
 //! - [`Ids`] and [`Keys`]: one token id (`u32`) or hash key (`u64`) per row; their gradient is
 //!   [`NoGrad`].
+//! - Widths ([`Dim`]): a compile-time [`Const`] or a run-time `usize`.
+//! - [`Batch`]: data that [`Model::predict_parallel`](crate::Model::predict_parallel) cuts into
+//!   parts and joins back.
+//!
+//! This folder is the bottom of the crate: it uses nothing of it but [`Error`](crate::Error),
+//! and every other folder may use it.
+
+pub(crate) mod batch;
+pub(crate) mod dim;
+
+pub use batch::Batch;
+pub use dim::{Const, Dim};
 
 use std::marker::PhantomData;
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 
-use crate::{Const, Dim, Error, Result};
+use crate::{Error, Result};
 
 /// A value that can flow through a model. `Grad` is the type of its gradient.
 pub trait Data: Send + Sized + 'static {

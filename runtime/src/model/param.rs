@@ -22,8 +22,9 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
-use crate::signature::Recorder;
-use crate::{Error, Optimizer, Result, Signature, serialize};
+use crate::io::serialize;
+use crate::model::signature::Recorder;
+use crate::{Error, Optimizer, Result, Signature};
 
 /// A parameter: an `f32` array of a fixed shape and its accumulated gradient.
 #[derive(Debug)]
@@ -196,12 +197,12 @@ impl Param {
     pub(crate) fn grad_sum_of_squares(&self) -> f64 {
         let grad = self.grad.lock().unwrap_or_else(PoisonError::into_inner);
         if grad.dense {
-            return crate::ops::sum_of_squares_in_parallel(&grad.values);
+            return crate::kernels::ops::sum_of_squares_in_parallel(&grad.values);
         }
         let width = self.matrix_shape().1;
         let rows = grad.values.chunks_exact(width.max(1)).zip(&grad.touched);
         rows.filter(|(_, touched)| **touched)
-            .map(|(row, _)| crate::ops::sum_of_squares(row))
+            .map(|(row, _)| crate::kernels::ops::sum_of_squares(row))
             .sum()
     }
 
