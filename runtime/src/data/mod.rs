@@ -22,7 +22,7 @@ use std::marker::PhantomData;
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// A value that can flow through a model. `Grad` is the type of its gradient.
 pub trait Data: Send + Sized + 'static {

@@ -289,7 +289,7 @@ mod avx512 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Rng;
+    use crate::kernels::rng::Rng;
     use ndarray::Array2;
 
     /// Every kernel this CPU can run, by name.

@@ -35,6 +35,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::kernels::gemm::Packed;
+use crate::kernels::threads::threads;
 
 /// `a · b` in a new row-major array.
 pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
@@ -65,7 +66,7 @@ pub(crate) fn affine(
         let (x, w) = (x.as_standard_layout(), Packed::new(w.t()));
         let x = x.as_slice().expect("standard layout");
         let out_all = out.as_slice_mut().expect("standard layout");
-        if k == 0 || m <= ROWS_PER_TASK || crate::threads() == 1 {
+        if k == 0 || m <= ROWS_PER_TASK || threads() == 1 {
             w.mul_add(x, out_all);
         } else {
             let tasks = out_all
@@ -122,7 +123,7 @@ pub(crate) fn gather_rows(
     };
     let all = out.as_slice_mut().expect("standard layout");
     let tasks = ROWS_PER_TASK * width.max(1);
-    if n > ROWS_PER_TASK && crate::threads() > 1 {
+    if n > ROWS_PER_TASK && threads() > 1 {
         all.par_chunks_mut(tasks).enumerate().for_each(copy);
     } else {
         all.chunks_mut(tasks).enumerate().for_each(copy);
@@ -152,7 +153,7 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
     let (rows, width) = x.dim();
     match x.as_slice_mut() {
-        Some(all) if rows > ROWS_PER_TASK && crate::threads() > 1 => {
+        Some(all) if rows > ROWS_PER_TASK && threads() > 1 => {
             let tasks = all.par_chunks_mut(ROWS_PER_TASK * width.max(1));
             tasks.for_each(|rows| softmax_in_place(rows, width));
         }
@@ -247,7 +248,7 @@ multiversion! {
 /// [`sum_of_squares`] over halves on the thread pool, down to blocks of 64k values.
 pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
     const BLOCK: usize = 1 << 16;
-    if x.len() <= BLOCK || crate::threads() == 1 {
+    if x.len() <= BLOCK || threads() == 1 {
         return sum_of_squares(x);
     }
     let (a, b) = x.split_at(x.len() / 2);
@@ -261,7 +262,7 @@ pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Rng;
+    use crate::kernels::rng::Rng;
     use crate::training::testing::assert_close;
 
     /// Enough rows for several tasks, so that with more than one thread (the test pool has one

@@ -212,7 +212,7 @@ mod tests {
     use ndarray::{Array2, s};
 
     use super::*;
-    use crate::Rng;
+    use crate::kernels::rng::Rng;
     use crate::training::testing::assert_close;
 
     /// Each instruction set the CPU has against ndarray's product, for `a` and `aᵀ`, shapes with

@@ -15,7 +15,7 @@
 
 use std::cell::Cell;
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 thread_local! {
     /// True while this thread runs work that must stay on it (see [`alone`]).

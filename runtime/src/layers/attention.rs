@@ -13,8 +13,11 @@ use std::ops::Range;
 use ndarray::{Array1, ArrayViewMut1, s};
 use rayon::prelude::*;
 
+use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::ops::{add_scaled_rows, dot_rows, multiversion, softmax_in_place};
-use crate::{Dim, Floats2, Model, Param, Params, Ragged, Rng, Visit, VisitMut};
+use crate::kernels::rng::Rng;
+use crate::kernels::threads::threads;
+use crate::model::{Model, Param, Params, Visit, VisitMut};
 
 /// Attention pooling with a learned query vector.
 ///
@@ -151,7 +154,7 @@ const SEQUENCES_PER_TASK: usize = 16;
 /// the textcat's batches of 32 sentences (some 100k floats) both passes took as long or longer
 /// on two threads than on one.
 fn in_parallel<W: Dim>(x: &Ragged<Floats2<W>>) -> bool {
-    crate::threads() > 1 && x.data.view().len() >= 1 << 18
+    threads() > 1 && x.data.view().len() >= 1 << 18
 }
 
 multiversion! {
@@ -207,8 +210,9 @@ impl<W: Dim> Model for Attention<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Const;
     use crate::training::testing::{assert_close, random_ragged};
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     /// Each output row is `softmax(X q) · X` of its sequence, computed here in `f64`: over
     /// enough sequences that a pool of several threads shares them out.

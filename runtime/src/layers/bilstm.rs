@@ -22,8 +22,10 @@ use rayon::prelude::*;
 
 use crate::data::batch::cuts;
 use crate::data::dim::sum_fits;
+use crate::data::{Dim, Floats2, Ragged};
+use crate::kernels::threads::threads;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
-use crate::{Dim, Floats2, Model, Params, Ragged, Visit, VisitMut};
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A bidirectional LSTM from width `I` to `O = 2H` (`H` hidden units each way), `depth` layers.
 ///
@@ -257,7 +259,7 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         // if there are no others (`data` is a public field).
         let rows: usize = lengths.iter().sum();
         assert_eq!(x.rows(), rows, "rows of the ragged batch and its lengths");
-        let threads = crate::threads();
+        let threads = threads();
         let parts = parts(&lengths, if threads > 1 { 2 * threads } else { 1 });
         let packings: Vec<Packing> = parts
             .iter()
@@ -293,9 +295,11 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Const;
+    use crate::kernels::rng::Rng;
     use crate::training::testing::grad_of;
     use crate::training::testing::{assert_close, random_ragged};
-    use crate::{Const, GradcheckOptions, Rng, gradcheck};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn bilstm_gradients_match_finite_differences() {

@@ -13,8 +13,9 @@
 
 use ndarray::Array2;
 
+use crate::data::{Dim, Floats2, Ragged};
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
-use crate::{Dim, Floats2, Model, Params, Ragged, Visit, VisitMut};
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A unidirectional LSTM from width `I` to hidden width `H`, `depth` layers deep.
 ///
@@ -160,9 +161,10 @@ fn unpack(packed: &Array2<f32>, packing: &Packing) -> Array2<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Const;
     use crate::layers::BiLstm;
     use crate::training::testing::{assert_close, random_ragged};
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn lstm_gradients_match_finite_differences() {

@@ -20,7 +20,8 @@ pub use signature::{LayerSignature, Signature};
 use rayon::prelude::*;
 
 use crate::data::batch::{Batch, split::Split};
-use crate::{Data, Grad};
+use crate::data::{Data, Grad};
+use crate::kernels::threads::threads;
 
 /// A layer or a network: maps `In` to `Out`, and gives back a closure for the gradient.
 ///
@@ -79,7 +80,7 @@ pub trait Model: Params + Send + Sync {
         Self::In: Batch,
         Self::Out: Batch,
     {
-        let threads = crate::threads();
+        let threads = threads();
         let parts = crate::data::batch::split(x, if threads > 1 { 2 * threads } else { 1 });
         if parts.len() == 1 {
             let part = parts.into_iter().next().expect("one part");

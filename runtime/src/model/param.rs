@@ -22,9 +22,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
+use crate::error::{Error, Result};
 use crate::io::serialize;
+use crate::kernels::threads::threads;
+use crate::model::Signature;
 use crate::model::signature::Recorder;
-use crate::{Error, Optimizer, Result, Signature};
+use crate::training::Optimizer;
 
 /// A parameter: an `f32` array of a fixed shape and its accumulated gradient.
 #[derive(Debug)]
@@ -180,7 +183,7 @@ impl Param {
         let Gradient {
             values, touched, ..
         } = &mut *guard;
-        let threads = crate::threads();
+        let threads = threads();
         if threads == 1 || rows.len() * width < PARALLEL || width == 0 {
             return add_rows(&rows, 0, width, values, touched);
         }

@@ -10,7 +10,9 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::{Dim, Error, Floats2, Ragged, Result};
+use crate::data::{Dim, Floats2, Ragged};
+
+use crate::error::{Error, Result};
 
 /// Mean cross-entropy of class probabilities against class indices.
 ///
@@ -135,9 +137,10 @@ fn cross_entropy(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Const;
     use crate::layers::Softmax;
+    use crate::model::Model;
     use crate::training::testing::grad_of;
-    use crate::{Const, Model};
 
     #[test]
     fn through_softmax_the_gradient_is_p_minus_y_over_n() {

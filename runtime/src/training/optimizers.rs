@@ -9,8 +9,9 @@
 
 use std::collections::HashMap;
 
-use crate::Param;
 use crate::kernels::ops::multiversion;
+use crate::kernels::threads::threads;
+use crate::model::Param;
 
 /// Updates parameters from their gradients.
 pub trait Optimizer {
@@ -217,7 +218,7 @@ fn adam_in_parallel(
     touched: &[bool],
 ) {
     const BLOCK: usize = 1 << 15;
-    if values.len() <= BLOCK || crate::threads() == 1 {
+    if values.len() <= BLOCK || threads() == 1 {
         return adam_kernel(s, values, grads, mean, var, width, touched);
     }
     let (mid, (t0, t1)) = match touched.len() {
@@ -306,7 +307,7 @@ mod tests {
     use ndarray::Array2;
 
     use super::*;
-    use crate::Rng;
+    use crate::kernels::rng::Rng;
 
     /// Rows of a table big enough for [`adam_in_parallel`] to split it.
     const ROWS: usize = 700;

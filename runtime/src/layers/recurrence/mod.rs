@@ -53,7 +53,8 @@ pub(crate) use predict::predict;
 
 use crate::kernels::activations::{sigmoid, tanh};
 use crate::kernels::ops::{add_column_sums, add_matmul, add_t_matmul, multiversion};
-use crate::{Param, Rng, Visit, VisitMut};
+use crate::kernels::rng::Rng;
+use crate::model::{Param, Visit, VisitMut};
 
 /// The parameters of one LSTM direction: `W_ih` `(4H, in)`, `W_hh` `(4H, H)`, `b` `(4H)`.
 pub(crate) struct LstmWeights {

@@ -556,7 +556,7 @@ mod fused {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Rng;
+    use crate::kernels::rng::Rng;
     use crate::layers::recurrence::gather;
     use crate::training::testing::assert_close;
     use ndarray::Array2;
