@@ -39,10 +39,10 @@ pub use io::corpus;
 pub use kernels::rng::{Rng, set_seed};
 pub use kernels::threads::{on_pool, set_threads, threads};
 pub use model::{
-    Boxed, BoxedBackprop, DataSizes, DynModel, GradGuard, LayerSignature, Model, Param, Params,
-    Part, Signature, TokenIds, Truths, Uninitialized, Update, Visit, VisitMut, Walk,
+    Boxed, BoxedBackprop, DataSizes, DynModel, GradGuard, LayerSignature, Model, Optimizer, Param,
+    Params, Part, Signature, TokenIds, Truths, Uninitialized, Update, Visit, VisitMut, Walk,
 };
 pub use training::losses;
 pub use training::{
-    Adam, GradEntry, GradcheckOptions, GradcheckReport, Optimizer, Sgd, WeightDecay, gradcheck,
+    Adam, GradEntry, GradcheckOptions, GradcheckReport, Sgd, WeightDecay, gradcheck,
 };

@@ -9,13 +9,17 @@
 
 mod initialize;
 mod param;
+mod params;
 mod part;
 pub(crate) mod signature;
+mod walk;
 
 pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
-pub use param::{GradGuard, Param, Params, Update, Visit, VisitMut, Walk};
+pub use param::{GradGuard, Param, Update};
+pub use params::{Optimizer, Params};
 pub use part::Part;
 pub use signature::{LayerSignature, Signature};
+pub use walk::{Visit, VisitMut, Walk};
 
 use rayon::prelude::*;
 

@@ -1,33 +1,24 @@
-//! Parameters, their gradients, and the walk that names them.
+//! Parameters and their gradients.
 //!
 //! A [`Param`] holds its values and, behind a `Mutex`, its gradient: backprop closures borrow the
-//! model immutably and add into the gradient; [`Params::finish_update`] takes the model mutably,
-//! so no backprop closure can be alive while the optimizer changes the values.
+//! model immutably and add into the gradient; [`Params::finish_update`](crate::Params::finish_update)
+//! takes the model mutably, so no backprop closure can be alive while the optimizer changes the
+//! values.
 //!
 //! A lookup table (an embedding) adds its gradient with [`Param::add_grad_rows`], which also
 //! records the rows it touched. The gradient norm and the optimizer's update then read only
 //! those rows of the gradient: for the other rows it is known to be zero. For a table of a million
 //! values of which a batch touches a few hundred rows, that saves the norm's pass over the table
 //! and a quarter of the optimizer's memory traffic. The values are updated as densely.
-//!
-//! Every parameter has a stable path such as `2.bilstm.0.fwd.W`: the position of its layer among
-//! the layers of the flattened expression, the layer's kind, then the names inside the layer.
-//! Combinators are transparent, so `a >> (b >> c)` and `(a >> b) >> c` name their parameters alike.
 
-use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::io::serialize;
+use crate::kernels::ops::{sum_of_squares, sum_of_squares_in_parallel};
 use crate::kernels::threads::threads;
-use crate::model::Signature;
-use crate::model::signature::Recorder;
-use crate::training::Optimizer;
 
 /// A parameter: an `f32` array of a fixed shape and its accumulated gradient.
 #[derive(Debug)]
@@ -200,12 +191,12 @@ impl Param {
     pub(crate) fn grad_sum_of_squares(&self) -> f64 {
         let grad = self.grad.lock().unwrap_or_else(PoisonError::into_inner);
         if grad.dense {
-            return crate::kernels::ops::sum_of_squares_in_parallel(&grad.values);
+            return sum_of_squares_in_parallel(&grad.values);
         }
         let width = self.matrix_shape().1;
         let rows = grad.values.chunks_exact(width.max(1)).zip(&grad.touched);
         rows.filter(|(_, touched)| **touched)
-            .map(|(row, _)| crate::kernels::ops::sum_of_squares(row))
+            .map(|(row, _)| sum_of_squares(row))
             .sum()
     }
 
@@ -291,333 +282,6 @@ fn add_rows(
         let d = d.as_slice().expect("standard layout");
         target.iter_mut().zip(d).for_each(|(g, &d)| *g += d);
         touched[r] = true;
-    }
-}
-
-/// A walk over a model's parameters that keeps track of their paths.
-///
-/// Layers call [`layer`](Walk::layer) once with their kind and name their parameters inside it
-/// with [`param`](Walk::param); a layer with inner structure (the directions of a BiLSTM) opens
-/// [`scope`](Walk::scope)s, and records what its parameters do not tell about its architecture
-/// with [`attr`](Walk::attr). `F` is the visitor: see [`Visit`] and [`VisitMut`].
-pub struct Walk<'f, F: ?Sized> {
-    path: String,
-    counters: Vec<usize>,
-    visit: &'f mut F,
-    /// The layers and their attributes, in a walk for [`Params::signature`].
-    signature: Option<Recorder>,
-}
-
-/// A walk that reads every parameter.
-pub type Visit<'f> = Walk<'f, dyn FnMut(&str, &Param) + 'f>;
-/// A walk that changes every parameter.
-pub type VisitMut<'f> = Walk<'f, dyn FnMut(&str, &mut Param) + 'f>;
-
-impl<'f, F: ?Sized> Walk<'f, F> {
-    /// A walk from the top of a model, calling `visit` with every parameter and its path.
-    pub fn new(visit: &'f mut F) -> Self {
-        Walk {
-            path: String::new(),
-            counters: vec![0],
-            visit,
-            signature: None,
-        }
-    }
-
-    /// A walk that also records the architecture signature.
-    pub(crate) fn recording(visit: &'f mut F) -> Self {
-        Walk {
-            signature: Some(Recorder::default()),
-            ..Self::new(visit)
-        }
-    }
-
-    /// The signature a [`recording`](Self::recording) walk saw.
-    pub(crate) fn into_signature(self) -> Signature {
-        self.signature.map(Recorder::finish).unwrap_or_default()
-    }
-
-    /// Enters the next layer of the current scope: its parameters are named
-    /// `<position>.<kind>.<name>`.
-    pub fn layer(&mut self, kind: &str, body: impl FnOnce(&mut Self)) {
-        let counter = self
-            .counters
-            .last_mut()
-            .expect("the top scope is never closed");
-        let position = *counter;
-        *counter += 1;
-        self.nested(&format!("{position}.{kind}"), |walk| {
-            if let Some(signature) = &mut walk.signature {
-                signature.open(&walk.path);
-            }
-            body(walk);
-            if let Some(signature) = &mut walk.signature {
-                signature.close();
-            }
-        });
-    }
-
-    /// Records attribute `name` of the current layer in the architecture signature: a width,
-    /// a seed, a rate, anything a saved model must agree on that its parameters' shapes do not
-    /// show. Only a signature walk formats `value`; other walks ignore it, and so does a call
-    /// outside every [`layer`](Self::layer).
-    ///
-    /// ```
-    /// use weft_runtime::{Params, Visit, VisitMut};
-    /// struct Noise {
-    ///     rate: f32,
-    /// }
-    /// impl Params for Noise {
-    ///     fn visit(&self, walk: &mut Visit<'_>) {
-    ///         walk.layer("noise", |walk| walk.attr("rate", &self.rate));
-    ///     }
-    ///     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-    ///         walk.layer("noise", |_| {});
-    ///     }
-    /// }
-    /// assert_eq!(Noise { rate: 0.5 }.signature().to_string(), "0.noise rate=0.5\n");
-    /// ```
-    pub fn attr(&mut self, name: &str, value: &dyn fmt::Display) {
-        if let Some(signature) = &mut self.signature {
-            signature.attr(name, value);
-        }
-    }
-
-    /// Walks the `branches` of a combinator other than a chain (`concat`, `add`, `residual`).
-    /// Parameter paths do not change; a signature walk records the combinator's kind and the
-    /// layer positions each branch spans (`concat branches=0..2 2..3`), so that the same layers
-    /// put together another way (`a >> residual(b)` against `a >> b`) are another
-    /// architecture, and a saved model of one does not load into the other.
-    pub fn combinator(&mut self, kind: &str, branches: &mut [&mut dyn FnMut(&mut Self)]) {
-        let place = self.signature.as_mut().map(Recorder::reserve);
-        let mut spans = Vec::with_capacity(branches.len());
-        for branch in branches {
-            let start = self.position();
-            branch(self);
-            spans.push(format!("{start}..{}", self.position()));
-        }
-        if let (Some(place), Some(signature)) = (place, &mut self.signature) {
-            let path = match self.path.is_empty() {
-                true => kind.to_owned(),
-                false => format!("{}.{kind}", self.path),
-            };
-            signature.describe(place, path, spans.join(" "));
-        }
-    }
-
-    /// The position the next layer of the current scope will have.
-    fn position(&self) -> usize {
-        *self.counters.last().expect("the top scope is never closed")
-    }
-
-    /// Enters a named part of the current layer (`fwd`, `bwd`, a sub-layer field); layers
-    /// inside it are numbered from 0 again.
-    pub fn scope(&mut self, name: &str, body: impl FnOnce(&mut Self)) {
-        self.nested(name, body);
-    }
-
-    fn nested(&mut self, segment: &str, body: impl FnOnce(&mut Self)) {
-        let len = self.path.len();
-        self.push(segment);
-        self.counters.push(0);
-        body(self);
-        self.counters.pop();
-        self.path.truncate(len);
-    }
-
-    fn push(&mut self, segment: &str) {
-        if !self.path.is_empty() {
-            self.path.push('.');
-        }
-        self.path.push_str(segment);
-    }
-
-    fn with_name<R>(&mut self, name: &str, f: impl FnOnce(&str, &mut F) -> R) -> R {
-        let len = self.path.len();
-        self.push(name);
-        let result = f(&self.path, self.visit);
-        self.path.truncate(len);
-        result
-    }
-}
-
-impl Visit<'_> {
-    /// Visits parameter `name` of the current layer.
-    pub fn param(&mut self, name: &str, param: &Param) {
-        self.with_name(name, |path, visit| visit(path, param));
-    }
-}
-
-impl VisitMut<'_> {
-    /// Visits parameter `name` of the current layer.
-    pub fn param(&mut self, name: &str, param: &mut Param) {
-        self.with_name(name, |path, visit| visit(path, param));
-    }
-}
-
-/// Everything that holds parameters: layers, combinators, whole models.
-///
-/// Implementations call the walk's [`layer`](Walk::layer) and [`param`](Walk::param) for their
-/// own parameters, or pass the walk on to their children in a fixed order (combinators).
-/// `#[derive(Params)]` writes both methods for a struct of parameters and sub-layers.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a weft layer: it does not implement `Params`",
-    label = "not a layer",
-    note = "derive it with `#[derive(weft::Params)]`, or implement `Params` and `Model` by hand"
-)]
-pub trait Params {
-    /// Visits every parameter, with its path.
-    fn visit(&self, walk: &mut Visit<'_>);
-    /// Visits every parameter mutably, with its path, in the same order as [`visit`](Self::visit).
-    fn visit_mut(&mut self, walk: &mut VisitMut<'_>);
-
-    /// Calls `f` with the path and value of every parameter.
-    fn for_each_param(&self, f: &mut dyn FnMut(&str, &Param)) {
-        self.visit(&mut Walk::new(f));
-    }
-
-    /// Calls `f` with the path and value of every parameter, mutably.
-    fn for_each_param_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param)) {
-        self.visit_mut(&mut Walk::new(f));
-    }
-
-    /// The path of every parameter, in walk order.
-    fn param_names(&self) -> Vec<String> {
-        let mut names = Vec::new();
-        self.for_each_param(&mut |path, _| names.push(path.to_owned()));
-        names
-    }
-
-    /// The number of trainable values.
-    fn param_count(&self) -> usize {
-        let mut count = 0;
-        self.for_each_param(&mut |_, p| count += p.len());
-        count
-    }
-
-    /// The architecture signature: every layer in walk order, with the attributes it records
-    /// with [`Walk::attr`]. Saved models carry it; loading checks it first.
-    ///
-    /// ```
-    /// use weft_runtime::{Const, Params, combinators::chain, layers::{Dropout, HashEmbed}};
-    /// let model = chain(HashEmbed::new(100, Const::<8>, 17), Dropout::new(0.25));
-    /// let text = model.signature().to_string();
-    /// assert_eq!(text, "0.hash_embed seed=17 width=8\n1.dropout rate=0.25\n");
-    /// ```
-    fn signature(&self) -> Signature {
-        let mut ignore = |_: &str, _: &Param| {};
-        let mut walk = Walk::recording(&mut ignore as &mut dyn FnMut(&str, &Param));
-        self.visit(&mut walk);
-        walk.into_signature()
-    }
-
-    /// The model in weft's saved form (`docs/format.md`): msgpack of the format version, the
-    /// [`signature`](Self::signature) and every parameter by path, with its shape and its
-    /// values as little-endian `f32`. The same weights give the same bytes, however the
-    /// model's chains nest. A NaN or infinite value is an error naming the parameter: no file
-    /// is written that [`from_bytes`](Self::from_bytes) would refuse.
-    ///
-    /// ```
-    /// use weft_runtime::{Const, Floats2, Model, Params, layers::Relu};
-    /// let trained = Relu::new(Const::<2>, Const::<3>);
-    /// let bytes = trained.to_bytes()?;
-    /// let mut copy = Relu::new(Const::<2>, Const::<3>);
-    /// copy.from_bytes(&bytes)?;
-    /// let x = Floats2::from_rows(&[[1.0, -1.0]]);
-    /// assert_eq!(copy.predict(x.clone()), trained.predict(x));
-    /// assert_eq!(copy.to_bytes()?, bytes);
-    /// # Ok::<(), weft_runtime::Error>(())
-    /// ```
-    fn to_bytes(&self) -> Result<Vec<u8>> {
-        serialize::to_bytes(self)
-    }
-
-    /// Loads the parameters saved by [`to_bytes`](Self::to_bytes) into this model, which must
-    /// have the same architecture. Everything is checked before anything is written: on error
-    /// the model is unchanged, and the [`LoadError`](crate::LoadError) names the first
-    /// difference. Loading clears the accumulated gradients.
-    ///
-    /// Named after Thinc's method: the architecture is code, so loading fills a model built by
-    /// that code rather than making one.
-    ///
-    /// ```
-    /// use weft_runtime::{Const, Params, layers::Relu};
-    /// let bytes = Relu::new(Const::<2>, Const::<3>).to_bytes()?;
-    /// let mut other = Relu::new(Const::<2>, Const::<4>);
-    /// let error = other.from_bytes(&bytes).unwrap_err();
-    /// assert_eq!(
-    ///     error.to_string(),
-    ///     "cannot load the model: the architecture differs at layer 0.relu: \
-    ///      n_out = 3 in the file, n_out = 4 in the model",
-    /// );
-    /// # Ok::<(), weft_runtime::Error>(())
-    /// ```
-    #[allow(clippy::wrong_self_convention)]
-    fn from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        serialize::from_bytes(self, bytes).map_err(|error| Error::Load { path: None, error })
-    }
-
-    /// Saves the model to `path` as [`to_bytes`](Self::to_bytes) does. The bytes go to a
-    /// temporary file in the same folder, which is synced and then renamed over `path`: a
-    /// crash or a full disk never leaves a half-written model. I/O errors name the file.
-    ///
-    /// ```
-    /// use weft_runtime::{Const, Params, layers::Linear};
-    /// let path = std::env::temp_dir().join(format!("weft-doc-{}.weft", std::process::id()));
-    /// let model = Linear::new(Const::<2>, Const::<1>);
-    /// model.to_disk(&path)?;
-    /// let mut copy = Linear::new(Const::<2>, Const::<1>);
-    /// copy.from_disk(&path)?;
-    /// assert_eq!(copy.to_bytes()?, model.to_bytes()?);
-    /// # std::fs::remove_file(&path).unwrap();
-    /// # Ok::<(), weft_runtime::Error>(())
-    /// ```
-    fn to_disk(&self, path: impl AsRef<Path>) -> Result<()>
-    where
-        Self: Sized,
-    {
-        serialize::to_disk(self, path.as_ref())
-    }
-
-    /// Loads a model saved by [`to_disk`](Self::to_disk), as [`from_bytes`](Self::from_bytes)
-    /// does; its errors name the file.
-    #[allow(clippy::wrong_self_convention)]
-    fn from_disk(&mut self, path: impl AsRef<Path>) -> Result<()>
-    where
-        Self: Sized,
-    {
-        serialize::from_disk(self, path.as_ref())
-    }
-
-    /// Applies the accumulated gradients with `optimizer` and clears them.
-    ///
-    /// When a gradient holds NaN or infinity, no value changes, the gradients are cleared, and
-    /// the error names the first parameter concerned. The optimizer's gradient-norm clipping
-    /// (if any) scales all gradients together by their global L2 norm.
-    fn finish_update(&mut self, optimizer: &mut dyn Optimizer) -> Result<()> {
-        let mut sum_sq = 0.0f64;
-        let mut first_bad = None;
-        self.for_each_param(&mut |path, p| {
-            let grad_sq = p.grad_sum_of_squares();
-            if !grad_sq.is_finite() && first_bad.is_none() {
-                first_bad = Some(path.to_owned());
-            }
-            sum_sq += grad_sq;
-        });
-        if let Some(path) = first_bad {
-            self.for_each_param_mut(&mut |_, p| p.zero_grad());
-            return Err(Error::NonFinite {
-                what: format!("the gradient of {path}"),
-            });
-        }
-        let norm = sum_sq.sqrt() as f32;
-        let scale = match optimizer.grad_clip() {
-            Some(max) if norm > max => max / norm,
-            _ => 1.0,
-        };
-        optimizer.begin_step();
-        self.for_each_param_mut(&mut |path, p| optimizer.update(path, p, scale));
-        Ok(())
     }
 }
 

@@ -10,4 +10,4 @@ mod optimizers;
 pub(crate) mod testing;
 
 pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
-pub use optimizers::{Adam, Optimizer, Sgd, WeightDecay};
+pub use optimizers::{Adam, Sgd, WeightDecay};

@@ -11,17 +11,7 @@ use std::collections::HashMap;
 
 use crate::kernels::ops::multiversion;
 use crate::kernels::threads::threads;
-use crate::model::Param;
-
-/// Updates parameters from their gradients.
-pub trait Optimizer {
-    /// The largest global gradient L2 norm allowed; larger gradients are scaled down to it.
-    fn grad_clip(&self) -> Option<f32>;
-    /// Called once per update, before the parameters.
-    fn begin_step(&mut self);
-    /// Updates `param` (at `path`) from its gradient times `grad_scale`, and zeroes the gradient.
-    fn update(&mut self, path: &str, param: &mut Param, grad_scale: f32);
-}
+use crate::model::{Optimizer, Param};
 
 /// How weights are pulled towards zero.
 #[derive(Copy, Clone, Debug, PartialEq)]
