@@ -4,21 +4,23 @@
 //! forward pass ([`forward`]) runs the same kernels over the packed rows and also keeps the
 //! activated gates and the cell states.
 //!
-//! On AVX-512 or AVX2 each step is one fused kernel ([`fused`]): the weights `[W_ih | W_hh]ᵀ` are
+//! On AVX-512 or AVX2 each step is one fused kernel (the `fused` module): the weights `[W_ih | W_hh]ᵀ` are
 //! laid out once (and kept until they change) in blocks of 16 (AVX-512) or 8 hidden units, row
 //! `p` of a block holding the four gates `i, f, g, o` of its units; a kernel call takes six
 //! (AVX-512) or two sequences and one block, sums `b + x_t · W_ih + h_{t-1} · W_hh` for the
 //! block's gate columns in four registers per sequence, applies the activations and the cell
 //! update there, and stores the units' `c_t` and `h_t` (and, in training, the gates). Elsewhere
-//! ([`Stacked`]) a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and `W_hh`
+//! (the `stacked` module) a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and `W_hh`
 //! stacked, then the gate kernel row by row.
 
 use std::mem::MaybeUninit;
 
-use ndarray::{ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
-use super::{Direction, LstmWeights, Packing, cell_forward};
-use crate::kernels::gemm::Packed;
+#[cfg(target_arch = "x86_64")]
+use super::fused;
+use super::stacked::Stacked;
+use super::{Direction, LstmWeights, Packing};
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::simd::{Avx2, Avx512};
 
@@ -40,30 +42,45 @@ pub(crate) fn predict(
     run(kernel, packing, packing.rows(direction), input, out, None);
 }
 
-/// What the training forward pass keeps for backprop, both packed: the activated gates
-/// `i, f, g, o` `(N, 4H)` and the cell states `(N, H)`.
-pub(super) struct Keep<'a> {
-    pub(super) gates: &'a mut [f32],
-    pub(super) cells: &'a mut [f32],
+/// What [`backward`] needs from [`forward`] besides the input and output: the activated
+/// gates `(N, 4H)` and the cell states `(N, H)`, both packed.
+pub(crate) struct Cache {
+    pub(super) gates: Array2<f32>,
+    pub(super) cells: Array2<f32>,
 }
 
-/// The training forward pass of one direction over the packed input `xp` `(N, in)`: as
-/// [`predict`], with the packed rows for token rows, writing every element of `out` `(N, H)`
-/// (the packed hidden states) and of `keep`.
+/// Runs one direction over the packed input `xp` `(N, in)` for training; returns the packed
+/// hidden states `(N, H)` and the [`Cache`] for [`backward`](super::backward).
 ///
 /// # Panics
-/// As [`predict`], and if `keep` is not of `N` rows.
-pub(super) fn forward(
+/// As [`predict`].
+pub(crate) fn forward(
     weights: &LstmWeights,
     packing: &Packing,
     xp: ArrayView2<'_, f32>,
-    out: ArrayViewMut2<'_, MaybeUninit<f32>>,
-    keep: Keep<'_>,
-) {
+) -> (Array2<f32>, Cache) {
+    let (n, hidden) = (xp.nrows(), weights.hidden);
+    let mut gates = Array2::zeros((n, 4 * hidden));
+    let mut cells = Array2::zeros((n, hidden));
+    let mut hs = Array2::uninit((n, hidden));
+    let keep = Keep {
+        gates: gates.as_slice_mut().expect("standard layout"),
+        cells: cells.as_slice_mut().expect("standard layout"),
+    };
     let first = packing.batch_sizes.first().copied().unwrap_or(0);
-    let packed_rows: Vec<usize> = (0..xp.nrows()).collect();
+    let packed_rows: Vec<usize> = (0..n).collect();
     let kernel = Kernel::new(weights, first);
-    run(kernel, packing, &packed_rows, xp, out, Some(keep));
+    run(kernel, packing, &packed_rows, xp, hs.view_mut(), Some(keep));
+    // SAFETY: `run` wrote every element.
+    let hs = unsafe { hs.assume_init() };
+    (hs, Cache { gates, cells })
+}
+
+/// What the training forward pass keeps for backprop, both packed: the activated gates
+/// `i, f, g, o` `(N, 4H)` and the cell states `(N, H)`.
+struct Keep<'a> {
+    gates: &'a mut [f32],
+    cells: &'a mut [f32],
 }
 
 /// [`predict`] or [`forward`] with the kernel given: step `t` of the sequences reads and
@@ -158,23 +175,23 @@ fn run(
 }
 
 /// The operands of one step, for `k` sequences.
-struct Step<'a> {
+pub(super) struct Step<'a> {
     /// The token-ordered input, `n_in` floats per token.
-    x: &'a [f32],
+    pub(super) x: &'a [f32],
     /// The tokens of this step, one per sequence: their rows of `x` and of `h`.
-    x_rows: &'a [usize],
+    pub(super) x_rows: &'a [usize],
     /// The tokens of the previous step (their rows of `h` hold `h_{t-1}`) and `c_{t-1}`
     /// (`k × hidden`); `None` at the first step, where both are zero.
-    prev: Option<(&'a [usize], &'a [f32])>,
+    pub(super) prev: Option<(&'a [usize], &'a [f32])>,
     /// `c_t`, `k × hidden`, written.
-    c: &'a mut [f32],
+    pub(super) c: &'a mut [f32],
     /// The output: token `r`'s `h` at `h + r · h_stride`, written only until the step writes
     /// it (it may start uninitialized).
-    h: *mut f32,
-    h_stride: usize,
+    pub(super) h: *mut f32,
+    pub(super) h_stride: usize,
     /// The activated gates `i, f, g, o`, `4 × hidden` per sequence, written when kept for
     /// backprop.
-    gates: Option<&'a mut [f32]>,
+    pub(super) gates: Option<&'a mut [f32]>,
 }
 
 /// The weights laid out for the fused kernel of the widest registers the CPU has: made by the
@@ -252,303 +269,6 @@ impl<'w> Kernel<'w> {
             Kernel::Avx2(blocks) => unsafe { blocks.step(step) },
             // SAFETY: the caller's promise is the kernel's.
             Kernel::Stacked(stacked) => unsafe { stacked.step(step) },
-        }
-    }
-}
-
-/// The portable step: `W_ih` and `W_hh` stacked and [`Packed`], one product of
-/// `[x_t | h_{t-1}]` (`k × (in + H)`) per step into the gate sums, then [`cell_forward`] row by
-/// row. Its buffers are made once per call.
-struct Stacked {
-    n_in: usize,
-    hidden: usize,
-    weights: Packed,
-    bias: Vec<f32>,
-    /// `[x_t | h_{t-1}]`, a row per sequence.
-    a: Vec<f32>,
-    /// The gate sums, `4H` per sequence.
-    gates: Vec<f32>,
-    /// `h_t`, a row per sequence, before it goes to the output.
-    h: Vec<f32>,
-    /// `c_{-1}`.
-    zeros: Vec<f32>,
-}
-
-impl Stacked {
-    fn new(weights: &LstmWeights, first: usize) -> Self {
-        let (n_in, hidden) = (weights.w_ih.shape()[1], weights.hidden);
-        let stacked = ndarray::concatenate(
-            ndarray::Axis(0),
-            &[weights.w_ih.matrix().t(), weights.w_hh.matrix().t()],
-        )
-        .expect("W_ih and W_hh have 4H rows each");
-        Stacked {
-            n_in,
-            hidden,
-            weights: Packed::new(stacked.view()),
-            bias: weights.b.value().to_vec(),
-            a: vec![0.0; first * (n_in + hidden)],
-            gates: vec![0.0; first * 4 * hidden],
-            h: vec![0.0; first * hidden],
-            zeros: vec![0.0; first * hidden],
-        }
-    }
-
-    /// # Safety
-    /// As [`Kernel::step`].
-    unsafe fn step(&mut self, mut step: Step<'_>) {
-        let (n_in, hidden, k) = (self.n_in, self.hidden, step.x_rows.len());
-        let (k_in, width) = (n_in + hidden, 4 * hidden);
-        for (j, row) in self.a.chunks_exact_mut(k_in).take(k).enumerate() {
-            let (x, h) = row.split_at_mut(n_in);
-            let token = step.x_rows[j];
-            x.copy_from_slice(&step.x[token * n_in..(token + 1) * n_in]);
-            match step.prev {
-                // SAFETY: the caller promises the rows of `prev` readable.
-                Some((prev, _)) => h.copy_from_slice(unsafe {
-                    std::slice::from_raw_parts(step.h.add(prev[j] * step.h_stride), hidden)
-                }),
-                None => h.fill(0.0),
-            }
-        }
-        for row in self.gates.chunks_exact_mut(width).take(k) {
-            row.copy_from_slice(&self.bias);
-        }
-        let gates = &mut self.gates[..k * width];
-        self.weights.mul_add(&self.a[..k * k_in], gates);
-        let c_prev = step
-            .prev
-            .map_or(&self.zeros[..k * hidden], |(_, c_prev)| c_prev);
-        let rows = gates
-            .chunks_exact_mut(width)
-            .zip(c_prev.chunks_exact(hidden))
-            .zip(step.c.chunks_exact_mut(hidden))
-            .zip(self.h.chunks_exact_mut(hidden))
-            .zip(step.x_rows);
-        for (j, ((((g, c_prev), c), h), &token)) in rows.enumerate() {
-            cell_forward(g, c_prev, c, h);
-            if let Some(kept) = step.gates.as_deref_mut() {
-                kept[j * width..(j + 1) * width].copy_from_slice(g);
-            }
-            // SAFETY: the caller promises the rows of `x_rows` writable, and read by nothing
-            // else. (Copied, not written through a slice: the output may be uninitialized.)
-            unsafe {
-                std::ptr::copy_nonoverlapping(h.as_ptr(), step.h.add(token * step.h_stride), hidden)
-            };
-        }
-    }
-}
-
-/// The fused kernel (see the module doc), for the registers of any [`Simd`](crate::kernels::simd::Simd):
-/// blocks of as many units as a register has lanes.
-#[cfg(target_arch = "x86_64")]
-mod fused {
-    use super::{LstmWeights, Step};
-    use crate::kernels::activations::vector::{sigmoid, tanh};
-    use crate::kernels::gemm::Line;
-    use crate::kernels::simd::{Avx2, Avx512, Simd};
-
-    /// The weights of one direction in blocks of `S::LANES` units (see the module doc above).
-    pub(in crate::layers::recurrence) struct Blocks<S> {
-        simd: S,
-        pub(super) n_in: usize,
-        pub(super) hidden: usize,
-        /// Block `b` from row `b · (n_in + hidden)`: `n_in` rows of `W_ihᵀ`, then `hidden`
-        /// rows of `W_hhᵀ`, zero past the last unit. A row is `4 · S::LANES` floats, gate `q`
-        /// of the block's unit `u` at `q · S::LANES + u`.
-        weights: Vec<Line>,
-        /// The bias, a row per block.
-        bias: Vec<Line>,
-    }
-
-    impl<S: Simd> Blocks<S> {
-        /// Floats per row.
-        const ROW: usize = 4 * S::LANES;
-        /// Sequences per kernel call: as many as leave four registers for a row of weights and
-        /// one for a broadcast beside their four accumulators each (6 with AVX-512, 2 with AVX2).
-        const SEQUENCES: usize = (S::REGISTERS - 5) / 4;
-
-        /// `weights` laid out in blocks, for the instruction set `simd`.
-        pub(super) fn new(simd: S, weights: &LstmWeights) -> Self {
-            let (n_in, hidden) = (weights.w_ih.shape()[1], weights.hidden);
-            let (w_ih, w_hh, b) = (
-                weights.w_ih.value(),
-                weights.w_hh.value(),
-                weights.b.value(),
-            );
-            let (count, rows) = (hidden.div_ceil(S::LANES), n_in + hidden);
-            let (mut packed, mut bias) = (
-                Line::zeros(count * rows * Self::ROW),
-                Line::zeros(count * Self::ROW),
-            );
-            let (to, to_bias) = (Line::floats_mut(&mut packed), Line::floats_mut(&mut bias));
-            // (No block at all when `hidden` is 0, nor any row: the chunks are never empty.)
-            let blocks = to
-                .chunks_exact_mut((rows * Self::ROW).max(1))
-                .zip(to_bias.chunks_exact_mut(Self::ROW));
-            for (block, (to, to_bias)) in blocks.enumerate() {
-                let units = block * S::LANES..hidden.min((block + 1) * S::LANES);
-                for ((u, unit), q) in units.enumerate().flat_map(|u| (0..4).map(move |q| (u, q))) {
-                    let (gate, lane) = (q * hidden + unit, q * S::LANES + u);
-                    to_bias[lane] = b[gate];
-                    let from_ih = &w_ih[gate * n_in..(gate + 1) * n_in];
-                    let from_hh = &w_hh[gate * hidden..(gate + 1) * hidden];
-                    let (to_ih, to_hh) = to.split_at_mut(n_in * Self::ROW);
-                    for (to, from) in [(to_ih, from_ih), (to_hh, from_hh)] {
-                        for (row, &v) in to.chunks_exact_mut(Self::ROW).zip(from) {
-                            row[lane] = v;
-                        }
-                    }
-                }
-            }
-            Blocks {
-                simd,
-                n_in,
-                hidden,
-                weights: packed,
-                bias,
-            }
-        }
-
-        /// Block `block`'s first row of weights and its bias.
-        fn block(&self, block: usize) -> (*const f32, *const f32) {
-            let rows = self.n_in + self.hidden;
-            (
-                Line::floats(&self.weights)[block * rows * Self::ROW..].as_ptr(),
-                Line::floats(&self.bias)[block * Self::ROW..].as_ptr(),
-            )
-        }
-
-        /// The step, [`Self::SEQUENCES`] sequences and one block at a time; inlined into the
-        /// entry points below, which enable the instruction set.
-        ///
-        /// # Safety
-        /// As [`Kernel::step`](super::Kernel::step).
-        #[inline(always)]
-        unsafe fn run(&self, mut step: Step<'_>) {
-            let k = step.x_rows.len();
-            for block in 0..self.hidden.div_ceil(S::LANES) {
-                let mut j = 0;
-                while j < k {
-                    // SAFETY: as the caller promises, for sequences j..j + R (R <= k - j).
-                    unsafe {
-                        // Groups as even as possible: with six at most, 13 sequences go 5, 4, 4
-                        // rather than 6, 6, 1. (Arms above `SEQUENCES` are never reached.)
-                        let rest = k - j;
-                        j += match rest.div_ceil(rest.div_ceil(Self::SEQUENCES)) {
-                            1 => self.rows::<1>(&mut step, block, j),
-                            2 => self.rows::<2>(&mut step, block, j),
-                            3 => self.rows::<3>(&mut step, block, j),
-                            4 => self.rows::<4>(&mut step, block, j),
-                            5 => self.rows::<5>(&mut step, block, j),
-                            _ => self.rows::<6>(&mut step, block, j),
-                        };
-                    }
-                }
-            }
-        }
-
-        /// Sequences `j..j + R` through block `block`; returns `R`.
-        ///
-        /// # Safety
-        /// As [`run`](Self::run), with `j + R <= k`.
-        #[inline(always)]
-        unsafe fn rows<const R: usize>(
-            &self,
-            step: &mut Step<'_>,
-            block: usize,
-            j: usize,
-        ) -> usize {
-            debug_assert!(R <= Self::SEQUENCES, "more sequences than registers");
-            let (s, n_in, hidden) = (self.simd, self.n_in, self.hidden);
-            let (w, bias) = self.block(block);
-            let unit = block * S::LANES;
-            let units = (hidden - unit).min(S::LANES);
-            // SAFETY: the block has `n_in + hidden` rows; the row pointers are the caller's.
-            unsafe {
-                let bias: [S::V; 4] = std::array::from_fn(|q| s.load(bias.add(q * S::LANES)));
-                let mut acc = [bias; R];
-                let x: [*const f32; R] =
-                    std::array::from_fn(|r| step.x.as_ptr().add(step.x_rows[j + r] * n_in));
-                sum_products(s, &mut acc, x, w, n_in);
-                if let Some((prev, _)) = step.prev {
-                    let h: [*const f32; R] = std::array::from_fn(|r| {
-                        step.h.add(prev[j + r] * step.h_stride).cast_const()
-                    });
-                    sum_products(s, &mut acc, h, w.add(n_in * Self::ROW), hidden);
-                }
-                for (r, [i, f, g, o]) in acc.into_iter().enumerate() {
-                    let at = (j + r) * hidden + unit;
-                    let c_prev = match step.prev {
-                        Some((_, c_prev)) => s.load_first(c_prev.as_ptr().add(at), units),
-                        None => s.splat(0.0),
-                    };
-                    let [i, f, g, o] = [sigmoid(s, i), sigmoid(s, f), tanh(s, g), sigmoid(s, o)];
-                    if let Some(kept) = step.gates.as_deref_mut() {
-                        let row = kept.as_mut_ptr().add((j + r) * 4 * hidden + unit);
-                        for (q, gate) in [i, f, g, o].into_iter().enumerate() {
-                            s.store_first(row.add(q * hidden), gate, units);
-                        }
-                    }
-                    let c = s.mul_add(f, c_prev, s.mul(i, g));
-                    let h = s.mul(o, tanh(s, c));
-                    s.store_first(step.c.as_mut_ptr().add(at), c, units);
-                    let out = step.h.add(step.x_rows[j + r] * step.h_stride + unit);
-                    s.store_first(out, h, units);
-                }
-            }
-            R
-        }
-    }
-
-    impl Blocks<Avx512> {
-        /// The step, compiled for AVX-512.
-        ///
-        /// # Safety
-        /// As [`Kernel::step`](super::Kernel::step).
-        #[target_feature(enable = "avx512f")]
-        pub(super) unsafe fn step(&self, step: Step<'_>) {
-            // SAFETY: as the caller promises.
-            unsafe { self.run(step) }
-        }
-    }
-
-    impl Blocks<Avx2> {
-        /// The step, compiled for AVX2 and FMA.
-        ///
-        /// # Safety
-        /// As [`Kernel::step`](super::Kernel::step).
-        #[target_feature(enable = "avx2,fma")]
-        pub(super) unsafe fn step(&self, step: Step<'_>) {
-            // SAFETY: as the caller promises.
-            unsafe { self.run(step) }
-        }
-    }
-
-    /// `acc[r] += Σ_p a[r][p] · w[p]` over `len` rows of `w`, `4 · S::LANES` floats each.
-    ///
-    /// # Safety
-    /// Each `a[r]` points at `len` floats, `w` at `len` rows.
-    #[inline(always)]
-    unsafe fn sum_products<S: Simd, const R: usize>(
-        s: S,
-        acc: &mut [[S::V; 4]; R],
-        a: [*const f32; R],
-        w: *const f32,
-        len: usize,
-    ) {
-        for p in 0..len {
-            // SAFETY: as the caller promises.
-            unsafe {
-                let w = w.add(p * 4 * S::LANES);
-                let w: [S::V; 4] = std::array::from_fn(|q| s.load(w.add(q * S::LANES)));
-                for (acc, a) in acc.iter_mut().zip(a) {
-                    let v = s.splat(*a.add(p));
-                    for (acc, w) in acc.iter_mut().zip(w) {
-                        *acc = s.mul_add(v, w, *acc);
-                    }
-                }
-            }
         }
     }
 }
