@@ -20,11 +20,15 @@
 //! ```
 
 #![warn(missing_docs)]
+// All unsafe code is in `kernels` and in the LSTM's fused step kernels
+// (`layers::recurrence::fused`), the two modules that allow it.
+#![deny(unsafe_code)]
 
 pub mod combinators;
 mod data;
 mod error;
 mod io;
+#[allow(unsafe_code)]
 mod kernels;
 pub mod layers;
 mod model;

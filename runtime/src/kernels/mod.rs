@@ -9,6 +9,7 @@
 //!   output layers.
 //! - `threads`: how many threads the layers use, and running work on the pool.
 //! - `rng`: the seeded random generator of initialization, dropout and shuffling.
+//! - `unwritten`: an array written in place, a row at a time, without being zeroed first.
 //!
 //! What it may use: nothing else of the crate but [`Error`](crate::Error). Kernels work on
 //! slices and ndarray views, not on the data types of `data/`.
@@ -22,3 +23,4 @@ pub(crate) mod rng;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod simd;
 pub(crate) mod threads;
+pub(crate) mod unwritten;

@@ -2,7 +2,8 @@
 
 /// Defines a function whose body is compiled twice: for AVX2 + FMA, used when the CPU has them
 /// (checked at run time), and for the baseline target otherwise. For hot loops that the
-/// compiler vectorizes on its own: eight lanes instead of four.
+/// compiler vectorizes on its own: eight lanes instead of four. The call of the AVX2 version is
+/// unsafe code of this module's, allowed wherever the macro is used.
 macro_rules! multiversion {
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$attr])*
@@ -19,6 +20,7 @@ macro_rules! multiversion {
                     && std::arch::is_x86_feature_detected!("fma")
                 {
                     // SAFETY: the CPU has the features `avx2` is compiled for.
+                    #[allow(unsafe_code)] // The macro's own, wherever it is used.
                     return unsafe { avx2($($arg),*) };
                 }
             }

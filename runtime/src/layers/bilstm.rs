@@ -24,6 +24,7 @@ use crate::data::batch::cuts;
 use crate::data::dim::sum_fits;
 use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::threads::threads;
+use crate::kernels::unwritten::Unwritten;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
 use crate::model::{Model, Params, Visit, VisitMut};
 
@@ -268,9 +269,9 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         let mut y = x.into_array();
         let h = self.hidden.size();
         for layer in &self.layers {
-            let mut out = Array2::uninit((y.nrows(), 2 * h));
+            let mut out = Unwritten::new(y.nrows(), 2 * h);
             let mut tasks = Vec::with_capacity(2 * parts.len());
-            let mut rest = out.view_mut();
+            let mut rest = out.writer();
             for ((_, rows), packing) in parts.iter().zip(&packings) {
                 let (part, tail) = rest.split_at(Axis(0), rows.len());
                 rest = tail;
@@ -285,8 +286,7 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
                 1 => tasks.into_iter().for_each(run),
                 _ => tasks.into_par_iter().for_each(run),
             }
-            // SAFETY: `predict` wrote every element of both halves of every part.
-            y = unsafe { out.assume_init() };
+            y = out.into_array();
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }

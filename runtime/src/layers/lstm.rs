@@ -14,6 +14,7 @@
 use ndarray::Array2;
 
 use crate::data::{Dim, Floats2, Ragged};
+use crate::kernels::unwritten::Unwritten;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
 use crate::model::{Model, Params, Visit, VisitMut};
 
@@ -131,16 +132,10 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
         let packing = Packing::new(&lengths);
         let mut y = x.into_array();
         for layer in &self.layers {
-            let mut out = Array2::uninit((y.nrows(), self.hidden.size()));
-            recurrence::predict(
-                layer,
-                &packing,
-                Direction::Forward,
-                y.view(),
-                out.view_mut(),
-            );
-            // SAFETY: `predict` wrote every element.
-            y = unsafe { out.assume_init() };
+            let mut out = Unwritten::new(y.nrows(), self.hidden.size());
+            let input = y.view();
+            recurrence::predict(layer, &packing, Direction::Forward, input, out.writer());
+            y = out.into_array();
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }

@@ -4,18 +4,19 @@
 //! forward pass ([`forward`]) runs the same kernels over the packed rows and also keeps the
 //! activated gates and the cell states.
 //!
-//! On AVX-512 or AVX2 each step is one fused kernel (the `fused` module): the weights `[W_ih | W_hh]ᵀ` are
-//! laid out once (and kept until they change) in blocks of 16 (AVX-512) or 8 hidden units, row
-//! `p` of a block holding the four gates `i, f, g, o` of its units; a kernel call takes six
-//! (AVX-512) or two sequences and one block, sums `b + x_t · W_ih + h_{t-1} · W_hh` for the
-//! block's gate columns in four registers per sequence, applies the activations and the cell
-//! update there, and stores the units' `c_t` and `h_t` (and, in training, the gates). Elsewhere
-//! (the `stacked` module) a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and `W_hh`
-//! stacked, then the gate kernel row by row.
+//! On AVX-512 or AVX2 each step is one fused kernel (the `fused` module): the weights
+//! `[W_ih | W_hh]ᵀ` are laid out once (and kept until they change) in blocks of 16 (AVX-512) or
+//! 8 hidden units, row `p` of a block holding the four gates `i, f, g, o` of its units; a kernel
+//! call takes six (AVX-512) or two sequences and one block, sums
+//! `b + x_t · W_ih + h_{t-1} · W_hh` for the block's gate columns in four registers per sequence,
+//! applies the activations and the cell update there, and stores the units' `c_t` and `h_t`
+//! (and, in training, the gates). Elsewhere (the `stacked` module) a step is one packed product
+//! of `[x_t | h_{t-1}]` with `W_ih` and `W_hh` stacked, then the gate kernel row by row.
+//!
+//! The hidden states are written in place into an array that is not zeroed first
+//! ([`Unwritten`]): a step writes the rows of its tokens and reads those of the step before.
 
-use std::mem::MaybeUninit;
-
-use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{Array2, ArrayView2};
 
 #[cfg(target_arch = "x86_64")]
 use super::fused;
@@ -23,10 +24,11 @@ use super::stacked::Stacked;
 use super::{Direction, LstmWeights, Packing};
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::simd::{Avx2, Avx512};
+use crate::kernels::unwritten::{RowWriter, Unwritten};
 
 /// Runs one direction for inference over the token-ordered `input` `(N, in)`, writing each
-/// token's hidden state to its row of `out` `(N, H)`: the rows of `out` are in token order too.
-/// Every element of `out` is written, so it need not be initialized.
+/// token's hidden state to its row of `out` `(N, H)` (so the rows of `out` are in token order
+/// too), then [`finish`](RowWriter::finish)es `out`.
 ///
 /// # Panics
 /// If the shapes disagree with the weights and the packing (a bug in the caller).
@@ -35,15 +37,23 @@ pub(crate) fn predict(
     packing: &Packing,
     direction: Direction,
     input: ArrayView2<'_, f32>,
-    out: ArrayViewMut2<'_, MaybeUninit<f32>>,
+    mut out: RowWriter<'_>,
 ) {
     let first = packing.batch_sizes.first().copied().unwrap_or(0);
     let kernel = Kernel::new(weights, first);
-    run(kernel, packing, packing.rows(direction), input, out, None);
+    run(
+        kernel,
+        packing,
+        packing.rows(direction),
+        input,
+        &mut out,
+        None,
+    );
+    out.finish();
 }
 
-/// What [`backward`] needs from [`forward`] besides the input and output: the activated
-/// gates `(N, 4H)` and the cell states `(N, H)`, both packed.
+/// What [`backward`](super::backward) needs from [`forward`] besides the input and output: the
+/// activated gates `(N, 4H)` and the cell states `(N, H)`, both packed.
 pub(crate) struct Cache {
     pub(super) gates: Array2<f32>,
     pub(super) cells: Array2<f32>,
@@ -62,7 +72,8 @@ pub(crate) fn forward(
     let (n, hidden) = (xp.nrows(), weights.hidden);
     let mut gates = Array2::zeros((n, 4 * hidden));
     let mut cells = Array2::zeros((n, hidden));
-    let mut hs = Array2::uninit((n, hidden));
+    let mut hs = Unwritten::new(n, hidden);
+    let mut out = hs.writer();
     let keep = Keep {
         gates: gates.as_slice_mut().expect("standard layout"),
         cells: cells.as_slice_mut().expect("standard layout"),
@@ -70,10 +81,9 @@ pub(crate) fn forward(
     let first = packing.batch_sizes.first().copied().unwrap_or(0);
     let packed_rows: Vec<usize> = (0..n).collect();
     let kernel = Kernel::new(weights, first);
-    run(kernel, packing, &packed_rows, xp, hs.view_mut(), Some(keep));
-    // SAFETY: `run` wrote every element.
-    let hs = unsafe { hs.assume_init() };
-    (hs, Cache { gates, cells })
+    run(kernel, packing, &packed_rows, xp, &mut out, Some(keep));
+    out.finish();
+    (hs.into_array(), Cache { gates, cells })
 }
 
 /// What the training forward pass keeps for backprop, both packed: the activated gates
@@ -83,99 +93,119 @@ struct Keep<'a> {
     cells: &'a mut [f32],
 }
 
-/// [`predict`] or [`forward`] with the kernel given: step `t` of the sequences reads and
-/// writes the rows `rows[start..start + k]` of block `t` of the packing.
+/// [`predict`] or [`forward`] with the kernel given: step `t` of the sequences reads the input
+/// rows `rows[start..start + k]` of block `t` of the packing and writes the same rows of `out`.
 fn run(
     mut kernel: Kernel<'_>,
     packing: &Packing,
     rows: &[usize],
     input: ArrayView2<'_, f32>,
-    mut out: ArrayViewMut2<'_, MaybeUninit<f32>>,
-    mut keep: Option<Keep<'_>>,
+    out: &mut RowWriter<'_>,
+    keep: Option<Keep<'_>>,
 ) {
     let (n, n_in) = input.dim();
-    let hidden = out.ncols();
+    let hidden = out.width();
     assert_eq!(
         kernel.widths(),
         (n_in, hidden),
         "widths of the input and output"
     );
-    assert_eq!(out.nrows(), n, "a row of output per row of input");
+    assert_eq!(out.rows(), n, "a row of output per row of input");
     // Every row is written only if the packing covers every row.
     let tokens = packing.rows(Direction::Forward).len();
     assert_eq!((rows.len(), tokens), (n, n), "rows of the packing");
-    if let Some(keep) = &keep {
-        assert_eq!(
-            keep.gates.len(),
-            n * 4 * hidden,
-            "a row of gates per row of input"
-        );
-        assert_eq!(
-            keep.cells.len(),
-            n * hidden,
-            "a cell state per row of input"
-        );
-    }
-    if hidden == 0 || n == 0 {
-        return;
+    let mut cells = Cells::new(keep, packing, hidden);
+    if hidden == 0 {
+        return (0..n).for_each(|r| out.write_row(r, &[]));
     }
     let input = input.as_standard_layout();
     let x = input.as_slice().expect("standard layout");
-    // (ndarray may give an axis of length 1 any stride.)
-    assert!(
-        hidden == 1 || out.strides()[1] == 1,
-        "output rows are contiguous"
-    );
-    let stride = usize::try_from(out.strides()[0]).expect("output rows go forward");
-    let h = out.as_mut_ptr().cast::<f32>();
-    // Without `keep`, `c_t` and `c_{t-1}` take turns in two buffers.
-    let buffer = if keep.is_some() {
-        0
-    } else {
-        packing.batch_sizes[0] * hidden
-    };
-    let (mut c_prev, mut c) = (vec![0.0; buffer], vec![0.0; buffer]);
     for t in 0..packing.steps() {
         let (start, k) = packing.block(t);
         let prev = (t > 0).then(|| packing.offsets[t - 1]);
-        let (c_t, c_before, gates) = match &mut keep {
-            Some(keep) => {
-                let (done, rest) = keep.cells.split_at_mut(start * hidden);
-                let gates = &mut keep.gates[start * 4 * hidden..(start + k) * 4 * hidden];
-                let c_before = prev.map(|p| &done[p * hidden..(p + k) * hidden]);
-                (&mut rest[..k * hidden], c_before, Some(gates))
-            }
-            None => (
-                &mut c[..k * hidden],
-                prev.map(|_| &c_prev[..k * hidden]),
-                None,
-            ),
-        };
+        let (c, c_prev, gates) = cells.step(hidden, start, k, prev);
         let step = Step {
             x,
             x_rows: &rows[start..start + k],
             prev: prev
-                .zip(c_before)
-                .map(|(p, c_before)| (&rows[p..p + k], c_before)),
-            c: c_t,
-            h,
-            h_stride: stride,
+                .zip(c_prev)
+                .map(|(p, c_prev)| (&rows[p..p + k], c_prev)),
+            c,
+            h: out,
             gates,
         };
-        // SAFETY: `h` points at `out`, `n` rows of `hidden` floats `stride` apart; every index in
-        // `rows` is below `n` (it is a permutation of `0..n`) and the indices of block `t` differ
-        // from those of block `t - 1` (each row is in one block), so the rows written are not
-        // the rows read; `x` has `n` rows of `n_in`; `c` and `c_{t-1}` hold `k × hidden` floats,
-        // `gates` `k × 4 hidden`.
-        unsafe { kernel.step(step) };
-        if keep.is_none() {
-            std::mem::swap(&mut c_prev, &mut c);
+        kernel.step(step);
+        cells.next_step();
+    }
+}
+
+/// Where the steps write the cell states `c_t`, and the gates when they are kept.
+enum Cells<'a> {
+    /// Inference: `c_t` and `c_{t-1}` take turns in two buffers, as many rows as the first step.
+    Turns { c: Vec<f32>, c_prev: Vec<f32> },
+    /// Training: every step's `c_t` and gates, kept for backprop.
+    Kept(Keep<'a>),
+}
+
+impl<'a> Cells<'a> {
+    /// The cell states of `hidden` units for the steps over `packing`: into `keep` when given.
+    ///
+    /// # Panics
+    /// If `keep` has not a row of gates and a cell state per row of the packing.
+    fn new(keep: Option<Keep<'a>>, packing: &Packing, hidden: usize) -> Self {
+        let n = packing.rows(Direction::Forward).len();
+        match keep {
+            Some(keep) => {
+                let gates = keep.gates.len();
+                assert_eq!(gates, n * 4 * hidden, "a row of gates per row of input");
+                assert_eq!(
+                    keep.cells.len(),
+                    n * hidden,
+                    "a cell state per row of input"
+                );
+                Cells::Kept(keep)
+            }
+            None => {
+                let first = packing.batch_sizes.first().copied().unwrap_or(0);
+                let (c, c_prev) = (vec![0.0; first * hidden], vec![0.0; first * hidden]);
+                Cells::Turns { c, c_prev }
+            }
+        }
+    }
+
+    /// For the `k` sequences of a step from packed row `start`: `c_t` to write; `c_{t-1}`, when
+    /// there is a step before, from packed row `prev`; and the gates to write when they are kept.
+    fn step(
+        &mut self,
+        hidden: usize,
+        start: usize,
+        k: usize,
+        prev: Option<usize>,
+    ) -> (&mut [f32], Option<&[f32]>, Option<&mut [f32]>) {
+        match self {
+            Cells::Turns { c, c_prev } => {
+                let c_prev = prev.map(|_| &c_prev[..k * hidden]);
+                (&mut c[..k * hidden], c_prev, None)
+            }
+            Cells::Kept(keep) => {
+                let (done, rest) = keep.cells.split_at_mut(start * hidden);
+                let gates = &mut keep.gates[start * 4 * hidden..(start + k) * 4 * hidden];
+                let c_prev = prev.map(|p| &done[p * hidden..(p + k) * hidden]);
+                (&mut rest[..k * hidden], c_prev, Some(gates))
+            }
+        }
+    }
+
+    /// Moves on to the next step: `c_t` becomes `c_{t-1}`.
+    fn next_step(&mut self) {
+        if let Cells::Turns { c, c_prev } = self {
+            std::mem::swap(c, c_prev);
         }
     }
 }
 
 /// The operands of one step, for `k` sequences.
-pub(super) struct Step<'a> {
+pub(super) struct Step<'a, 'o> {
     /// The token-ordered input, `n_in` floats per token.
     pub(super) x: &'a [f32],
     /// The tokens of this step, one per sequence: their rows of `x` and of `h`.
@@ -185,10 +215,8 @@ pub(super) struct Step<'a> {
     pub(super) prev: Option<(&'a [usize], &'a [f32])>,
     /// `c_t`, `k × hidden`, written.
     pub(super) c: &'a mut [f32],
-    /// The output: token `r`'s `h` at `h + r · h_stride`, written only until the step writes
-    /// it (it may start uninitialized).
-    pub(super) h: *mut f32,
-    pub(super) h_stride: usize,
+    /// The output, a row of `hidden` floats per token: the step writes the rows of `x_rows`.
+    pub(super) h: &'a mut RowWriter<'o>,
     /// The activated gates `i, f, g, o`, `4 × hidden` per sequence, written when kept for
     /// backprop.
     pub(super) gates: Option<&'a mut [f32]>,
@@ -254,21 +282,17 @@ impl<'w> Kernel<'w> {
     /// Runs one step: writes `c_t` into `step.c`, `h_t` into the rows `step.x_rows` of the
     /// output, and the activated gates into `step.gates` when given (`k × 4 hidden` floats).
     ///
-    /// # Safety
-    /// `step.h` points at rows of `hidden` writable floats, `h_stride` apart, for every index in
-    /// `x_rows` and readable ones for every index in `prev`; no index is in both; `x` holds every
-    /// row of `x_rows`; `c` and `prev`'s `c_{t-1}` hold `k × hidden` floats, `k` at most the
-    /// `first` the kernel was made for.
-    unsafe fn step(&mut self, step: Step<'_>) {
+    /// # Panics
+    /// If the operands do not fit the kernel: a row of `x_rows` or `prev` outside `x` or the
+    /// output, a row of `prev` not written yet, buffers other than `k` rows long, or more
+    /// sequences than the `first` the kernel was made for.
+    fn step(&mut self, step: Step<'_, '_>) {
         match self {
-            // SAFETY (the fused kernels): the blocks exist because the CPU has their
-            // instruction set (a `Simd` token made them); the caller's promise is the kernel's.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512(blocks) => unsafe { blocks.step(step) },
+            Kernel::Avx512(blocks) => blocks.step(step),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2(blocks) => unsafe { blocks.step(step) },
-            // SAFETY: the caller's promise is the kernel's.
-            Kernel::Stacked(stacked) => unsafe { stacked.step(step) },
+            Kernel::Avx2(blocks) => blocks.step(step),
+            Kernel::Stacked(stacked) => stacked.step(step),
         }
     }
 }
@@ -279,7 +303,7 @@ mod tests {
     use crate::kernels::rng::Rng;
     use crate::layers::recurrence::gather;
     use crate::training::testing::assert_close;
-    use ndarray::Array2;
+    use ndarray::{Array2, Axis};
 
     /// Runs `f` on every kernel this CPU can run, by name.
     fn for_each_kernel(weights: &LstmWeights, first: usize, mut f: impl FnMut(&str, Kernel<'_>)) {
@@ -368,11 +392,19 @@ mod tests {
                 let xp = gather(input.view(), rows);
                 let first = packing.batch_sizes[0];
                 for_each_kernel(&weights, first, |name, kernel| {
-                    let mut out = Array2::from_elem((n, hidden + 3), MaybeUninit::new(7.0));
-                    let view = out.slice_mut(ndarray::s![.., 1..hidden + 1]);
-                    run(kernel, &packing, rows, input.view(), view, None);
-                    // SAFETY: every element started initialized.
-                    let out = unsafe { out.assume_init() };
+                    // The output between other columns, written beforehand.
+                    let mut out = Unwritten::new(n, hidden + 3);
+                    let (mut left, rest) = out.writer().split_at(Axis(1), 1);
+                    let (mut middle, mut right) = rest.split_at(Axis(1), hidden);
+                    for r in 0..n {
+                        left.write_row(r, &[7.0]);
+                        right.write_row(r, &[7.0, 7.0]);
+                    }
+                    run(kernel, &packing, rows, input.view(), &mut middle, None);
+                    [left, middle, right]
+                        .into_iter()
+                        .for_each(RowWriter::finish);
+                    let out = out.into_array();
                     let found = out.slice(ndarray::s![.., 1..hidden + 1]);
                     assert_close(found, expected[0].view(), 1e-5);
                     let others = out.column(0).into_iter().chain(out.column(hidden + 1));
@@ -383,23 +415,24 @@ mod tests {
                 });
                 for_each_kernel(&weights, first, |_, kernel| {
                     // NaN wherever a kernel fails to write.
-                    let mut hs = Array2::from_elem((n, hidden), MaybeUninit::new(f32::NAN));
+                    let mut hs = Unwritten::new(n, hidden);
                     let mut gates = Array2::from_elem((n, 4 * hidden), f32::NAN);
                     let mut cells = Array2::from_elem((n, hidden), f32::NAN);
                     let keep = Keep {
                         gates: gates.as_slice_mut().unwrap(),
                         cells: cells.as_slice_mut().unwrap(),
                     };
+                    let mut out = hs.writer();
                     run(
                         kernel,
                         &packing,
                         &packed_rows,
                         xp.view(),
-                        hs.view_mut(),
+                        &mut out,
                         Some(keep),
                     );
-                    // SAFETY: every element started initialized.
-                    let hs = unsafe { hs.assume_init() };
+                    out.finish();
+                    let hs = hs.into_array();
                     for (found, expected) in [hs, cells, gates].iter().zip(&expected) {
                         let expected = gather(expected.view(), rows);
                         assert_close(found.view(), expected.view(), 1e-5);

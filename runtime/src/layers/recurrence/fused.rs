@@ -1,5 +1,8 @@
 //! The fused step kernel of one LSTM direction (see the `forward` module), for the registers of
 //! any [`Simd`](crate::kernels::simd::Simd): blocks of as many units as a register has lanes.
+//!
+//! With the kernels of `crate::kernels`, the only `unsafe` code of the crate: the kernel reads
+//! and writes through pointers, on registers. Its safe entry, `step`, checks the operands first.
 
 use super::LstmWeights;
 use super::forward::Step;
@@ -78,14 +81,47 @@ impl<S: Simd> Blocks<S> {
         )
     }
 
+    /// Runs one step (see `Kernel::step` in the `forward` module) on the entry point `entry`,
+    /// after checking its operands: what makes the entry points safe to call.
+    ///
+    /// # Panics
+    /// If a row of `x_rows` or `prev` is outside `x` or the output, a row of `prev` is not
+    /// written yet, or `c`, `c_{t-1}` or the gates are not `k` rows of the kernel's widths.
+    fn checked_step(&self, mut step: Step<'_, '_>, entry: unsafe fn(&Self, &mut Step<'_, '_>)) {
+        let (k, n_in, hidden) = (step.x_rows.len(), self.n_in, self.hidden);
+        assert_eq!(step.h.width(), hidden, "the output's width");
+        assert_eq!(step.c.len(), k * hidden, "a cell state per sequence");
+        if let Some(gates) = &step.gates {
+            assert_eq!(gates.len(), k * 4 * hidden, "gates per sequence");
+        }
+        for &r in step.x_rows {
+            let inside = r < step.h.rows() && (r + 1) * n_in <= step.x.len();
+            assert!(inside, "row {r} of the input and the output");
+        }
+        if let Some((prev, c_prev)) = step.prev {
+            assert_eq!(c_prev.len(), k * hidden, "a cell state per sequence");
+            assert!(prev.len() >= k, "a previous token per sequence");
+            let written = prev[..k].iter().all(|&r| step.h.is_written(r));
+            assert!(written, "the previous step's states are written");
+        }
+        // SAFETY: `entry` is one of the entry points below, for the instruction set whose token
+        // `self.simd` is (so the CPU has it); the checks above are what it needs of the step.
+        unsafe { entry(self, &mut step) };
+        // SAFETY: the step wrote all `hidden` units of `h` in each row of `x_rows`: every block
+        // of units, for every sequence.
+        unsafe { step.h.assume_written(step.x_rows) };
+    }
+
     /// The step, [`Self::SEQUENCES`] sequences and one block at a time; inlined into the
     /// entry points below, which enable the instruction set.
     ///
     /// # Safety
-    /// As [`Kernel::step`](super::Kernel::step).
+    /// The CPU has the instruction set of `S`, and the step passes the checks of
+    /// [`checked_step`](Self::checked_step).
     #[inline(always)]
-    unsafe fn run(&self, mut step: Step<'_>) {
+    unsafe fn run(&self, step: &mut Step<'_, '_>) {
         let k = step.x_rows.len();
+        let out = (step.h.as_mut_ptr(), step.h.stride());
         for block in 0..self.hidden.div_ceil(S::LANES) {
             let mut j = 0;
             while j < k {
@@ -95,30 +131,38 @@ impl<S: Simd> Blocks<S> {
                     // rather than 6, 6, 1. (Arms above `SEQUENCES` are never reached.)
                     let rest = k - j;
                     j += match rest.div_ceil(rest.div_ceil(Self::SEQUENCES)) {
-                        1 => self.rows::<1>(&mut step, block, j),
-                        2 => self.rows::<2>(&mut step, block, j),
-                        3 => self.rows::<3>(&mut step, block, j),
-                        4 => self.rows::<4>(&mut step, block, j),
-                        5 => self.rows::<5>(&mut step, block, j),
-                        _ => self.rows::<6>(&mut step, block, j),
+                        1 => self.rows::<1>(step, out, block, j),
+                        2 => self.rows::<2>(step, out, block, j),
+                        3 => self.rows::<3>(step, out, block, j),
+                        4 => self.rows::<4>(step, out, block, j),
+                        5 => self.rows::<5>(step, out, block, j),
+                        _ => self.rows::<6>(step, out, block, j),
                     };
                 }
             }
         }
     }
 
-    /// Sequences `j..j + R` through block `block`; returns `R`.
+    /// Sequences `j..j + R` through block `block`; returns `R`. The output `h` is `out`: its
+    /// first float, and the floats from one row to the next.
     ///
     /// # Safety
     /// As [`run`](Self::run), with `j + R <= k`.
     #[inline(always)]
-    unsafe fn rows<const R: usize>(&self, step: &mut Step<'_>, block: usize, j: usize) -> usize {
+    unsafe fn rows<const R: usize>(
+        &self,
+        step: &mut Step<'_, '_>,
+        (h_out, stride): (*mut f32, usize),
+        block: usize,
+        j: usize,
+    ) -> usize {
         debug_assert!(R <= Self::SEQUENCES, "more sequences than registers");
         let (s, n_in, hidden) = (self.simd, self.n_in, self.hidden);
         let (w, bias) = self.block(block);
         let unit = block * S::LANES;
         let units = (hidden - unit).min(S::LANES);
-        // SAFETY: the block has `n_in + hidden` rows; the row pointers are the caller's.
+        // SAFETY: the block has `n_in + hidden` rows; the rows of `x`, `h`, `c`, `c_{t-1}` and
+        // the gates are inside them, as the caller promises.
         unsafe {
             let bias: [S::V; 4] = std::array::from_fn(|q| s.load(bias.add(q * S::LANES)));
             let mut acc = [bias; R];
@@ -127,7 +171,7 @@ impl<S: Simd> Blocks<S> {
             sum_products(s, &mut acc, x, w, n_in);
             if let Some((prev, _)) = step.prev {
                 let h: [*const f32; R] =
-                    std::array::from_fn(|r| step.h.add(prev[j + r] * step.h_stride).cast_const());
+                    std::array::from_fn(|r| h_out.add(prev[j + r] * stride).cast_const());
                 sum_products(s, &mut acc, h, w.add(n_in * Self::ROW), hidden);
             }
             for (r, [i, f, g, o]) in acc.into_iter().enumerate() {
@@ -146,7 +190,7 @@ impl<S: Simd> Blocks<S> {
                 let c = s.mul_add(f, c_prev, s.mul(i, g));
                 let h = s.mul(o, tanh(s, c));
                 s.store_first(step.c.as_mut_ptr().add(at), c, units);
-                let out = step.h.add(step.x_rows[j + r] * step.h_stride + unit);
+                let out = h_out.add(step.x_rows[j + r] * stride + unit);
                 s.store_first(out, h, units);
             }
         }
@@ -155,24 +199,34 @@ impl<S: Simd> Blocks<S> {
 }
 
 impl Blocks<Avx512> {
+    /// Runs one step (see `Kernel::step` in the `forward` module) on AVX-512.
+    pub(super) fn step(&self, step: Step<'_, '_>) {
+        self.checked_step(step, Self::avx512);
+    }
+
     /// The step, compiled for AVX-512.
     ///
     /// # Safety
-    /// As [`Kernel::step`](super::Kernel::step).
+    /// As [`run`](Self::run).
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn step(&self, step: Step<'_>) {
+    unsafe fn avx512(&self, step: &mut Step<'_, '_>) {
         // SAFETY: as the caller promises.
         unsafe { self.run(step) }
     }
 }
 
 impl Blocks<Avx2> {
+    /// Runs one step (see `Kernel::step` in the `forward` module) on AVX2.
+    pub(super) fn step(&self, step: Step<'_, '_>) {
+        self.checked_step(step, Self::avx2);
+    }
+
     /// The step, compiled for AVX2 and FMA.
     ///
     /// # Safety
-    /// As [`Kernel::step`](super::Kernel::step).
+    /// As [`run`](Self::run).
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn step(&self, step: Step<'_>) {
+    unsafe fn avx2(&self, step: &mut Step<'_, '_>) {
         // SAFETY: as the caller promises.
         unsafe { self.run(step) }
     }

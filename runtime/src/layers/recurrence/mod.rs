@@ -53,6 +53,7 @@
 mod backward;
 mod forward;
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 mod fused;
 mod packing;
 mod stacked;

@@ -26,6 +26,7 @@ pub(super) struct Stacked {
 }
 
 impl Stacked {
+    /// `weights` stacked and packed, and the buffers of steps of at most `first` sequences.
     pub(super) fn new(weights: &LstmWeights, first: usize) -> Self {
         let (n_in, hidden) = (weights.w_ih.shape()[1], weights.hidden);
         let stacked = ndarray::concatenate(
@@ -45,9 +46,8 @@ impl Stacked {
         }
     }
 
-    /// # Safety
-    /// As [`Kernel::step`].
-    pub(super) unsafe fn step(&mut self, mut step: Step<'_>) {
+    /// Runs one step (see `Kernel::step` in the `forward` module).
+    pub(super) fn step(&mut self, mut step: Step<'_, '_>) {
         let (n_in, hidden, k) = (self.n_in, self.hidden, step.x_rows.len());
         let (k_in, width) = (n_in + hidden, 4 * hidden);
         for (j, row) in self.a.chunks_exact_mut(k_in).take(k).enumerate() {
@@ -55,10 +55,7 @@ impl Stacked {
             let token = step.x_rows[j];
             x.copy_from_slice(&step.x[token * n_in..(token + 1) * n_in]);
             match step.prev {
-                // SAFETY: the caller promises the rows of `prev` readable.
-                Some((prev, _)) => h.copy_from_slice(unsafe {
-                    std::slice::from_raw_parts(step.h.add(prev[j] * step.h_stride), hidden)
-                }),
+                Some((prev, _)) => h.copy_from_slice(step.h.row(prev[j])),
                 None => h.fill(0.0),
             }
         }
@@ -81,11 +78,7 @@ impl Stacked {
             if let Some(kept) = step.gates.as_deref_mut() {
                 kept[j * width..(j + 1) * width].copy_from_slice(g);
             }
-            // SAFETY: the caller promises the rows of `x_rows` writable, and read by nothing
-            // else. (Copied, not written through a slice: the output may be uninitialized.)
-            unsafe {
-                std::ptr::copy_nonoverlapping(h.as_ptr(), step.h.add(token * step.h_stride), hidden)
-            };
+            step.h.write_row(token, h);
         }
     }
 }
