@@ -19,7 +19,6 @@
 //! assert_eq!(model.param_names(), ["0.relu.W", "0.relu.b", "1.linear.W", "1.linear.b"]);
 //! ```
 
-#![warn(missing_docs)]
 // All unsafe code is in `kernels` and in the LSTM's fused step kernels
 // (`layers::recurrence::fused`), the two modules that allow it.
 #![deny(unsafe_code)]

@@ -20,7 +20,7 @@ macro_rules! multiversion {
                     && std::arch::is_x86_feature_detected!("fma")
                 {
                     // SAFETY: the CPU has the features `avx2` is compiled for.
-                    #[allow(unsafe_code)] // The macro's own, wherever it is used.
+                    #[allow(unsafe_code)]
                     return unsafe { avx2($($arg),*) };
                 }
             }

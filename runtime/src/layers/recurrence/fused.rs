@@ -210,7 +210,8 @@ impl Blocks<Avx512> {
     /// As [`run`](Self::run).
     #[target_feature(enable = "avx512f")]
     unsafe fn avx512(&self, step: &mut Step<'_, '_>) {
-        // SAFETY: as the caller promises.
+        // SAFETY: this function enables the instruction set `run` is inlined for; the caller
+        // promises the rest.
         unsafe { self.run(step) }
     }
 }
@@ -227,7 +228,8 @@ impl Blocks<Avx2> {
     /// As [`run`](Self::run).
     #[target_feature(enable = "avx2,fma")]
     unsafe fn avx2(&self, step: &mut Step<'_, '_>) {
-        // SAFETY: as the caller promises.
+        // SAFETY: this function enables the instruction set `run` is inlined for; the caller
+        // promises the rest.
         unsafe { self.run(step) }
     }
 }
