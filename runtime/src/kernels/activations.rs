@@ -58,8 +58,11 @@ pub(crate) fn tanh(x: f32) -> f32 {
     2.0 / (1.0 + exp(-2.0 * x)) - 1.0
 }
 
-/// The same functions on the registers of any [`Simd`](crate::kernels::simd::Simd); `1 / d` is
-/// [`Simd::recip`](crate::kernels::simd::Simd::recip), whichever way is cheapest on the instruction set.
+/// The same functions on the registers of any [`Simd`]; `1 / d` is [`Simd::recip`], whichever
+/// way is cheapest on the instruction set.
+///
+/// [`Simd`]: crate::kernels::simd::Simd
+/// [`Simd::recip`]: crate::kernels::simd::Simd::recip
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod vector {
     use super::{LN2_HI, LN2_LO, MAX, MIN, P};

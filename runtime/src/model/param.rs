@@ -1,9 +1,10 @@
 //! Parameters and their gradients.
 //!
 //! A [`Param`] holds its values and, behind a `Mutex`, its gradient: backprop closures borrow the
-//! model immutably and add into the gradient; [`Params::finish_update`](crate::Params::finish_update)
-//! takes the model mutably, so no backprop closure can be alive while the optimizer changes the
-//! values.
+//! model immutably and add into the gradient; [`Params::finish_update`] takes the model mutably,
+//! so no backprop closure can be alive while the optimizer changes the values.
+//!
+//! [`Params::finish_update`]: crate::Params::finish_update
 //!
 //! A lookup table (an embedding) adds its gradient with [`Param::add_grad_rows`], which also
 //! records the rows it touched. The gradient norm and the optimizer's update then read only

@@ -37,8 +37,8 @@
 //! activated gates and the cell states for backprop; [`predict()`] keeps neither. [`backward`]
 //! walks the steps in reverse with one recurrent product per step, and sums the weight
 //! gradients after the loop, one product each. Its products run on the kernels of
-//! `crate::kernels::product` (AVX-512 or AVX2; matrixmultiply elsewhere), which read the weights and
-//! the gradients where they are.
+//! `crate::kernels::product` (AVX-512 or AVX2; matrixmultiply elsewhere), which read the weights
+//! and the gradients where they are.
 //! Buffers are allocated once per call, never per step. The gate activations use a vectorizable
 //! `exp` rather than libm's calls (see [`crate::kernels::activations`]).
 //!
