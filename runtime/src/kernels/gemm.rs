@@ -3,7 +3,7 @@
 //! LSTM's portable step, multiplied at every time step by a few dozen rows at a time.
 //!
 //! A general GEMM (matrixmultiply, through ndarray) copies both operands into its own panel
-//! layout on every call, which for such products costs as much as the arithmetic. [`Packed`]
+//! layout on every call, which for such products costs about what the arithmetic does. [`Packed`]
 //! lays the right-hand side out once in panels of [`NR`] columns; [`Packed::mul_add`] then runs
 //! a register-blocked kernel over it: AVX-512, or AVX2 + FMA, when the CPU has them (checked at
 //! run time), a portable loop otherwise. (A right-hand side that is row-major already goes to

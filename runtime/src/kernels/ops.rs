@@ -55,8 +55,8 @@ const ROWS_PER_TASK: usize = 256;
 ///
 /// With few outputs (an output layer over classes) the product runs on [`Packed`], which reads
 /// `x` where it is, once per 16 outputs; matrixmultiply would first copy all of `x` into its
-/// own layout, which took as long as the product for the tagger's 14 classes. With more outputs
-/// matrixmultiply's blocking for the caches wins.
+/// own layout, a pass over `x` that costs about what the product does when the outputs are
+/// few. With more outputs matrixmultiply's blocking for the caches wins.
 pub(crate) fn affine(
     x: ArrayView2<'_, f32>,
     w: ArrayView2<'_, f32>,
@@ -232,7 +232,7 @@ multiversion! {
 
 multiversion! {
     /// `Σ x²` in `f64`, with eight independent sums so the loop vectorizes (a single running sum
-    /// is a chain of dependent additions, several times slower over a large embedding table).
+    /// is a chain of dependent additions, each waiting for the one before).
     pub(crate) fn sum_of_squares(x: &[f32]) -> f64 {
         let mut lanes = [0.0f64; 8];
         let chunks = x.chunks_exact(8);

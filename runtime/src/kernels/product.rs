@@ -9,7 +9,7 @@
 //! every row tile reads it. Nothing is copied or packed. matrixmultiply, which ndarray uses,
 //! first copies both operands into its own layout and has no AVX-512 kernel; [`Packed`]
 //! broadcasts twelve values for each register of `b` it loads, so that loads, not FMAs, bound
-//! it. For the LSTM's weight gradients this runs about twice as fast as matrixmultiply.
+//! it. For the LSTM's weight gradients this runs faster than matrixmultiply.
 //!
 //! [`Packed`]: crate::kernels::gemm::Packed
 

@@ -150,9 +150,7 @@ impl<W: Dim> Attention<W> {
 const SEQUENCES_PER_TASK: usize = 16;
 
 /// Whether the passes over `x` run on the thread pool: when it has more than one thread and
-/// `x` at least 2¹⁸ floats. Below that, waking a second thread costs about what it saves: for
-/// the textcat's batches of 32 sentences (some 100k floats) both passes took as long or longer
-/// on two threads than on one.
+/// `x` at least 2¹⁸ floats. Below that, waking a second thread costs about what it saves.
 fn in_parallel<W: Dim>(x: &Ragged<Floats2<W>>) -> bool {
     threads() > 1 && x.data.view().len() >= 1 << 18
 }

@@ -153,9 +153,9 @@ impl AdamStep {
 
 /// Moments smaller than this in magnitude are set to zero. The moments of a row that no batch
 /// touches decay by `beta1` (and `beta2`) at every step; some 800 steps on, the mean would be a
-/// subnormal float, and arithmetic on those is many times slower on x86 (it tripled the time of
-/// the dense update of a large embedding table). Their effect on a value is far below its
-/// precision: `step_size * 1e-30 / (√v + eps)` with `eps` at least `3e-10` after bias correction.
+/// subnormal float, and arithmetic on those is many times slower on x86. Their effect on a value
+/// is far below its precision: `step_size * 1e-30 / (√v + eps)` with `eps` at least `3e-10`
+/// after bias correction.
 const TINY: f32 = 1e-30;
 
 /// `x`, or zero when it is smaller than [`TINY`] in magnitude.

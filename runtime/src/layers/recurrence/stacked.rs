@@ -89,7 +89,7 @@ multiversion! {
     ///
     /// A function of its own (as is `cell_backward`, in the backward pass), compiled for AVX2
     /// where the CPU has it: its slices are known not to alias and the loop vectorizes; inlined
-    /// into the step loop it stayed scalar, 2x slower.
+    /// into the step loop it stayed scalar.
     fn cell_forward(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
         let hidden = c.len();
         let (i, rest) = gates.split_at_mut(hidden);
