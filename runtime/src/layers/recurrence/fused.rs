@@ -81,43 +81,12 @@ impl<S: Simd> Blocks<S> {
         )
     }
 
-    /// Runs one step (see `Kernel::step` in the `forward` module) on the entry point `entry`,
-    /// after checking its operands: what makes the entry points safe to call.
-    ///
-    /// # Panics
-    /// If a row of `x_rows` or `prev` is outside `x` or the output, a row of `prev` is not
-    /// written yet, or `c`, `c_{t-1}` or the gates are not `k` rows of the kernel's widths.
-    fn checked_step(&self, mut step: Step<'_, '_>, entry: unsafe fn(&Self, &mut Step<'_, '_>)) {
-        let (k, n_in, hidden) = (step.x_rows.len(), self.n_in, self.hidden);
-        assert_eq!(step.h.width(), hidden, "the output's width");
-        assert_eq!(step.c.len(), k * hidden, "a cell state per sequence");
-        if let Some(gates) = &step.gates {
-            assert_eq!(gates.len(), k * 4 * hidden, "gates per sequence");
-        }
-        for &r in step.x_rows {
-            let inside = r < step.h.rows() && (r + 1) * n_in <= step.x.len();
-            assert!(inside, "row {r} of the input and the output");
-        }
-        if let Some((prev, c_prev)) = step.prev {
-            assert_eq!(c_prev.len(), k * hidden, "a cell state per sequence");
-            assert!(prev.len() >= k, "a previous token per sequence");
-            let written = prev[..k].iter().all(|&r| step.h.is_written(r));
-            assert!(written, "the previous step's states are written");
-        }
-        // SAFETY: `entry` is one of the entry points below, for the instruction set whose token
-        // `self.simd` is (so the CPU has it); the checks above are what it needs of the step.
-        unsafe { entry(self, &mut step) };
-        // SAFETY: the step wrote all `hidden` units of `h` in each row of `x_rows`: every block
-        // of units, for every sequence.
-        unsafe { step.h.assume_written(step.x_rows) };
-    }
-
     /// The step, [`Self::SEQUENCES`] sequences and one block at a time; inlined into the
-    /// entry points below, which enable the instruction set.
+    /// [`Compiled`] entry points, which enable the instruction set.
     ///
     /// # Safety
     /// The CPU has the instruction set of `S`, and the step passes the checks of
-    /// [`checked_step`](Self::checked_step).
+    /// [`step`](Self::step).
     #[inline(always)]
     unsafe fn run(&self, step: &mut Step<'_, '_>) {
         let k = step.x_rows.len();
@@ -198,36 +167,64 @@ impl<S: Simd> Blocks<S> {
     }
 }
 
-impl Blocks<Avx512> {
-    /// Runs one step (see `Kernel::step` in the `forward` module) on AVX-512.
-    pub(super) fn step(&self, step: Step<'_, '_>) {
-        self.checked_step(step, Self::avx512);
+impl<S: Simd> Blocks<S>
+where
+    Self: Compiled,
+{
+    /// Runs one step (see `Kernel::step` in the `forward` module), after checking its operands:
+    /// the checks make the compiled kernel safe to call.
+    ///
+    /// # Panics
+    /// If a row of `x_rows` or `prev` is outside `x` or the output, a row of `prev` is not
+    /// written yet, or `c`, `c_{t-1}` or the gates are not `k` rows of the kernel's widths.
+    pub(super) fn step(&self, mut step: Step<'_, '_>) {
+        let (k, n_in, hidden) = (step.x_rows.len(), self.n_in, self.hidden);
+        assert_eq!(step.h.width(), hidden, "the output's width");
+        assert_eq!(step.c.len(), k * hidden, "a cell state per sequence");
+        if let Some(gates) = &step.gates {
+            assert_eq!(gates.len(), k * 4 * hidden, "gates per sequence");
+        }
+        for &r in step.x_rows {
+            let inside = r < step.h.rows() && (r + 1) * n_in <= step.x.len();
+            assert!(inside, "row {r} of the input and the output");
+        }
+        if let Some((prev, c_prev)) = step.prev {
+            assert_eq!(c_prev.len(), k * hidden, "a cell state per sequence");
+            assert!(prev.len() >= k, "a previous token per sequence");
+            let written = prev[..k].iter().all(|&r| step.h.is_written(r));
+            assert!(written, "the previous step's states are written");
+        }
+        // SAFETY: the blocks were laid out for the instruction set whose token `self.simd` is, so
+        // the CPU has it; the checks above are what the kernel needs of the step.
+        unsafe { self.run_compiled(&mut step) };
+        // SAFETY: the step wrote all `hidden` units of `h` in each row of `x_rows`: every block
+        // of units, for every sequence.
+        unsafe { step.h.assume_written(step.x_rows) };
     }
+}
 
-    /// The step, compiled for AVX-512.
+/// The step compiled for an instruction set: [`Blocks::run`] inlined into a function that
+/// enables it.
+pub(super) trait Compiled {
+    /// The step.
     ///
     /// # Safety
-    /// As [`run`](Self::run).
+    /// As [`Blocks::run`].
+    unsafe fn run_compiled(&self, step: &mut Step<'_, '_>);
+}
+
+impl Compiled for Blocks<Avx512> {
     #[target_feature(enable = "avx512f")]
-    unsafe fn avx512(&self, step: &mut Step<'_, '_>) {
+    unsafe fn run_compiled(&self, step: &mut Step<'_, '_>) {
         // SAFETY: this function enables the instruction set `run` is inlined for; the caller
         // promises the rest.
         unsafe { self.run(step) }
     }
 }
 
-impl Blocks<Avx2> {
-    /// Runs one step (see `Kernel::step` in the `forward` module) on AVX2.
-    pub(super) fn step(&self, step: Step<'_, '_>) {
-        self.checked_step(step, Self::avx2);
-    }
-
-    /// The step, compiled for AVX2 and FMA.
-    ///
-    /// # Safety
-    /// As [`run`](Self::run).
+impl Compiled for Blocks<Avx2> {
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn avx2(&self, step: &mut Step<'_, '_>) {
+    unsafe fn run_compiled(&self, step: &mut Step<'_, '_>) {
         // SAFETY: this function enables the instruction set `run` is inlined for; the caller
         // promises the rest.
         unsafe { self.run(step) }
