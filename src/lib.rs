@@ -15,7 +15,7 @@
 //! assert!((p.view().sum() - 1.0).abs() < 1e-6);
 //! ```
 
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 /// Builds a network from one expression of layers and combinators.
 ///

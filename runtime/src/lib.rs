@@ -19,47 +19,33 @@
 //! assert_eq!(model.param_names(), ["0.relu.W", "0.relu.b", "1.linear.W", "1.linear.b"]);
 //! ```
 
-#![warn(missing_docs)]
-
-mod activations;
-mod batch;
-mod data;
-mod dim;
-mod error;
-mod gemm;
-mod gradcheck;
-mod initialize;
-mod model;
-mod ops;
-mod optimizers;
-mod param;
-mod part;
-#[cfg(target_arch = "x86_64")]
-mod product;
-mod rng;
-mod serialize;
-mod signature;
-#[cfg(target_arch = "x86_64")]
-mod simd;
-#[cfg(test)]
-mod testing;
-mod threads;
+// All unsafe code is in `kernels` and in the LSTM's fused step kernels
+// (`layers::recurrence::fused`), the two modules that allow it.
+#![deny(unsafe_code)]
 
 pub mod combinators;
-pub mod corpus;
+mod data;
+mod error;
+mod io;
+#[allow(unsafe_code)]
+mod kernels;
 pub mod layers;
-pub mod losses;
+mod model;
+mod training;
 
-pub use batch::Batch;
-pub use data::{Accumulate, Columns, Data, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows, Values};
-pub use dim::{Const, Dim};
+pub use data::{
+    Accumulate, Batch, Columns, Const, Data, Dim, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows,
+    Values,
+};
 pub use error::{Error, LoadError, Result};
-pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
-pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
-pub use model::{Boxed, BoxedBackprop, DynModel, Model};
-pub use optimizers::{Adam, Optimizer, Sgd, WeightDecay};
-pub use param::{GradGuard, Param, Params, Update, Visit, VisitMut, Walk};
-pub use part::Part;
-pub use rng::{Rng, set_seed};
-pub use signature::{LayerSignature, Signature};
-pub use threads::{on_pool, set_threads, threads};
+pub use io::corpus;
+pub use kernels::rng::{Rng, set_seed};
+pub use kernels::threads::{on_pool, set_threads, threads};
+pub use model::{
+    Boxed, BoxedBackprop, DataSizes, DynModel, GradGuard, LayerSignature, Model, Optimizer, Param,
+    Params, Part, Signature, TokenIds, Truths, Uninitialized, Update, Visit, VisitMut, Walk,
+};
+pub use training::losses;
+pub use training::{
+    Adam, GradEntry, GradcheckOptions, GradcheckReport, Sgd, WeightDecay, gradcheck,
+};

@@ -1,6 +1,8 @@
 //! [`Add`]: `a + b`, both branches see the input, their outputs are summed.
 
-use crate::{Accumulate, Grad, Model, Params, Visit, VisitMut};
+use crate::data::{Accumulate, Grad};
+
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// `a(x) + b(x)`. Backprop hands the output gradient to both branches and sums their input
 /// gradients.
@@ -76,8 +78,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Const, Floats2};
     use crate::layers::{Linear, Mish};
-    use crate::{Const, Floats2, GradcheckOptions, gradcheck};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn add_gradients_match_finite_differences() {

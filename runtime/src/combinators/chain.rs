@@ -1,6 +1,8 @@
 //! [`Chain`]: `a >> b`, the output of `a` feeds `b`.
 
-use crate::{Grad, Model, Params, Visit, VisitMut};
+use crate::data::Grad;
+
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// `a` then `b`. Backprop runs `b`'s closure, then `a`'s.
 pub struct Chain<A, B> {
@@ -51,8 +53,10 @@ impl<A: Model, B: Model<In = A::Out>> Model for Chain<A, B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Const, Floats2};
     use crate::layers::{Linear, Mish};
-    use crate::{Const, Floats2, GradcheckOptions, Params, gradcheck};
+    use crate::model::Params;
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn chain_gradients_match_finite_differences() {

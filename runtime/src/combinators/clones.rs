@@ -1,6 +1,8 @@
 //! [`Clones`]: `a ** n`, `n` fresh copies of a layer, chained.
 
-use crate::{Grad, Model, Params, Visit, VisitMut};
+use crate::data::Grad;
+
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// `n` layers of one type applied one after the other. Each copy has its own parameters and its
 /// own position in parameter paths.
@@ -61,8 +63,9 @@ impl<L: Model<Out = <L as Model>::In>> Model for Clones<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Const, Floats2};
     use crate::layers::Mish;
-    use crate::{Const, Floats2, GradcheckOptions, gradcheck};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn clones_gradients_match_finite_differences() {

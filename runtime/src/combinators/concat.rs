@@ -4,8 +4,9 @@ use std::marker::PhantomData;
 
 use ndarray::{Array2, s};
 
-use crate::dim::sum_fits;
-use crate::{Accumulate, Dim, Floats2, Grad, Model, Params, Visit, VisitMut};
+use crate::data::dim::sum_fits;
+use crate::data::{Accumulate, Dim, Floats2, Grad};
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// `[a(x) | b(x)]`: `Floats2<WA>` and `Floats2<WB>` side by side as `Floats2<O>`, `O = WA + WB`.
 /// Backprop splits the gradient by columns and sums the two input gradients.
@@ -117,8 +118,9 @@ fn side_by_side<WA: Dim, WB: Dim, O: Dim>(a: &Floats2<WA>, b: &Floats2<WB>) -> F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Const;
     use crate::layers::{Linear, Relu};
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn concat_gradients_match_finite_differences() {

@@ -1,6 +1,8 @@
 //! [`Residual`]: `x + a(x)`.
 
-use crate::{Accumulate, Grad, Model, Params, Visit, VisitMut};
+use crate::data::{Accumulate, Grad};
+
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// `x + a(x)`, for a layer whose output has the type of its input. Backprop adds the output
 /// gradient to the layer's input gradient.
@@ -61,8 +63,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Const, Floats2};
     use crate::layers::Mish;
-    use crate::{Const, Floats2, GradcheckOptions, gradcheck};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn residual_gradients_match_finite_differences() {

@@ -1,6 +1,8 @@
 //! [`WithArray`]: a per-row layer applied to every token of a ragged batch.
 
-use crate::{Grad, Model, Params, Ragged, Rows, Visit, VisitMut};
+use crate::data::{Grad, Ragged, Rows};
+
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// Applies a layer from rows to rows (an embedding, a dense layer) to the packed tokens of a
 /// [`Ragged`] batch, keeping the sequence lengths: `Ragged<L::In>` → `Ragged<L::Out>`.
@@ -68,8 +70,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Const, Floats2};
     use crate::layers::Mish;
-    use crate::{Const, Floats2, GradcheckOptions, gradcheck};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn with_array_gradients_match_finite_differences() {

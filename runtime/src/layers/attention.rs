@@ -13,8 +13,11 @@ use std::ops::Range;
 use ndarray::{Array1, ArrayViewMut1, s};
 use rayon::prelude::*;
 
-use crate::ops::{add_scaled_rows, dot_rows, multiversion, softmax_in_place};
-use crate::{Dim, Floats2, Model, Param, Params, Ragged, Rng, Visit, VisitMut};
+use crate::data::{Dim, Floats2, Ragged};
+use crate::kernels::ops::{add_scaled_rows, dot_rows, multiversion, softmax_in_place};
+use crate::kernels::rng::Rng;
+use crate::kernels::threads::threads;
+use crate::model::{Model, Param, Params, Visit, VisitMut};
 
 /// Attention pooling with a learned query vector.
 ///
@@ -147,11 +150,9 @@ impl<W: Dim> Attention<W> {
 const SEQUENCES_PER_TASK: usize = 16;
 
 /// Whether the passes over `x` run on the thread pool: when it has more than one thread and
-/// `x` at least 2¹⁸ floats. Below that, waking a second thread costs about what it saves: for
-/// the textcat's batches of 32 sentences (some 100k floats) both passes took as long or longer
-/// on two threads than on one.
+/// `x` at least 2¹⁸ floats. Below that, waking a second thread costs about what it saves.
 fn in_parallel<W: Dim>(x: &Ragged<Floats2<W>>) -> bool {
-    crate::threads() > 1 && x.data.view().len() >= 1 << 18
+    threads() > 1 && x.data.view().len() >= 1 << 18
 }
 
 multiversion! {
@@ -207,8 +208,9 @@ impl<W: Dim> Model for Attention<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{assert_close, random_ragged};
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::data::Const;
+    use crate::training::testing::{assert_close, random_ragged};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     /// Each output row is `softmax(X q) · X` of its sequence, computed here in `f64`: over
     /// enough sequences that a pool of several threads shares them out.

@@ -8,8 +8,10 @@ use std::marker::PhantomData;
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::ops::{add_column_sums, add_t_matmul, affine, matmul};
-use crate::{Dim, Floats2, Model, Param, Params, Rng, Visit, VisitMut};
+use crate::data::{Dim, Floats2};
+use crate::kernels::ops::{add_column_sums, add_t_matmul, affine, matmul};
+use crate::kernels::rng::Rng;
+use crate::model::{Model, Param, Params, Visit, VisitMut};
 
 /// The activation of a [`Dense`] layer, applied row by row.
 pub trait Activation: Send + Sync + 'static {
@@ -170,7 +172,8 @@ impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::data::Const;
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn linear_gradients_match_finite_differences() {

@@ -6,7 +6,11 @@
 
 use std::sync::Mutex;
 
-use crate::{Dim, Floats2, Model, Params, Rng, Values, Visit, VisitMut};
+use crate::data::{Dim, Floats2, Values};
+
+use crate::kernels::rng::Rng;
+
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// Inverted dropout with a seeded mask generator.
 ///
@@ -110,7 +114,8 @@ impl<W: Dim> Model for Dropout<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, Grad, GradcheckOptions, gradcheck};
+    use crate::data::{Const, Grad};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     /// Dropout whose mask restarts from one seed at every call, so finite differences see the
     /// same mask as the backprop closure.

@@ -4,8 +4,10 @@
 //! as in Thinc. Row 0 is the out-of-vocabulary row: every id `>= rows` reads it.
 //! Backprop adds each row's gradient into the table row it read; the ids get no gradient.
 
-use crate::ops::gather_rows;
-use crate::{Dim, Floats2, Ids, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
+use crate::data::{Dim, Floats2, Ids, NoGrad};
+use crate::kernels::ops::gather_rows;
+use crate::kernels::rng::Rng;
+use crate::model::{Model, Param, Params, Visit, VisitMut};
 
 /// An embedding table of `rows` vectors of width `W`, row 0 for unknown ids.
 ///
@@ -89,8 +91,9 @@ impl<W: Dim> Embed<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::grad_of;
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::data::Const;
+    use crate::training::testing::grad_of;
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn embed_gradients_match_finite_differences() {

@@ -6,8 +6,10 @@
 //! collide in one row rarely collide in all. The seed is part of the model: a different seed
 //! is a different model.
 
-use crate::rng::splitmix64;
-use crate::{Dim, Floats2, Keys, Model, NoGrad, Param, Params, Rng, Visit, VisitMut};
+use crate::data::{Dim, Floats2, Keys, NoGrad};
+use crate::kernels::rng::Rng;
+use crate::kernels::rng::splitmix64;
+use crate::model::{Model, Param, Params, Visit, VisitMut};
 
 /// An embedding of hashed keys into `rows` vectors of width `W`.
 ///
@@ -104,7 +106,8 @@ impl<W: Dim> Model for HashEmbed<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::data::Const;
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn hash_embed_gradients_match_finite_differences() {

@@ -7,7 +7,9 @@
 
 use ndarray::{Array2, Axis, Zip};
 
-use crate::{Dim, Floats2, Model, Param, Params, Visit, VisitMut};
+use crate::data::{Dim, Floats2};
+
+use crate::model::{Model, Param, Params, Visit, VisitMut};
 
 const EPS: f32 = 1e-5;
 
@@ -126,7 +128,9 @@ impl<W: Dim> Model for LayerNorm<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, GradcheckOptions, Rng, gradcheck};
+    use crate::data::Const;
+    use crate::kernels::rng::Rng;
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn layer_norm_gradients_match_finite_differences() {

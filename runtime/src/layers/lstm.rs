@@ -13,8 +13,10 @@
 
 use ndarray::Array2;
 
+use crate::data::{Dim, Floats2, Ragged};
+use crate::kernels::unwritten::Unwritten;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
-use crate::{Dim, Floats2, Model, Params, Ragged, Visit, VisitMut};
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A unidirectional LSTM from width `I` to hidden width `H`, `depth` layers deep.
 ///
@@ -130,16 +132,10 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
         let packing = Packing::new(&lengths);
         let mut y = x.into_array();
         for layer in &self.layers {
-            let mut out = Array2::uninit((y.nrows(), self.hidden.size()));
-            recurrence::predict(
-                layer,
-                &packing,
-                Direction::Forward,
-                y.view(),
-                out.view_mut(),
-            );
-            // SAFETY: `predict` wrote every element.
-            y = unsafe { out.assume_init() };
+            let mut out = Unwritten::new(y.nrows(), self.hidden.size());
+            let input = y.view();
+            recurrence::predict(layer, &packing, Direction::Forward, input, out.writer());
+            y = out.into_array();
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }
@@ -160,9 +156,10 @@ fn unpack(packed: &Array2<f32>, packing: &Packing) -> Array2<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Const;
     use crate::layers::BiLstm;
-    use crate::testing::{assert_close, random_ragged};
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::training::testing::{assert_close, random_ragged};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn lstm_gradients_match_finite_differences() {

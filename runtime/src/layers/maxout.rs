@@ -8,7 +8,8 @@
 use ndarray::Array2;
 
 use super::dense::Affine;
-use crate::{Dim, Floats2, Model, Params, Values, Visit, VisitMut};
+use crate::data::{Dim, Floats2, Values};
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A maxout layer (Goodfellow et al., 2013), as Thinc's `Maxout`.
 ///
@@ -113,7 +114,8 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::data::Const;
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn maxout_gradients_match_finite_differences() {

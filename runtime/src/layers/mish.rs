@@ -6,7 +6,7 @@
 use ndarray::{Array2, Zip};
 
 use super::{Activation, Dense};
-use crate::ops::sigmoid;
+use crate::kernels::ops::sigmoid;
 
 /// The Mish activation (Misra, 2019).
 pub struct MishActivation;
@@ -50,7 +50,8 @@ pub type Mish<I, O> = Dense<I, O, MishActivation>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, Floats2, GradcheckOptions, gradcheck};
+    use crate::data::{Const, Floats2};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn mish_gradients_match_finite_differences() {

@@ -9,7 +9,9 @@ use std::marker::PhantomData;
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::{Dim, Floats2, Model, Params, Ragged, Visit, VisitMut};
+use crate::data::{Dim, Floats2, Ragged};
+
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// How a sequence of rows becomes one row.
 pub trait Pooling: Send + Sync + 'static {
@@ -192,7 +194,8 @@ impl<W: Dim, P: Pooling> Model for Reduce<W, P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, GradcheckOptions, gradcheck};
+    use crate::data::Const;
+    use crate::training::{GradcheckOptions, gradcheck};
 
     fn batch() -> Ragged<Floats2<Const<2>>> {
         let rows = Floats2::from_rows(&[[0.5, -1.0], [1.5, 0.3], [-0.7, 0.2], [0.9, 2.0]]);

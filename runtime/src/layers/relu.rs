@@ -44,7 +44,8 @@ pub type Relu<I, O> = Dense<I, O, ReluActivation>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, Floats2, GradcheckOptions, gradcheck};
+    use crate::data::{Const, Floats2};
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn relu_gradients_match_finite_differences() {

@@ -12,7 +12,7 @@
 use ndarray::{Array2, Axis, Zip};
 
 use super::{Activation, Dense};
-use crate::ops::{softmax_backward_in_place, softmax_rows};
+use crate::kernels::ops::{softmax_backward_in_place, softmax_rows};
 
 /// Softmax over each row.
 pub struct SoftmaxActivation;
@@ -57,9 +57,13 @@ pub type Softmax<I, O> = Dense<I, O, SoftmaxActivation>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::combinators::chain;
+    use crate::data::{Const, Floats2};
+    use crate::kernels::rng::Rng;
     use crate::layers::Mish;
-    use crate::testing::grad_of;
-    use crate::{Const, Floats2, GradcheckOptions, Model, Params, combinators::chain, gradcheck};
+    use crate::model::{Model, Params};
+    use crate::training::testing::grad_of;
+    use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn softmax_gradients_match_finite_differences() {
@@ -69,7 +73,7 @@ mod tests {
             Mish::new(Const::<3>, Const::<4>),
             Softmax::new(Const::<4>, Const::<3>),
         );
-        let mut rng = crate::Rng::new(1);
+        let mut rng = Rng::new(1);
         model.for_each_param_mut(&mut |path, p| {
             if path.starts_with("1.softmax") {
                 let n = p.len();

@@ -2,7 +2,8 @@
 
 /// Defines a function whose body is compiled twice: for AVX2 + FMA, used when the CPU has them
 /// (checked at run time), and for the baseline target otherwise. For hot loops that the
-/// compiler vectorizes on its own: eight lanes instead of four.
+/// compiler vectorizes on its own: eight lanes instead of four. The call of the AVX2 version is
+/// unsafe code of this module's, allowed wherever the macro is used.
 macro_rules! multiversion {
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$attr])*
@@ -19,6 +20,7 @@ macro_rules! multiversion {
                     && std::arch::is_x86_feature_detected!("fma")
                 {
                     // SAFETY: the CPU has the features `avx2` is compiled for.
+                    #[allow(unsafe_code)]
                     return unsafe { avx2($($arg),*) };
                 }
             }
@@ -34,7 +36,8 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
-use crate::gemm::Packed;
+use crate::kernels::gemm::Packed;
+use crate::kernels::threads::threads;
 
 /// `a · b` in a new row-major array.
 pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
@@ -52,8 +55,8 @@ const ROWS_PER_TASK: usize = 256;
 ///
 /// With few outputs (an output layer over classes) the product runs on [`Packed`], which reads
 /// `x` where it is, once per 16 outputs; matrixmultiply would first copy all of `x` into its
-/// own layout, which took as long as the product for the tagger's 14 classes. With more outputs
-/// matrixmultiply's blocking for the caches wins.
+/// own layout, a pass over `x` that costs about what the product does when the outputs are
+/// few. With more outputs matrixmultiply's blocking for the caches wins.
 pub(crate) fn affine(
     x: ArrayView2<'_, f32>,
     w: ArrayView2<'_, f32>,
@@ -65,7 +68,7 @@ pub(crate) fn affine(
         let (x, w) = (x.as_standard_layout(), Packed::new(w.t()));
         let x = x.as_slice().expect("standard layout");
         let out_all = out.as_slice_mut().expect("standard layout");
-        if k == 0 || m <= ROWS_PER_TASK || crate::threads() == 1 {
+        if k == 0 || m <= ROWS_PER_TASK || threads() == 1 {
             w.mul_add(x, out_all);
         } else {
             let tasks = out_all
@@ -79,7 +82,7 @@ pub(crate) fn affine(
     out
 }
 
-/// `acc += a · b`. On AVX-512 or AVX2, the kernel of `crate::product`; matrixmultiply
+/// `acc += a · b`. On AVX-512 or AVX2, the kernel of `crate::kernels::product`; matrixmultiply
 /// elsewhere.
 pub(crate) fn add_matmul(
     acc: &mut ArrayViewMut2<'_, f32>,
@@ -87,7 +90,7 @@ pub(crate) fn add_matmul(
     b: ArrayView2<'_, f32>,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if crate::product::add_matmul(acc, a, b) {
+    if crate::kernels::product::add_matmul(acc, a, b) {
         return;
     }
     general_mat_mul(1.0, &a, &b, 1.0, acc);
@@ -122,7 +125,7 @@ pub(crate) fn gather_rows(
     };
     let all = out.as_slice_mut().expect("standard layout");
     let tasks = ROWS_PER_TASK * width.max(1);
-    if n > ROWS_PER_TASK && crate::threads() > 1 {
+    if n > ROWS_PER_TASK && threads() > 1 {
         all.par_chunks_mut(tasks).enumerate().for_each(copy);
     } else {
         all.chunks_mut(tasks).enumerate().for_each(copy);
@@ -152,7 +155,7 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
 pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
     let (rows, width) = x.dim();
     match x.as_slice_mut() {
-        Some(all) if rows > ROWS_PER_TASK && crate::threads() > 1 => {
+        Some(all) if rows > ROWS_PER_TASK && threads() > 1 => {
             let tasks = all.par_chunks_mut(ROWS_PER_TASK * width.max(1));
             tasks.for_each(|rows| softmax_in_place(rows, width));
         }
@@ -176,7 +179,7 @@ multiversion! {
             let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             row.iter_mut().for_each(|v| *v -= max);
         }
-        x.iter_mut().for_each(|v| *v = crate::activations::exp(*v));
+        x.iter_mut().for_each(|v| *v = crate::kernels::activations::exp(*v));
         for row in x.chunks_exact_mut(width) {
             let sum: f32 = row.iter().sum();
             row.iter_mut().for_each(|v| *v = (*v / sum).max(f32::MIN_POSITIVE));
@@ -229,7 +232,7 @@ multiversion! {
 
 multiversion! {
     /// `Σ x²` in `f64`, with eight independent sums so the loop vectorizes (a single running sum
-    /// is a chain of dependent additions, several times slower over a large embedding table).
+    /// is a chain of dependent additions, each waiting for the one before).
     pub(crate) fn sum_of_squares(x: &[f32]) -> f64 {
         let mut lanes = [0.0f64; 8];
         let chunks = x.chunks_exact(8);
@@ -247,11 +250,11 @@ multiversion! {
 /// [`sum_of_squares`] over halves on the thread pool, down to blocks of 64k values.
 pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
     const BLOCK: usize = 1 << 16;
-    if x.len() <= BLOCK || crate::threads() == 1 {
+    if x.len() <= BLOCK || threads() == 1 {
         return sum_of_squares(x);
     }
     let (a, b) = x.split_at(x.len() / 2);
-    let (a, b) = crate::threads::join(
+    let (a, b) = crate::kernels::threads::join(
         || sum_of_squares_in_parallel(a),
         || sum_of_squares_in_parallel(b),
     );
@@ -261,8 +264,8 @@ pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Rng;
-    use crate::testing::assert_close;
+    use crate::kernels::rng::Rng;
+    use crate::training::testing::assert_close;
 
     /// Enough rows for several tasks, so that with more than one thread (the test pool has one
     /// per core) the split runs, and its last task is partial.

@@ -7,7 +7,7 @@
 
 use ndarray::s;
 
-use crate::{Data, Dim, Floats2, Ids, Keys, Ragged};
+use crate::data::{Data, Dim, Floats2, Ids, Keys, Ragged};
 
 /// A batch that [`Model::predict_parallel`](crate::Model::predict_parallel) can cut into parts
 /// of consecutive items (rows, or the sequences of a [`Ragged`] batch) and join back.
@@ -172,7 +172,7 @@ impl<T: Split> Split for Ragged<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Const;
+    use crate::data::Const;
 
     #[test]
     fn ragged_batches_split_by_rows_and_join_back() {

@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::{Error, LoadError, Param, Params, Result, Signature, Walk};
+use crate::error::{Error, LoadError, Result};
+
+use crate::model::{Param, Params, Signature, Walk};
 
 /// The value of the `format` field.
 const MAGIC: &str = "weft";

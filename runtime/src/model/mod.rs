@@ -1,9 +1,31 @@
-//! The [`Model`] trait, and [`Boxed`] models for networks assembled at run time.
+//! What a model is: the [`Model`] trait (here) and [`Boxed`] models for networks assembled at
+//! run time; its parameters ([`Param`]), the walk that names them ([`Walk`]) and the [`Params`]
+//! trait of everything that holds some; [`Part`], a field of a derived layer; the architecture
+//! [`Signature`] a walk records; and [`Uninitialized`] models, whose sizes come from the data.
+//!
+//! What it may use: `data/` and `kernels/`; and `io/`, for the saving methods of [`Params`]
+//! only: `to_bytes`, `from_bytes`, `to_disk` and `from_disk` are thin calls into
+//! `io::serialize`, methods of the model so that users call them on it.
+
+mod initialize;
+mod param;
+mod params;
+mod part;
+pub(crate) mod signature;
+mod walk;
+
+pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
+pub use param::{GradGuard, Param, Update};
+pub use params::{Optimizer, Params};
+pub use part::Part;
+pub use signature::{LayerSignature, Signature};
+pub use walk::{Visit, VisitMut, Walk};
 
 use rayon::prelude::*;
 
-use crate::batch::{Batch, split::Split};
-use crate::{Data, Grad, Params, Visit, VisitMut};
+use crate::data::batch::{Batch, split::Split};
+use crate::data::{Data, Grad};
+use crate::kernels::threads::threads;
 
 /// A layer or a network: maps `In` to `Out`, and gives back a closure for the gradient.
 ///
@@ -62,15 +84,15 @@ pub trait Model: Params + Send + Sync {
         Self::In: Batch,
         Self::Out: Batch,
     {
-        let threads = crate::threads();
-        let parts = crate::batch::split(x, if threads > 1 { 2 * threads } else { 1 });
+        let threads = threads();
+        let parts = crate::data::batch::split(x, if threads > 1 { 2 * threads } else { 1 });
         if parts.len() == 1 {
             let part = parts.into_iter().next().expect("one part");
             return self.predict(part);
         }
         let outputs = parts
             .into_par_iter()
-            .map(|part| crate::threads::alone(|| self.predict(part)));
+            .map(|part| crate::kernels::threads::alone(|| self.predict(part)));
         Self::Out::concat(outputs.collect())
     }
 

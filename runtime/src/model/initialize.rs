@@ -5,7 +5,11 @@
 //! [`Uninitialized`] model, which is not a [`Model`] yet: it cannot be trained or run by mistake.
 //! [`Uninitialized::initialize`] reads the open sizes off the training data and builds the model.
 
-use crate::{Error, Ids, Model, Ragged, Result};
+use crate::data::{Ids, Ragged};
+
+use crate::error::{Error, Result};
+
+use crate::model::Model;
 
 /// A model that needs sizes from the data before it exists: see [`initialize`](Self::initialize).
 #[must_use = "an uninitialized model does nothing until `.initialize(&x, &y)` builds it"]

@@ -1,6 +1,8 @@
 //! Helpers for the unit tests.
 
-use crate::Params;
+use crate::data::{Const, Floats2, Ragged};
+use crate::kernels::rng::Rng;
+use crate::model::Params;
 
 /// The gradient accumulated in the parameter at `path`.
 pub(crate) fn grad_of(model: &impl Params, path: &str) -> Vec<f32> {
@@ -17,12 +19,12 @@ pub(crate) fn grad_of(model: &impl Params, path: &str) -> Vec<f32> {
 pub(crate) fn random_ragged<const N: usize>(
     lengths: &[usize],
     seed: u64,
-) -> crate::Ragged<crate::Floats2<crate::Const<N>>> {
+) -> Ragged<Floats2<Const<N>>> {
     let rows: usize = lengths.iter().sum();
-    let mut rng = crate::Rng::new(seed);
-    let mut data = crate::Floats2::zeros(rows, crate::Const::<N>);
+    let mut rng = Rng::new(seed);
+    let mut data = Floats2::zeros(rows, Const::<N>);
     data.view_mut().mapv_inplace(|_| rng.uniform(-1.0, 1.0));
-    crate::Ragged::new(data, lengths.to_vec()).expect("rows match the lengths")
+    Ragged::new(data, lengths.to_vec()).expect("rows match the lengths")
 }
 
 /// Asserts that `found` has `expected`'s shape and values within `tol`, naming the first

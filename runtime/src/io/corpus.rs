@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// One labelled text.
 #[derive(Clone, Debug, PartialEq, Eq)]

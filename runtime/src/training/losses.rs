@@ -10,7 +10,9 @@
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::{Dim, Error, Floats2, Ragged, Result};
+use crate::data::{Dim, Floats2, Ragged};
+
+use crate::error::{Error, Result};
 
 /// Mean cross-entropy of class probabilities against class indices.
 ///
@@ -135,9 +137,10 @@ fn cross_entropy(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Const;
     use crate::layers::Softmax;
-    use crate::testing::grad_of;
-    use crate::{Const, Model};
+    use crate::model::Model;
+    use crate::training::testing::grad_of;
 
     #[test]
     fn through_softmax_the_gradient_is_p_minus_y_over_n() {
@@ -169,7 +172,7 @@ mod tests {
         let (mut d, loss) = CategoricalCrossentropy.get_grad(&p, &[1]).unwrap();
         assert!(loss.is_finite() && loss > 87.0);
         let y = p.view().to_owned();
-        crate::ops::softmax_backward_in_place(
+        crate::kernels::ops::softmax_backward_in_place(
             y.as_slice().unwrap(),
             d.view_mut().as_slice_mut().unwrap(),
         );

@@ -5,7 +5,7 @@
 //! scope of that name (`<layer path>.<field>.<position>.<kind>...`). Any other type is a
 //! compile error at the field.
 
-use crate::{Param, Params, Visit, VisitMut};
+use crate::model::{Param, Params, Visit, VisitMut};
 
 /// A field of a layer that `#[derive(Params)]` walks: a [`Param`], or a sub-layer (any type
 /// implementing [`Params`]).

@@ -58,12 +58,15 @@ pub(crate) fn tanh(x: f32) -> f32 {
     2.0 / (1.0 + exp(-2.0 * x)) - 1.0
 }
 
-/// The same functions on the registers of any [`Simd`](crate::simd::Simd); `1 / d` is
-/// [`Simd::recip`](crate::simd::Simd::recip), whichever way is cheapest on the instruction set.
+/// The same functions on the registers of any [`Simd`]; `1 / d` is [`Simd::recip`], whichever
+/// way is cheapest on the instruction set.
+///
+/// [`Simd`]: crate::kernels::simd::Simd
+/// [`Simd::recip`]: crate::kernels::simd::Simd::recip
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod vector {
     use super::{LN2_HI, LN2_LO, MAX, MIN, P};
-    use crate::simd::Simd;
+    use crate::kernels::simd::Simd;
 
     /// [`exp`](super::exp) on each lane.
     #[inline(always)]
@@ -114,7 +117,7 @@ mod tests {
             if (-87.0..88.0).contains(&x) {
                 worst[0] = worst[0].max(((exp(x) - x.exp()) / x.exp()).abs());
             }
-            worst[1] = worst[1].max((sigmoid(x) - crate::ops::sigmoid(x)).abs());
+            worst[1] = worst[1].max((sigmoid(x) - crate::kernels::ops::sigmoid(x)).abs());
             worst[2] = worst[2].max((tanh(x) - x.tanh()).abs());
         }
         worst
@@ -145,7 +148,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn vector_activations_match_std() {
-        use crate::simd::{Avx2, Avx512, Simd};
+        use crate::kernels::simd::{Avx2, Avx512, Simd};
         fn check_on<S: Simd>(s: S) {
             let lane = |f: fn(S, S::V) -> S::V, x: f32| {
                 let mut out = [0.0f32; 16];

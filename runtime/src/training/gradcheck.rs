@@ -7,7 +7,11 @@
 
 use std::fmt;
 
-use crate::{Data, Grad, Model, Rng, Values};
+use crate::data::{Data, Grad, Values};
+
+use crate::kernels::rng::Rng;
+
+use crate::model::Model;
 
 /// Settings of [`gradcheck`].
 #[derive(Clone, Debug)]
@@ -234,7 +238,8 @@ fn clear_grads<M: Model>(model: &mut M) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Const, Floats2, Params, Visit, VisitMut};
+    use crate::data::{Const, Floats2};
+    use crate::model::{Params, Visit, VisitMut};
 
     /// `y = x`, with a backprop that returns `scale · d_y`: right only for `scale = 1`.
     struct Scaled(f32);

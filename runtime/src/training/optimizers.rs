@@ -9,18 +9,9 @@
 
 use std::collections::HashMap;
 
-use crate::Param;
-use crate::ops::multiversion;
-
-/// Updates parameters from their gradients.
-pub trait Optimizer {
-    /// The largest global gradient L2 norm allowed; larger gradients are scaled down to it.
-    fn grad_clip(&self) -> Option<f32>;
-    /// Called once per update, before the parameters.
-    fn begin_step(&mut self);
-    /// Updates `param` (at `path`) from its gradient times `grad_scale`, and zeroes the gradient.
-    fn update(&mut self, path: &str, param: &mut Param, grad_scale: f32);
-}
+use crate::kernels::ops::multiversion;
+use crate::kernels::threads::threads;
+use crate::model::{Optimizer, Param};
 
 /// How weights are pulled towards zero.
 #[derive(Copy, Clone, Debug, PartialEq)]
@@ -162,9 +153,9 @@ impl AdamStep {
 
 /// Moments smaller than this in magnitude are set to zero. The moments of a row that no batch
 /// touches decay by `beta1` (and `beta2`) at every step; some 800 steps on, the mean would be a
-/// subnormal float, and arithmetic on those is many times slower on x86 (it tripled the time of
-/// the dense update of a large embedding table). Their effect on a value is far below its
-/// precision: `step_size * 1e-30 / (√v + eps)` with `eps` at least `3e-10` after bias correction.
+/// subnormal float, and arithmetic on those is many times slower on x86. Their effect on a value
+/// is far below its precision: `step_size * 1e-30 / (√v + eps)` with `eps` at least `3e-10`
+/// after bias correction.
 const TINY: f32 = 1e-30;
 
 /// `x`, or zero when it is smaller than [`TINY`] in magnitude.
@@ -217,7 +208,7 @@ fn adam_in_parallel(
     touched: &[bool],
 ) {
     const BLOCK: usize = 1 << 15;
-    if values.len() <= BLOCK || crate::threads() == 1 {
+    if values.len() <= BLOCK || threads() == 1 {
         return adam_kernel(s, values, grads, mean, var, width, touched);
     }
     let (mid, (t0, t1)) = match touched.len() {
@@ -228,7 +219,7 @@ fn adam_in_parallel(
     let (g0, g1) = grads.split_at_mut(mid);
     let (m0, m1) = mean.split_at_mut(mid);
     let (s0, s1) = var.split_at_mut(mid);
-    crate::threads::join(
+    crate::kernels::threads::join(
         || adam_in_parallel(s, v0, g0, (m0, s0), width, t0),
         || adam_in_parallel(s, v1, g1, (m1, s1), width, t1),
     );
@@ -306,7 +297,7 @@ mod tests {
     use ndarray::Array2;
 
     use super::*;
-    use crate::Rng;
+    use crate::kernels::rng::Rng;
 
     /// Rows of a table big enough for [`adam_in_parallel`] to split it.
     const ROWS: usize = 700;

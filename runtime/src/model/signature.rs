@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::LoadError;
+use crate::error::LoadError;
 
 /// The layers of a model in walk order, each with its attributes: see
 /// [`Params::signature`](crate::Params::signature).

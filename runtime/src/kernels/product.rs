@@ -9,13 +9,13 @@
 //! every row tile reads it. Nothing is copied or packed. matrixmultiply, which ndarray uses,
 //! first copies both operands into its own layout and has no AVX-512 kernel; [`Packed`]
 //! broadcasts twelve values for each register of `b` it loads, so that loads, not FMAs, bound
-//! it. For the LSTM's weight gradients this runs about twice as fast as matrixmultiply.
+//! it. For the LSTM's weight gradients this runs faster than matrixmultiply.
 //!
-//! [`Packed`]: crate::gemm::Packed
+//! [`Packed`]: crate::kernels::gemm::Packed
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-use crate::simd::{Avx2, Avx512, Simd};
+use crate::kernels::simd::{Avx2, Avx512, Simd};
 
 /// Rows of `a` and `b` per pass over the tiles: 64 KB of `b` under an AVX-512 column tile.
 const K_BLOCK: usize = 256;
@@ -71,10 +71,12 @@ pub(crate) fn add_matmul(
         m,
         n,
     };
-    // SAFETY: the pointers and strides are those of the views, of the shapes checked above.
     if let Some(s) = Avx512::detect() {
+        // SAFETY: the CPU has AVX-512F (`s` is its token); the pointers and strides are those of
+        // the views, of the shapes checked above, and `acc` is borrowed mutably.
         unsafe { avx512(s, &p) };
     } else if let Some(s) = Avx2::detect() {
+        // SAFETY: the CPU has AVX2 and FMA (`s` is their token); the operands as above.
         unsafe { avx2(s, &p) };
     } else {
         return false;
@@ -103,7 +105,8 @@ struct Operands {
 /// `p` describes valid operands; `acc` is not read by anything else meanwhile.
 #[target_feature(enable = "avx512f")]
 unsafe fn avx512(s: Avx512, p: &Operands) {
-    // SAFETY: as the caller promises.
+    // SAFETY: this function enables the instruction set `run` is inlined for, whose token `s`
+    // is; the caller promises the operands.
     unsafe { run(s, p) }
 }
 
@@ -113,7 +116,8 @@ unsafe fn avx512(s: Avx512, p: &Operands) {
 /// As [`avx512`].
 #[target_feature(enable = "avx2,fma")]
 unsafe fn avx2(s: Avx2, p: &Operands) {
-    // SAFETY: as the caller promises.
+    // SAFETY: this function enables the instruction set `run` is inlined for, whose token `s`
+    // is; the caller promises the operands.
     unsafe { run(s, p) }
 }
 
@@ -212,8 +216,8 @@ mod tests {
     use ndarray::{Array2, s};
 
     use super::*;
-    use crate::Rng;
-    use crate::testing::assert_close;
+    use crate::kernels::rng::Rng;
+    use crate::training::testing::assert_close;
 
     /// Each instruction set the CPU has against ndarray's product, for `a` and `aᵀ`, shapes with
     /// partial row and column tiles and more than a block of `K`, strided views, and empty
@@ -246,12 +250,13 @@ mod tests {
             let b = b.slice(s![.., ..n]);
             let mut expected = acc.slice(s![.., ..n]).to_owned();
             ndarray::linalg::general_mat_mul(1.0, &a, &b, 1.0, &mut expected);
-            // SAFETY (both): the operands below are those of the views.
             let mut kernels: Vec<(&str, Box<dyn Fn(&Operands)>)> = Vec::new();
             if let Some(s) = Avx512::detect() {
+                // SAFETY: `s` is the token of AVX-512F; the operands below are those of views.
                 kernels.push(("avx512", Box::new(move |p| unsafe { avx512(s, p) })));
             }
             if let Some(s) = Avx2::detect() {
+                // SAFETY: `s` is the token of AVX2; the operands below are those of views.
                 kernels.push(("avx2", Box::new(move |p| unsafe { avx2(s, p) })));
             }
             for (name, kernel) in kernels {

@@ -3,11 +3,11 @@
 //! LSTM's portable step, multiplied at every time step by a few dozen rows at a time.
 //!
 //! A general GEMM (matrixmultiply, through ndarray) copies both operands into its own panel
-//! layout on every call, which for such products costs as much as the arithmetic. [`Packed`]
+//! layout on every call, which for such products costs about what the arithmetic does. [`Packed`]
 //! lays the right-hand side out once in panels of [`NR`] columns; [`Packed::mul_add`] then runs
 //! a register-blocked kernel over it: AVX-512, or AVX2 + FMA, when the CPU has them (checked at
 //! run time), a portable loop otherwise. (A right-hand side that is row-major already goes to
-//! `crate::product` on those CPUs, which needs no copy.)
+//! `crate::kernels::product` on those CPUs, which needs no copy.)
 
 use ndarray::ArrayView2;
 
@@ -289,7 +289,7 @@ mod avx512 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Rng;
+    use crate::kernels::rng::Rng;
     use ndarray::Array2;
 
     /// Every kernel this CPU can run, by name.

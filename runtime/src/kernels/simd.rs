@@ -67,37 +67,44 @@ pub(crate) unsafe trait Simd: Copy {
 macro_rules! arithmetic {
     ($v:ty, $splat:ident, $add:ident, $sub:ident, $mul:ident, $mul_add:ident, $neg_mul_add:ident,
      $min:ident, $max:ident) => {
-        // SAFETY (each method): the token proves the CPU has the instruction set.
         #[inline(always)]
         fn splat(self, v: f32) -> $v {
+            // SAFETY: `self` is the token of the instruction set: the CPU has it.
             unsafe { $splat(v) }
         }
         #[inline(always)]
         fn add(self, a: $v, b: $v) -> $v {
+            // SAFETY: `self` is the token of the instruction set: the CPU has it.
             unsafe { $add(a, b) }
         }
         #[inline(always)]
         fn sub(self, a: $v, b: $v) -> $v {
+            // SAFETY: `self` is the token of the instruction set: the CPU has it.
             unsafe { $sub(a, b) }
         }
         #[inline(always)]
         fn mul(self, a: $v, b: $v) -> $v {
+            // SAFETY: `self` is the token of the instruction set: the CPU has it.
             unsafe { $mul(a, b) }
         }
         #[inline(always)]
         fn mul_add(self, a: $v, b: $v, c: $v) -> $v {
+            // SAFETY: `self` is the token of the instruction set: the CPU has it.
             unsafe { $mul_add(a, b, c) }
         }
         #[inline(always)]
         fn neg_mul_add(self, a: $v, b: $v, c: $v) -> $v {
+            // SAFETY: `self` is the token of the instruction set: the CPU has it.
             unsafe { $neg_mul_add(a, b, c) }
         }
         #[inline(always)]
         fn min(self, a: $v, b: $v) -> $v {
+            // SAFETY: `self` is the token of the instruction set: the CPU has it.
             unsafe { $min(a, b) }
         }
         #[inline(always)]
         fn max(self, a: $v, b: $v) -> $v {
+            // SAFETY: `self` is the token of the instruction set: the CPU has it.
             unsafe { $max(a, b) }
         }
     };
@@ -138,34 +145,38 @@ unsafe impl Simd for Avx512 {
         _mm512_max_ps
     );
 
-    // SAFETY (each method below): the token proves the CPU has AVX-512F.
     #[inline(always)]
     fn round(self, a: __m512) -> __m512 {
+        // SAFETY: `self` is the token of AVX-512F: the CPU has it.
         unsafe { _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
     }
     #[inline(always)]
     fn scale(self, a: __m512, n: __m512) -> __m512 {
+        // SAFETY: `self` is the token of AVX-512F: the CPU has it.
         unsafe { _mm512_scalef_ps(a, n) }
     }
     /// The 14-bit estimate refined by one Newton step, `r (2 - a r)`.
     #[inline(always)]
     fn recip(self, a: __m512) -> __m512 {
+        // SAFETY: `self` is the token of AVX-512F: the CPU has it.
         let r = unsafe { _mm512_rcp14_ps(a) };
         self.mul(r, self.neg_mul_add(a, r, self.splat(2.0)))
     }
     #[inline(always)]
     unsafe fn load(self, p: *const f32) -> __m512 {
-        // SAFETY: as the caller promises.
+        // SAFETY: `self` is the token of AVX-512F; the caller promises `LANES` floats at `p`.
         unsafe { _mm512_loadu_ps(p) }
     }
     #[inline(always)]
     unsafe fn load_first(self, p: *const f32, n: usize) -> __m512 {
-        // SAFETY: as the caller promises; masked-off lanes are not read.
+        // SAFETY: `self` is the token of AVX-512F; the caller promises `n` floats at `p`, and
+        // the lanes past them are masked off: not read.
         unsafe { _mm512_maskz_loadu_ps(Self::first(n), p) }
     }
     #[inline(always)]
     unsafe fn store_first(self, p: *mut f32, v: __m512, n: usize) {
-        // SAFETY: as the caller promises; masked-off lanes are not written.
+        // SAFETY: `self` is the token of AVX-512F; the caller promises `n` writable floats at
+        // `p`, and the lanes past them are masked off: not written.
         unsafe { _mm512_mask_storeu_ps(p, Self::first(n), v) }
     }
 }
@@ -184,7 +195,7 @@ impl Avx2 {
     /// The mask of the first `n` lanes: all ones in lanes below `n`.
     #[inline(always)]
     fn first(self, n: usize) -> __m256i {
-        // SAFETY: the token proves the CPU has AVX2.
+        // SAFETY: `self` is the token of AVX2: the CPU has it.
         unsafe {
             let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
             _mm256_cmpgt_epi32(_mm256_set1_epi32(n.min(8) as i32), lanes)
@@ -210,14 +221,15 @@ unsafe impl Simd for Avx2 {
         _mm256_max_ps
     );
 
-    // SAFETY (each method below): the token proves the CPU has AVX2 and FMA.
     #[inline(always)]
     fn round(self, a: __m256) -> __m256 {
+        // SAFETY: `self` is the token of AVX2 and FMA: the CPU has both.
         unsafe { _mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(a) }
     }
     /// `2ⁿ` built from its exponent field (`n + 127` in bits 23 to 30), then multiplied.
     #[inline(always)]
     fn scale(self, a: __m256, n: __m256) -> __m256 {
+        // SAFETY: `self` is the token of AVX2 and FMA: the CPU has both.
         unsafe {
             let bits = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
             _mm256_mul_ps(a, _mm256_castsi256_ps(_mm256_slli_epi32::<23>(bits)))
@@ -228,16 +240,18 @@ unsafe impl Simd for Avx2 {
     /// `1 / 2` by an ulp). On AVX-512 the division is three instructions, hence the estimate.
     #[inline(always)]
     fn recip(self, a: __m256) -> __m256 {
+        // SAFETY: `self` is the token of AVX2 and FMA: the CPU has both.
         unsafe { _mm256_div_ps(self.splat(1.0), a) }
     }
     #[inline(always)]
     unsafe fn load(self, p: *const f32) -> __m256 {
-        // SAFETY: as the caller promises.
+        // SAFETY: `self` is the token of AVX2; the caller promises `LANES` floats at `p`.
         unsafe { _mm256_loadu_ps(p) }
     }
     #[inline(always)]
     unsafe fn load_first(self, p: *const f32, n: usize) -> __m256 {
-        // SAFETY: as the caller promises; masked-off lanes are not read.
+        // SAFETY: `self` is the token of AVX2; the caller promises `n` floats at `p`, and the
+        // lanes past them are masked off: not read.
         unsafe {
             match n {
                 8.. => _mm256_loadu_ps(p),
@@ -248,7 +262,8 @@ unsafe impl Simd for Avx2 {
     /// A plain store for a whole register: masked stores are slow on some AMD cores.
     #[inline(always)]
     unsafe fn store_first(self, p: *mut f32, v: __m256, n: usize) {
-        // SAFETY: as the caller promises; masked-off lanes are not written.
+        // SAFETY: `self` is the token of AVX2; the caller promises `n` writable floats at `p`,
+        // and the lanes past them are masked off: not written.
         unsafe {
             match n {
                 8.. => _mm256_storeu_ps(p, v),
@@ -281,7 +296,7 @@ mod tests {
             assert!(out[n..lanes].iter().all(|&v| v == 0.0), "{n} lanes loaded");
             assert_eq!(out[lanes], -1.0);
             out.fill(-1.0);
-            // SAFETY: as above.
+            // SAFETY: `out` holds `lanes + 1 >= n` floats.
             unsafe { s.store_first(out.as_mut_ptr(), s.splat(7.0), n) };
             assert!(out[..n].iter().all(|&v| v == 7.0), "{n} lanes stored");
             assert!(out[n..].iter().all(|&v| v == -1.0), "{n} lanes stored");

@@ -1,0 +1,133 @@
+//! [`Floats2`]: a batch of rows of floats, the values most layers take and return.
+
+use std::marker::PhantomData;
+
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
+
+use crate::data::{Accumulate, Columns, Const, Data, Dim, Rows, Values};
+use crate::error::{Error, Result};
+
+/// A batch of rows, each `W` wide: shape `(rows, W)`.
+///
+/// ```
+/// use weft_runtime::{Const, Floats2};
+/// let x = Floats2::<Const<3>>::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+/// assert_eq!(x.rows(), 2);
+/// assert_eq!(x.view()[[1, 2]], 6.0);
+/// assert!(Floats2::<Const<2>>::new(ndarray::Array2::zeros((1, 3))).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Floats2<W: Dim = usize> {
+    array: Array2<f32>,
+    width: PhantomData<W>,
+}
+
+impl<W: Dim> Floats2<W> {
+    /// Wraps `array`; an error when its column count is not the constant width `W`.
+    pub fn new(array: Array2<f32>) -> Result<Self> {
+        match W::from_size(array.ncols()) {
+            Some(_) => Ok(Self::wrap(array)),
+            None => Err(Error::shape(
+                "Floats2 columns",
+                std::any::type_name::<W>(),
+                array.ncols(),
+            )),
+        }
+    }
+
+    /// Zeros of shape `(rows, width)`.
+    pub fn zeros(rows: usize, width: W) -> Self {
+        Self::wrap(Array2::zeros((rows, width.size())))
+    }
+
+    /// Wraps an array whose width the caller has already checked.
+    pub(crate) fn wrap(array: Array2<f32>) -> Self {
+        debug_assert!(W::from_size(array.ncols()).is_some());
+        let array = if array.is_standard_layout() {
+            array
+        } else {
+            array.as_standard_layout().into_owned()
+        };
+        Floats2 {
+            array,
+            width: PhantomData,
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.array.nrows()
+    }
+
+    /// The width, as its [`Dim`] value.
+    pub fn width(&self) -> W {
+        W::from_size(self.array.ncols()).expect("width checked on construction")
+    }
+
+    /// The rows as an ndarray view.
+    pub fn view(&self) -> ArrayView2<'_, f32> {
+        self.array.view()
+    }
+
+    /// The rows as a mutable ndarray view.
+    pub fn view_mut(&mut self) -> ArrayViewMut2<'_, f32> {
+        self.array.view_mut()
+    }
+
+    /// The underlying array.
+    pub fn into_array(self) -> Array2<f32> {
+        self.array
+    }
+
+    /// The column of the largest value in each row (the predicted class), the first on ties.
+    pub fn argmax(&self) -> Vec<usize> {
+        self.array
+            .axis_iter(Axis(0))
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+                        if v > best.1 { (i, v) } else { best }
+                    })
+                    .0
+            })
+            .collect()
+    }
+}
+
+impl<const N: usize> Floats2<Const<N>> {
+    /// A batch from fixed-width rows.
+    pub fn from_rows(rows: &[[f32; N]]) -> Self {
+        let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+        Self::wrap(Array2::from_shape_vec((rows.len(), N), flat).expect("rows of N columns"))
+    }
+}
+
+impl<W: Dim> Data for Floats2<W> {
+    type Grad = Self;
+}
+
+impl<W: Dim> Accumulate for Floats2<W> {
+    fn accumulate(&mut self, other: &Self) {
+        self.array += &other.array;
+    }
+}
+
+impl<W: Dim> Values for Floats2<W> {
+    fn values(&self) -> &[f32] {
+        self.array.as_slice().expect("standard layout")
+    }
+    fn values_mut(&mut self) -> &mut [f32] {
+        self.array.as_slice_mut().expect("standard layout")
+    }
+}
+
+impl<W: Dim> Rows for Floats2<W> {
+    fn rows(&self) -> usize {
+        self.array.nrows()
+    }
+}
+
+impl<W: Dim> Columns for Floats2<W> {
+    type Width = W;
+}

@@ -1,0 +1,65 @@
+//! The values that flow through a model, and their gradients.
+//!
+//! - [`Floats2<W>`]: a batch of rows of width `W` (row-major `f32`).
+//! - [`Ragged<T>`]: a batch of variable-length sequences, packed contiguously: `T` holds every
+//!   token of every sequence, one after the other, and `lengths` says where each ends. No padding.
+//! - [`Ids`] and [`Keys`]: one token id (`u32`) or hash key (`u64`) per row; their gradient is
+//!   [`NoGrad`].
+//! - Widths ([`Dim`]): a compile-time [`Const`] or a run-time `usize`.
+//! - [`Batch`]: data that [`Model::predict_parallel`](crate::Model::predict_parallel) cuts into
+//!   parts and joins back.
+//!
+//! The traits that say what a value can do ([`Data`], with its [`Grad`]ient, [`Accumulate`],
+//! [`Values`], [`Rows`], [`Columns`]) are defined here; each type has a file of its own.
+//!
+//! This folder is the bottom of the crate: it uses nothing of it but [`Error`](crate::Error),
+//! and every other folder may use it.
+
+pub(crate) mod batch;
+pub(crate) mod dim;
+mod floats;
+mod ragged;
+mod tokens;
+
+pub use batch::Batch;
+pub use dim::{Const, Dim};
+pub use floats::Floats2;
+pub use ragged::Ragged;
+pub use tokens::{Ids, Keys, NoGrad};
+
+/// A value that can flow through a model. `Grad` is the type of its gradient.
+pub trait Data: Send + Sized + 'static {
+    /// The gradient of this value: the same type for floats, [`NoGrad`] for integers.
+    type Grad: Accumulate + Send + 'static;
+}
+
+/// The gradient type of a data type `T`.
+pub type Grad<T> = <T as Data>::Grad;
+
+/// Gradients that can be summed: fan-out combinators add their branches' gradients.
+pub trait Accumulate {
+    /// Adds `other` into `self`, element by element. Both have the same shape.
+    fn accumulate(&mut self, other: &Self);
+}
+
+/// Read and write access to every float of a value, in a fixed order (used by
+/// [`gradcheck`](crate::gradcheck())). Integer data has no floats.
+pub trait Values {
+    /// All floats of the value.
+    fn values(&self) -> &[f32];
+    /// All floats of the value, mutably.
+    fn values_mut(&mut self) -> &mut [f32];
+}
+
+/// Data made of rows: the packed content of a [`Ragged`] batch.
+pub trait Rows: Data {
+    /// Number of rows.
+    fn rows(&self) -> usize;
+}
+
+/// Data whose rows are vectors of one width: `Floats2<W>` and `Ragged<Floats2<W>>`. Lets a
+/// type name the width of a model's output, as `<<M as Model>::Out as Columns>::Width`.
+pub trait Columns: Data {
+    /// The width of every row.
+    type Width: Dim;
+}

@@ -1,0 +1,108 @@
+//! [`Ragged`]: a batch of sequences of different lengths, packed without padding.
+
+use crate::data::{Accumulate, Columns, Data, Dim, Floats2, Ids, Rows, Values};
+use crate::error::{Error, Result};
+
+/// A batch of sequences packed without padding: `data` holds the rows of sequence 0, then those
+/// of sequence 1, and so on; `lengths[i]` is the number of rows of sequence `i`.
+///
+/// ```
+/// use weft_runtime::{Ids, Ragged};
+/// let batch = Ragged::from_sequences(&[vec![4, 2, 7], vec![], vec![1]]);
+/// assert_eq!(batch.data, Ids(vec![4, 2, 7, 1]));
+/// assert_eq!(batch.lengths(), &[3, 0, 1]);
+/// assert_eq!(batch.ranges().collect::<Vec<_>>(), vec![0..3, 3..3, 3..4]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ragged<T> {
+    /// Every row of every sequence, sequence after sequence.
+    pub data: T,
+    lengths: Vec<usize>,
+}
+
+impl<T: Rows> Ragged<T> {
+    /// Packs `data` with sequence `lengths`; an error unless the lengths add up to the rows.
+    pub fn new(data: T, lengths: Vec<usize>) -> Result<Self> {
+        let total: usize = lengths.iter().sum();
+        if total != data.rows() {
+            return Err(Error::shape(
+                "Ragged rows",
+                format!("{total} rows (the sum of the lengths)"),
+                format!("{} rows", data.rows()),
+            ));
+        }
+        Ok(Ragged { data, lengths })
+    }
+}
+
+impl<T> Ragged<T> {
+    /// Packs data whose rows the caller knows to match `lengths`.
+    pub(crate) fn wrap(data: T, lengths: Vec<usize>) -> Self {
+        Ragged { data, lengths }
+    }
+
+    /// The length of each sequence.
+    pub fn lengths(&self) -> &[usize] {
+        &self.lengths
+    }
+
+    /// Number of sequences.
+    pub fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    /// True when the batch holds no sequences.
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// The row range of each sequence within `data`.
+    pub fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.lengths.iter().scan(0, |start, &len| {
+            let range = *start..*start + len;
+            *start += len;
+            Some(range)
+        })
+    }
+
+    /// Splits into the packed data and the lengths.
+    pub fn into_parts(self) -> (T, Vec<usize>) {
+        (self.data, self.lengths)
+    }
+}
+
+impl Ragged<Ids> {
+    /// Packs sequences of token ids.
+    pub fn from_sequences<S: AsRef<[u32]>>(sequences: impl IntoIterator<Item = S>) -> Self {
+        let (mut ids, mut lengths) = (Vec::new(), Vec::new());
+        for sequence in sequences {
+            ids.extend_from_slice(sequence.as_ref());
+            lengths.push(sequence.as_ref().len());
+        }
+        Ragged::wrap(Ids(ids), lengths)
+    }
+}
+
+impl<T: Data> Data for Ragged<T> {
+    type Grad = Ragged<T::Grad>;
+}
+
+impl<T: Accumulate> Accumulate for Ragged<T> {
+    fn accumulate(&mut self, other: &Self) {
+        debug_assert_eq!(self.lengths, other.lengths);
+        self.data.accumulate(&other.data);
+    }
+}
+
+impl<T: Values> Values for Ragged<T> {
+    fn values(&self) -> &[f32] {
+        self.data.values()
+    }
+    fn values_mut(&mut self) -> &mut [f32] {
+        self.data.values_mut()
+    }
+}
+
+impl<W: Dim> Columns for Ragged<Floats2<W>> {
+    type Width = W;
+}

@@ -1,0 +1,190 @@
+//! [`Params`], the trait of everything that holds parameters, and [`Optimizer`], what
+//! [`Params::finish_update`] applies the gradients with.
+//!
+//! A layer writes the walk ([`visit`](Params::visit) and [`visit_mut`](Params::visit_mut), or
+//! `#[derive(Params)]` writes them); every other method is provided on top of it: the names and
+//! the count of the parameters, the architecture [`Signature`], the update, and saving and
+//! loading. The saving methods are the model's so that users call them on it; each is a thin
+//! call into `io::serialize`, which holds the format.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::io::serialize;
+use crate::model::{Param, Signature, Visit, VisitMut, Walk};
+
+/// Everything that holds parameters: layers, combinators, whole models.
+///
+/// Implementations call the walk's [`layer`](Walk::layer) and [`param`](Walk::param) for their
+/// own parameters, or pass the walk on to their children in a fixed order (combinators).
+/// `#[derive(Params)]` writes both methods for a struct of parameters and sub-layers.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a weft layer: it does not implement `Params`",
+    label = "not a layer",
+    note = "derive it with `#[derive(weft::Params)]`, or implement `Params` and `Model` by hand"
+)]
+pub trait Params {
+    /// Visits every parameter, with its path.
+    fn visit(&self, walk: &mut Visit<'_>);
+    /// Visits every parameter mutably, with its path, in the same order as [`visit`](Self::visit).
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>);
+
+    /// Calls `f` with the path and value of every parameter.
+    fn for_each_param(&self, f: &mut dyn FnMut(&str, &Param)) {
+        self.visit(&mut Walk::new(f));
+    }
+
+    /// Calls `f` with the path and value of every parameter, mutably.
+    fn for_each_param_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param)) {
+        self.visit_mut(&mut Walk::new(f));
+    }
+
+    /// The path of every parameter, in walk order.
+    fn param_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        self.for_each_param(&mut |path, _| names.push(path.to_owned()));
+        names
+    }
+
+    /// The number of trainable values.
+    fn param_count(&self) -> usize {
+        let mut count = 0;
+        self.for_each_param(&mut |_, p| count += p.len());
+        count
+    }
+
+    /// The architecture signature: every layer in walk order, with the attributes it records
+    /// with [`Walk::attr`]. Saved models carry it; loading checks it first.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Params, combinators::chain, layers::{Dropout, HashEmbed}};
+    /// let model = chain(HashEmbed::new(100, Const::<8>, 17), Dropout::new(0.25));
+    /// let text = model.signature().to_string();
+    /// assert_eq!(text, "0.hash_embed seed=17 width=8\n1.dropout rate=0.25\n");
+    /// ```
+    fn signature(&self) -> Signature {
+        let mut ignore = |_: &str, _: &Param| {};
+        let mut walk = Walk::recording(&mut ignore as &mut dyn FnMut(&str, &Param));
+        self.visit(&mut walk);
+        walk.into_signature()
+    }
+
+    /// The model in weft's saved form (`docs/format.md`): msgpack of the format version, the
+    /// [`signature`](Self::signature) and every parameter by path, with its shape and its
+    /// values as little-endian `f32`. The same weights give the same bytes, however the
+    /// model's chains nest. A NaN or infinite value is an error naming the parameter: no file
+    /// is written that [`from_bytes`](Self::from_bytes) would refuse.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Floats2, Model, Params, layers::Relu};
+    /// let trained = Relu::new(Const::<2>, Const::<3>);
+    /// let bytes = trained.to_bytes()?;
+    /// let mut copy = Relu::new(Const::<2>, Const::<3>);
+    /// copy.from_bytes(&bytes)?;
+    /// let x = Floats2::from_rows(&[[1.0, -1.0]]);
+    /// assert_eq!(copy.predict(x.clone()), trained.predict(x));
+    /// assert_eq!(copy.to_bytes()?, bytes);
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        serialize::to_bytes(self)
+    }
+
+    /// Loads the parameters saved by [`to_bytes`](Self::to_bytes) into this model, which must
+    /// have the same architecture. Everything is checked before anything is written: on error
+    /// the model is unchanged, and the [`LoadError`](crate::LoadError) names the first
+    /// difference. Loading clears the accumulated gradients.
+    ///
+    /// Named after Thinc's method: the architecture is code, so loading fills a model built by
+    /// that code rather than making one.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Params, layers::Relu};
+    /// let bytes = Relu::new(Const::<2>, Const::<3>).to_bytes()?;
+    /// let mut other = Relu::new(Const::<2>, Const::<4>);
+    /// let error = other.from_bytes(&bytes).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "cannot load the model: the architecture differs at layer 0.relu: \
+    ///      n_out = 3 in the file, n_out = 4 in the model",
+    /// );
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    #[allow(clippy::wrong_self_convention)]
+    fn from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        serialize::from_bytes(self, bytes).map_err(|error| Error::Load { path: None, error })
+    }
+
+    /// Saves the model to `path` as [`to_bytes`](Self::to_bytes) does. The bytes go to a
+    /// temporary file in the same folder, which is synced and then renamed over `path`: a
+    /// crash or a full disk never leaves a half-written model. I/O errors name the file.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Params, layers::Linear};
+    /// let path = std::env::temp_dir().join(format!("weft-doc-{}.weft", std::process::id()));
+    /// let model = Linear::new(Const::<2>, Const::<1>);
+    /// model.to_disk(&path)?;
+    /// let mut copy = Linear::new(Const::<2>, Const::<1>);
+    /// copy.from_disk(&path)?;
+    /// assert_eq!(copy.to_bytes()?, model.to_bytes()?);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    fn to_disk(&self, path: impl AsRef<Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        serialize::to_disk(self, path.as_ref())
+    }
+
+    /// Loads a model saved by [`to_disk`](Self::to_disk), as [`from_bytes`](Self::from_bytes)
+    /// does; its errors name the file.
+    #[allow(clippy::wrong_self_convention)]
+    fn from_disk(&mut self, path: impl AsRef<Path>) -> Result<()>
+    where
+        Self: Sized,
+    {
+        serialize::from_disk(self, path.as_ref())
+    }
+
+    /// Applies the accumulated gradients with `optimizer` and clears them.
+    ///
+    /// When a gradient holds NaN or infinity, no value changes, the gradients are cleared, and
+    /// the error names the first parameter concerned. The optimizer's gradient-norm clipping
+    /// (if any) scales all gradients together by their global L2 norm.
+    fn finish_update(&mut self, optimizer: &mut dyn Optimizer) -> Result<()> {
+        let mut sum_sq = 0.0f64;
+        let mut first_bad = None;
+        self.for_each_param(&mut |path, p| {
+            let grad_sq = p.grad_sum_of_squares();
+            if !grad_sq.is_finite() && first_bad.is_none() {
+                first_bad = Some(path.to_owned());
+            }
+            sum_sq += grad_sq;
+        });
+        if let Some(path) = first_bad {
+            self.for_each_param_mut(&mut |_, p| p.zero_grad());
+            return Err(Error::NonFinite {
+                what: format!("the gradient of {path}"),
+            });
+        }
+        let norm = sum_sq.sqrt() as f32;
+        let scale = match optimizer.grad_clip() {
+            Some(max) if norm > max => max / norm,
+            _ => 1.0,
+        };
+        optimizer.begin_step();
+        self.for_each_param_mut(&mut |path, p| optimizer.update(path, p, scale));
+        Ok(())
+    }
+}
+
+/// Updates parameters from their gradients.
+pub trait Optimizer {
+    /// The largest global gradient L2 norm allowed; larger gradients are scaled down to it.
+    fn grad_clip(&self) -> Option<f32>;
+    /// Called once per update, before the parameters.
+    fn begin_step(&mut self);
+    /// Updates `param` (at `path`) from its gradient times `grad_scale`, and zeroes the gradient.
+    fn update(&mut self, path: &str, param: &mut Param, grad_scale: f32);
+}
