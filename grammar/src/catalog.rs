@@ -146,16 +146,18 @@ const TOKENS: (Takes, Outputs) = (Takes::Sequences, Outputs::Sequences);
 const POOLING: (Takes, Outputs) = (Takes::Sequences, Outputs::Pooled);
 const VECTORS: (Takes, Outputs) = (Takes::Vectors, Outputs::Same);
 const WIDTH: ArgSpec = arg("width", ArgKind::Width, Input);
+const EMBEDDING_WIDTH: ArgSpec = arg("width", ArgKind::Width, Int(64));
+const RECURRENT: &[ArgSpec] = &[
+    arg("hidden", ArgKind::Width, KnownInput),
+    arg("depth", Count, Int(1)),
+];
 
 /// Every built-in layer.
 pub const LAYERS: &[LayerSpec] = &[
     layer(
         "embed",
         (Takes::Ids, Outputs::Sequences),
-        &[
-            arg("rows", Size, FromData("vocab_rows")),
-            arg("width", ArgKind::Width, Int(64)),
-        ],
+        &[arg("rows", Size, FromData("vocab_rows")), EMBEDDING_WIDTH],
         Width::Arg("width"),
         (
             "::weft::combinators::with_array(::weft::layers::Embed::new($rows, $out))",
@@ -167,7 +169,7 @@ pub const LAYERS: &[LayerSpec] = &[
         (Takes::Keys, Outputs::Sequences),
         &[
             arg("rows", Size, Int(5000)),
-            arg("width", ArgKind::Width, Int(64)),
+            EMBEDDING_WIDTH,
             arg("seed", Seed, Int(0)),
         ],
         Width::Arg("width"),
@@ -179,10 +181,7 @@ pub const LAYERS: &[LayerSpec] = &[
     layer(
         "bilstm",
         TOKENS,
-        &[
-            arg("hidden", ArgKind::Width, KnownInput),
-            arg("depth", Count, Int(1)),
-        ],
+        RECURRENT,
         Width::Twice("hidden"),
         (
             "::weft::layers::BiLstm::<_, _, #out>::new($in, $hidden, $depth)",
@@ -192,10 +191,7 @@ pub const LAYERS: &[LayerSpec] = &[
     layer(
         "lstm",
         TOKENS,
-        &[
-            arg("hidden", ArgKind::Width, KnownInput),
-            arg("depth", Count, Int(1)),
-        ],
+        RECURRENT,
         Width::Arg("hidden"),
         (
             "::weft::layers::Lstm::new($in, $hidden, $depth)",
