@@ -263,7 +263,7 @@ fn measure<M, T: Classes + Sync>(
 where
     M: Model<In = Ragged<Ids>> + Sync,
 {
-    let (mut losses, mut dev_accs, mut words, mut seconds) = (vec![], vec![], 0, 0.0);
+    let mut training = Training::default();
     common::train(
         &mut model,
         &options.training,
@@ -272,9 +272,9 @@ where
         |m| common::accuracy(m, &data.dev, predict),
         |epoch| {
             eprintln!("{epoch}");
-            losses.push(epoch.loss);
-            dev_accs.push(epoch.dev_score);
-            (words, seconds) = (epoch.words, epoch.seconds);
+            training.losses.push(epoch.loss);
+            training.dev_accs.push(epoch.dev_score);
+            (training.words, training.seconds) = (epoch.words, epoch.seconds);
         },
     )?;
 
@@ -285,17 +285,7 @@ where
             std::hint::black_box(predict(&model, Ragged::from_sequences(batch)));
         }
     };
-    pass(); // Untimed, as in the baselines: first-touch allocations, lazy set-up.
-    let (started, allocations_before, mut passes) = (Instant::now(), allocations(), 0);
-    while passes == 0 || started.elapsed().as_secs_f64() < options.infer_seconds {
-        pass();
-        passes += 1;
-    }
-    let infer_seconds = started.elapsed().as_secs_f64();
-    let words_per_pass = inputs.iter().map(|ids| ids.len()).sum::<usize>();
-    let infer_words = passes * words_per_pass;
-    let infer_batches = passes * inputs.len().div_ceil(INFER_BATCH);
-    let infer_allocations = (allocations() - allocations_before) / infer_batches.max(1);
+    let prediction = Prediction::time(&inputs, options.infer_seconds, pass);
     // Read before the timing by turns, whose threads and passes at once are the benchmark's own.
     let peak_rss = peak_rss_mb();
     let alternating = match options.threads {
@@ -303,7 +293,7 @@ where
         threads => Some(alternating(
             threads,
             options.infer_seconds,
-            words_per_pass,
+            prediction.words_per_pass,
             pass,
         )?),
     };
@@ -312,67 +302,104 @@ where
         .as_ref()
         .map(|test| common::accuracy(&model, test, predict));
     // Both go on training the model: after every figure of the model trained as the baselines.
-    let training_by_turns = match options.threads {
+    let by_turns = match options.threads {
         1 => None,
         _ => Some(training_by_turns(&mut model, data, options, &loss)?),
     };
     let train_allocations = training_allocations(&mut model, data, options, &loss)?;
 
+    let number = |value: Option<f64>, places| json_number(value.unwrap_or(f64::NAN), places);
+    let infer = |pick: fn(&Alternating) -> f64| number(alternating.as_ref().map(pick), 1);
     Ok(json_object(&[
         ("script", "\"examples/bench.rs\"".into()),
         ("framework", "\"weft\"".into()),
         ("lstm", "\"weft\"".into()),
         ("task", format!("\"{}\"", options.task.name())),
         ("threads", options.threads.to_string()),
-        ("epochs_run", losses.len().to_string()),
+        ("epochs_run", training.losses.len().to_string()),
         ("batch_size", options.training.batch_size.to_string()),
         ("vocab_rows", data.vocab.rows().to_string()),
         ("classes", data.labels.len().to_string()),
         ("n_params", model.param_count().to_string()),
-        ("train_words_seen", words.to_string()),
-        ("train_seconds", json_number(seconds, 3)),
+        ("train_words_seen", training.words.to_string()),
+        ("train_seconds", json_number(training.seconds, 3)),
         (
             "train_words_per_sec",
-            json_number(words as f64 / seconds, 1),
+            json_number(training.words as f64 / training.seconds, 1),
         ),
         (
             "train_words_per_sec_alternating_1t",
-            json_number(training_by_turns.map_or(f64::NAN, |[one, _]| one), 1),
+            number(by_turns.map(|[one, _]| one), 1),
         ),
         (
             "train_words_per_sec_alternating",
-            json_number(training_by_turns.map_or(f64::NAN, |[_, all]| all), 1),
+            number(by_turns.map(|[_, all]| all), 1),
         ),
-        ("infer_passes", passes.to_string()),
-        ("infer_words", infer_words.to_string()),
-        ("infer_seconds", json_number(infer_seconds, 3)),
+        ("infer_passes", prediction.passes.to_string()),
+        ("infer_words", prediction.words.to_string()),
+        ("infer_seconds", json_number(prediction.seconds, 3)),
         (
             "infer_words_per_sec",
-            json_number(infer_words as f64 / infer_seconds, 1),
+            json_number(prediction.words as f64 / prediction.seconds, 1),
         ),
         (
             "infer_words_per_sec_alternating_1t",
-            json_number(alternating.as_ref().map_or(f64::NAN, |a| a.one_thread), 1),
+            infer(|a| a.one_thread),
         ),
-        (
-            "infer_words_per_sec_alternating",
-            json_number(alternating.as_ref().map_or(f64::NAN, |a| a.threads), 1),
-        ),
-        (
-            "infer_words_per_sec_independent",
-            json_number(alternating.as_ref().map_or(f64::NAN, |a| a.independent), 1),
-        ),
+        ("infer_words_per_sec_alternating", infer(|a| a.threads)),
+        ("infer_words_per_sec_independent", infer(|a| a.independent)),
         ("train_allocations_per_batch", train_allocations.to_string()),
-        ("infer_allocations_per_batch", infer_allocations.to_string()),
-        ("train_loss_per_epoch", json_list(&losses)),
-        ("dev_acc_per_epoch", json_list(&dev_accs)),
         (
-            "dev_acc",
-            json_number(*dev_accs.last().unwrap_or(&f64::NAN), 4),
+            "infer_allocations_per_batch",
+            prediction.allocations_per_batch.to_string(),
         ),
-        ("test_acc", json_number(test_acc.unwrap_or(f64::NAN), 4)),
-        ("peak_rss_mb", json_number(peak_rss.unwrap_or(f64::NAN), 1)),
+        ("train_loss_per_epoch", json_list(&training.losses)),
+        ("dev_acc_per_epoch", json_list(&training.dev_accs)),
+        ("dev_acc", number(training.dev_accs.last().copied(), 4)),
+        ("test_acc", number(test_acc, 4)),
+        ("peak_rss_mb", number(peak_rss, 1)),
     ]))
+}
+
+/// What training did, epoch by epoch, and in all.
+#[derive(Default)]
+struct Training {
+    losses: Vec<f64>,
+    dev_accs: Vec<f64>,
+    words: usize,
+    seconds: f64,
+}
+
+/// Prediction timed over the inference data.
+struct Prediction {
+    /// Passes over the data, and the words and seconds they took.
+    passes: usize,
+    words: usize,
+    seconds: f64,
+    words_per_pass: usize,
+    allocations_per_batch: usize,
+}
+
+impl Prediction {
+    /// Times `pass` over `inputs`: one untimed pass, then passes until `seconds` have gone.
+    fn time(inputs: &[&Vec<u32>], seconds: f64, pass: impl Fn()) -> Prediction {
+        pass(); // Untimed, as in the baselines: first-touch allocations, lazy set-up.
+        let (started, allocations_before, mut passes) = (Instant::now(), allocations(), 0);
+        while passes == 0 || started.elapsed().as_secs_f64() < seconds {
+            pass();
+            passes += 1;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let words_per_pass = inputs.iter().map(|ids| ids.len()).sum::<usize>();
+        let batches = passes * inputs.len().div_ceil(INFER_BATCH);
+        Prediction {
+            passes,
+            words: passes * words_per_pass,
+            seconds,
+            words_per_pass,
+            allocations_per_batch: (allocations() - allocations_before) / batches.max(1),
+        }
+    }
 }
 
 /// Prediction words per second at one thread and at several, timed by turns in one window.
