@@ -12,6 +12,8 @@
 //! Combinators are transparent in parameter paths: the layers inside are numbered in the
 //! order they appear in the flattened expression, however the expression is nested.
 //! Backprop of the fan-out combinators (`concat`, `add`, `residual`) sums the input gradients.
+//!
+//! What they may use: `model/` and `data/`. Their tests also use `layers/` and `training/`.
 
 mod add;
 mod chain;

@@ -5,17 +5,18 @@
 //! A general GEMM (matrixmultiply, through ndarray) copies both operands into its own panel
 //! layout on every call, which for such products costs about what the arithmetic does. [`Packed`]
 //! lays the right-hand side out once in panels of [`NR`] columns; [`Packed::mul_add`] then runs
-//! a register-blocked kernel over it: AVX-512, or AVX2 + FMA, when the CPU has them (checked at
-//! run time), a portable loop otherwise. (A right-hand side that is row-major already goes to
+//! a register-blocked kernel over it, written once over [`Simd`](crate::kernels::simd::Simd) and
+//! compiled for AVX-512 and for AVX2 + FMA, used when the CPU has them (checked at run time); a
+//! portable loop otherwise. (A right-hand side that is row-major already goes to
 //! `crate::kernels::product` on those CPUs, which needs no copy.)
 
 use ndarray::ArrayView2;
 
-/// Columns per panel: two 8-wide AVX registers.
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::simd::{Avx2, Avx512, Simd};
+
+/// Columns per panel: one AVX-512 register, two AVX2 registers.
 const NR: usize = 16;
-/// Rows per kernel call: 6 × 2 accumulators, two panel loads and a broadcast fill the 16 AVX
-/// registers.
-const MR: usize = 6;
 
 /// Sixteen floats on a cache line of their own: what one AVX-512 load reads without straddling
 /// two lines (a `Vec<f32>` is only 16-byte aligned, and a load across lines costs two). The
@@ -82,18 +83,16 @@ impl Packed {
         );
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has AVX-512F, which `avx512::mul_add` is compiled for, and the
-                // assertion above is the bounds contract it relies on.
-                unsafe { avx512::mul_add(self, a, m, c) };
+            if let Some(s) = Avx512::detect() {
+                // SAFETY: the CPU has AVX-512F (`s` is its token), and the assertion above is the
+                // bounds contract of the kernel.
+                unsafe { avx512(s, self, a, m, c) };
                 return;
             }
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                // SAFETY: the CPU has the features `avx2::mul_add` is compiled for, and the
-                // assertion above is the bounds contract it relies on.
-                unsafe { avx2::mul_add(self, a, m, c) };
+            if let Some(s) = Avx2::detect() {
+                // SAFETY: the CPU has AVX2 and FMA (`s` is their token), and the assertion above
+                // is the bounds contract of the kernel.
+                unsafe { avx2(s, self, a, m, c) };
                 return;
             }
         }
@@ -119,169 +118,162 @@ impl Packed {
     }
 }
 
+/// [`Packed::mul_add`] on AVX-512: blocks of twelve rows, one register per row of a panel.
+///
+/// # Safety
+/// As [`mul_add_on`].
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use std::arch::x86_64::*;
+#[target_feature(enable = "avx512f")]
+unsafe fn avx512(s: Avx512, b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
+    // SAFETY: this function enables the instruction set the kernel is inlined for; the caller
+    // promises the rest.
+    unsafe { mul_add_on::<_, 1, 12>(s, b, a, m, c) }
+}
 
-    use super::{MR, NR, Packed};
+/// [`Packed::mul_add`] on AVX2 + FMA: blocks of six rows, two registers per row of a panel (12
+/// accumulators, two panel loads and a broadcast fill the 16 registers).
+///
+/// # Safety
+/// As [`mul_add_on`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn avx2(s: Avx2, b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
+    // SAFETY: this function enables the instruction set the kernel is inlined for; the caller
+    // promises the rest.
+    unsafe { mul_add_on::<_, 2, 6>(s, b, a, m, c) }
+}
 
-    /// `c += a · b` for `m` rows: blocks of [`MR`] rows × [`NR`] columns kept in twelve
-    /// registers over the whole inner dimension, then added into `c`; leftover rows one at a
-    /// time.
-    ///
-    /// # Safety
-    /// The CPU must support AVX2 and FMA; `a.len() == m * b.k` and `c.len() == m * b.n`.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn mul_add(b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
-        let (k, n) = (b.k, b.n);
-        let (a, c) = (a.as_ptr(), c.as_mut_ptr());
-        for (j, panel) in b.panels.chunks_exact(k).enumerate() {
-            let cols = (n - j * NR).min(NR);
-            let panel = panel.as_ptr().cast::<f32>();
-            let mut i = 0;
-            while i + MR <= m {
-                // SAFETY: rows i..i + MR of `a` and `c` exist (`i + MR <= m`); the panel holds
-                // `k` rows of `NR` floats.
-                unsafe {
-                    let rows: [*const f32; MR] = std::array::from_fn(|r| a.add((i + r) * k));
-                    let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-                    for p in 0..k {
-                        let b0 = _mm256_loadu_ps(panel.add(p * NR));
-                        let b1 = _mm256_loadu_ps(panel.add(p * NR + 8));
-                        for r in 0..MR {
-                            let x = _mm256_broadcast_ss(&*rows[r].add(p));
-                            acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
-                            acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
-                        }
-                    }
-                    for (r, acc) in acc.iter().enumerate() {
-                        add_row(acc, c.add((i + r) * n + j * NR), cols);
-                    }
-                }
-                i += MR;
-            }
-            while i < m {
-                // SAFETY: row i of `a` and `c` exists; the panel holds `k` rows of `NR` floats.
-                unsafe {
-                    let row = a.add(i * k);
-                    let mut acc = [_mm256_setzero_ps(); 2];
-                    for p in 0..k {
-                        let x = _mm256_broadcast_ss(&*row.add(p));
-                        acc[0] = _mm256_fmadd_ps(x, _mm256_loadu_ps(panel.add(p * NR)), acc[0]);
-                        acc[1] = _mm256_fmadd_ps(x, _mm256_loadu_ps(panel.add(p * NR + 8)), acc[1]);
-                    }
-                    add_row(&acc, c.add(i * n + j * NR), cols);
-                }
-                i += 1;
-            }
-        }
-    }
-
-    /// `out[..cols] += acc[..cols]`.
-    ///
-    /// # Safety
-    /// `out` points at `cols <= 16` writable floats.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn add_row(acc: &[__m256; 2], out: *mut f32, cols: usize) {
-        // SAFETY: as the caller promises.
+/// `c += a · b` for `m` rows, on the registers of `S`: for each panel, blocks of `MR` rows whose
+/// products with the panel stay in `MR × Q` registers over the whole inner dimension and are
+/// then added into `c`; the rows left over one at a time. `Q` registers hold a row of a panel,
+/// or one when the panel's columns fit in it (the others would only multiply the padding); of
+/// the last panel, only the columns up to `n` are added into `c`.
+///
+/// # Safety
+/// The CPU has the instruction set of `S`; `Q · S::LANES` is [`NR`]; `a.len() == m * b.k` and
+/// `c.len() == m * b.n`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn mul_add_on<S: Simd, const Q: usize, const MR: usize>(
+    s: S,
+    b: &Packed,
+    a: &[f32],
+    m: usize,
+    c: &mut [f32],
+) {
+    debug_assert_eq!(Q * S::LANES, NR, "registers per row of a panel");
+    let (k, n) = (b.k, b.n);
+    let (a, c) = (a.as_ptr(), c.as_mut_ptr());
+    for (j, panel) in b.panels.chunks_exact(k).enumerate() {
+        let cols = (n - j * NR).min(NR);
+        let panel = Line::floats(panel).as_ptr();
+        let row = |i: usize| (a.wrapping_add(i * k), c.wrapping_add(i * n + j * NR));
+        // SAFETY: as the caller promises: the panel holds `k` rows of `NR` floats, and row `i`
+        // of `a` and `c` exists for every `i < m`, `c`'s with the panel's `cols` columns.
         unsafe {
-            if cols == NR {
-                _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), acc[0]));
-                _mm256_storeu_ps(
-                    out.add(8),
-                    _mm256_add_ps(_mm256_loadu_ps(out.add(8)), acc[1]),
-                );
+            if Q > 1 && cols <= S::LANES {
+                add_panel::<S, 1, MR>(s, row, m, panel, k, cols);
             } else {
-                let mut sums = [0.0f32; NR];
-                _mm256_storeu_ps(sums.as_mut_ptr(), acc[0]);
-                _mm256_storeu_ps(sums.as_mut_ptr().add(8), acc[1]);
-                for (col, sum) in sums.iter().enumerate().take(cols) {
-                    *out.add(col) += sum;
-                }
+                add_panel::<S, Q, MR>(s, row, m, panel, k, cols);
             }
         }
     }
 }
 
+/// Adds the products of `m` rows of `a` with one panel into `c`, `Q` registers a row: blocks of
+/// `MR` rows, then the rows left over one at a time. `row(i)` points at row `i` of `a` and at its
+/// first column of the panel in `c`, of which there are `cols`.
+///
+/// # Safety
+/// The CPU has the instruction set of `S`; `Q · S::LANES` is at most [`NR`] and at least
+/// `cols`; each row of `a` holds `k` floats, the panel `k` rows of `NR`, and the row of `c` the
+/// `cols` columns.
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
-    use std::arch::x86_64::*;
-
-    use super::{NR, Packed};
-
-    /// Rows per block: twelve 16-wide accumulators, one per row, of the 32 AVX-512 registers.
-    const MR: usize = 12;
-
-    /// `c += a · b` for `m` rows: blocks of [`MR`] rows × one 16-column panel, an accumulator
-    /// register per row; the panel's last columns are masked.
-    ///
-    /// # Safety
-    /// The CPU must support AVX-512F; `a.len() == m * b.k` and `c.len() == m * b.n`.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn mul_add(b: &Packed, a: &[f32], m: usize, c: &mut [f32]) {
-        let (k, n) = (b.k, b.n);
-        let (a, c) = (a.as_ptr(), c.as_mut_ptr());
-        for (j, panel) in b.panels.chunks_exact(k).enumerate() {
-            let cols = (n - j * NR).min(NR);
-            let mask: __mmask16 = (((1u32 << cols) - 1) & 0xffff) as u16;
-            let panel = panel.as_ptr().cast::<f32>();
-            let mut i = 0;
-            while i < m {
-                // SAFETY: rows i..i + MR (or row i) of `a` and `c` exist; the panel holds `k`
-                // rows of `NR` floats; the mask keeps the stores within the row's columns.
-                unsafe {
-                    if i + MR <= m {
-                        let rows: [*const f32; MR] = std::array::from_fn(|r| a.add((i + r) * k));
-                        let acc = block(rows, panel, k);
-                        for (r, acc) in acc.into_iter().enumerate() {
-                            add_row(acc, c.add((i + r) * n + j * NR), mask);
-                        }
-                        i += MR;
-                    } else {
-                        let [acc] = block([a.add(i * k)], panel, k);
-                        add_row(acc, c.add(i * n + j * NR), mask);
-                        i += 1;
-                    }
-                }
-            }
-        }
-    }
-
-    /// The products of `R` rows of `a` with one panel, over the whole inner dimension.
-    ///
-    /// # Safety
-    /// Each row points at `k` floats, the panel at `k × NR`.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    unsafe fn block<const R: usize>(
-        rows: [*const f32; R],
-        panel: *const f32,
-        k: usize,
-    ) -> [__m512; R] {
-        let mut acc = [_mm512_setzero_ps(); R];
-        for p in 0..k {
-            // SAFETY: as the caller promises.
-            unsafe {
-                let b = _mm512_loadu_ps(panel.add(p * NR));
-                for (acc, row) in acc.iter_mut().zip(rows) {
-                    *acc = _mm512_fmadd_ps(_mm512_set1_ps(*row.add(p)), b, *acc);
-                }
-            }
-        }
-        acc
-    }
-
-    /// `out[..cols] += acc[..cols]`, the columns chosen by `mask`.
-    ///
-    /// # Safety
-    /// `out` points at the masked columns, writable.
-    #[target_feature(enable = "avx512f")]
-    #[inline]
-    unsafe fn add_row(acc: __m512, out: *mut f32, mask: __mmask16) {
-        // SAFETY: as the caller promises; masked-off lanes are neither read nor written.
+#[inline(always)]
+unsafe fn add_panel<S: Simd, const Q: usize, const MR: usize>(
+    s: S,
+    row: impl Fn(usize) -> (*const f32, *mut f32),
+    m: usize,
+    panel: *const f32,
+    k: usize,
+    cols: usize,
+) {
+    let widths = std::array::from_fn(|q| cols.saturating_sub(q * S::LANES).min(S::LANES));
+    let mut i = 0;
+    while i < m {
+        // SAFETY: rows i..i + MR (or row i) of `a` and `c` exist; `widths` keep the loads and
+        // stores of `c` within the row's columns; the rest as the caller promises.
         unsafe {
-            let old = _mm512_maskz_loadu_ps(mask, out);
-            _mm512_mask_storeu_ps(out, mask, _mm512_add_ps(old, acc));
+            if i + MR <= m {
+                let rows = std::array::from_fn(|r| row(i + r));
+                add_block::<S, Q, MR>(s, rows, panel, k, widths);
+                i += MR;
+            } else {
+                add_block::<S, Q, 1>(s, [row(i)], panel, k, widths);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Adds the products of `R` rows of `a` with one panel, over the whole inner dimension, into the
+/// `R` rows of `c`: `rows[r]` points at row `r` of `a` and at its first column of the panel in
+/// `c`, of which `widths[q]` columns are in the panel's register `q`.
+///
+/// # Safety
+/// The CPU has the instruction set of `S`; `Q · S::LANES` is at most [`NR`]; each row of `a`
+/// holds `k` floats, the panel `k` rows of `NR`, and the row of `c` the columns of `widths`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn add_block<S: Simd, const Q: usize, const R: usize>(
+    s: S,
+    rows: [(*const f32, *mut f32); R],
+    panel: *const f32,
+    k: usize,
+    widths: [usize; Q],
+) {
+    let mut acc = [[s.splat(0.0); Q]; R];
+    for p in 0..k {
+        // SAFETY: `p < k`, within the panel and the rows of `a`, as the caller promises.
+        unsafe {
+            let b: [S::V; Q] = std::array::from_fn(|q| s.load(panel.add(p * NR + q * S::LANES)));
+            for (acc, (a, _)) in acc.iter_mut().zip(rows) {
+                let x = s.splat(*a.add(p));
+                for (acc, b) in acc.iter_mut().zip(b) {
+                    *acc = s.mul_add(x, b, *acc);
+                }
+            }
+        }
+    }
+    for (acc, (_, c)) in acc.into_iter().zip(rows) {
+        for (q, acc) in acc.into_iter().enumerate() {
+            // SAFETY: the row of `c` holds the `widths[q]` columns of register `q`, as the caller
+            // promises.
+            unsafe { add_first(s, c.wrapping_add(q * S::LANES), acc, widths[q]) };
+        }
+    }
+}
+
+/// `out[..width] += acc[..width]`: a whole register loaded, added and stored; the lanes of a
+/// partial one added one by one from a copy on the stack, since a masked store is slow on some
+/// AMD cores.
+///
+/// # Safety
+/// The CPU has the instruction set of `S`; `out` points at `width <= S::LANES` writable floats.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn add_first<S: Simd>(s: S, out: *mut f32, acc: S::V, width: usize) {
+    // SAFETY: `out` holds `width` floats, as the caller promises: all the lanes, or those added
+    // one by one; `lanes` holds the `LANES <= 16` floats stored into it.
+    unsafe {
+        if width == S::LANES {
+            s.store_first(out, s.add(s.load(out), acc), width);
+        } else if width > 0 {
+            let mut lanes = [0.0f32; NR];
+            s.store_first(lanes.as_mut_ptr(), acc, S::LANES);
+            for (col, lane) in lanes.iter().enumerate().take(width) {
+                *out.add(col) += lane;
+            }
         }
     }
 }
@@ -290,6 +282,8 @@ mod avx512 {
 mod tests {
     use super::*;
     use crate::kernels::rng::Rng;
+    #[cfg(target_arch = "x86_64")]
+    use crate::kernels::simd::Emulated;
     use ndarray::Array2;
 
     /// Every kernel this CPU can run, by name.
@@ -298,17 +292,30 @@ mod tests {
             vec![("portable", |b, a, m, c| b.mul_add_portable(a, m, c))];
         #[cfg(target_arch = "x86_64")]
         {
-            use std::arch::is_x86_feature_detected as has;
-            if has!("avx2") && has!("fma") {
-                // SAFETY: the features are there; the test passes operands of matching sizes.
-                kernels.push(("avx2", |b, a, m, c| unsafe { avx2::mul_add(b, a, m, c) }));
-            }
-            if has!("avx512f") {
-                // SAFETY: as above.
-                kernels.push(("avx512", |b, a, m, c| unsafe {
-                    avx512::mul_add(b, a, m, c)
+            if Avx2::detect().is_some() {
+                kernels.push(("avx2", |b, a, m, c| {
+                    let s = Avx2::detect().expect("detected above");
+                    // SAFETY: `s` is the token of AVX2; the test passes operands of matching
+                    // sizes.
+                    unsafe { avx2(s, b, a, m, c) }
                 }));
             }
+            if Avx512::detect().is_some() {
+                kernels.push(("avx512", |b, a, m, c| {
+                    let s = Avx512::detect().expect("detected above");
+                    // SAFETY: `s` is the token of AVX-512F; operands as above.
+                    unsafe { avx512(s, b, a, m, c) }
+                }));
+            }
+            // The kernel in the shapes of both instruction sets, on any CPU.
+            kernels.push(("emulated avx512", |b, a, m, c| {
+                // SAFETY: 16 lanes, one register a row; operands as above.
+                unsafe { mul_add_on::<_, 1, 12>(Emulated::<16>, b, a, m, c) }
+            }));
+            kernels.push(("emulated avx2", |b, a, m, c| {
+                // SAFETY: 8 lanes, two registers a row; operands as above.
+                unsafe { mul_add_on::<_, 2, 6>(Emulated::<8>, b, a, m, c) }
+            }));
         }
         kernels
     }

@@ -273,6 +273,68 @@ unsafe impl Simd for Avx2 {
     }
 }
 
+/// `N` lanes in plain arithmetic, a float at a time: for testing a kernel written over [`Simd`]
+/// in the shapes it has on AVX-512 (16 lanes) and on AVX2 (8) whatever the CPU.
+#[cfg(test)]
+#[derive(Clone, Copy)]
+pub(crate) struct Emulated<const N: usize>;
+
+#[cfg(test)]
+// SAFETY: plain arithmetic runs on every CPU.
+unsafe impl<const N: usize> Simd for Emulated<N> {
+    type V = [f32; N];
+    const LANES: usize = N;
+    const REGISTERS: usize = 32;
+
+    fn splat(self, v: f32) -> [f32; N] {
+        [v; N]
+    }
+    fn add(self, a: [f32; N], b: [f32; N]) -> [f32; N] {
+        std::array::from_fn(|i| a[i] + b[i])
+    }
+    fn sub(self, a: [f32; N], b: [f32; N]) -> [f32; N] {
+        std::array::from_fn(|i| a[i] - b[i])
+    }
+    fn mul(self, a: [f32; N], b: [f32; N]) -> [f32; N] {
+        std::array::from_fn(|i| a[i] * b[i])
+    }
+    fn mul_add(self, a: [f32; N], b: [f32; N], c: [f32; N]) -> [f32; N] {
+        std::array::from_fn(|i| a[i].mul_add(b[i], c[i]))
+    }
+    fn neg_mul_add(self, a: [f32; N], b: [f32; N], c: [f32; N]) -> [f32; N] {
+        std::array::from_fn(|i| (-a[i]).mul_add(b[i], c[i]))
+    }
+    fn min(self, a: [f32; N], b: [f32; N]) -> [f32; N] {
+        std::array::from_fn(|i| if a[i] < b[i] { a[i] } else { b[i] })
+    }
+    fn max(self, a: [f32; N], b: [f32; N]) -> [f32; N] {
+        std::array::from_fn(|i| if a[i] > b[i] { a[i] } else { b[i] })
+    }
+    fn round(self, a: [f32; N]) -> [f32; N] {
+        a.map(f32::round_ties_even)
+    }
+    fn scale(self, a: [f32; N], n: [f32; N]) -> [f32; N] {
+        std::array::from_fn(|i| a[i] * 2f32.powi(n[i] as i32))
+    }
+    fn recip(self, a: [f32; N]) -> [f32; N] {
+        a.map(|v| 1.0 / v)
+    }
+    unsafe fn load(self, p: *const f32) -> [f32; N] {
+        // SAFETY: the caller promises `N` floats at `p`.
+        std::array::from_fn(|i| unsafe { *p.add(i) })
+    }
+    unsafe fn load_first(self, p: *const f32, n: usize) -> [f32; N] {
+        // SAFETY: the caller promises `n` floats at `p`; no lane past them is read.
+        std::array::from_fn(|i| if i < n { unsafe { *p.add(i) } } else { 0.0 })
+    }
+    unsafe fn store_first(self, p: *mut f32, v: [f32; N], n: usize) {
+        for (i, &v) in v.iter().enumerate().take(n) {
+            // SAFETY: the caller promises `n` writable floats at `p`.
+            unsafe { *p.add(i) = v };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +371,12 @@ mod tests {
             let r = lane0(s.recip(s.splat(d)));
             assert!((r * d - 1.0).abs() < 3e-7, "1 / {d}: {r}");
         }
+    }
+
+    #[test]
+    fn emulated_registers_load_store_and_compute_alike() {
+        check(Emulated::<16>);
+        check(Emulated::<8>);
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //!
 //! Dense layers follow Thinc: [`Relu`], [`Mish`], [`Maxout`] and [`Softmax`] are an affine
 //! map followed by their activation, with weights `W` of shape `(out, in)` and bias `b`.
+//!
+//! What they may use: `model/` (each layer is a [`Model`](crate::Model) holding
+//! [`Param`](crate::Param)s), `data/` and `kernels/`. Their tests also use `training/`, to check
+//! gradients, and `combinators/`.
 
 mod attention;
 mod bilstm;
