@@ -2,6 +2,7 @@
 //! the network embed (64) >> BiLSTM (64 per direction) >> softmax over the tags, per token.
 
 use std::error::Error;
+use std::path::Path;
 
 use weft::corpus::{Labels, TaggedSentence, Vocab, read_tagged};
 use weft::losses::SequenceCategoricalCrossentropy;
@@ -26,11 +27,11 @@ pub fn load(options: &Options) -> Result<Data<Vec<usize>>, Box<dyn Error>> {
     let vocab = Vocab::from_tokens(train.iter().flat_map(|s| &s.tokens));
     let tags = Labels::from_names(train.iter().flat_map(|s| &s.tags));
     let dataset =
-        |sentences: &[TaggedSentence], what: &str| dataset(sentences, &vocab, &tags, what);
-    let train = dataset(&train, "train")?;
-    let dev = dataset(&read_tagged(&options.dev)?, "dev")?;
+        |sentences: &[TaggedSentence], path: &Path| dataset(sentences, &vocab, &tags, path);
+    let train = dataset(&train, &options.train)?;
+    let dev = dataset(&read_tagged(&options.dev)?, &options.dev)?;
     let test = match &options.test {
-        Some(path) => Some(dataset(&read_tagged(path)?, "test")?),
+        Some(path) => Some(dataset(&read_tagged(path)?, path)?),
         None => None,
     };
     Ok(Data {
@@ -42,23 +43,19 @@ pub fn load(options: &Options) -> Result<Data<Vec<usize>>, Box<dyn Error>> {
     })
 }
 
+/// The sentences of the file at `path` as ids.
 fn dataset(
     sentences: &[TaggedSentence],
     vocab: &Vocab,
     tags: &Labels,
-    what: &str,
-) -> Result<Dataset<Vec<usize>>, String> {
+    path: &Path,
+) -> weft::Result<Dataset<Vec<usize>>> {
     let mut truths = Vec::with_capacity(sentences.len());
-    for (i, sentence) in sentences.iter().enumerate() {
-        let ids = sentence.tags.iter().map(|tag| {
-            tags.index(tag).ok_or_else(|| {
-                format!(
-                    "{what} sentence {}: tag `{tag}` is not among the training tags",
-                    i + 1
-                )
-            })
-        });
-        truths.push(ids.collect::<Result<Vec<_>, _>>()?);
+    for sentence in sentences {
+        let lines = sentence.line..;
+        let ids =
+            (sentence.tags.iter().zip(lines)).map(|(tag, line)| tags.index_at(tag, path, line));
+        truths.push(ids.collect::<weft::Result<Vec<_>>>()?);
     }
     let ids = sentences.iter().map(|s| vocab.encode(&s.tokens)).collect();
     Ok(Dataset { ids, truths })

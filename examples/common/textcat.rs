@@ -2,6 +2,7 @@
 //! and the network embed (64) >> BiLSTM (64 per direction) >> attention >> softmax.
 
 use std::error::Error;
+use std::path::Path;
 
 use weft::corpus::{LabelledText, Labels, Vocab, read_texts};
 use weft::losses::CategoricalCrossentropy;
@@ -30,11 +31,11 @@ pub fn load(options: &Options) -> Result<Data<usize>, Box<dyn Error>> {
     let train = read_texts(&options.train)?;
     let vocab = Vocab::from_tokens(train.iter().flat_map(|t| &t.tokens));
     let labels = Labels::from_names(train.iter().map(|t| &t.label));
-    let dataset = |texts: &[LabelledText], what: &str| dataset(texts, &vocab, &labels, what);
-    let train = dataset(&train, "train")?;
-    let dev = dataset(&read_texts(&options.dev)?, "dev")?;
+    let dataset = |texts: &[LabelledText], path: &Path| dataset(texts, &vocab, &labels, path);
+    let train = dataset(&train, &options.train)?;
+    let dev = dataset(&read_texts(&options.dev)?, &options.dev)?;
     let test = match &options.test {
-        Some(path) => Some(dataset(&read_texts(path)?, "test")?),
+        Some(path) => Some(dataset(&read_texts(path)?, path)?),
         None => None,
     };
     Ok(Data {
@@ -46,26 +47,17 @@ pub fn load(options: &Options) -> Result<Data<usize>, Box<dyn Error>> {
     })
 }
 
+/// The texts of the file at `path` as ids.
 fn dataset(
     texts: &[LabelledText],
     vocab: &Vocab,
     labels: &Labels,
-    what: &str,
-) -> Result<Dataset<usize>, String> {
+    path: &Path,
+) -> weft::Result<Dataset<usize>> {
     let truths = texts
         .iter()
-        .enumerate()
-        .map(|(i, text)| {
-            labels.index(&text.label).ok_or_else(|| {
-                format!(
-                    "{what} text {}: label `{}` is not among the training labels {:?}",
-                    i + 1,
-                    text.label,
-                    labels.names()
-                )
-            })
-        })
-        .collect::<Result<_, _>>()?;
+        .map(|text| labels.index_at(&text.label, path, text.line))
+        .collect::<weft::Result<_>>()?;
     let ids = texts.iter().map(|t| vocab.encode(&t.tokens)).collect();
     Ok(Dataset { ids, truths })
 }

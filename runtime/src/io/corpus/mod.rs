@@ -1,0 +1,306 @@
+//! Reading labelled text, and turning tokens and labels into ids.
+//!
+//! Two plain-text formats, both UTF-8 (a byte-order mark at the start is dropped, and a line
+//! may end in `\n` or `\r\n`):
+//! - **texts** ([`read_texts`]): `label<TAB>token token token`, one text per line, tokens
+//!   separated by spaces; blank lines are skipped.
+//! - **tagged tokens** ([`read_tagged`]): `token<TAB>tag`, one token per line, a blank line
+//!   after each sentence (CoNLL-style).
+//!
+//! The readers stream the file a line at a time, a line at most [`MAX_LINE_BYTES`] long. What
+//! they refuse is an [`Error::Parse`] naming the file and the line: a line that is not UTF-8, a
+//! missing or extra tab, an empty field, a label or tag with white space at its edges (which
+//! would silently be another class), a file without a single example. Each example keeps the
+//! number of its line, so that later checks (a dev label the training data lacks:
+//! [`Labels::index_at`]) can name it too.
+
+mod lines;
+mod vocab;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use lines::Lines;
+
+pub use lines::MAX_LINE_BYTES;
+pub use vocab::{Labels, Vocab};
+
+/// One labelled text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelledText {
+    /// The text's class.
+    pub label: String,
+    /// Its tokens.
+    pub tokens: Vec<String>,
+    /// The line of the file it was read from, from 1.
+    pub line: usize,
+}
+
+/// One sentence of tagged tokens.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaggedSentence {
+    /// The tokens.
+    pub tokens: Vec<String>,
+    /// One tag per token.
+    pub tags: Vec<String>,
+    /// The line of the file its first token was read from, from 1; token `i` is on line
+    /// `line + i`.
+    pub line: usize,
+}
+
+fn parse_error(path: &Path, line: usize, message: impl Into<String>) -> Error {
+    Error::Parse {
+        path: path.to_owned(),
+        line,
+        message: message.into(),
+    }
+}
+
+/// Reads `label<TAB>tokens` lines.
+///
+/// ```
+/// let dir = std::env::temp_dir().join("weft-doc-read-texts");
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("texts.tsv");
+/// std::fs::write(&path, "fresh\ta fine film .\n\nrotten\tdull\n").unwrap();
+/// let texts = weft_runtime::corpus::read_texts(&path).unwrap();
+/// assert_eq!(texts[0].tokens, ["a", "fine", "film", "."]);
+/// assert_eq!(texts[1].line, 3);
+/// std::fs::write(&path, "fresh\tgood\nno tab here\n").unwrap();
+/// let err = weft_runtime::corpus::read_texts(&path).unwrap_err().to_string();
+/// assert!(err.ends_with("texts.tsv:2: expected `label<TAB>tokens`, found no tab"), "{err}");
+/// ```
+pub fn read_texts(path: impl AsRef<Path>) -> Result<Vec<LabelledText>> {
+    let path = path.as_ref();
+    let mut lines = Lines::open(path)?;
+    let mut texts = Vec::new();
+    while let Some((line, text)) = lines.next_line()? {
+        if text.trim().is_empty() {
+            continue;
+        }
+        let text = labelled_text(text).map_err(|message| parse_error(path, line, message))?;
+        texts.push(LabelledText { line, ..text });
+    }
+    if texts.is_empty() {
+        return Err(
+            lines.error("the file holds no texts: a text is a line `label<TAB>token token ...`")
+        );
+    }
+    Ok(texts)
+}
+
+/// One line of a texts file, or what is wrong with it.
+fn labelled_text(line: &str) -> std::result::Result<LabelledText, String> {
+    let Some((label, text)) = line.split_once('\t') else {
+        return Err("expected `label<TAB>tokens`, found no tab".into());
+    };
+    name_field(label, "the label before the tab")?;
+    if text.contains('\t') {
+        return Err(
+            "expected `label<TAB>tokens`, found a second tab: tokens are separated by \
+                    spaces"
+                .into(),
+        );
+    }
+    let tokens: Vec<String> = text
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect();
+    if tokens.is_empty() {
+        return Err("the text after the tab has no tokens".into());
+    }
+    Ok(LabelledText {
+        label: label.to_owned(),
+        tokens,
+        line: 0,
+    })
+}
+
+/// Checks a field that names something (a label, a tag, a token): not empty, no white space
+/// at its edges, where it would be part of the name and silently make another one.
+fn name_field(field: &str, what: &str) -> std::result::Result<(), String> {
+    if field.is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if field.trim() != field {
+        return Err(format!(
+            "{what}, `{field}`, has white space at its edge: it would be another name"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads `token<TAB>tag` lines, sentences separated by blank lines.
+///
+/// ```
+/// let dir = std::env::temp_dir().join("weft-doc-read-tagged");
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("tags.conll");
+/// std::fs::write(&path, "Ali\tNOUN\ngeldi\tVERB\n\nEvet\tADV\n").unwrap();
+/// let sentences = weft_runtime::corpus::read_tagged(&path).unwrap();
+/// assert_eq!(sentences.len(), 2);
+/// assert_eq!(sentences[0].tags, ["NOUN", "VERB"]);
+/// assert_eq!(sentences[1].line, 4);
+/// ```
+pub fn read_tagged(path: impl AsRef<Path>) -> Result<Vec<TaggedSentence>> {
+    let path = path.as_ref();
+    let mut lines = Lines::open(path)?;
+    let mut sentences = Vec::new();
+    let mut current = TaggedSentence::default();
+    while let Some((line, text)) = lines.next_line()? {
+        if text.trim().is_empty() {
+            if !current.tokens.is_empty() {
+                sentences.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let (token, tag) =
+            tagged_token(text).map_err(|message| parse_error(path, line, message))?;
+        if current.tokens.is_empty() {
+            current.line = line;
+        }
+        current.tokens.push(token.to_owned());
+        current.tags.push(tag.to_owned());
+    }
+    if !current.tokens.is_empty() {
+        sentences.push(current);
+    }
+    if sentences.is_empty() {
+        return Err(lines.error(
+            "the file holds no sentences: a token is a line `token<TAB>tag`, and a blank line \
+             ends a sentence",
+        ));
+    }
+    Ok(sentences)
+}
+
+/// One line of a tagged file: its token and tag, or what is wrong with it.
+fn tagged_token(line: &str) -> std::result::Result<(&str, &str), String> {
+    let mut fields = line.split('\t');
+    let (Some(token), Some(tag), None) = (fields.next(), fields.next(), fields.next()) else {
+        return Err(format!(
+            "expected `token<TAB>tag`, found {} fields",
+            line.split('\t').count()
+        ));
+    };
+    name_field(token, "the token")?;
+    name_field(tag, "the tag")?;
+    Ok((token, tag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("weft-corpus-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn malformed_lines_name_file_and_line() {
+        let path = write("a.tsv", "x\tgood\n\tno label\n");
+        let err = read_texts(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("a.tsv:2: the label before the tab is empty"),
+            "{err}"
+        );
+        let path = write("b.tsv", "x\tgood\ny\t \n");
+        let err = read_texts(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("b.tsv:2: the text after the tab has no tokens"),
+            "{err}"
+        );
+        let path = write("c.conll", "a\tX\n\nb\tY\textra\n");
+        let err = read_tagged(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("c.conll:3: expected `token<TAB>tag`, found 3 fields"),
+            "{err}"
+        );
+        let err = read_texts(write("d", "").with_extension("missing")).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }));
+    }
+
+    /// The message of the error reading `text` as a texts file (`tagged`: as a tagged file).
+    fn refusal(name: &str, text: &[u8], tagged: bool) -> String {
+        let dir = std::env::temp_dir().join(format!("weft-corpus-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let err = match tagged {
+            false => read_texts(&path).map(drop),
+            true => read_tagged(&path).map(drop),
+        };
+        let err = err.unwrap_err().to_string();
+        let place = path.display().to_string();
+        err.strip_prefix(&place).unwrap_or(&err).to_string()
+    }
+
+    #[test]
+    fn what_would_silently_change_the_data_is_refused_at_its_line() {
+        assert_eq!(
+            refusal("space.tsv", b"fresh\tgood\nfresh \tbad\n", false),
+            ":2: the label before the tab, `fresh `, has white space at its edge: it would be \
+             another name"
+        );
+        assert_eq!(
+            refusal("tab.tsv", b"fresh\tgood film\trotten\n", false),
+            ":1: expected `label<TAB>tokens`, found a second tab: tokens are separated by spaces"
+        );
+        assert_eq!(
+            refusal("tag.conll", b"a\tX\nb\t Y\n", true),
+            ":2: the tag, ` Y`, has white space at its edge: it would be another name"
+        );
+        assert_eq!(
+            refusal("utf8.tsv", b"fresh\tgood\n\nfresh\tcaf\xe9\n", false),
+            ":3: the line is not UTF-8 (byte 10 of the line)"
+        );
+    }
+
+    #[test]
+    fn a_file_without_examples_is_refused() {
+        assert_eq!(
+            refusal("empty.tsv", b"", false),
+            ":1: the file holds no texts: a text is a line `label<TAB>token token ...`"
+        );
+        assert_eq!(
+            refusal("blank.conll", b"\n\n", true),
+            ":2: the file holds no sentences: a token is a line `token<TAB>tag`, and a blank \
+             line ends a sentence"
+        );
+    }
+
+    #[test]
+    fn byte_order_marks_and_windows_line_ends_are_read_as_editors_mean_them() {
+        let path = write("bom.tsv", "\u{feff}fresh\tgood\r\nrotten\tbad\r\n");
+        let texts = read_texts(&path).unwrap();
+        assert_eq!(texts[0].label, "fresh");
+        assert_eq!(texts[1].tokens, ["bad"]);
+        let path = write("bom.conll", "\u{feff}a\tX\r\nb\tY\r\n\r\nc\tZ");
+        let sentences = read_tagged(&path).unwrap();
+        assert_eq!(sentences[0].tokens, ["a", "b"]);
+        assert_eq!(sentences[1].tags, ["Z"]);
+        assert_eq!(sentences[1].line, 4);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_bound_is_an_error_read_no_further() {
+        use std::io::Read;
+        // One line of 50 MB: the reader stops a byte past the bound (and a buffer's read).
+        let mut line = std::io::repeat(b'a').take(50 << 20);
+        let mut lines = Lines::new(Path::new("long.tsv"), std::io::BufReader::new(&mut line));
+        let err = lines.next_line().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "long.tsv:1: the line is longer than 1 MiB; is this a text file of one example per \
+             line?"
+        );
+        drop(lines);
+        let read = (50 << 20) - line.limit() as usize;
+        assert!(read <= MAX_LINE_BYTES + (64 << 10), "{read} bytes read");
+    }
+}

@@ -1,0 +1,122 @@
+//! Tokens and labels as ids: a [`Vocab`] of the training tokens, the [`Labels`] of the training
+//! examples.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use super::parse_error;
+use crate::error::Result;
+
+/// Token ids: row 0 for unknown tokens, known tokens from 1 by descending frequency, ties in
+/// alphabetical order (the same ids on every run).
+///
+/// ```
+/// use weft_runtime::corpus::Vocab;
+/// let vocab = Vocab::from_tokens(["b", "a", "b", "c"]);
+/// assert_eq!(vocab.id("b"), 1);
+/// assert_eq!(vocab.id("a"), 2);
+/// assert_eq!(vocab.id("zebra"), 0);
+/// assert_eq!(vocab.rows(), 4);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Vocab {
+    ids: HashMap<String, u32>,
+}
+
+impl Vocab {
+    /// The vocabulary of `tokens`.
+    pub fn from_tokens<S: AsRef<str>>(tokens: impl IntoIterator<Item = S>) -> Self {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for token in tokens {
+            *counts.entry(token.as_ref().to_owned()).or_default() += 1;
+        }
+        let mut words: Vec<(String, usize)> = counts.into_iter().collect();
+        words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let ids = words
+            .into_iter()
+            .enumerate()
+            .map(|(i, (word, _))| (word, i as u32 + 1))
+            .collect();
+        Vocab { ids }
+    }
+
+    /// The id of `token`: 0 when unknown.
+    pub fn id(&self, token: &str) -> u32 {
+        self.ids.get(token).copied().unwrap_or(0)
+    }
+
+    /// The ids of `tokens`.
+    pub fn encode<S: AsRef<str>>(&self, tokens: &[S]) -> Vec<u32> {
+        tokens.iter().map(|t| self.id(t.as_ref())).collect()
+    }
+
+    /// Rows an embedding table needs: the known tokens plus the unknown row.
+    pub fn rows(&self) -> usize {
+        self.ids.len() + 1
+    }
+}
+
+/// Class names and their indices, in sorted order.
+///
+/// ```
+/// use weft_runtime::corpus::Labels;
+/// let labels = Labels::from_names(["rotten", "fresh", "rotten"]);
+/// assert_eq!(labels.names(), ["fresh", "rotten"]);
+/// assert_eq!(labels.index("rotten"), Some(1));
+/// assert_eq!(labels.index("meh"), None);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Labels {
+    names: Vec<String>,
+}
+
+impl Labels {
+    /// The distinct names, sorted.
+    pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Self {
+        let set: BTreeSet<String> = names.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        Labels {
+            names: set.into_iter().collect(),
+        }
+    }
+
+    /// The index of `name`, if it is one of the labels.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.binary_search_by(|n| n.as_str().cmp(name)).ok()
+    }
+
+    /// The index of `name`, read at line `line` of `path`: an error naming the place and the
+    /// labels when it is none of them (a dev label the training data lacks, say).
+    ///
+    /// ```
+    /// use weft_runtime::corpus::Labels;
+    /// let labels = Labels::from_names(["fresh", "rotten"]);
+    /// assert_eq!(labels.index_at("rotten", "dev.tsv".as_ref(), 3).unwrap(), 1);
+    /// let err = labels.index_at("meh", "dev.tsv".as_ref(), 7).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "dev.tsv:7: `meh` is not one of the training labels: fresh, rotten"
+    /// );
+    /// ```
+    pub fn index_at(&self, name: &str, path: &Path, line: usize) -> Result<usize> {
+        self.index(name).ok_or_else(|| {
+            let names = self.names.join(", ");
+            let message = format!("`{name}` is not one of the training labels: {names}");
+            parse_error(path, line, message)
+        })
+    }
+
+    /// The names, in index order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when there are no labels.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
