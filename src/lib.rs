@@ -58,9 +58,11 @@
 /// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `layer_norm`, `dropout`) and `|` run
 /// token by token; after pooling (`attention`, `reduce_*`), once per example.
 ///
-/// A width is an integer literal (checked by the macro), a constant's UPPER_CASE name or a
-/// `{ block }` (checked by rustc), or any other `usize` expression (a run-time width, evaluated
-/// once when `model!` runs). Widths around your own layers are inferred by rustc.
+/// A width is an integer literal (checked by the macro: from 1 to 2^24), a constant's
+/// UPPER_CASE name or a `{ block }` (checked by rustc), or any other `usize` expression (a
+/// run-time width, evaluated once when `model!` runs). Widths around your own layers are
+/// inferred by rustc. A count (`** n`, `depth`, `pieces`) is from 1 to 2^16, a dropout `rate`
+/// from 0 to below 1: a literal out of range is an error, never clamped.
 ///
 /// # Built-in layers
 ///

@@ -2,7 +2,7 @@
 //! argument left out given its default.
 
 use crate::ast::{Layer, Value, ValueKind};
-use crate::catalog::{ArgDefault, ArgKind, ArgSpec, INPUT};
+use crate::catalog::{ArgDefault, ArgKind, ArgSpec, INPUT, MAX_COUNT, MAX_WIDTH};
 use crate::check::Checker;
 use crate::error::Error;
 use crate::flow::Flow;
@@ -107,12 +107,11 @@ impl<'a, S: Copy> Args<'a, S> {
     }
 
     fn given(&mut self, arg: &ArgSpec, value: &Value<S>) -> Result<ArgValue, Error<S>> {
-        let at_least_one = format!("`{}` must be at least 1", arg.name);
+        let what = format!("`{}`", arg.name);
         Ok(match arg.kind {
             ArgKind::Width => ArgValue::Width(self.width(value)?),
             ArgKind::Size => match value.kind {
-                ValueKind::Int(0) => return Err(Error::new(value.span, at_least_one)),
-                ValueKind::Int(n) => ArgValue::Int(n),
+                ValueKind::Int(_) => ArgValue::Int(within(value, 1, u64::MAX, &what)?),
                 ValueKind::Float(_) | ValueKind::Literal => {
                     return Err(Error::new(value.span, EXPECTED_WIDTH));
                 }
@@ -120,12 +119,12 @@ impl<'a, S: Copy> Args<'a, S> {
                     ArgValue::Bound(self.checker.bind(Eager::Size(e)))
                 }
             },
-            ArgKind::Count => match count(value, &at_least_one)? {
+            ArgKind::Count => match count(value, &what)? {
                 Count::Int(n) => ArgValue::Int(n),
                 Count::Expr(e) => ArgValue::Expr(e),
             },
             ArgKind::Seed => match value.kind {
-                ValueKind::Int(n) => ArgValue::Int(n),
+                ValueKind::Int(_) => ArgValue::Int(within(value, 0, u64::MAX, "a seed")?),
                 ValueKind::Float(_) | ValueKind::Literal => {
                     return Err(Error::new(value.span, "expected a seed: an integer"));
                 }
@@ -135,13 +134,11 @@ impl<'a, S: Copy> Args<'a, S> {
         })
     }
 
-    /// A width: an integer of at least 1, a constant, or a run-time `usize` expression.
+    /// A width: an integer from 1 to [`MAX_WIDTH`], a constant, or a run-time `usize`
+    /// expression.
     fn width(&mut self, value: &Value<S>) -> Result<Width, Error<S>> {
         Ok(match &value.kind {
-            ValueKind::Int(0) => {
-                return Err(Error::new(value.span, "a width must be at least 1"));
-            }
-            ValueKind::Int(n) => Width::Lit(*n as usize),
+            ValueKind::Int(_) => Width::Lit(within(value, 1, MAX_WIDTH, "a width")? as usize),
             ValueKind::Float(_) | ValueKind::Literal => {
                 return Err(Error::new(value.span, EXPECTED_WIDTH));
             }
@@ -151,15 +148,34 @@ impl<'a, S: Copy> Args<'a, S> {
     }
 }
 
-/// A count (of copies, of stacked layers): an integer of at least 1 (`zero` says why), or an
-/// expression.
-pub(crate) fn count<S: Copy>(value: &Value<S>, zero: &str) -> Result<Count, Error<S>> {
+/// A count (of copies, of stacked layers): an integer from 1 to [`MAX_COUNT`], or an
+/// expression. `what` names it in messages.
+pub(crate) fn count<S: Copy>(value: &Value<S>, what: &str) -> Result<Count, Error<S>> {
     match value.kind {
-        ValueKind::Int(0) => Err(Error::new(value.span, zero)),
-        ValueKind::Int(n) => Ok(Count::Int(n)),
+        ValueKind::Int(_) => Ok(Count::Int(within(value, 1, MAX_COUNT, what)?)),
         ValueKind::Float(_) | ValueKind::Literal => Err(Error::new(value.span, EXPECTED_COUNT)),
         ValueKind::Const(e) | ValueKind::Expr(e) => Ok(Count::Expr(e)),
     }
+}
+
+/// The integer `value`, if it is from `min` to `max`: else an error saying so of `what`.
+fn within<S: Copy>(value: &Value<S>, min: u64, max: u64, what: &str) -> Result<u64, Error<S>> {
+    let ValueKind::Int(n) = value.kind else {
+        unreachable!("called on integers")
+    };
+    if n < i128::from(min) {
+        return Err(Error::new(
+            value.span,
+            format!("{what} must be at least {min}"),
+        ));
+    }
+    if n > i128::from(max) {
+        return Err(Error::new(
+            value.span,
+            format!("{what} is at most {max}, not {n}"),
+        ));
+    }
+    Ok(n as u64)
 }
 
 const EXPECTED_WIDTH: &str = "expected a width: an integer, a constant, or a `usize` expression";

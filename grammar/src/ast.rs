@@ -25,8 +25,8 @@ pub struct Value<S> {
 /// What kind of value an argument is.
 #[derive(Clone, Debug)]
 pub enum ValueKind {
-    /// An integer literal.
-    Int(u64),
+    /// An integer literal, with its sign.
+    Int(i128),
     /// A number with a fraction.
     Float(f64),
     /// Another literal: a string, a boolean.
@@ -35,6 +35,18 @@ pub enum ValueKind {
     Const(ExprId),
     /// Any other expression, evaluated when the network is built.
     Expr(ExprId),
+}
+
+impl<S> Value<S> {
+    /// `-self`, written as `text` at `span`: a negative number.
+    pub fn negated(self, text: String, span: S) -> Self {
+        let kind = match self.kind {
+            ValueKind::Int(n) => ValueKind::Int(-n),
+            ValueKind::Float(x) => ValueKind::Float(-x),
+            other => other,
+        };
+        Value { kind, text, span }
+    }
 }
 
 /// A layer of the user's: an expression whose value implements `Model`.
@@ -91,6 +103,8 @@ pub enum Syntax<S> {
         /// The whole call as a user's layer, should it be one.
         user: User<S>,
     },
+    /// A literal where a layer goes: no layer.
+    Literal(Value<S>),
     /// Any other expression: a layer of the user's.
     Other(User<S>),
 }

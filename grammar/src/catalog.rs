@@ -110,6 +110,12 @@ pub struct LayerSpec {
     pub ty: &'static str,
 }
 
+/// The widest a width may be (2^24): wider is surely a typo, and its tables could not be held.
+pub const MAX_WIDTH: u64 = 1 << 24;
+
+/// The most a count may be (2^16): stacked layers, copies, maxout pieces.
+pub const MAX_COUNT: u64 = 1 << 16;
+
 /// The argument every layer reading vectors or sequences takes: the width it expects.
 pub const INPUT: &str = "input";
 

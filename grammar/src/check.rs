@@ -3,7 +3,7 @@
 //! layer, argument or operator at fault and says what the layer before it outputs.
 
 use crate::args::{self, Args};
-use crate::ast::{Layer, Node, User};
+use crate::ast::{Layer, Node, User, ValueKind};
 use crate::catalog::{Outputs, Takes, Width as OutWidth};
 use crate::error::Error;
 use crate::flow::{Data, Flow};
@@ -50,7 +50,10 @@ impl Checker {
             Node::Add(nodes, span) => self.add(nodes, span, input),
             Node::Clone(inner, count) => {
                 let count_span = count.span;
-                let count = args::count(&count, "`** n` needs at least one copy")?;
+                if matches!(count.kind, ValueKind::Int(n) if n < 1) {
+                    return Err(Error::new(count_span, "`** n` needs at least one copy"));
+                }
+                let count = args::count(&count, "`** n`")?;
                 let was = std::mem::replace(&mut self.in_clone, true);
                 let span = inner.span().unwrap_or(count_span);
                 let result = self.same_shape(

@@ -71,6 +71,14 @@ pub fn network<S: Copy>(syntax: Syntax<S>) -> Result<Node<S>, Error<S>> {
             }
             Ok(Node::User(user))
         }
+        Syntax::Literal(value) => Err(Error::new(
+            value.span,
+            format!(
+                "expected a layer, found `{}`: a layer is a name such as `relu`, or a value of \
+                 yours implementing `Model`",
+                value.text
+            ),
+        )),
         Syntax::Other(user) => Ok(Node::User(user)),
     }
 }

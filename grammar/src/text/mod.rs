@@ -58,9 +58,7 @@ pub fn parse(text: &str) -> Result<Node<Pos>, Error<Pos>> {
     let syntax = parser
         .whole()
         .map_err(|err| missing_operand(&pieces(&tokens)).unwrap_or(err))?;
-    let node = network(syntax)?;
-    plain_names(&node)?;
-    Ok(node)
+    network(syntax)
 }
 
 /// Reads and checks `text` as a network.
@@ -87,29 +85,4 @@ pub fn render(error: &Error<Pos>, text: &str) -> String {
         " ".repeat(column - 1),
         "^".repeat(width)
     )
-}
-
-/// In text, a layer of the user's is a name (or a call of one) for the run time to look up;
-/// a number or a string is no layer.
-fn plain_names(node: &Node<Pos>) -> Result<(), Error<Pos>> {
-    match node {
-        Node::Chain(nodes) | Node::Concat(nodes, _) | Node::Add(nodes, _) => {
-            nodes.iter().try_for_each(plain_names)
-        }
-        Node::Clone(inner, _) | Node::Residual(inner, _) | Node::WithArray(inner, _) => {
-            plain_names(inner)
-        }
-        Node::Layer(_) => Ok(()),
-        Node::User(user)
-            if user
-                .text
-                .starts_with(|c: char| c.is_alphabetic() || c == '_') =>
-        {
-            Ok(())
-        }
-        Node::User(user) => Err(Error::new(
-            user.span,
-            format!("expected a layer, found `{}`", user.text),
-        )),
-    }
 }

@@ -100,7 +100,9 @@ impl Parser<'_> {
                 span: pos,
                 user: self.user(pos),
             }),
-            Token::Int(_) | Token::Float(_) | Token::Str => Ok(Syntax::Other(self.user(pos))),
+            Token::Int(_) | Token::Float(_) | Token::Str => Ok(Syntax::Literal(
+                literal(&token, self.text, pos).expect("a literal token"),
+            )),
             Token::Punct(_) => Err(self.unexpected(pos, "a layer")),
         }
     }
@@ -151,6 +153,18 @@ impl Parser<'_> {
             return Err(self.end("a value"));
         };
         self.next += 1;
+        if token == Token::Punct("-")
+            && let Some((number @ (Token::Int(_) | Token::Float(_)), at)) =
+                self.tokens.get(self.next).cloned()
+        {
+            self.next += 1;
+            let span = Pos {
+                start: pos.start,
+                end: at.end,
+            };
+            let value = literal(&number, self.text, at).expect("a number");
+            return Ok(value.negated(self.text[span.start..span.end].to_string(), span));
+        }
         literal(&token, self.text, pos).ok_or_else(|| {
             Error::new(
                 pos,
@@ -208,7 +222,7 @@ impl Parser<'_> {
 /// `token` as an argument's value, if it is a literal.
 fn literal(token: &Token, text: &str, span: Pos) -> Option<Value<Pos>> {
     let kind = match token {
-        Token::Int(n) => ValueKind::Int(*n),
+        Token::Int(n) => ValueKind::Int(i128::from(*n)),
         Token::Float(x) => ValueKind::Float(*x),
         Token::Str => ValueKind::Literal,
         Token::Name(name) if name == "true" || name == "false" => ValueKind::Literal,

@@ -112,8 +112,13 @@ fn what_text_cannot_say_is_an_error_at_its_place() {
         )
     );
     assert_eq!(
-        fails("embed >> 3"),
-        ("expected a layer, found `3`".into(), "3")
+        fails("embed >> \"relu\""),
+        (
+            "expected a layer, found `\"relu\"`: a layer is a name such as `relu`, or a value of \
+             yours implementing `Model`"
+                .into(),
+            "\"relu\""
+        )
     );
     assert_eq!(
         fails("embed >> (bilstm"),
@@ -153,4 +158,45 @@ fn an_error_is_shown_under_its_line_and_column() {
         "`bilstm` has no argument `size`; it takes `hidden`, `depth`, `input`\n  \
          at line 2, column 13:\n    >> bilstm(size = 3)\n              ^^^^"
     );
+}
+
+#[test]
+fn out_of_range_arguments_are_errors_never_clamped() {
+    assert_eq!(
+        fails("embed >> attention >> dropout(rate = -0.1)"),
+        (
+            "a dropout rate is at least 0 and below 1, not -0.1".into(),
+            "-0.1"
+        )
+    );
+    assert_eq!(
+        fails("embed(width = -3)"),
+        ("a width must be at least 1".into(), "-3")
+    );
+    assert_eq!(
+        fails("embed(width = 18446744073709551615) >> bilstm"),
+        (
+            "a width is at most 16777216, not 18446744073709551615".into(),
+            "18446744073709551615"
+        )
+    );
+    assert_eq!(
+        fails("embed >> bilstm(depth = 100000)"),
+        ("`depth` is at most 65536, not 100000".into(), "100000")
+    );
+    assert_eq!(
+        fails("embed >> attention >> relu ** 99999999999"),
+        (
+            "`** n` is at most 65536, not 99999999999".into(),
+            "99999999999"
+        )
+    );
+    assert_eq!(
+        fails("hash_embed(seed = -1)"),
+        ("a seed must be at least 0".into(), "-1")
+    );
+    // The widest widths add up without overflow.
+    let widest = "relu(input = 16777216) | relu(width = 16777216) | relu(width = 16777216)";
+    let checked = check(widest).unwrap();
+    assert_eq!(checked.net.output_width(), Width::Lit(3 << 24));
 }

@@ -36,3 +36,6 @@ fn expand(input: TokenStream, mode: Mode) -> TokenStream {
     });
     expanded.unwrap_or_else(|err| err.to_compile_error())
 }
+
+#[cfg(test)]
+mod tests;

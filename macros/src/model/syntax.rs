@@ -92,6 +92,7 @@ fn syntax(expr: Expr, exprs: &mut Exprs) -> syn::Result<Syntax<Span>> {
                 user: user(expr, exprs),
             }
         }
+        Expr::Lit(_) => Syntax::Literal(value(expr, exprs)?),
         other => Syntax::Other(user(other, exprs)),
     })
 }
@@ -143,6 +144,13 @@ fn value(expr: Expr, exprs: &mut Exprs) -> syn::Result<Value<Span>> {
             ..
         }) => ValueKind::Float(float.base10_parse()?),
         Expr::Lit(_) => ValueKind::Literal,
+        Expr::Unary(syn::ExprUnary {
+            op: UnOp::Neg(_),
+            expr: inner,
+            ..
+        }) if matches!(&**inner, Expr::Lit(l) if matches!(l.lit, Lit::Int(_) | Lit::Float(_))) => {
+            return Ok(value((**inner).clone(), exprs)?.negated(text, span));
+        }
         e if is_const(e) => ValueKind::Const(exprs.push(expr)),
         _ => ValueKind::Expr(exprs.push(expr)),
     };
