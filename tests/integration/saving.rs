@@ -180,18 +180,18 @@ fn load_error(model: &mut impl Params, bytes: &[u8]) -> (LoadError, String) {
     }
 }
 
-fn linear() -> Linear<C<2>, C<2>> {
+pub(crate) fn linear() -> Linear<C<2>, C<2>> {
     Linear::new(C::<2>, C::<2>)
 }
 
-/// Replaces the one occurrence of `from` in `bytes` by `to`, of the same length.
+/// Replaces the one occurrence of `from` in `bytes` by `to`.
 fn patch(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let at: Vec<usize> = (0..bytes.len())
         .filter(|&i| bytes[i..].starts_with(from))
         .collect();
     assert_eq!(at.len(), 1, "{from:?} should occur once");
     let mut patched = bytes.to_vec();
-    patched[at[0]..at[0] + to.len()].copy_from_slice(to);
+    patched.splice(at[0]..at[0] + from.len(), to.iter().copied());
     patched
 }
 
@@ -252,6 +252,23 @@ fn another_version_is_refused() {
     assert_eq!(
         text,
         "cannot load the model: format version 2 is not supported (this build reads version 1)"
+    );
+}
+
+#[test]
+fn an_attribute_named_twice_is_refused() {
+    // `{n_in: "2", n_out: "2"}` becomes `{n_in: "7", n_in: "2", n_out: "2"}`, whose last value
+    // of n_in is the model's.
+    let bytes = patch(
+        &linear().to_bytes().unwrap(),
+        b"\x82\xa4n_in",
+        b"\x83\xa4n_in\xa17\xa4n_in",
+    );
+    let (error, text) = load_error(&mut linear(), &bytes);
+    assert!(matches!(error, LoadError::Malformed { .. }));
+    assert_eq!(
+        text,
+        "cannot load the model: not a weft model: layer 0.linear has attribute n_in twice"
     );
 }
 
@@ -487,7 +504,7 @@ fn a_non_finite_model_is_not_saved() {
 }
 
 /// A fresh folder under the system's temporary one.
-fn temp_folder(name: &str) -> PathBuf {
+pub(crate) fn temp_folder(name: &str) -> PathBuf {
     let folder = std::env::temp_dir().join(format!("weft-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&folder);
     std::fs::create_dir_all(&folder).unwrap();

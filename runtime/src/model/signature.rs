@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::LoadError;
@@ -26,12 +27,58 @@ pub struct Signature {
 
 /// One layer of a [`Signature`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "SavedLayer")]
 pub struct LayerSignature {
     /// The layer's path: `<position>.<kind>`, under the path of the layer holding it.
     pub path: String,
     /// The attributes, by name, each value as its `Display` writes it.
     pub attrs: BTreeMap<String, String>,
+}
+
+/// A layer as the bytes hold it: its attributes in their order, which may name one twice.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedLayer {
+    path: String,
+    #[serde(deserialize_with = "entries")]
+    attrs: Vec<(String, String)>,
+}
+
+/// Refuses an attribute named twice: which of its values is meant cannot be known.
+impl TryFrom<SavedLayer> for LayerSignature {
+    type Error = String;
+    fn try_from(saved: SavedLayer) -> Result<Self, String> {
+        let mut attrs = BTreeMap::new();
+        for (name, value) in saved.attrs {
+            if attrs.contains_key(&name) {
+                return Err(format!("layer {} has attribute {name} twice", saved.path));
+            }
+            attrs.insert(name, value);
+        }
+        Ok(LayerSignature {
+            path: saved.path,
+            attrs,
+        })
+    }
+}
+
+/// Reads a map of strings to strings as its entries, in their order.
+fn entries<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<(String, String)>, D::Error> {
+    struct Entries;
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map of attribute names to values")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    deserializer.deserialize_map(Entries)
 }
 
 impl Signature {
