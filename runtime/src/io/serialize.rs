@@ -1,14 +1,14 @@
 //! Saving and loading models: the msgpack form that `docs/format.md` describes.
 //!
-//! A saved model is one msgpack map with named fields: `format` (`"weft"`), `version` (1),
-//! `layers` (the [`Signature`]) and `params`, one `{path, shape, dtype, data}` map per
+//! A saved model is one msgpack map with named fields: `format` (`"weft"`), `version` (2),
+//! `layers` (the [`Signature`]), `params`, one `{path, shape, dtype, data}` map per
 //! parameter in walk order, `data` being the values as little-endian `f32`, row-major, in a
-//! msgpack bin. Nothing in it depends on how chains nest or on hash-map order, so the same
-//! weights give the same bytes.
+//! msgpack bin, and the `checksum` of the layers and parameters (`io::checksum`). Nothing in
+//! it depends on how chains nest or on hash-map order, so the same weights give the same bytes.
 //!
-//! Loading is strict and atomic: it decodes and checks everything (format, version,
+//! Loading is strict and atomic: it decodes and checks everything (format, version, checksum,
 //! architecture, each parameter's path, element type, shape, length and values) and only then
-//! writes into the model.
+//! writes into the model. Version 1, the same map without a checksum, still loads.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -21,29 +21,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::{Error, LoadError, Result};
-
+use crate::io::checksum::checksum;
 use crate::model::{Param, Params, Signature, Walk};
 
 /// The value of the `format` field.
 const MAGIC: &str = "weft";
-/// The format version this build writes and reads.
-const VERSION: u64 = 1;
+/// The format version this build writes, and the newest it reads.
+const VERSION: u64 = 2;
+/// The oldest format version this build reads.
+const OLDEST_VERSION: u64 = 1;
 /// The element type of every parameter.
 const DTYPE: &str = "f32";
-
-/// The fields loading checks before it decodes the rest.
-#[derive(Deserialize)]
-#[serde(expecting = "a map with the fields format and version")]
-struct Header {
-    format: String,
-    version: u64,
-}
 
 /// A saved model.
 #[derive(Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a map of format, version, layers and params"
+    expecting = "a map of format, version, layers, params and checksum"
 )]
 struct Saved<'a> {
     format: String,
@@ -51,6 +45,8 @@ struct Saved<'a> {
     layers: Signature,
     #[serde(borrow)]
     params: Vec<Tensor<'a>>,
+    /// The [`checksum`] of `layers` and `params`; absent in version 1.
+    checksum: Option<u32>,
 }
 
 /// A saved parameter.
@@ -59,12 +55,12 @@ struct Saved<'a> {
     deny_unknown_fields,
     expecting = "a map of path, shape, dtype and data"
 )]
-struct Tensor<'a> {
-    path: String,
-    shape: Vec<usize>,
-    dtype: String,
+pub(super) struct Tensor<'a> {
+    pub(super) path: String,
+    pub(super) shape: Vec<usize>,
+    pub(super) dtype: String,
     #[serde(borrow, serialize_with = "bin")]
-    data: Cow<'a, [u8]>,
+    pub(super) data: Cow<'a, [u8]>,
 }
 
 /// Writes bytes as a msgpack bin (serde writes a byte slice as an array of integers).
@@ -73,14 +69,11 @@ fn bin<S: Serializer>(data: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
 }
 
 pub(crate) fn to_bytes<P: Params + ?Sized>(model: &P) -> Result<Vec<u8>> {
+    if let Some(what) = first_non_finite(model) {
+        return Err(Error::NonFinite { what });
+    }
     let mut params = Vec::new();
-    let mut non_finite = None;
     let mut collect = |path: &str, param: &Param| {
-        if non_finite.is_none() {
-            non_finite = (param.value().iter())
-                .position(|v| !v.is_finite())
-                .map(|index| format!("parameter {path} at index {index}"));
-        }
         params.push(Tensor {
             path: path.to_owned(),
             shape: param.shape().to_vec(),
@@ -91,33 +84,33 @@ pub(crate) fn to_bytes<P: Params + ?Sized>(model: &P) -> Result<Vec<u8>> {
     let mut walk = Walk::recording(&mut collect as &mut dyn FnMut(&str, &Param));
     model.visit(&mut walk);
     let layers = walk.into_signature();
-    if let Some(what) = non_finite {
-        return Err(Error::NonFinite { what });
-    }
     let saved = Saved {
         format: MAGIC.to_owned(),
         version: VERSION,
+        checksum: Some(checksum(&layers, &params)),
         layers,
         params,
     };
     Ok(rmp_serde::to_vec_named(&saved).expect("msgpack encoding into a Vec cannot fail"))
 }
 
+/// The first parameter holding NaN or infinity, and where.
+fn first_non_finite<P: Params + ?Sized>(model: &P) -> Option<String> {
+    let mut first = None;
+    model.for_each_param(&mut |path, param| {
+        if first.is_none() {
+            first = (param.value().iter())
+                .position(|v| !v.is_finite())
+                .map(|index| format!("parameter {path} at index {index}"));
+        }
+    });
+    first
+}
+
 pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Result<(), LoadError> {
-    let header: Header = decode(bytes)?;
-    if header.format != MAGIC {
-        return Err(malformed(format!(
-            "the format field is {:?}, not {MAGIC:?}",
-            header.format
-        )));
-    }
-    if header.version != VERSION {
-        return Err(LoadError::Version {
-            found: header.version,
-            supported: VERSION,
-        });
-    }
+    let version = read_header(bytes)?;
     let saved: Saved = decode(bytes)?;
+    check_checksum(version, &saved)?;
     if let Some(difference) = saved.layers.first_difference(&model.signature()) {
         return Err(difference);
     }
@@ -193,17 +186,75 @@ pub(crate) fn from_disk<P: Params + ?Sized>(model: &mut P, path: &Path) -> Resul
     })
 }
 
+/// The format version of the saved model that `bytes` begin with, once its format is checked.
+/// `format` and `version` are the map's first two fields, so a prefix of the bytes is enough.
+pub(crate) fn read_header(bytes: &[u8]) -> Result<u64, LoadError> {
+    let mut rest = bytes;
+    let Some((format, version)) = read_first_fields(&mut rest) else {
+        return Err(malformed(match () {
+            _ if bytes.is_empty() => "there are no bytes".into(),
+            _ if rest.is_empty() => truncated(bytes),
+            _ => "the bytes do not begin with a map of format and version".into(),
+        }));
+    };
+    if format != MAGIC {
+        let reason = format!("the format field is {format:?}, not {MAGIC:?}");
+        return Err(malformed(reason));
+    }
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
+        return Err(LoadError::Version {
+            found: version,
+            supported: VERSION,
+        });
+    }
+    Ok(version)
+}
+
+/// The values of the first two fields of a map, `format` (a string) and `version` (an
+/// unsigned integer); `None` when the bytes hold something else, or end before (then `rest`
+/// is empty).
+fn read_first_fields<'a>(rest: &mut &'a [u8]) -> Option<(&'a str, u64)> {
+    rmp::decode::read_map_len(rest).ok()?;
+    (read_str(rest)? == "format").then_some(())?;
+    let format = read_str(rest)?;
+    (read_str(rest)? == "version").then_some(())?;
+    let version = rmp::decode::read_int(rest).ok()?;
+    Some((format, version))
+}
+
+/// The msgpack string at the start of `rest`; `None` when something else stands there, or
+/// the bytes end inside it (then `rest` is left empty).
+fn read_str<'a>(rest: &mut &'a [u8]) -> Option<&'a str> {
+    let len = rmp::decode::read_str_len(rest).ok()? as usize;
+    let Some((text, tail)) = rest.split_at_checked(len) else {
+        *rest = &[];
+        return None;
+    };
+    *rest = tail;
+    std::str::from_utf8(text).ok()
+}
+
+/// Checks that the layers and parameters are those the checksum was taken of: version 1 has
+/// no checksum, every later version has one.
+fn check_checksum(version: u64, saved: &Saved<'_>) -> Result<(), LoadError> {
+    match (version, saved.checksum) {
+        (1, None) => Ok(()),
+        (1, Some(_)) => Err(malformed("a version 1 model has no checksum field".into())),
+        (_, None) => Err(malformed("the checksum field is missing".into())),
+        (_, Some(stored)) => match checksum(&saved.layers, &saved.params) {
+            computed if computed == stored => Ok(()),
+            computed => Err(LoadError::Damaged { stored, computed }),
+        },
+    }
+}
+
 /// Decodes one msgpack value that spans all of `bytes`.
 fn decode<'de, T: Deserialize<'de>>(bytes: &[u8]) -> Result<T, LoadError> {
     use rmp_serde::decode::Error::{InvalidDataRead, InvalidMarkerRead};
     let mut decoder = rmp_serde::Deserializer::new(Cursor::new(bytes));
     let value = T::deserialize(&mut decoder).map_err(|error| match error {
-        _ if bytes.is_empty() => malformed("there are no bytes".into()),
         InvalidMarkerRead(e) | InvalidDataRead(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            malformed(format!(
-                "truncated: the bytes end at {}, inside the model",
-                bytes.len()
-            ))
+            malformed(truncated(bytes))
         }
         other => malformed(other.to_string()),
     })?;
@@ -219,6 +270,13 @@ fn decode<'de, T: Deserialize<'de>>(bytes: &[u8]) -> Result<T, LoadError> {
 
 fn malformed(reason: String) -> LoadError {
     LoadError::Malformed { reason }
+}
+
+fn truncated(bytes: &[u8]) -> String {
+    format!(
+        "truncated: the bytes end at {}, inside the model",
+        bytes.len()
+    )
 }
 
 /// The values of `tensor`, checked against `param`.

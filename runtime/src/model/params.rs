@@ -70,9 +70,9 @@ pub trait Params {
     }
 
     /// The model in weft's saved form (`docs/format.md`): msgpack of the format version, the
-    /// [`signature`](Self::signature) and every parameter by path, with its shape and its
-    /// values as little-endian `f32`. The same weights give the same bytes, however the
-    /// model's chains nest. A NaN or infinite value is an error naming the parameter: no file
+    /// [`signature`](Self::signature), every parameter by path, with its shape and its
+    /// values as little-endian `f32`, and a checksum of them. The same weights give the same
+    /// bytes, however the model's chains nest. A NaN or infinite value is an error naming the parameter: no file
     /// is written that [`from_bytes`](Self::from_bytes) would refuse.
     ///
     /// ```
@@ -93,7 +93,8 @@ pub trait Params {
     /// Loads the parameters saved by [`to_bytes`](Self::to_bytes) into this model, which must
     /// have the same architecture. Everything is checked before anything is written: on error
     /// the model is unchanged, and the [`LoadError`](crate::LoadError) names the first
-    /// difference. Loading clears the accumulated gradients.
+    /// difference; bytes changed since they were saved are refused by their checksum. Loading
+    /// clears the accumulated gradients.
     ///
     /// Named after Thinc's method: the architecture is code, so loading fills a model built by
     /// that code rather than making one.
