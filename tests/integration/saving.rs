@@ -408,12 +408,102 @@ fn the_same_layers_put_together_another_way_do_not_load() {
     assert_eq!(
         text,
         "cannot load the model: the architecture differs at layer concat: \
-         branches = 0..1 1..3 in the file, branches = 0..2 2..3 in the model"
+         branches = 1 2 in the file, branches = 2 1 in the model"
     );
     assert_eq!(
         one_then_two.signature().to_string(),
-        "concat branches=0..1 1..3\n0.linear n_in=2 n_out=2\n1.linear n_in=2 n_out=2\n\
+        "concat branches=1 2\n0.linear n_in=2 n_out=2\n1.linear n_in=2 n_out=2\n\
          2.linear n_in=2 n_out=2\n"
+    );
+}
+
+/// `(a | b) | c` and `a | (b | c)` are one network, and so are `(a + b) + c` and `a + (b + c)`:
+/// one signature, and each loads the other's file.
+#[test]
+fn nested_concatenations_and_sums_are_one_architecture() {
+    let left = concat::<_, _, _, _, C<6>>(concat::<_, _, _, _, C<4>>(linear(), linear()), linear());
+    let mut right =
+        concat::<_, _, _, _, C<6>>(linear(), concat::<_, _, _, _, C<4>>(linear(), linear()));
+    assert_eq!(
+        left.signature().to_string(),
+        "concat branches=1 1 1\n0.linear n_in=2 n_out=2\n1.linear n_in=2 n_out=2\n\
+         2.linear n_in=2 n_out=2\n"
+    );
+    assert_eq!(right.signature(), left.signature());
+    right.from_bytes(&left.to_bytes().unwrap()).unwrap();
+    assert_eq!(right.to_bytes().unwrap(), left.to_bytes().unwrap());
+
+    let left = add(add(linear(), linear()), linear());
+    let mut right = add(linear(), add(linear(), linear()));
+    assert_eq!(right.signature(), left.signature());
+    right.from_bytes(&left.to_bytes().unwrap()).unwrap();
+    assert_eq!(right.to_bytes().unwrap(), left.to_bytes().unwrap());
+
+    // A branch that holds more than the inner concatenation keeps it apart.
+    let apart = concat::<_, _, _, _, C<4>>(
+        chain(
+            concat::<_, _, _, _, C<4>>(linear(), linear()),
+            Linear::new(C::<4>, C::<2>),
+        ),
+        linear(),
+    );
+    assert_eq!(
+        apart.signature().to_string(),
+        "concat branches=4 1\nconcat branches=1 1\n0.linear n_in=2 n_out=2\n\
+         1.linear n_in=2 n_out=2\n2.linear n_in=4 n_out=2\n3.linear n_in=2 n_out=2\n"
+    );
+}
+
+/// A derived layer holding any layer.
+#[derive(Params)]
+struct Holder<L> {
+    inner: L,
+}
+
+/// A layer whose `Params` walk nothing (a user's layer without parameters) has its place in the
+/// signature, and the parameters keep their paths: `linear >> identity >> linear` and
+/// `linear >> linear` refuse each other's files.
+#[test]
+fn a_layer_that_walks_nothing_has_its_place_in_the_signature() {
+    let identity = || Identity::<C<2>>(PhantomData);
+    let with = chain(linear(), chain(identity(), linear()));
+    let without = chain(linear(), linear());
+    assert_eq!(with.param_names(), without.param_names());
+    assert_eq!(
+        with.signature().to_string(),
+        "0.linear n_in=2 n_out=2\nunnamed\n1.linear n_in=2 n_out=2\n"
+    );
+    let (_, text) = load_error(&mut chain(linear(), linear()), &with.to_bytes().unwrap());
+    assert_eq!(
+        text,
+        "cannot load the model: the architecture differs at layer 1: \
+         unnamed in the file, 1.linear in the model"
+    );
+    let mut with = chain(linear(), chain(identity(), linear()));
+    let (_, text) = load_error(&mut with, &without.to_bytes().unwrap());
+    assert_eq!(
+        text,
+        "cannot load the model: the architecture differs at layer 1: \
+         1.linear in the file, unnamed in the model"
+    );
+
+    // Which branch of a concatenation holds it is part of the architecture.
+    let first = concat::<_, _, _, _, C<4>>(chain(linear(), identity()), linear());
+    let second = concat::<_, _, _, _, C<4>>(linear(), chain(identity(), linear()));
+    assert_eq!(
+        first.signature().to_string(),
+        "concat branches=2 1\n0.linear n_in=2 n_out=2\nunnamed\n1.linear n_in=2 n_out=2\n"
+    );
+    assert_ne!(first.signature(), second.signature());
+    // So is a field of a derived layer, and a copy of `clones`.
+    let held = Holder { inner: identity() };
+    assert_eq!(
+        held.signature().to_string(),
+        "0.holder\n0.holder.inner.unnamed\n"
+    );
+    assert_eq!(
+        clones(2, identity).signature().to_string(),
+        "unnamed\nunnamed\n"
     );
 }
 

@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::{Error, LoadError, Result};
 use crate::io::checksum::checksum;
+use crate::model::recorder::Rules;
+use crate::model::walk::signature_of;
 use crate::model::{Param, Params, Signature, Walk};
 
 /// The value of the `format` field.
@@ -81,7 +83,7 @@ pub(crate) fn to_bytes<P: Params + ?Sized>(model: &P) -> Result<Vec<u8>> {
             data: param.value().iter().flat_map(|v| v.to_le_bytes()).collect(),
         })
     };
-    let mut walk = Walk::recording(&mut collect as &mut dyn FnMut(&str, &Param));
+    let mut walk = Walk::recording(&mut collect as &mut dyn FnMut(&str, &Param), Rules::Current);
     model.visit(&mut walk);
     let layers = walk.into_signature();
     let saved = Saved {
@@ -111,7 +113,11 @@ pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Res
     let version = read_header(bytes)?;
     let saved: Saved = decode(bytes)?;
     check_checksum(version, &saved)?;
-    if let Some(difference) = saved.layers.first_difference(&model.signature()) {
+    let rules = match version {
+        1 => Rules::Version1,
+        _ => Rules::Current,
+    };
+    if let Some(difference) = saved.layers.first_difference(&signature_of(model, rules)) {
         return Err(difference);
     }
     let mut unread = BTreeMap::new();

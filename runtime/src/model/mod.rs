@@ -11,8 +11,9 @@ mod initialize;
 mod param;
 mod params;
 mod part;
-pub(crate) mod signature;
-mod walk;
+pub(crate) mod recorder;
+mod signature;
+pub(crate) mod walk;
 
 pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
 pub use param::{GradGuard, Param, Update};

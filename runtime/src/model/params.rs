@@ -11,6 +11,8 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::io::serialize;
+use crate::model::recorder::Rules;
+use crate::model::walk::signature_of;
 use crate::model::{Param, Signature, Visit, VisitMut, Walk};
 
 /// Everything that holds parameters: layers, combinators, whole models.
@@ -63,10 +65,7 @@ pub trait Params {
     /// assert_eq!(text, "0.hash_embed seed=17 width=8\n1.dropout rate=0.25\n");
     /// ```
     fn signature(&self) -> Signature {
-        let mut ignore = |_: &str, _: &Param| {};
-        let mut walk = Walk::recording(&mut ignore as &mut dyn FnMut(&str, &Param));
-        self.visit(&mut walk);
-        walk.into_signature()
+        signature_of(self, Rules::Current)
     }
 
     /// The model in weft's saved form (`docs/format.md`): msgpack of the format version, the
