@@ -1,9 +1,10 @@
 //! Input and output: saving and loading models in the form `docs/format.md` describes
-//! (`serialize`, reached through the saving methods of [`Params`](crate::Params), and its
-//! `checksum`), and reading labelled text ([`corpus`]).
+//! (`serialize`, reached through the saving methods of [`Params`](crate::Params), its
+//! `checksum`, and `disk` for files), and reading labelled text ([`corpus`]).
 //!
 //! What it may use: `model/` and `data/`.
 
 mod checksum;
 pub mod corpus;
+pub(crate) mod disk;
 pub(crate) mod serialize;

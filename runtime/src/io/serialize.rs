@@ -12,11 +12,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::ffi::OsString;
-use std::fs;
-use std::io::{self, Cursor, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{self, Cursor};
 
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -164,34 +160,6 @@ pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Res
     Ok(())
 }
 
-pub(crate) fn to_disk<P: Params + ?Sized>(model: &P, path: &Path) -> Result<()> {
-    let bytes = to_bytes(model)?;
-    let io_error = |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let temp = temp_path(path).map_err(io_error)?;
-    let written = write_synced(&temp, &bytes)
-        .and_then(|()| fs::rename(&temp, path))
-        .and_then(|()| sync_folder(path));
-    if written.is_err() {
-        // The write failed: the temporary file, if any, is garbage, and its own error moot.
-        let _ = fs::remove_file(&temp);
-    }
-    written.map_err(io_error)
-}
-
-pub(crate) fn from_disk<P: Params + ?Sized>(model: &mut P, path: &Path) -> Result<()> {
-    let bytes = fs::read(path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    from_bytes(model, &bytes).map_err(|error| Error::Load {
-        path: Some(path.to_owned()),
-        error,
-    })
-}
-
 /// The format version of the saved model that `bytes` begin with, once its format is checked.
 /// `format` and `version` are the map's first two fields, so a prefix of the bytes is enough.
 pub(crate) fn read_header(bytes: &[u8]) -> Result<u64, LoadError> {
@@ -319,41 +287,4 @@ fn check(tensor: &Tensor<'_>, param: &Param) -> Result<Vec<f32>, LoadError> {
         }),
         None => Ok(values),
     }
-}
-
-/// A fresh name for the temporary file beside `path`: `.<name>.<process>-<n>.tmp`.
-fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file")
-    })?;
-    let mut temp = OsString::from(".");
-    temp.push(name);
-    temp.push(format!(
-        ".{}-{}.tmp",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    Ok(path.with_file_name(temp))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// Makes the rename of a file into `path` durable, where the system allows it.
-#[cfg(unix)]
-fn sync_folder(path: &Path) -> io::Result<()> {
-    let folder = match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
-    };
-    fs::File::open(folder)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_folder(_: &Path) -> io::Result<()> {
-    Ok(())
 }

@@ -5,12 +5,12 @@
 //! `#[derive(Params)]` writes them); every other method is provided on top of it: the names and
 //! the count of the parameters, the architecture [`Signature`], the update, and saving and
 //! loading. The saving methods are the model's so that users call them on it; each is a thin
-//! call into `io::serialize`, which holds the format.
+//! call into `io::serialize`, which holds the format, or `io::disk`, which holds the files.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::io::serialize;
+use crate::io::{disk, serialize};
 use crate::model::recorder::Rules;
 use crate::model::walk::signature_of;
 use crate::model::{Param, Signature, Visit, VisitMut, Walk};
@@ -134,7 +134,7 @@ pub trait Params {
     where
         Self: Sized,
     {
-        serialize::to_disk(self, path.as_ref())
+        disk::to_disk(self, path.as_ref())
     }
 
     /// Loads a model saved by [`to_disk`](Self::to_disk), as [`from_bytes`](Self::from_bytes)
@@ -144,7 +144,7 @@ pub trait Params {
     where
         Self: Sized,
     {
-        serialize::from_disk(self, path.as_ref())
+        disk::from_disk(self, path.as_ref())
     }
 
     /// Applies the accumulated gradients with `optimizer` and clears them.
