@@ -154,6 +154,14 @@ pub enum LoadError {
         /// The checksum of the layers and parameters the bytes hold.
         computed: u32,
     },
+    /// A file longer than any saved form of the model: [`from_disk`](crate::Params::from_disk)
+    /// reads no further.
+    TooLong {
+        /// The file's length in bytes.
+        length: u64,
+        /// The length of the longest saved form of the model.
+        limit: u64,
+    },
     /// A layer that differs: another kind or path, another attribute, or a layer on one side only.
     Architecture {
         /// The layer: its path, or its index in walk order when the paths differ.
@@ -221,6 +229,11 @@ impl fmt::Display for LoadError {
                 f,
                 "the saved model is damaged: its checksum does not match its contents \
                  ({stored:#010x} stored, {computed:#010x} computed)"
+            ),
+            LoadError::TooLong { length, limit } => write!(
+                f,
+                "the file holds {length} bytes, more than any saved form of this model \
+                 ({limit} at most)"
             ),
             LoadError::Architecture { layer, file, model } => write!(
                 f,

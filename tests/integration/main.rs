@@ -6,5 +6,6 @@ mod grammar;
 mod model_macro;
 mod parallel;
 mod saving;
+mod saving_disk;
 mod training;
 mod ui;

@@ -70,26 +70,46 @@ pub(crate) fn to_bytes<P: Params + ?Sized>(model: &P) -> Result<Vec<u8>> {
     if let Some(what) = first_non_finite(model) {
         return Err(Error::NonFinite { what });
     }
+    let values = |param: &Param| param.value().iter().flat_map(|v| v.to_le_bytes()).collect();
+    Ok(encode(&saved(model, values)))
+}
+
+/// The length of the longest bytes that can hold a saved form of `model` that loads: its
+/// values, 4 bytes each, and nine times the rest of its saved form (the form without values,
+/// with either version's signature). Msgpack writes the header of a value in 1 to 9 bytes, and
+/// another writer may take more than this build does; the rest is fixed by the model.
+pub(crate) fn longest_saved_form<P: Params + ?Sized>(model: &P) -> u64 {
+    let values = 4 * model.param_count() as u64;
+    let without_values = encode(&saved(model, |_| Vec::new())).len();
+    let version_1_signature = encode(&signature_of(model, Rules::Version1)).len();
+    values + 9 * (without_values + version_1_signature) as u64
+}
+
+/// The saved form of `model`, each parameter's data being what `data` gives.
+fn saved<P: Params + ?Sized>(model: &P, data: impl Fn(&Param) -> Vec<u8>) -> Saved<'static> {
     let mut params = Vec::new();
     let mut collect = |path: &str, param: &Param| {
         params.push(Tensor {
             path: path.to_owned(),
             shape: param.shape().to_vec(),
             dtype: DTYPE.to_owned(),
-            data: param.value().iter().flat_map(|v| v.to_le_bytes()).collect(),
+            data: Cow::Owned(data(param)),
         })
     };
     let mut walk = Walk::recording(&mut collect as &mut dyn FnMut(&str, &Param), Rules::Current);
     model.visit(&mut walk);
     let layers = walk.into_signature();
-    let saved = Saved {
+    Saved {
         format: MAGIC.to_owned(),
         version: VERSION,
         checksum: Some(checksum(&layers, &params)),
         layers,
         params,
-    };
-    Ok(rmp_serde::to_vec_named(&saved).expect("msgpack encoding into a Vec cannot fail"))
+    }
+}
+
+fn encode(value: &impl Serialize) -> Vec<u8> {
+    rmp_serde::to_vec_named(value).expect("msgpack encoding into a Vec cannot fail")
 }
 
 /// The first parameter holding NaN or infinity, and where.

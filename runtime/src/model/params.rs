@@ -138,7 +138,9 @@ pub trait Params {
     }
 
     /// Loads a model saved by [`to_disk`](Self::to_disk), as [`from_bytes`](Self::from_bytes)
-    /// does; its errors name the file.
+    /// does; its errors name the file. Only a regular file is read (a FIFO, a device or a
+    /// folder is an error), and no further than the longest saved form of this model: a longer
+    /// file is refused without being read whole.
     #[allow(clippy::wrong_self_convention)]
     fn from_disk(&mut self, path: impl AsRef<Path>) -> Result<()>
     where
