@@ -777,7 +777,7 @@ fn a_failed_save_leaves_the_old_file_and_no_temporary_one() {
     model.to_disk(&path).unwrap();
     let saved = std::fs::read(&path).unwrap();
 
-    // The rename fails: a folder stands where the file should go.
+    // A folder stands where the file should go, and is not replaced.
     let blocked = folder.join("blocked.weft");
     std::fs::create_dir(&blocked).unwrap();
     assert!(matches!(model.to_disk(&blocked), Err(Error::Io { .. })));

@@ -1,15 +1,15 @@
-//! Saving to and loading from files: `to_disk` writes a temporary file beside the target,
-//! syncs it and renames it over the target; `from_disk` reads a regular file, no further than
-//! the longest saved form of the model can reach. The bytes are those of `io::serialize`.
+//! Saving to and loading from files: `to_disk` replaces a regular file only, writing a
+//! temporary file beside it (`io::temp`), syncing it and renaming it over the target;
+//! `from_disk` reads a regular file, no further than the longest saved form of the model can
+//! reach. The bytes are those of `io::serialize`.
 
-use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use crate::error::{Error, LoadError, Result};
 use crate::io::serialize::{from_bytes, longest_saved_form, read_header, to_bytes};
+use crate::io::temp;
 use crate::model::Params;
 
 pub(crate) fn to_disk<P: Params + ?Sized>(model: &P, path: &Path) -> Result<()> {
@@ -18,15 +18,31 @@ pub(crate) fn to_disk<P: Params + ?Sized>(model: &P, path: &Path) -> Result<()> 
         path: path.to_owned(),
         source,
     };
-    let temp = temp_path(path).map_err(io_error)?;
-    let written = write_synced(&temp, &bytes)
+    refuse_to_replace(path).map_err(io_error)?;
+    temp::remove_stale(path);
+    let (temp, file) = temp::create(path).map_err(io_error)?;
+    // The file stays open, and so locked, until it has taken the target's place.
+    let written = write_synced(&file, &bytes)
         .and_then(|()| fs::rename(&temp, path))
         .and_then(|()| sync_folder(path));
     if written.is_err() {
-        // The write failed: the temporary file, if any, is garbage, and its own error moot.
+        // The write failed: the temporary file is garbage, and its own error moot.
         let _ = fs::remove_file(&temp);
     }
     written.map_err(io_error)
+}
+
+/// Refuses to save over anything at `path` but a regular file: the rename would replace a
+/// symbolic link rather than write where it points, and a FIFO, a device or a folder is not
+/// the user's model to replace.
+fn refuse_to_replace(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) => {
+            refuse_unless_regular(metadata.file_type(), "saving replaces regular files only")
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 pub(crate) fn from_disk<P: Params + ?Sized>(model: &mut P, path: &Path) -> Result<()> {
@@ -102,24 +118,7 @@ fn describe(file_type: fs::FileType) -> &'static str {
     }
 }
 
-/// A fresh name for the temporary file beside `path`: `.<name>.<process>-<n>.tmp`.
-fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file")
-    })?;
-    let mut temp = OsString::from(".");
-    temp.push(name);
-    temp.push(format!(
-        ".{}-{}.tmp",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    Ok(path.with_file_name(temp))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = fs::File::create(path)?;
+fn write_synced(mut file: &fs::File, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
 }

@@ -1,6 +1,7 @@
 //! Input and output: saving and loading models in the form `docs/format.md` describes
-//! (`serialize`, reached through the saving methods of [`Params`](crate::Params), its
-//! `checksum`, and `disk` for files), and reading labelled text ([`corpus`]).
+//! (`serialize`, reached through the saving methods of [`Params`](crate::Params); its
+//! `checksum`; `disk` for files, and `temp` for the temporary files of saves), and reading
+//! labelled text ([`corpus`]).
 //!
 //! What it may use: `model/` and `data/`.
 
@@ -8,3 +9,4 @@ mod checksum;
 pub mod corpus;
 pub(crate) mod disk;
 pub(crate) mod serialize;
+mod temp;

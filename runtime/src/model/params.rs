@@ -117,7 +117,9 @@ pub trait Params {
 
     /// Saves the model to `path` as [`to_bytes`](Self::to_bytes) does. The bytes go to a
     /// temporary file in the same folder, which is synced and then renamed over `path`: a
-    /// crash or a full disk never leaves a half-written model. I/O errors name the file.
+    /// crash or a full disk never leaves a half-written model, and the next save removes the
+    /// temporary files that killed saves left. Only a regular file is replaced: a symbolic
+    /// link, a FIFO, a device or a folder at `path` is an error. I/O errors name the file.
     ///
     /// ```
     /// use weft_runtime::{Const, Params, layers::Linear};
