@@ -7,5 +7,6 @@ mod model_macro;
 mod parallel;
 mod saving;
 mod saving_disk;
+mod saving_mutations;
 mod training;
 mod ui;

@@ -1,6 +1,7 @@
 //! Saving and loading: every layer and combinator round-trips bit for bit, every kind of bad
-//! input gets its own error and leaves the model as it was, corrupted bytes never panic, and
-//! the golden file pins the format.
+//! input gets its own error and leaves the model as it was, and the golden files pin the format
+//! (files of format version 1 still load). Files on disk are `saving_disk`'s, and corrupted
+//! bytes at large `saving_mutations`'.
 
 use std::marker::PhantomData;
 use std::path::PathBuf;
@@ -108,7 +109,7 @@ fn fix_weights(model: &mut impl Params) {
 }
 
 /// A small network of most layer kinds, attributes included, freshly initialized.
-fn golden_network() -> impl Model<In = Ragged<Keys>, Out = Floats2<usize>> {
+pub(crate) fn golden_network() -> impl Model<In = Ragged<Keys>, Out = Floats2<usize>> {
     chain(
         with_array(HashEmbed::new(5, C::<4>, 7)),
         chain(
@@ -194,7 +195,7 @@ impl<W: Dim> Model for Identity<W> {
 
 /// Nested concatenations and sums, a residual, a boxed model and a layer that walks nothing:
 /// what format version 1 recorded otherwise than version 2 does.
-fn combinators_network() -> impl Model<In = Floats2<C<2>>, Out = Floats2<C<2>>> {
+pub(crate) fn combinators_network() -> impl Model<In = Floats2<C<2>>, Out = Floats2<C<2>>> {
     let narrow = || Linear::new(C::<2>, C::<2>);
     let wide = || Linear::new(C::<6>, C::<2>);
     chain(
@@ -568,7 +569,7 @@ fn an_unexpected_parameter_is_named() {
 }
 
 /// The places of the values in saved `bytes`: the contents of each bin8 after a `data` key.
-fn value_ranges(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+pub(crate) fn value_ranges(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     (bytes.windows(6).enumerate())
         .filter(|(_, w)| w[..5] == *b"\xa4data" && w[5] == 0xc4)
         .map(|(at, _)| at + 7..at + 7 + bytes[at + 6] as usize)
@@ -798,60 +799,6 @@ fn a_failed_save_leaves_the_old_file_and_no_temporary_one() {
     names.sort();
     assert_eq!(names, ["blocked.weft", "model.weft"]);
     std::fs::remove_dir_all(&folder).unwrap();
-}
-
-/// Truncated, bit-flipped, spliced and random inputs: loading never panics, never loads other
-/// values than those saved, and when it fails the model is unchanged. A bounded loop over our seeded generator, so every run tries the
-/// same inputs and a failure names the iteration that reproduces it.
-#[test]
-fn corrupted_bytes_never_panic_nor_change_the_model() {
-    let make = || {
-        chain(
-            with_array(HashEmbed::new(5, C::<4>, 7)),
-            chain(
-                Lstm::new(C::<4>, C::<2>, 1),
-                chain(
-                    ReduceMean::new(C::<2>),
-                    chain(Dropout::new(0.5), Maxout::new(C::<2>, C::<2>, 2)),
-                ),
-            ),
-        )
-    };
-    const ITERATIONS: usize = 20_000;
-    let mut model = make();
-    let original = model.to_bytes().unwrap();
-    let valid = make().to_bytes().unwrap();
-    let mut rng = Rng::new(4);
-    for iteration in 0..ITERATIONS {
-        let mut bytes = valid.clone();
-        match iteration % 4 {
-            0 => bytes.truncate(rng.below(bytes.len())),
-            1 => {
-                for _ in 0..1 + rng.below(4) {
-                    let at = rng.below(bytes.len());
-                    bytes[at] ^= 1 << rng.below(8);
-                }
-            }
-            2 => {
-                let at = rng.below(bytes.len());
-                let len = rng.below(16);
-                let noise: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
-                bytes.splice(at..(at + len).min(bytes.len()), noise);
-            }
-            _ => bytes = (0..rng.below(64)).map(|_| rng.below(256) as u8).collect(),
-        }
-        match model.from_bytes(&bytes) {
-            Ok(()) => {
-                let loaded = model.to_bytes().unwrap();
-                assert_eq!(loaded, valid, "iteration {iteration} loaded altered values");
-                model.from_bytes(&original).unwrap();
-            }
-            Err(error) => {
-                assert!(matches!(error, Error::Load { .. }), "{iteration}: {error}");
-                assert_eq!(model.to_bytes().unwrap(), original, "iteration {iteration}");
-            }
-        }
-    }
 }
 
 #[test]
