@@ -118,6 +118,14 @@ fn describe(file_type: fs::FileType) -> &'static str {
     }
 }
 
+/// The folder that holds `path`: its parent, or `.` for a bare file name.
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    }
+}
+
 fn write_synced(mut file: &fs::File, bytes: &[u8]) -> io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
@@ -126,11 +134,7 @@ fn write_synced(mut file: &fs::File, bytes: &[u8]) -> io::Result<()> {
 /// Makes the rename of a file into `path` durable, where the system allows it.
 #[cfg(unix)]
 fn sync_folder(path: &Path) -> io::Result<()> {
-    let folder = match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
-    };
-    fs::File::open(folder)?.sync_all()
+    fs::File::open(folder_of(path))?.sync_all()
 }
 
 #[cfg(not(unix))]

@@ -108,6 +108,7 @@ fn saved<P: Params + ?Sized>(model: &P, data: impl Fn(&Param) -> Vec<u8>) -> Sav
     }
 }
 
+/// `value` in msgpack, structs as maps with named fields.
 fn encode(value: &impl Serialize) -> Vec<u8> {
     rmp_serde::to_vec_named(value).expect("msgpack encoding into a Vec cannot fail")
 }

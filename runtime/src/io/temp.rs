@@ -15,6 +15,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::io::disk::folder_of;
+
 /// A new temporary file beside `target`: its path, and the file, created, open for writing
 /// and locked where the system allows it.
 pub(crate) fn create(target: &Path) -> io::Result<(PathBuf, File)> {
@@ -49,14 +51,10 @@ pub(crate) fn create(target: &Path) -> io::Result<(PathBuf, File)> {
 /// those that no process holds locked. Any error leaves the file concerned where it is: this
 /// is housekeeping, and the save goes on.
 pub(crate) fn remove_stale(target: &Path) {
-    let (Ok(prefix), Some(folder)) = (prefix(target), target.parent()) else {
+    let Ok(prefix) = prefix(target) else {
         return;
     };
-    let folder = match folder.as_os_str().is_empty() {
-        true => Path::new("."),
-        false => folder,
-    };
-    let Ok(entries) = fs::read_dir(folder) else {
+    let Ok(entries) = fs::read_dir(folder_of(target)) else {
         return;
     };
     for entry in entries.flatten() {
