@@ -71,8 +71,8 @@ pub trait Params {
     /// The model in weft's saved form (`docs/format.md`): msgpack of the format version, the
     /// [`signature`](Self::signature), every parameter by path, with its shape and its
     /// values as little-endian `f32`, and a checksum of them. The same weights give the same
-    /// bytes, however the model's chains nest. A NaN or infinite value is an error naming the parameter: no file
-    /// is written that [`from_bytes`](Self::from_bytes) would refuse.
+    /// bytes, however the model's chains nest. A NaN or infinite value is an error naming the
+    /// parameter: no file is written that [`from_bytes`](Self::from_bytes) would refuse.
     ///
     /// ```
     /// use weft_runtime::{Const, Floats2, Model, Params, layers::Relu};
