@@ -128,8 +128,8 @@ impl std::error::Error for Error {
 
 /// Why [`Params::from_bytes`](crate::Params::from_bytes) refused a saved model: the first
 /// difference between the bytes and the model, checked in this order: the format, its version,
-/// the architecture, then each of the model's parameters in walk order, then the parameters
-/// the model lacks.
+/// the checksum, the architecture, then each of the model's parameters in walk order, then the
+/// parameters the model lacks.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum LoadError {
@@ -142,8 +142,25 @@ pub enum LoadError {
     Version {
         /// The version in the bytes.
         found: u64,
-        /// The version this build reads and writes.
+        /// The version this build writes, the newest it reads: it reads every version from 1 up
+        /// to it.
         supported: u64,
+    },
+    /// Bytes that differ from those saved: the checksum of the layers and parameters is not the
+    /// one stored with them.
+    Damaged {
+        /// The checksum stored in the bytes.
+        stored: u32,
+        /// The checksum of the layers and parameters the bytes hold.
+        computed: u32,
+    },
+    /// A file longer than any saved form of the model: [`from_disk`](crate::Params::from_disk)
+    /// reads no further.
+    TooLong {
+        /// The file's length in bytes.
+        length: u64,
+        /// The length of the longest saved form of the model.
+        limit: u64,
     },
     /// A layer that differs: another kind or path, another attribute, or a layer on one side only.
     Architecture {
@@ -206,7 +223,17 @@ impl fmt::Display for LoadError {
             LoadError::Malformed { reason } => write!(f, "not a weft model: {reason}"),
             LoadError::Version { found, supported } => write!(
                 f,
-                "format version {found} is not supported (this build reads version {supported})"
+                "format version {found} is not supported (this build reads versions 1 to {supported})"
+            ),
+            LoadError::Damaged { stored, computed } => write!(
+                f,
+                "the saved model is damaged: its checksum does not match its contents \
+                 ({stored:#010x} stored, {computed:#010x} computed)"
+            ),
+            LoadError::TooLong { length, limit } => write!(
+                f,
+                "the file holds {length} bytes, more than any saved form of this model \
+                 ({limit} at most)"
             ),
             LoadError::Architecture { layer, file, model } => write!(
                 f,

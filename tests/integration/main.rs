@@ -6,5 +6,7 @@ mod grammar;
 mod model_macro;
 mod parallel;
 mod saving;
+mod saving_disk;
+mod saving_mutations;
 mod training;
 mod ui;

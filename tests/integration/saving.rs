@@ -1,7 +1,9 @@
 //! Saving and loading: every layer and combinator round-trips bit for bit, every kind of bad
-//! input gets its own error and leaves the model as it was, corrupted bytes never panic, and
-//! the golden file pins the format.
+//! input gets its own error and leaves the model as it was, and the golden files pin the format
+//! (files of format version 1 still load). Files on disk are `saving_disk`'s, and corrupted
+//! bytes at large `saving_mutations`'.
 
+use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use weft::combinators::{add, chain, clones, concat, residual, with_array};
@@ -10,8 +12,8 @@ use weft::layers::{
     ReduceMean, ReduceSum, Relu, Softmax,
 };
 use weft::{
-    Const as C, Error, Floats2, Ids, Keys, LoadError, Model, Param, Params, Ragged, Rng, Values,
-    Visit, VisitMut,
+    Const as C, Dim, Error, Floats2, Ids, Keys, LoadError, Model, Param, Params, Ragged, Rng,
+    Values, Visit, VisitMut,
 };
 
 fn bits(y: &impl Values) -> Vec<u32> {
@@ -107,7 +109,7 @@ fn fix_weights(model: &mut impl Params) {
 }
 
 /// A small network of most layer kinds, attributes included, freshly initialized.
-fn golden_network() -> impl Model<In = Ragged<Keys>, Out = Floats2<usize>> {
+pub(crate) fn golden_network() -> impl Model<In = Ragged<Keys>, Out = Floats2<usize>> {
     chain(
         with_array(HashEmbed::new(5, C::<4>, 7)),
         chain(
@@ -130,13 +132,11 @@ fn golden_model() -> impl Model<In = Ragged<Keys>, Out = Floats2<usize>> {
     model
 }
 
-fn golden_path() -> PathBuf {
-    [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests/integration/golden/small.weft",
-    ]
-    .iter()
-    .collect()
+/// A file in `tests/integration/golden/`.
+fn golden_path(name: &str) -> PathBuf {
+    [env!("CARGO_MANIFEST_DIR"), "tests/integration/golden", name]
+        .iter()
+        .collect()
 }
 
 /// The saved form of `golden_model` is pinned by a file. After a deliberate format change
@@ -144,11 +144,12 @@ fn golden_path() -> PathBuf {
 /// `WEFT_BLESS=1 cargo test --test integration golden` and commit the new file.
 #[test]
 fn the_saved_form_matches_the_golden_file() {
+    let path = golden_path("small.weft");
     let bytes = golden_model().to_bytes().unwrap();
     if std::env::var_os("WEFT_BLESS").is_some() {
-        std::fs::write(golden_path(), &bytes).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
     }
-    let golden = std::fs::read(golden_path()).unwrap();
+    let golden = std::fs::read(&path).unwrap();
     assert!(
         bytes == golden,
         "the saved form changed: {} bytes, the golden file has {}; see docs/format.md",
@@ -162,6 +163,73 @@ fn the_saved_form_matches_the_golden_file() {
         bits(&loaded.predict(x.clone())),
         bits(&golden_model().predict(x))
     );
+}
+
+/// `y = x`, a layer of the user's own whose `Params` walk nothing, as a layer without
+/// parameters may.
+pub(crate) struct Identity<W>(PhantomData<fn() -> W>);
+
+impl<W> Params for Identity<W> {
+    fn visit(&self, _: &mut Visit<'_>) {}
+    fn visit_mut(&mut self, _: &mut VisitMut<'_>) {}
+}
+
+impl<W: Dim> Model for Identity<W> {
+    type In = Floats2<W>;
+    type Out = Floats2<W>;
+
+    fn begin_update<'a>(
+        &'a self,
+        x: Floats2<W>,
+    ) -> (
+        Floats2<W>,
+        impl FnOnce(Floats2<W>) -> Floats2<W> + Send + 'a,
+    ) {
+        (x, |d_y| d_y)
+    }
+
+    fn predict(&self, x: Floats2<W>) -> Floats2<W> {
+        x
+    }
+}
+
+/// Nested concatenations and sums, a residual, a boxed model and a layer that walks nothing:
+/// what format version 1 recorded otherwise than version 2 does.
+pub(crate) fn combinators_network() -> impl Model<In = Floats2<C<2>>, Out = Floats2<C<2>>> {
+    let narrow = || Linear::new(C::<2>, C::<2>);
+    let wide = || Linear::new(C::<6>, C::<2>);
+    chain(
+        concat::<_, _, _, _, C<6>>(concat::<_, _, _, _, C<4>>(narrow(), narrow()), narrow()),
+        chain(
+            Identity(PhantomData),
+            chain(
+                add(add(wide(), wide()), wide()),
+                chain(residual(narrow()).boxed(), Dropout::new(0.5)),
+            ),
+        ),
+    )
+}
+
+/// Files of format version 1, saved before there was a checksum, still load: the golden
+/// model's, and one of [`combinators_network`], saved by the build before version 2.
+#[test]
+fn files_of_version_1_still_load() {
+    let bytes = std::fs::read(golden_path("v1/small.weft")).unwrap();
+    let mut loaded = golden_network();
+    loaded.from_bytes(&bytes).unwrap();
+    assert_eq!(
+        loaded.to_bytes().unwrap(),
+        golden_model().to_bytes().unwrap()
+    );
+
+    // From the file: its signature, longer than version 2's, fits the bound on what is read.
+    let mut loaded = combinators_network();
+    loaded
+        .from_disk(golden_path("v1/combinators.weft"))
+        .unwrap();
+    let mut saved = combinators_network();
+    fix_weights(&mut saved);
+    assert_eq!(loaded.to_bytes().unwrap(), saved.to_bytes().unwrap());
 }
 
 /// The error of loading `bytes` into `model`, after checking that the model did not change.
@@ -180,18 +248,18 @@ fn load_error(model: &mut impl Params, bytes: &[u8]) -> (LoadError, String) {
     }
 }
 
-fn linear() -> Linear<C<2>, C<2>> {
+pub(crate) fn linear() -> Linear<C<2>, C<2>> {
     Linear::new(C::<2>, C::<2>)
 }
 
-/// Replaces the one occurrence of `from` in `bytes` by `to`, of the same length.
+/// Replaces the one occurrence of `from` in `bytes` by `to`.
 fn patch(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let at: Vec<usize> = (0..bytes.len())
         .filter(|&i| bytes[i..].starts_with(from))
         .collect();
     assert_eq!(at.len(), 1, "{from:?} should occur once");
     let mut patched = bytes.to_vec();
-    patched[at[0]..at[0] + to.len()].copy_from_slice(to);
+    patched.splice(at[0]..at[0] + from.len(), to.iter().copied());
     patched
 }
 
@@ -203,7 +271,7 @@ fn bytes_that_are_not_a_model_are_malformed() {
         (b"", "there are no bytes".into()),
         (
             b"PK\x03\x04",
-            "invalid type: integer `80`, expected a map with the fields format and version".into(),
+            "the bytes do not begin with a map of format and version".into(),
         ),
         (
             &bytes[..n - 1],
@@ -238,20 +306,37 @@ fn another_format_is_malformed() {
 fn another_version_is_refused() {
     let bytes = patch(
         &linear().to_bytes().unwrap(),
-        b"\xa7version\x01",
         b"\xa7version\x02",
+        b"\xa7version\x03",
     );
     let (error, text) = load_error(&mut linear(), &bytes);
     assert_eq!(
         error,
         LoadError::Version {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
         }
     );
     assert_eq!(
         text,
-        "cannot load the model: format version 2 is not supported (this build reads version 1)"
+        "cannot load the model: format version 3 is not supported (this build reads versions 1 to 2)"
+    );
+}
+
+#[test]
+fn an_attribute_named_twice_is_refused() {
+    // `{n_in: "2", n_out: "2"}` becomes `{n_in: "7", n_in: "2", n_out: "2"}`, whose last value
+    // of n_in is the model's.
+    let bytes = patch(
+        &linear().to_bytes().unwrap(),
+        b"\x82\xa4n_in",
+        b"\x83\xa4n_in\xa17\xa4n_in",
+    );
+    let (error, text) = load_error(&mut linear(), &bytes);
+    assert!(matches!(error, LoadError::Malformed { .. }));
+    assert_eq!(
+        text,
+        "cannot load the model: not a weft model: layer 0.linear has attribute n_in twice"
     );
 }
 
@@ -326,12 +411,102 @@ fn the_same_layers_put_together_another_way_do_not_load() {
     assert_eq!(
         text,
         "cannot load the model: the architecture differs at layer concat: \
-         branches = 0..1 1..3 in the file, branches = 0..2 2..3 in the model"
+         branches = 1 2 in the file, branches = 2 1 in the model"
     );
     assert_eq!(
         one_then_two.signature().to_string(),
-        "concat branches=0..1 1..3\n0.linear n_in=2 n_out=2\n1.linear n_in=2 n_out=2\n\
+        "concat branches=1 2\n0.linear n_in=2 n_out=2\n1.linear n_in=2 n_out=2\n\
          2.linear n_in=2 n_out=2\n"
+    );
+}
+
+/// `(a | b) | c` and `a | (b | c)` are one network, and so are `(a + b) + c` and `a + (b + c)`:
+/// one signature, and each loads the other's file.
+#[test]
+fn nested_concatenations_and_sums_are_one_architecture() {
+    let left = concat::<_, _, _, _, C<6>>(concat::<_, _, _, _, C<4>>(linear(), linear()), linear());
+    let mut right =
+        concat::<_, _, _, _, C<6>>(linear(), concat::<_, _, _, _, C<4>>(linear(), linear()));
+    assert_eq!(
+        left.signature().to_string(),
+        "concat branches=1 1 1\n0.linear n_in=2 n_out=2\n1.linear n_in=2 n_out=2\n\
+         2.linear n_in=2 n_out=2\n"
+    );
+    assert_eq!(right.signature(), left.signature());
+    right.from_bytes(&left.to_bytes().unwrap()).unwrap();
+    assert_eq!(right.to_bytes().unwrap(), left.to_bytes().unwrap());
+
+    let left = add(add(linear(), linear()), linear());
+    let mut right = add(linear(), add(linear(), linear()));
+    assert_eq!(right.signature(), left.signature());
+    right.from_bytes(&left.to_bytes().unwrap()).unwrap();
+    assert_eq!(right.to_bytes().unwrap(), left.to_bytes().unwrap());
+
+    // A branch that holds more than the inner concatenation keeps it apart.
+    let apart = concat::<_, _, _, _, C<4>>(
+        chain(
+            concat::<_, _, _, _, C<4>>(linear(), linear()),
+            Linear::new(C::<4>, C::<2>),
+        ),
+        linear(),
+    );
+    assert_eq!(
+        apart.signature().to_string(),
+        "concat branches=4 1\nconcat branches=1 1\n0.linear n_in=2 n_out=2\n\
+         1.linear n_in=2 n_out=2\n2.linear n_in=4 n_out=2\n3.linear n_in=2 n_out=2\n"
+    );
+}
+
+/// A derived layer holding any layer.
+#[derive(Params)]
+struct Holder<L> {
+    inner: L,
+}
+
+/// A layer whose `Params` walk nothing (a user's layer without parameters) has its place in the
+/// signature, and the parameters keep their paths: `linear >> identity >> linear` and
+/// `linear >> linear` refuse each other's files.
+#[test]
+fn a_layer_that_walks_nothing_has_its_place_in_the_signature() {
+    let identity = || Identity::<C<2>>(PhantomData);
+    let with = chain(linear(), chain(identity(), linear()));
+    let without = chain(linear(), linear());
+    assert_eq!(with.param_names(), without.param_names());
+    assert_eq!(
+        with.signature().to_string(),
+        "0.linear n_in=2 n_out=2\nunnamed\n1.linear n_in=2 n_out=2\n"
+    );
+    let (_, text) = load_error(&mut chain(linear(), linear()), &with.to_bytes().unwrap());
+    assert_eq!(
+        text,
+        "cannot load the model: the architecture differs at layer 1: \
+         unnamed in the file, 1.linear in the model"
+    );
+    let mut with = chain(linear(), chain(identity(), linear()));
+    let (_, text) = load_error(&mut with, &without.to_bytes().unwrap());
+    assert_eq!(
+        text,
+        "cannot load the model: the architecture differs at layer 1: \
+         1.linear in the file, unnamed in the model"
+    );
+
+    // Which branch of a concatenation holds it is part of the architecture.
+    let first = concat::<_, _, _, _, C<4>>(chain(linear(), identity()), linear());
+    let second = concat::<_, _, _, _, C<4>>(linear(), chain(identity(), linear()));
+    assert_eq!(
+        first.signature().to_string(),
+        "concat branches=2 1\n0.linear n_in=2 n_out=2\nunnamed\n1.linear n_in=2 n_out=2\n"
+    );
+    assert_ne!(first.signature(), second.signature());
+    // So is a field of a derived layer, and a copy of `clones`.
+    let held = Holder { inner: identity() };
+    assert_eq!(
+        held.signature().to_string(),
+        "0.holder\n0.holder.inner.unnamed\n"
+    );
+    assert_eq!(
+        clones(2, identity).signature().to_string(),
+        "unnamed\nunnamed\n"
     );
 }
 
@@ -393,9 +568,70 @@ fn an_unexpected_parameter_is_named() {
     );
 }
 
+/// The places of the values in saved `bytes`: the contents of each bin8 after a `data` key.
+pub(crate) fn value_ranges(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    (bytes.windows(6).enumerate())
+        .filter(|(_, w)| w[..5] == *b"\xa4data" && w[5] == 0xc4)
+        .map(|(at, _)| at + 7..at + 7 + bytes[at + 6] as usize)
+        .collect()
+}
+
+/// Every single bit flipped in turn: none loads, and in a value the checksum refuses it.
+#[test]
+fn a_flipped_bit_is_refused() {
+    let model = chain(linear(), linear());
+    let bytes = model.to_bytes().unwrap();
+    let values = value_ranges(&bytes);
+    assert_eq!(values.iter().map(|r| r.len()).sum::<usize>(), 48);
+    for at in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 1 << bit;
+            let (error, text) = load_error(&mut chain(linear(), linear()), &flipped);
+            if values.iter().any(|range| range.contains(&at)) {
+                assert!(
+                    matches!(error, LoadError::Damaged { .. }),
+                    "{at}.{bit}: {text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn swapped_paths_are_refused() {
+    let model = chain(linear(), linear());
+    let bytes = model.to_bytes().unwrap();
+    let bytes = patch(&bytes, b"0.linear.W", b"1.linear.X");
+    let bytes = patch(&bytes, b"1.linear.W", b"0.linear.W");
+    let bytes = patch(&bytes, b"1.linear.X", b"1.linear.W");
+    let (error, text) = load_error(&mut chain(linear(), linear()), &bytes);
+    assert!(matches!(error, LoadError::Damaged { .. }));
+    assert!(
+        text.starts_with(
+            "cannot load the model: the saved model is damaged: \
+             its checksum does not match its contents (0x"
+        ),
+        "{text}"
+    );
+}
+
+/// `bytes` of format version 2 as version 1 wrote them: without the checksum, their last field.
+/// What the checksum would refuse first reaches the checks that follow it in such a file.
+fn version_1(bytes: &[u8]) -> Vec<u8> {
+    let at = bytes
+        .windows(9)
+        .rposition(|w| w == b"\xa8checksum")
+        .unwrap();
+    let mut old = patch(&bytes[..at], b"\xa7version\x02", b"\xa7version\x01");
+    assert_eq!(old[0], 0x85, "a map of five fields");
+    old[0] = 0x84;
+    old
+}
+
 #[test]
 fn another_element_type_is_refused() {
-    let bytes = linear().to_bytes().unwrap();
+    let bytes = version_1(&linear().to_bytes().unwrap());
     let f32_tags = bytes.windows(4).filter(|w| w == b"\xa3f32").count();
     assert_eq!(f32_tags, 2);
     let at = bytes.windows(4).rposition(|w| w == b"\xa3f32").unwrap();
@@ -440,7 +676,7 @@ fn bias_data_start(bytes: &[u8]) -> usize {
 
 #[test]
 fn short_data_is_a_length_mismatch() {
-    let mut bytes = linear().to_bytes().unwrap();
+    let mut bytes = version_1(&linear().to_bytes().unwrap());
     let start = bias_data_start(&bytes);
     bytes[start - 1] = 4;
     bytes.truncate(start + 4);
@@ -461,7 +697,7 @@ fn short_data_is_a_length_mismatch() {
 
 #[test]
 fn a_non_finite_value_is_refused_with_its_position() {
-    let mut bytes = linear().to_bytes().unwrap();
+    let mut bytes = version_1(&linear().to_bytes().unwrap());
     let start = bias_data_start(&bytes);
     bytes[start + 4..].copy_from_slice(&f32::NAN.to_le_bytes());
     let (_, text) = load_error(&mut linear(), &bytes);
@@ -487,7 +723,7 @@ fn a_non_finite_model_is_not_saved() {
 }
 
 /// A fresh folder under the system's temporary one.
-fn temp_folder(name: &str) -> PathBuf {
+pub(crate) fn temp_folder(name: &str) -> PathBuf {
     let folder = std::env::temp_dir().join(format!("weft-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&folder);
     std::fs::create_dir_all(&folder).unwrap();
@@ -542,7 +778,7 @@ fn a_failed_save_leaves_the_old_file_and_no_temporary_one() {
     model.to_disk(&path).unwrap();
     let saved = std::fs::read(&path).unwrap();
 
-    // The rename fails: a folder stands where the file should go.
+    // A folder stands where the file should go, and is not replaced.
     let blocked = folder.join("blocked.weft");
     std::fs::create_dir(&blocked).unwrap();
     assert!(matches!(model.to_disk(&blocked), Err(Error::Io { .. })));
@@ -563,65 +799,6 @@ fn a_failed_save_leaves_the_old_file_and_no_temporary_one() {
     names.sort();
     assert_eq!(names, ["blocked.weft", "model.weft"]);
     std::fs::remove_dir_all(&folder).unwrap();
-}
-
-/// Truncated, bit-flipped, spliced and random inputs: loading never panics, and when it fails
-/// the model is unchanged. A bounded loop over our seeded generator, so every run tries the
-/// same inputs and a failure names the iteration that reproduces it.
-#[test]
-fn corrupted_bytes_never_panic_nor_change_the_model() {
-    let make = || {
-        chain(
-            with_array(HashEmbed::new(5, C::<4>, 7)),
-            chain(
-                Lstm::new(C::<4>, C::<2>, 1),
-                chain(
-                    ReduceMean::new(C::<2>),
-                    chain(Dropout::new(0.5), Maxout::new(C::<2>, C::<2>, 2)),
-                ),
-            ),
-        )
-    };
-    const ITERATIONS: usize = 20_000;
-    let mut model = make();
-    let original = model.to_bytes().unwrap();
-    let valid = make().to_bytes().unwrap();
-    let mut rng = Rng::new(4);
-    let mut loaded = 0;
-    for iteration in 0..ITERATIONS {
-        let mut bytes = valid.clone();
-        match iteration % 4 {
-            0 => bytes.truncate(rng.below(bytes.len())),
-            1 => {
-                for _ in 0..1 + rng.below(4) {
-                    let at = rng.below(bytes.len());
-                    bytes[at] ^= 1 << rng.below(8);
-                }
-            }
-            2 => {
-                let at = rng.below(bytes.len());
-                let len = rng.below(16);
-                let noise: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
-                bytes.splice(at..(at + len).min(bytes.len()), noise);
-            }
-            _ => bytes = (0..rng.below(64)).map(|_| rng.below(256) as u8).collect(),
-        }
-        match model.from_bytes(&bytes) {
-            Ok(()) => {
-                loaded += 1;
-                model.from_bytes(&original).unwrap();
-            }
-            Err(error) => {
-                assert!(matches!(error, Error::Load { .. }), "{iteration}: {error}");
-                assert_eq!(model.to_bytes().unwrap(), original, "iteration {iteration}");
-            }
-        }
-    }
-    // Flips in the low bits of a weight still make a valid file: the loop did load some.
-    assert!(
-        loaded > 0 && loaded < ITERATIONS / 4,
-        "{loaded} corrupted inputs loaded"
-    );
 }
 
 #[test]

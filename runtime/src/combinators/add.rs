@@ -24,7 +24,7 @@ pub fn add<A: Model, B: Model<In = A::In, Out = A::Out>>(first: A, second: B) ->
 
 impl<A: Params, B: Params> Params for Add<A, B> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.combinator(
+        walk.associative(
             "add",
             &mut [&mut |walk| self.first.visit(walk), &mut |walk| {
                 self.second.visit(walk)
@@ -33,7 +33,7 @@ impl<A: Params, B: Params> Params for Add<A, B> {
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         let (first, second) = (&mut self.first, &mut self.second);
-        walk.combinator(
+        walk.associative(
             "add",
             &mut [&mut |walk| first.visit_mut(walk), &mut |walk| {
                 second.visit_mut(walk)

@@ -23,12 +23,12 @@ pub fn chain<A: Model, B: Model<In = A::Out>>(first: A, second: B) -> Chain<A, B
 
 impl<A: Params, B: Params> Params for Chain<A, B> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        self.first.visit(walk);
-        self.second.visit(walk);
+        walk.child(|walk| self.first.visit(walk));
+        walk.child(|walk| self.second.visit(walk));
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        self.first.visit_mut(walk);
-        self.second.visit_mut(walk);
+        walk.child(|walk| self.first.visit_mut(walk));
+        walk.child(|walk| self.second.visit_mut(walk));
     }
 }
 

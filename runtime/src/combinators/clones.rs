@@ -27,12 +27,14 @@ pub fn clones<L: Model<Out = <L as Model>::In>>(n: usize, make: impl FnMut() -> 
 
 impl<L: Params> Params for Clones<L> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        self.layers.iter().for_each(|layer| layer.visit(walk));
+        for layer in &self.layers {
+            walk.child(|walk| layer.visit(walk));
+        }
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        self.layers
-            .iter_mut()
-            .for_each(|layer| layer.visit_mut(walk));
+        for layer in &mut self.layers {
+            walk.child(|walk| layer.visit_mut(walk));
+        }
     }
 }
 

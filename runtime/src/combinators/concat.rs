@@ -50,7 +50,7 @@ where
 
 impl<A: Params, B: Params, O> Params for Concat<A, B, O> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.combinator(
+        walk.associative(
             "concat",
             &mut [&mut |walk| self.first.visit(walk), &mut |walk| {
                 self.second.visit(walk)
@@ -59,7 +59,7 @@ impl<A: Params, B: Params, O> Params for Concat<A, B, O> {
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         let (first, second) = (&mut self.first, &mut self.second);
-        walk.combinator(
+        walk.associative(
             "concat",
             &mut [&mut |walk| first.visit_mut(walk), &mut |walk| {
                 second.visit_mut(walk)

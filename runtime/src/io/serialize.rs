@@ -1,49 +1,41 @@
 //! Saving and loading models: the msgpack form that `docs/format.md` describes.
 //!
-//! A saved model is one msgpack map with named fields: `format` (`"weft"`), `version` (1),
-//! `layers` (the [`Signature`]) and `params`, one `{path, shape, dtype, data}` map per
+//! A saved model is one msgpack map with named fields: `format` (`"weft"`), `version` (2),
+//! `layers` (the [`Signature`]), `params`, one `{path, shape, dtype, data}` map per
 //! parameter in walk order, `data` being the values as little-endian `f32`, row-major, in a
-//! msgpack bin. Nothing in it depends on how chains nest or on hash-map order, so the same
-//! weights give the same bytes.
+//! msgpack bin, and the `checksum` of the layers and parameters (`io::checksum`). Nothing in
+//! it depends on how chains nest or on hash-map order, so the same weights give the same bytes.
 //!
-//! Loading is strict and atomic: it decodes and checks everything (format, version,
+//! Loading is strict and atomic: it decodes and checks everything (format, version, checksum,
 //! architecture, each parameter's path, element type, shape, length and values) and only then
-//! writes into the model.
+//! writes into the model. Version 1, the same map without a checksum, still loads.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::ffi::OsString;
-use std::fs;
-use std::io::{self, Cursor, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{self, Cursor};
 
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::{Error, LoadError, Result};
-
+use crate::io::checksum::checksum;
+use crate::model::recorder::Rules;
+use crate::model::walk::signature_of;
 use crate::model::{Param, Params, Signature, Walk};
 
 /// The value of the `format` field.
 const MAGIC: &str = "weft";
-/// The format version this build writes and reads.
-const VERSION: u64 = 1;
+/// The format version this build writes, and the newest it reads.
+const VERSION: u64 = 2;
+/// The oldest format version this build reads.
+const OLDEST_VERSION: u64 = 1;
 /// The element type of every parameter.
 const DTYPE: &str = "f32";
-
-/// The fields loading checks before it decodes the rest.
-#[derive(Deserialize)]
-#[serde(expecting = "a map with the fields format and version")]
-struct Header {
-    format: String,
-    version: u64,
-}
 
 /// A saved model.
 #[derive(Serialize, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a map of format, version, layers and params"
+    expecting = "a map of format, version, layers, params and checksum"
 )]
 struct Saved<'a> {
     format: String,
@@ -51,6 +43,8 @@ struct Saved<'a> {
     layers: Signature,
     #[serde(borrow)]
     params: Vec<Tensor<'a>>,
+    /// The [`checksum`] of `layers` and `params`; absent in version 1.
+    checksum: Option<u32>,
 }
 
 /// A saved parameter.
@@ -59,12 +53,12 @@ struct Saved<'a> {
     deny_unknown_fields,
     expecting = "a map of path, shape, dtype and data"
 )]
-struct Tensor<'a> {
-    path: String,
-    shape: Vec<usize>,
-    dtype: String,
+pub(super) struct Tensor<'a> {
+    pub(super) path: String,
+    pub(super) shape: Vec<usize>,
+    pub(super) dtype: String,
     #[serde(borrow, serialize_with = "bin")]
-    data: Cow<'a, [u8]>,
+    pub(super) data: Cow<'a, [u8]>,
 }
 
 /// Writes bytes as a msgpack bin (serde writes a byte slice as an array of integers).
@@ -73,52 +67,74 @@ fn bin<S: Serializer>(data: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
 }
 
 pub(crate) fn to_bytes<P: Params + ?Sized>(model: &P) -> Result<Vec<u8>> {
+    if let Some(what) = first_non_finite(model) {
+        return Err(Error::NonFinite { what });
+    }
+    let values = |param: &Param| param.value().iter().flat_map(|v| v.to_le_bytes()).collect();
+    Ok(encode(&saved(model, values)))
+}
+
+/// The length of the longest bytes that can hold a saved form of `model` that loads: its
+/// values, 4 bytes each, and nine times the rest of its saved form (the form without values,
+/// with either version's signature). Msgpack writes the header of a value in 1 to 9 bytes, and
+/// another writer may take more than this build does; the rest is fixed by the model.
+pub(crate) fn longest_saved_form<P: Params + ?Sized>(model: &P) -> u64 {
+    let values = 4 * model.param_count() as u64;
+    let without_values = encode(&saved(model, |_| Vec::new())).len();
+    let version_1_signature = encode(&signature_of(model, Rules::Version1)).len();
+    values + 9 * (without_values + version_1_signature) as u64
+}
+
+/// The saved form of `model`, each parameter's data being what `data` gives.
+fn saved<P: Params + ?Sized>(model: &P, data: impl Fn(&Param) -> Vec<u8>) -> Saved<'static> {
     let mut params = Vec::new();
-    let mut non_finite = None;
     let mut collect = |path: &str, param: &Param| {
-        if non_finite.is_none() {
-            non_finite = (param.value().iter())
-                .position(|v| !v.is_finite())
-                .map(|index| format!("parameter {path} at index {index}"));
-        }
         params.push(Tensor {
             path: path.to_owned(),
             shape: param.shape().to_vec(),
             dtype: DTYPE.to_owned(),
-            data: param.value().iter().flat_map(|v| v.to_le_bytes()).collect(),
+            data: Cow::Owned(data(param)),
         })
     };
-    let mut walk = Walk::recording(&mut collect as &mut dyn FnMut(&str, &Param));
+    let mut walk = Walk::recording(&mut collect as &mut dyn FnMut(&str, &Param), Rules::Current);
     model.visit(&mut walk);
     let layers = walk.into_signature();
-    if let Some(what) = non_finite {
-        return Err(Error::NonFinite { what });
-    }
-    let saved = Saved {
+    Saved {
         format: MAGIC.to_owned(),
         version: VERSION,
+        checksum: Some(checksum(&layers, &params)),
         layers,
         params,
-    };
-    Ok(rmp_serde::to_vec_named(&saved).expect("msgpack encoding into a Vec cannot fail"))
+    }
+}
+
+/// `value` in msgpack, structs as maps with named fields.
+fn encode(value: &impl Serialize) -> Vec<u8> {
+    rmp_serde::to_vec_named(value).expect("msgpack encoding into a Vec cannot fail")
+}
+
+/// The first parameter holding NaN or infinity, and where.
+fn first_non_finite<P: Params + ?Sized>(model: &P) -> Option<String> {
+    let mut first = None;
+    model.for_each_param(&mut |path, param| {
+        if first.is_none() {
+            first = (param.value().iter())
+                .position(|v| !v.is_finite())
+                .map(|index| format!("parameter {path} at index {index}"));
+        }
+    });
+    first
 }
 
 pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Result<(), LoadError> {
-    let header: Header = decode(bytes)?;
-    if header.format != MAGIC {
-        return Err(malformed(format!(
-            "the format field is {:?}, not {MAGIC:?}",
-            header.format
-        )));
-    }
-    if header.version != VERSION {
-        return Err(LoadError::Version {
-            found: header.version,
-            supported: VERSION,
-        });
-    }
+    let version = read_header(bytes)?;
     let saved: Saved = decode(bytes)?;
-    if let Some(difference) = saved.layers.first_difference(&model.signature()) {
+    check_checksum(version, &saved)?;
+    let rules = match version {
+        1 => Rules::Version1,
+        _ => Rules::Current,
+    };
+    if let Some(difference) = saved.layers.first_difference(&signature_of(model, rules)) {
         return Err(difference);
     }
     let mut unread = BTreeMap::new();
@@ -165,32 +181,66 @@ pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Res
     Ok(())
 }
 
-pub(crate) fn to_disk<P: Params + ?Sized>(model: &P, path: &Path) -> Result<()> {
-    let bytes = to_bytes(model)?;
-    let io_error = |source| Error::Io {
-        path: path.to_owned(),
-        source,
+/// The format version of the saved model that `bytes` begin with, once its format is checked.
+/// `format` and `version` are the map's first two fields, so a prefix of the bytes is enough.
+pub(crate) fn read_header(bytes: &[u8]) -> Result<u64, LoadError> {
+    let mut rest = bytes;
+    let Some((format, version)) = read_first_fields(&mut rest) else {
+        return Err(malformed(match () {
+            _ if bytes.is_empty() => "there are no bytes".into(),
+            _ if rest.is_empty() => truncated(bytes),
+            _ => "the bytes do not begin with a map of format and version".into(),
+        }));
     };
-    let temp = temp_path(path).map_err(io_error)?;
-    let written = write_synced(&temp, &bytes)
-        .and_then(|()| fs::rename(&temp, path))
-        .and_then(|()| sync_folder(path));
-    if written.is_err() {
-        // The write failed: the temporary file, if any, is garbage, and its own error moot.
-        let _ = fs::remove_file(&temp);
+    if format != MAGIC {
+        let reason = format!("the format field is {format:?}, not {MAGIC:?}");
+        return Err(malformed(reason));
     }
-    written.map_err(io_error)
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
+        return Err(LoadError::Version {
+            found: version,
+            supported: VERSION,
+        });
+    }
+    Ok(version)
 }
 
-pub(crate) fn from_disk<P: Params + ?Sized>(model: &mut P, path: &Path) -> Result<()> {
-    let bytes = fs::read(path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    from_bytes(model, &bytes).map_err(|error| Error::Load {
-        path: Some(path.to_owned()),
-        error,
-    })
+/// The values of the first two fields of a map, `format` (a string) and `version` (an
+/// unsigned integer); `None` when the bytes hold something else, or end before (then `rest`
+/// is empty).
+fn read_first_fields<'a>(rest: &mut &'a [u8]) -> Option<(&'a str, u64)> {
+    rmp::decode::read_map_len(rest).ok()?;
+    (read_str(rest)? == "format").then_some(())?;
+    let format = read_str(rest)?;
+    (read_str(rest)? == "version").then_some(())?;
+    let version = rmp::decode::read_int(rest).ok()?;
+    Some((format, version))
+}
+
+/// The msgpack string at the start of `rest`; `None` when something else stands there, or
+/// the bytes end inside it (then `rest` is left empty).
+fn read_str<'a>(rest: &mut &'a [u8]) -> Option<&'a str> {
+    let len = rmp::decode::read_str_len(rest).ok()? as usize;
+    let Some((text, tail)) = rest.split_at_checked(len) else {
+        *rest = &[];
+        return None;
+    };
+    *rest = tail;
+    std::str::from_utf8(text).ok()
+}
+
+/// Checks that the layers and parameters are those the checksum was taken of: version 1 has
+/// no checksum, every later version has one.
+fn check_checksum(version: u64, saved: &Saved<'_>) -> Result<(), LoadError> {
+    match (version, saved.checksum) {
+        (1, None) => Ok(()),
+        (1, Some(_)) => Err(malformed("a version 1 model has no checksum field".into())),
+        (_, None) => Err(malformed("the checksum field is missing".into())),
+        (_, Some(stored)) => match checksum(&saved.layers, &saved.params) {
+            computed if computed == stored => Ok(()),
+            computed => Err(LoadError::Damaged { stored, computed }),
+        },
+    }
 }
 
 /// Decodes one msgpack value that spans all of `bytes`.
@@ -198,12 +248,8 @@ fn decode<'de, T: Deserialize<'de>>(bytes: &[u8]) -> Result<T, LoadError> {
     use rmp_serde::decode::Error::{InvalidDataRead, InvalidMarkerRead};
     let mut decoder = rmp_serde::Deserializer::new(Cursor::new(bytes));
     let value = T::deserialize(&mut decoder).map_err(|error| match error {
-        _ if bytes.is_empty() => malformed("there are no bytes".into()),
         InvalidMarkerRead(e) | InvalidDataRead(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            malformed(format!(
-                "truncated: the bytes end at {}, inside the model",
-                bytes.len()
-            ))
+            malformed(truncated(bytes))
         }
         other => malformed(other.to_string()),
     })?;
@@ -219,6 +265,13 @@ fn decode<'de, T: Deserialize<'de>>(bytes: &[u8]) -> Result<T, LoadError> {
 
 fn malformed(reason: String) -> LoadError {
     LoadError::Malformed { reason }
+}
+
+fn truncated(bytes: &[u8]) -> String {
+    format!(
+        "truncated: the bytes end at {}, inside the model",
+        bytes.len()
+    )
 }
 
 /// The values of `tensor`, checked against `param`.
@@ -255,41 +308,4 @@ fn check(tensor: &Tensor<'_>, param: &Param) -> Result<Vec<f32>, LoadError> {
         }),
         None => Ok(values),
     }
-}
-
-/// A fresh name for the temporary file beside `path`: `.<name>.<process>-<n>.tmp`.
-fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file")
-    })?;
-    let mut temp = OsString::from(".");
-    temp.push(name);
-    temp.push(format!(
-        ".{}-{}.tmp",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    Ok(path.with_file_name(temp))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// Makes the rename of a file into `path` durable, where the system allows it.
-#[cfg(unix)]
-fn sync_folder(path: &Path) -> io::Result<()> {
-    let folder = match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
-    };
-    fs::File::open(folder)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_folder(_: &Path) -> io::Result<()> {
-    Ok(())
 }

@@ -5,14 +5,15 @@
 //!
 //! What it may use: `data/` and `kernels/`; and `io/`, for the saving methods of [`Params`]
 //! only: `to_bytes`, `from_bytes`, `to_disk` and `from_disk` are thin calls into
-//! `io::serialize`, methods of the model so that users call them on it.
+//! `io::serialize` and `io::disk`, methods of the model so that users call them on it.
 
 mod initialize;
 mod param;
 mod params;
 mod part;
-pub(crate) mod signature;
-mod walk;
+pub(crate) mod recorder;
+mod signature;
+pub(crate) mod walk;
 
 pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
 pub use param::{GradGuard, Param, Update};

@@ -5,12 +5,14 @@
 //! `#[derive(Params)]` writes them); every other method is provided on top of it: the names and
 //! the count of the parameters, the architecture [`Signature`], the update, and saving and
 //! loading. The saving methods are the model's so that users call them on it; each is a thin
-//! call into `io::serialize`, which holds the format.
+//! call into `io::serialize`, which holds the format, or `io::disk`, which holds the files.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::io::serialize;
+use crate::io::{disk, serialize};
+use crate::model::recorder::Rules;
+use crate::model::walk::signature_of;
 use crate::model::{Param, Signature, Visit, VisitMut, Walk};
 
 /// Everything that holds parameters: layers, combinators, whole models.
@@ -63,17 +65,14 @@ pub trait Params {
     /// assert_eq!(text, "0.hash_embed seed=17 width=8\n1.dropout rate=0.25\n");
     /// ```
     fn signature(&self) -> Signature {
-        let mut ignore = |_: &str, _: &Param| {};
-        let mut walk = Walk::recording(&mut ignore as &mut dyn FnMut(&str, &Param));
-        self.visit(&mut walk);
-        walk.into_signature()
+        signature_of(self, Rules::Current)
     }
 
     /// The model in weft's saved form (`docs/format.md`): msgpack of the format version, the
-    /// [`signature`](Self::signature) and every parameter by path, with its shape and its
-    /// values as little-endian `f32`. The same weights give the same bytes, however the
-    /// model's chains nest. A NaN or infinite value is an error naming the parameter: no file
-    /// is written that [`from_bytes`](Self::from_bytes) would refuse.
+    /// [`signature`](Self::signature), every parameter by path, with its shape and its
+    /// values as little-endian `f32`, and a checksum of them. The same weights give the same
+    /// bytes, however the model's chains nest. A NaN or infinite value is an error naming the
+    /// parameter: no file is written that [`from_bytes`](Self::from_bytes) would refuse.
     ///
     /// ```
     /// use weft_runtime::{Const, Floats2, Model, Params, layers::Relu};
@@ -93,7 +92,8 @@ pub trait Params {
     /// Loads the parameters saved by [`to_bytes`](Self::to_bytes) into this model, which must
     /// have the same architecture. Everything is checked before anything is written: on error
     /// the model is unchanged, and the [`LoadError`](crate::LoadError) names the first
-    /// difference. Loading clears the accumulated gradients.
+    /// difference; bytes changed since they were saved are refused by their checksum. Loading
+    /// clears the accumulated gradients.
     ///
     /// Named after Thinc's method: the architecture is code, so loading fills a model built by
     /// that code rather than making one.
@@ -117,7 +117,9 @@ pub trait Params {
 
     /// Saves the model to `path` as [`to_bytes`](Self::to_bytes) does. The bytes go to a
     /// temporary file in the same folder, which is synced and then renamed over `path`: a
-    /// crash or a full disk never leaves a half-written model. I/O errors name the file.
+    /// crash or a full disk never leaves a half-written model, and the next save removes the
+    /// temporary files that killed saves left. Only a regular file is replaced: a symbolic
+    /// link, a FIFO, a device or a folder at `path` is an error. I/O errors name the file.
     ///
     /// ```
     /// use weft_runtime::{Const, Params, layers::Linear};
@@ -134,17 +136,19 @@ pub trait Params {
     where
         Self: Sized,
     {
-        serialize::to_disk(self, path.as_ref())
+        disk::to_disk(self, path.as_ref())
     }
 
     /// Loads a model saved by [`to_disk`](Self::to_disk), as [`from_bytes`](Self::from_bytes)
-    /// does; its errors name the file.
+    /// does; its errors name the file. Only a regular file is read (a FIFO, a device or a
+    /// folder is an error), and no further than the longest saved form of this model: a longer
+    /// file is refused without being read whole.
     #[allow(clippy::wrong_self_convention)]
     fn from_disk(&mut self, path: impl AsRef<Path>) -> Result<()>
     where
         Self: Sized,
     {
-        serialize::from_disk(self, path.as_ref())
+        disk::from_disk(self, path.as_ref())
     }
 
     /// Applies the accumulated gradients with `optimizer` and clears them.

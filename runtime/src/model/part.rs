@@ -58,9 +58,9 @@ impl Part for Param {
 
 impl<L: Params> Part for L {
     fn visit_part(&self, name: &str, walk: &mut Visit<'_>) {
-        walk.scope(name, |walk| self.visit(walk));
+        walk.scope(name, |walk| walk.child(|walk| self.visit(walk)));
     }
     fn visit_part_mut(&mut self, name: &str, walk: &mut VisitMut<'_>) {
-        walk.scope(name, |walk| self.visit_mut(walk));
+        walk.scope(name, |walk| walk.child(|walk| self.visit_mut(walk)));
     }
 }

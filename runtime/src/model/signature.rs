@@ -3,14 +3,15 @@
 //! A layer appears with its path (`<position>.<kind>`, such as `2.hash_embed`, under the path of
 //! the layer holding it, if any) as soon as it calls [`Walk::layer`](crate::Walk::layer); inside
 //! that call, [`Walk::attr`](crate::Walk::attr) records what its parameters' shapes do not say:
-//! widths, the hash seed, the dropout rate, the LSTM depth. Combinators other than chains
-//! (`concat`, `add`, `residual`) appear too, with the positions each branch spans
-//! ([`Walk::combinator`](crate::Walk::combinator)). A saved model carries its signature, and
-//! loading compares it with the model's before it looks at a single parameter.
+//! widths, the hash seed, the dropout rate, the LSTM depth. A part of a model that names no
+//! layer appears as `unnamed`, and combinators other than chains (`concat`, `add`, `residual`)
+//! with what each branch holds: `model/recorder.rs` records them. A saved model carries its
+//! signature, and loading compares it with the model's before it looks at a single parameter.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::LoadError;
@@ -26,12 +27,58 @@ pub struct Signature {
 
 /// One layer of a [`Signature`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "SavedLayer")]
 pub struct LayerSignature {
     /// The layer's path: `<position>.<kind>`, under the path of the layer holding it.
     pub path: String,
     /// The attributes, by name, each value as its `Display` writes it.
     pub attrs: BTreeMap<String, String>,
+}
+
+/// A layer as the bytes hold it: its attributes in their order, which may name one twice.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedLayer {
+    path: String,
+    #[serde(deserialize_with = "entries")]
+    attrs: Vec<(String, String)>,
+}
+
+/// Refuses an attribute named twice: which of its values is meant cannot be known.
+impl TryFrom<SavedLayer> for LayerSignature {
+    type Error = String;
+    fn try_from(saved: SavedLayer) -> Result<Self, String> {
+        let mut attrs = BTreeMap::new();
+        for (name, value) in saved.attrs {
+            if attrs.contains_key(&name) {
+                return Err(format!("layer {} has attribute {name} twice", saved.path));
+            }
+            attrs.insert(name, value);
+        }
+        Ok(LayerSignature {
+            path: saved.path,
+            attrs,
+        })
+    }
+}
+
+/// Reads a map of strings to strings as its entries, in their order.
+fn entries<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<(String, String)>, D::Error> {
+    struct Entries;
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(String, String)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map of attribute names to values")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = map.next_entry()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    deserializer.deserialize_map(Entries)
 }
 
 impl Signature {
@@ -89,57 +136,5 @@ impl fmt::Display for Signature {
             writeln!(f)?;
         }
         Ok(())
-    }
-}
-
-/// What a signature walk keeps: the layers seen so far, and the stack of layers it is inside.
-#[derive(Default)]
-pub(crate) struct Recorder {
-    signature: Signature,
-    open: Vec<usize>,
-}
-
-impl Recorder {
-    /// Enters the layer at `path`.
-    pub(crate) fn open(&mut self, path: &str) {
-        self.open.push(self.signature.layers.len());
-        self.signature.layers.push(LayerSignature {
-            path: path.to_owned(),
-            attrs: BTreeMap::new(),
-        });
-    }
-
-    /// Leaves the innermost open layer.
-    pub(crate) fn close(&mut self) {
-        self.open.pop();
-    }
-
-    /// Holds the next place in walk order for a combinator, whose entry is known only once
-    /// its branches have been walked; see [`describe`](Self::describe).
-    pub(crate) fn reserve(&mut self) -> usize {
-        self.signature.layers.push(LayerSignature {
-            path: String::new(),
-            attrs: BTreeMap::new(),
-        });
-        self.signature.layers.len() - 1
-    }
-
-    /// Fills the place `reserve` held with the combinator at `path` and its `branches`.
-    pub(crate) fn describe(&mut self, place: usize, path: String, branches: String) {
-        let entry = &mut self.signature.layers[place];
-        entry.path = path;
-        entry.attrs.insert("branches".to_owned(), branches);
-    }
-
-    /// Records an attribute of the innermost open layer; outside every layer, nothing.
-    pub(crate) fn attr(&mut self, name: &str, value: &dyn fmt::Display) {
-        if let Some(&layer) = self.open.last() {
-            let attrs = &mut self.signature.layers[layer].attrs;
-            attrs.insert(name.to_owned(), value.to_string());
-        }
-    }
-
-    pub(crate) fn finish(self) -> Signature {
-        self.signature
     }
 }

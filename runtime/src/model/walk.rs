@@ -7,15 +7,17 @@
 
 use std::fmt;
 
-use crate::model::signature::Recorder;
-use crate::model::{Param, Signature};
+use crate::model::recorder::{Branch, Recorder, Rules};
+use crate::model::{Param, Params, Signature};
 
 /// A walk over a model's parameters that keeps track of their paths.
 ///
 /// Layers call [`layer`](Walk::layer) once with their kind and name their parameters inside it
 /// with [`param`](Walk::param); a layer with inner structure (the directions of a BiLSTM) opens
 /// [`scope`](Walk::scope)s, and records what its parameters do not tell about its architecture
-/// with [`attr`](Walk::attr). `F` is the visitor: see [`Visit`] and [`VisitMut`].
+/// with [`attr`](Walk::attr). Combinators walk each model they hold as a
+/// [`child`](Walk::child), in a [`combinator`](Walk::combinator) unless they chain them. `F`
+/// is the visitor: see [`Visit`] and [`VisitMut`].
 pub struct Walk<'f, F: ?Sized> {
     path: String,
     counters: Vec<usize>,
@@ -40,10 +42,10 @@ impl<'f, F: ?Sized> Walk<'f, F> {
         }
     }
 
-    /// A walk that also records the architecture signature.
-    pub(crate) fn recording(visit: &'f mut F) -> Self {
+    /// A walk that also records the architecture signature, by `rules`.
+    pub(crate) fn recording(visit: &'f mut F, rules: Rules) -> Self {
         Walk {
-            signature: Some(Recorder::default()),
+            signature: Some(Recorder::new(rules)),
             ..Self::new(visit)
         }
     }
@@ -99,31 +101,90 @@ impl<'f, F: ?Sized> Walk<'f, F> {
         }
     }
 
-    /// Walks the `branches` of a combinator other than a chain (`concat`, `add`, `residual`).
-    /// Parameter paths do not change; a signature walk records the combinator's kind and the
-    /// layer positions each branch spans (`concat branches=0..2 2..3`), so that the same layers
-    /// put together another way (`a >> residual(b)` against `a >> b`) are another
-    /// architecture, and a saved model of one does not load into the other.
+    /// Walks a model that a combinator holds: a link of a chain, a copy of [`clones`], a
+    /// branch, a sub-layer of a derived layer. Parameter paths do not change; a signature walk
+    /// records the child as `unnamed` when it records no layer (its `Params` walk nothing), so
+    /// that every layer has its place in the signature, and `a >> b` does not load a file of
+    /// `a >> square >> b`.
+    ///
+    /// [`clones`]: crate::combinators::clones
+    ///
+    /// ```
+    /// use weft_runtime::{Params, Visit, VisitMut};
+    /// /// A layer without parameters, whose `Params` record nothing.
+    /// struct Square;
+    /// impl Params for Square {
+    ///     fn visit(&self, _: &mut Visit<'_>) {}
+    ///     fn visit_mut(&mut self, _: &mut VisitMut<'_>) {}
+    /// }
+    /// struct Twice(Square, Square);
+    /// impl Params for Twice {
+    ///     fn visit(&self, walk: &mut Visit<'_>) {
+    ///         walk.child(|walk| self.0.visit(walk));
+    ///         walk.child(|walk| self.1.visit(walk));
+    ///     }
+    ///     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+    ///         walk.child(|walk| self.0.visit_mut(walk));
+    ///         walk.child(|walk| self.1.visit_mut(walk));
+    ///     }
+    /// }
+    /// assert_eq!(Twice(Square, Square).signature().to_string(), "unnamed\nunnamed\n");
+    /// ```
+    pub fn child(&mut self, body: impl FnOnce(&mut Self)) {
+        let before = self.recorded();
+        body(self);
+        if let Some(signature) = &mut self.signature {
+            signature.name_if_silent(before, &self.path);
+        }
+    }
+
+    /// Walks the `branches` of a combinator other than a chain (`residual`). Parameter paths
+    /// do not change; a signature walk records the combinator's kind and the number of
+    /// entries each branch holds (`residual branches=1`), so that the same layers put together
+    /// another way (`a >> residual(b)` against `a >> b`) are another architecture, and a saved
+    /// model of one does not load into the other.
     pub fn combinator(&mut self, kind: &str, branches: &mut [&mut dyn FnMut(&mut Self)]) {
+        self.combine(kind, false, branches);
+    }
+
+    /// Walks the `branches` of a combinator whose nesting does not matter (`concat`, `add`) as
+    /// [`combinator`](Self::combinator) does, but for a branch that is a combinator of the
+    /// same kind and nothing else: its branches are recorded as this one's, so that
+    /// `(a | b) | c` and `a | (b | c)` have one signature (`concat branches=1 1 1`) and load
+    /// each other's files.
+    pub fn associative(&mut self, kind: &str, branches: &mut [&mut dyn FnMut(&mut Self)]) {
+        self.combine(kind, true, branches);
+    }
+
+    fn combine(
+        &mut self,
+        kind: &str,
+        associative: bool,
+        branches: &mut [&mut dyn FnMut(&mut Self)],
+    ) {
         let place = self.signature.as_mut().map(Recorder::reserve);
-        let mut spans = Vec::with_capacity(branches.len());
+        let mut walked = Vec::with_capacity(branches.len());
         for branch in branches {
-            let start = self.position();
-            branch(self);
-            spans.push(format!("{start}..{}", self.position()));
+            let (position, entry) = (self.position(), self.recorded());
+            self.child(|walk| branch(walk));
+            walked.push(Branch {
+                positions: position..self.position(),
+                entries: entry..self.recorded(),
+            });
         }
         if let (Some(place), Some(signature)) = (place, &mut self.signature) {
-            let path = match self.path.is_empty() {
-                true => kind.to_owned(),
-                false => format!("{}.{kind}", self.path),
-            };
-            signature.describe(place, path, spans.join(" "));
+            signature.describe(place, &self.path, kind, associative, &walked);
         }
     }
 
     /// The position the next layer of the current scope will have.
     fn position(&self) -> usize {
         *self.counters.last().expect("the top scope is never closed")
+    }
+
+    /// The number of entries a signature walk recorded so far; 0 for other walks.
+    fn recorded(&self) -> usize {
+        self.signature.as_ref().map_or(0, Recorder::len)
     }
 
     /// Enters a named part of the current layer (`fwd`, `bwd`, a sub-layer field); layers
@@ -169,4 +230,12 @@ impl VisitMut<'_> {
     pub fn param(&mut self, name: &str, param: &mut Param) {
         self.with_name(name, |path, visit| visit(path, param));
     }
+}
+
+/// The signature of `model`, recorded by `rules`.
+pub(crate) fn signature_of<P: Params + ?Sized>(model: &P, rules: Rules) -> Signature {
+    let mut ignore = |_: &str, _: &Param| {};
+    let mut walk = Walk::recording(&mut ignore as &mut dyn FnMut(&str, &Param), rules);
+    model.visit(&mut walk);
+    walk.into_signature()
 }
