@@ -39,7 +39,7 @@ pub use ast::{Arg, CallArg, ExprId, Layer, Node, Syntax, User, Value, ValueKind}
 pub use check::check;
 pub use error::Error;
 pub use flow::{Data, Flow};
-pub use message::{Piece, missing_operand};
+pub use message::{Piece, missing_operand, unknown_layer};
 pub use net::{ArgValue, Bindings, Built, Checked, Count, Eager, FromData, Net};
 pub use parse::network;
 pub use width::{Sym, Width};

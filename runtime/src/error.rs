@@ -39,6 +39,11 @@ pub enum Error {
         /// What is wrong with the line.
         message: String,
     },
+    /// A network written as text is wrong, or cannot be built as asked.
+    Network {
+        /// What is wrong, and where in the text: the line, with a caret under the place.
+        message: String,
+    },
     /// A model's sizes cannot be read off the data it is initialized with.
     Initialize {
         /// Which layer needs what, and what the data lacks.
@@ -105,6 +110,7 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
             Error::Initialize { message } => write!(f, "initialize: {message}"),
+            Error::Network { message } => write!(f, "network: {message}"),
             Error::Threads { message } => write!(f, "threads: {message}"),
             Error::Load {
                 path: Some(path),

@@ -38,7 +38,7 @@ pub use data::{
     Values,
 };
 pub use error::{Error, LoadError, Result};
-pub use io::corpus;
+pub use io::{Network, corpus};
 pub use kernels::rng::{Rng, set_seed};
 pub use kernels::threads::{on_pool, set_threads, threads};
 pub use model::{

@@ -4,6 +4,7 @@ mod boxed;
 mod derive;
 mod grammar;
 mod model_macro;
+mod network;
 mod parallel;
 mod saving;
 mod saving_disk;

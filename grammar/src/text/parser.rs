@@ -51,6 +51,14 @@ impl Parser<'_> {
                 break;
             };
             self.next += 1;
+            // `a * *n` is `a ** n`, as Rust reads it.
+            let op = match op {
+                "*" if self.peek_is("*") => {
+                    self.next += 1;
+                    "**"
+                }
+                op => op,
+            };
             left = if op == "**" {
                 Syntax::Clone {
                     left: Box::new(left),

@@ -68,6 +68,23 @@ pub struct DataSizes {
 }
 
 impl DataSizes {
+    /// Sizes known without the data, such as those a saved model was trained with: a
+    /// vocabulary of `vocab_rows` rows (the unknown row among them), `classes` classes. A size
+    /// left `None` is an error when a layer asks for it, as when the data lacks it.
+    ///
+    /// ```
+    /// use weft_runtime::DataSizes;
+    /// let sizes = DataSizes::given(Some(1000), None);
+    /// assert_eq!(sizes.vocab_rows("embed").unwrap(), 1000);
+    /// assert!(sizes.classes("softmax").is_err());
+    /// ```
+    pub fn given(vocab_rows: Option<usize>, classes: Option<usize>) -> Self {
+        DataSizes {
+            max_id: vocab_rows.and_then(|rows| u32::try_from(rows.checked_sub(1)?).ok()),
+            max_class: classes.and_then(|classes| classes.checked_sub(1)),
+        }
+    }
+
     /// Rows of the embedding table of `layer`: the largest id plus one; an error when the data
     /// holds no token ids.
     pub fn vocab_rows(&self, layer: &str) -> Result<usize> {

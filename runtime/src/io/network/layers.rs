@@ -1,0 +1,83 @@
+//! The built-in layers, built at run time from their checked description: the constructors
+//! that the catalog's code templates call in `model!`, with `usize` widths.
+
+use weft_grammar::Built;
+use weft_grammar::text::Pos;
+
+use super::Builder;
+use super::stage::Stage::{self, IdsTokens, KeysTokens, TokensRows, TokensTokens};
+use crate::combinators::with_array;
+use crate::error::{Error, Result};
+use crate::layers::{
+    Attention, BiLstm, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm, Maxout, Mish, ReduceMax,
+    ReduceMean, ReduceSum, Relu, Softmax,
+};
+use crate::model::Model;
+
+/// The layer `built` describes.
+pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
+    // An embedding's input has no width: read the input's only where it is used.
+    let i = || b.width(&built.input);
+    let o = b.width(&built.output)?;
+    let per_token = built.per_token;
+    let count = |name| Ok::<_, Error>(b.int(built, name)? as usize);
+    Ok(match built.spec.name {
+        "embed" => IdsTokens(with_array(Embed::new(count("rows")?, o)).boxed()),
+        "hash_embed" => {
+            let seed = b.int(built, "seed")?;
+            KeysTokens(with_array(HashEmbed::new(count("rows")?, o, seed)).boxed())
+        }
+        "bilstm" => {
+            let hidden = count("hidden")?;
+            TokensTokens(BiLstm::<usize, usize, usize>::new(i()?, hidden, count("depth")?).boxed())
+        }
+        "lstm" => TokensTokens(Lstm::new(i()?, count("hidden")?, count("depth")?).boxed()),
+        "attention" => TokensRows(Attention::new(i()?).boxed()),
+        "reduce_sum" => TokensRows(ReduceSum::new(i()?).boxed()),
+        "reduce_mean" => TokensRows(ReduceMean::new(i()?).boxed()),
+        "reduce_max" => TokensRows(ReduceMax::new(i()?).boxed()),
+        "linear" => Stage::rows(Linear::new(i()?, o), per_token),
+        "relu" => Stage::rows(Relu::new(i()?, o), per_token),
+        "mish" => Stage::rows(Mish::new(i()?, o), per_token),
+        "maxout" => Stage::rows(Maxout::new(i()?, o, count("pieces")?), per_token),
+        "softmax" => Stage::rows(Softmax::new(i()?, o), per_token),
+        "layer_norm" => Stage::rows(LayerNorm::new(i()?), per_token),
+        "dropout" => Stage::rows(
+            Dropout::<usize>::new(b.float(built, "rate")? as f32),
+            per_token,
+        ),
+        other => {
+            return Err(Error::Network {
+                message: format!("`{other}` cannot be built at run time yet"),
+            });
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_grammar::catalog::{LAYERS, Takes};
+
+    use super::super::{Builder, Network};
+    use crate::model::DataSizes;
+
+    #[test]
+    fn every_layer_of_the_catalog_builds_at_run_time() {
+        let sizes = DataSizes::given(Some(5), Some(2));
+        for spec in LAYERS {
+            let text = match spec.takes {
+                Takes::Ids | Takes::Keys => spec.name.to_string(),
+                Takes::Sequences => format!("embed(width = 4) >> {}", spec.name),
+                Takes::Vectors => format!("embed(width = 4) >> attention >> {}", spec.name),
+            };
+            let network = Network::parse(&text).unwrap();
+            let builder = Builder {
+                network: &network,
+                sizes: &sizes,
+            };
+            if let Err(err) = builder.net(&network.checked.net) {
+                panic!("`{text}`: {err}");
+            }
+        }
+    }
+}

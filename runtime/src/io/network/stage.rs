@@ -1,0 +1,157 @@
+//! [`Stage`]: a part of a network built at run time, typed by what it takes and what it
+//! outputs, and the combinators over stages. The grammar has checked that the parts fit; a
+//! pair that does not fit is an internal error, never a panic.
+
+use std::any::Any;
+
+use crate::combinators::{add, chain, concat, residual, with_array};
+use crate::data::{Floats2, Ids, Keys, Ragged};
+use crate::error::{Error, Result};
+use crate::model::{Boxed, Model};
+
+/// A vector per token.
+pub(crate) type Tokens = Ragged<Floats2>;
+
+/// A built part of a network, by what it takes (token ids, hash keys, a vector per token, one
+/// vector per example) and what it outputs (a vector per token, one per example).
+pub(crate) enum Stage {
+    IdsTokens(Boxed<Ragged<Ids>, Tokens>),
+    IdsRows(Boxed<Ragged<Ids>, Floats2>),
+    KeysTokens(Boxed<Ragged<Keys>, Tokens>),
+    KeysRows(Boxed<Ragged<Keys>, Floats2>),
+    TokensTokens(Boxed<Tokens, Tokens>),
+    TokensRows(Boxed<Tokens, Floats2>),
+    RowsRows(Boxed<Floats2, Floats2>),
+}
+
+use Stage::*;
+
+/// An error for parts the grammar should not have let through.
+fn misfit(what: &str) -> Error {
+    Error::Network {
+        message: format!(
+            "internal error: {what} of parts that do not fit, which the grammar let through"
+        ),
+    }
+}
+
+impl Stage {
+    /// What it takes and outputs, in words.
+    pub(crate) fn ends(&self) -> &'static str {
+        match self {
+            IdsTokens(_) => "takes token ids and outputs a vector per token",
+            IdsRows(_) => "takes token ids and outputs one vector per example",
+            KeysTokens(_) => "takes hash keys and outputs a vector per token",
+            KeysRows(_) => "takes hash keys and outputs one vector per example",
+            TokensTokens(_) => "takes a vector per token and outputs a vector per token",
+            TokensRows(_) => "takes a vector per token and outputs one vector per example",
+            RowsRows(_) => "takes one vector per example and outputs one per example",
+        }
+    }
+
+    /// The model, to be taken as its type.
+    pub(crate) fn into_any(self) -> Box<dyn Any> {
+        match self {
+            IdsTokens(m) => Box::new(m),
+            IdsRows(m) => Box::new(m),
+            KeysTokens(m) => Box::new(m),
+            KeysRows(m) => Box::new(m),
+            TokensTokens(m) => Box::new(m),
+            TokensRows(m) => Box::new(m),
+            RowsRows(m) => Box::new(m),
+        }
+    }
+
+    /// A layer from rows to rows, or, run on every token, from tokens to tokens.
+    pub(crate) fn rows(
+        layer: impl Model<In = Floats2, Out = Floats2> + 'static,
+        per_token: bool,
+    ) -> Stage {
+        match per_token {
+            true => TokensTokens(with_array(layer).boxed()),
+            false => RowsRows(layer.boxed()),
+        }
+    }
+
+    /// `self` then `next`.
+    pub(crate) fn chain(self, next: Stage) -> Result<Stage> {
+        macro_rules! chains {
+            ($($first:ident >> $second:ident => $whole:ident),* $(,)?) => {
+                match (self, next) {
+                    $(($first(a), $second(b)) => Ok($whole(chain(a, b).boxed())),)*
+                    _ => Err(misfit("a chain")),
+                }
+            };
+        }
+        chains!(
+            IdsTokens >> TokensTokens => IdsTokens,
+            IdsTokens >> TokensRows => IdsRows,
+            IdsRows >> RowsRows => IdsRows,
+            KeysTokens >> TokensTokens => KeysTokens,
+            KeysTokens >> TokensRows => KeysRows,
+            KeysRows >> RowsRows => KeysRows,
+            TokensTokens >> TokensTokens => TokensTokens,
+            TokensTokens >> TokensRows => TokensRows,
+            TokensRows >> RowsRows => TokensRows,
+            RowsRows >> RowsRows => RowsRows,
+        )
+    }
+
+    /// `self + other`: parts of one kind, their outputs summed.
+    pub(crate) fn add(self, other: Stage) -> Result<Stage> {
+        macro_rules! sums {
+            ($($kind:ident),*) => {
+                match (self, other) {
+                    $(($kind(a), $kind(b)) => Ok($kind(add(a, b).boxed())),)*
+                    _ => Err(misfit("a sum")),
+                }
+            };
+        }
+        sums!(
+            IdsTokens,
+            IdsRows,
+            KeysTokens,
+            KeysRows,
+            TokensTokens,
+            TokensRows,
+            RowsRows
+        )
+    }
+
+    /// `self | other`: vectors side by side, `width` wide in all.
+    pub(crate) fn concat(self, other: Stage) -> Result<Stage> {
+        match (self, other) {
+            (RowsRows(a), RowsRows(b)) => {
+                Ok(RowsRows(concat::<_, _, usize, usize, usize>(a, b).boxed()))
+            }
+            _ => Err(misfit("a concatenation")),
+        }
+    }
+
+    /// `x + self(x)`.
+    pub(crate) fn residual(self) -> Result<Stage> {
+        match self {
+            TokensTokens(a) => Ok(TokensTokens(residual(a).boxed())),
+            RowsRows(a) => Ok(RowsRows(residual(a).boxed())),
+            _ => Err(misfit("a residual")),
+        }
+    }
+
+    /// `self` on every token's vector.
+    pub(crate) fn with_array(self) -> Result<Stage> {
+        match self {
+            RowsRows(a) => Ok(TokensTokens(with_array(a).boxed())),
+            _ => Err(misfit("`with_array`")),
+        }
+    }
+
+    /// `count` copies, chained, each made by `make`: as `a ** n` in `model!`, whose copies
+    /// name their parameters as a chain's.
+    pub(crate) fn clones(count: usize, mut make: impl FnMut() -> Result<Stage>) -> Result<Stage> {
+        let mut copies = make()?;
+        for _ in 1..count {
+            copies = copies.chain(make()?)?;
+        }
+        Ok(copies)
+    }
+}

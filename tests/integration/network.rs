@@ -1,0 +1,115 @@
+//! Networks written as text and built at run time are `model!`'s networks of the same
+//! expression: the same parameter names and signature, each loads the other's weights and then
+//! predicts the same; and a mistake in the text gets the macro's message, under its place.
+
+use weft::{Boxed, Data, DataSizes, Floats2, Ids, Keys, Model, Network, Params, Ragged, model};
+
+/// The text of a network, and `model!`'s network of it sized from `x` and `y`.
+macro_rules! both {
+    ($x:expr, $y:expr, $($net:tt)*) => {
+        (stringify!($($net)*), model!($($net)*).initialize($x, $y).unwrap())
+    };
+}
+
+fn texts() -> (Ragged<Ids>, Vec<usize>) {
+    (
+        Ragged::from_sequences([vec![1, 2, 3], vec![4, 5], vec![6]]),
+        vec![0, 1, 2],
+    )
+}
+
+/// Checks `run_time`, built from `text`, against `built`, `model!`'s network of it.
+fn same_as_the_macros<In, Out, M>(text: &str, mut run_time: Boxed<In, Out>, mut built: M, x: &In)
+where
+    In: Data + Clone,
+    Out: Data + PartialEq + std::fmt::Debug,
+    M: Model<In = In, Out = Out>,
+{
+    assert_eq!(run_time.param_names(), built.param_names(), "{text}");
+    assert_eq!(run_time.signature(), built.signature(), "{text}");
+    run_time.from_bytes(&built.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        run_time.predict(x.clone()),
+        built.predict(x.clone()),
+        "{text}"
+    );
+    built.from_bytes(&run_time.to_bytes().unwrap()).unwrap();
+}
+
+#[test]
+fn text_builds_the_networks_model_builds() {
+    let (x, y) = texts();
+    let from_text = |text: &str| Network::parse(text).unwrap().initialize(&x, &y).unwrap();
+    let (text, textcat) = both!(
+        &x,
+        &y,
+        embed(width = 8) >> bilstm(hidden = 4) >> attention >> softmax
+    );
+    same_as_the_macros(text, from_text(text), textcat, &x);
+
+    let tags: Vec<Vec<usize>> = vec![vec![0, 1, 2], vec![1, 0], vec![2]];
+    let (text, tagger) = both!(
+        &x,
+        &tags,
+        embed(width = 8) >> bilstm(hidden = 4, depth = 2) >> softmax
+    );
+    let network = Network::parse(text).unwrap();
+    same_as_the_macros(text, network.initialize(&x, &tags).unwrap(), tagger, &x);
+
+    let (text, every_combinator) = both!(
+        &x,
+        &y,
+        embed(width = 8)
+            >> (relu | mish(width = 4))
+            >> with_array(layer_norm >> dropout(rate = 0.2))
+            >> lstm(hidden = 6)
+            >> (reduce_sum + reduce_mean + reduce_max)
+            >> residual(relu)
+            >> maxout(width = 3, pieces = 2)
+            >> linear * *2
+            >> softmax
+    );
+    same_as_the_macros(text, from_text(text), every_combinator, &x);
+
+    // Sized in full: built with no sizes from the data.
+    let keys = Ragged::new(Keys(vec![11, 12, 13, 14]), vec![3, 1]).unwrap();
+    let classes = 3;
+    let hashed = model!(
+        hash_embed(rows = 50, width = 8, seed = 3) >> reduce_max >> softmax(classes = classes)
+    );
+    let text = "hash_embed(rows = 50, width = 8, seed = 3) >> reduce_max >> softmax(classes = 3)";
+    let network = Network::parse(text).unwrap();
+    let run_time = network.build(&DataSizes::given(None, None)).unwrap();
+    same_as_the_macros(text, run_time, hashed, &keys);
+}
+
+#[test]
+fn a_mistake_in_the_text_is_shown_under_its_place() {
+    let err =
+        Network::parse("embed(width = 64)\n  >> bilstm(input = 128) >> attention").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "network: `bilstm` expects width 128, but `embed(width = 64)` outputs 64\n  \
+         at line 2, column 21:\n    >> bilstm(input = 128) >> attention\n                      ^^^"
+    );
+    let err = Network::parse("embed >> bilsm >> attention")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("network: unknown layer `bilsm` (did you mean `bilstm`?)"),
+        "{err}"
+    );
+    // A network that does not take or output what is asked for.
+    let (x, y) = texts();
+    let network = Network::parse("embed >> bilstm >> softmax").unwrap();
+    let err = network
+        .initialize::<Ragged<Ids>, Floats2, _>(&x, &y)
+        .err()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        err,
+        "network: `embed >> bilstm >> softmax` takes token ids and outputs a vector per token, \
+         not `Ragged<Ids>` to `Floats2`"
+    );
+}
