@@ -184,7 +184,7 @@ where
     M: Model<In = Ragged<Ids>>,
 {
     let (x, truths) = train.batch(batch);
-    let words = x.data.0.len();
+    let words = x.data().0.len();
     weft::on_pool(|| {
         let (out, backprop) = model.begin_update(x);
         backprop(loss(&out, &truths)?.0);

@@ -273,7 +273,7 @@ where
         for batch in order.chunks(options.batch_size) {
             let started = Instant::now();
             let (x, truths) = data.batch(batch);
-            words += x.data.0.len();
+            words += x.data().0.len();
             let batch_loss = weft::on_pool(|| {
                 let (probs, backprop) = model.begin_update(x);
                 let (d_probs, batch_loss) = loss(&probs, &truths)?;

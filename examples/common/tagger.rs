@@ -77,5 +77,5 @@ pub fn loss(probs: &Ragged<Floats2>, tags: &[Vec<usize>]) -> weft::Result<(Ragge
 
 /// The predicted tag of each token, sentence after sentence.
 pub fn predict(model: &Tagger, x: Ragged<Ids>) -> Vec<usize> {
-    model.predict_parallel(x).data.argmax()
+    model.predict_parallel(x).data().argmax()
 }

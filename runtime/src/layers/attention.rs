@@ -47,7 +47,7 @@ impl<W: Dim> Attention<W> {
     /// The pooled rows and the attention weight of every token. Sequence by sequence, on the
     /// thread pool when the batch is large enough ([`in_parallel`]).
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Array1<f32>) {
-        let rows = x.data.view();
+        let rows = x.data().view();
         let rows = rows.as_standard_layout();
         let q = self.query.value();
         let mut weights = Array1::zeros(rows.nrows());
@@ -93,11 +93,11 @@ impl<W: Dim> Attention<W> {
             x.len(),
             "rows of the gradient of the pooled sequences"
         );
-        let mut d_x = Floats2::zeros(x.data.rows(), self.width);
+        let mut d_x = Floats2::zeros(x.data().rows(), self.width);
         if width == 0 {
             return d_x;
         }
-        let (rows, d_y) = (x.data.view(), d_y.view());
+        let (rows, d_y) = (x.data().view(), d_y.view());
         let (rows, d_y) = (rows.as_standard_layout(), d_y.as_standard_layout());
         let rows = rows.as_slice().expect("standard layout");
         let d_y = d_y.as_slice().expect("standard layout");
@@ -152,7 +152,7 @@ const SEQUENCES_PER_TASK: usize = 16;
 /// Whether the passes over `x` run on the thread pool: when it has more than one thread and
 /// `x` at least 2¹⁸ floats. Below that, waking a second thread costs about what it saves.
 fn in_parallel<W: Dim>(x: &Ragged<Floats2<W>>) -> bool {
-    threads() > 1 && x.data.view().len() >= 1 << 18
+    threads() > 1 && x.data().view().len() >= 1 << 18
 }
 
 multiversion! {
@@ -222,7 +222,7 @@ mod tests {
         let y = layer.predict(x.clone());
         let q = layer.query.vector().mapv(f64::from);
         for (range, found) in x.ranges().zip(y.view().rows()) {
-            let seq = x.data.view().slice(s![range, ..]).mapv(f64::from);
+            let seq = x.data().view().slice(s![range, ..]).mapv(f64::from);
             let e = seq.dot(&q).mapv(f64::exp);
             let expected = (e.dot(&seq) / e.sum().max(f64::MIN_POSITIVE)).mapv(|v| v as f32);
             assert_close(
@@ -239,9 +239,9 @@ mod tests {
     fn attention_is_the_same_on_any_number_of_threads() {
         let lengths: Vec<usize> = (0..400).map(|i| (i * 7) % 23).collect();
         let x = random_ragged::<64>(&lengths, 3);
-        assert!(x.data.view().len() >= 1 << 18);
+        assert!(x.data().view().len() >= 1 << 18);
         let layer = Attention::new(Const::<64>);
-        let d_y = random_ragged::<64>(&[lengths.len()], 4).data;
+        let d_y = random_ragged::<64>(&[lengths.len()], 4).into_parts().0;
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
             pool.expect("a pool").install(|| {
@@ -249,7 +249,7 @@ mod tests {
                 let d_x = backprop(d_y.clone());
                 let d_q = layer.query.grad().to_vec();
                 layer.query.grad().fill(0.0);
-                (y.view().to_owned(), d_x.data.view().to_owned(), d_q)
+                (y.view().to_owned(), d_x.data().view().to_owned(), d_q)
             })
         };
         let one = run(1);

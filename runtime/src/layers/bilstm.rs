@@ -39,7 +39,7 @@ use crate::model::{Model, Params, Visit, VisitMut};
 /// let x = Ragged::new(Floats2::zeros(5, Const::<3>), vec![3, 0, 2]).unwrap();
 /// let y = bilstm.predict(x);
 /// assert_eq!(y.lengths(), &[3, 0, 2]);
-/// assert_eq!(y.data.view().shape(), &[5, 8]);
+/// assert_eq!(y.data().view().shape(), &[5, 8]);
 /// assert_eq!(bilstm.param_names()[3], "0.bilstm.0.bwd.W_ih");
 /// assert_eq!(bilstm.param_names().len(), 12);
 /// ```
@@ -256,10 +256,8 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
     /// them when one core runs slower than the other (on a VM, one often does).
     fn predict(&self, x: Ragged<Floats2<I>>) -> Ragged<Floats2<O>> {
         let (x, lengths) = x.into_parts();
-        // The parts cover the rows of the sequences: every row of the output is written only
-        // if there are no others (`data` is a public field).
-        let rows: usize = lengths.iter().sum();
-        assert_eq!(x.rows(), rows, "rows of the ragged batch and its lengths");
+        // The parts cover the rows of the sequences, which are all the rows (`Ragged`'s
+        // invariant): every row of the output is written.
         let threads = threads();
         let parts = parts(&lengths, if threads > 1 { 2 * threads } else { 1 });
         let packings: Vec<Packing> = parts

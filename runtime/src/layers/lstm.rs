@@ -29,7 +29,7 @@ use crate::model::{Model, Params, Visit, VisitMut};
 /// let x = Ragged::new(Floats2::zeros(5, Const::<3>), vec![3, 0, 2]).unwrap();
 /// let y = lstm.predict(x);
 /// assert_eq!(y.lengths(), &[3, 0, 2]);
-/// assert_eq!(y.data.view().shape(), &[5, 4]);
+/// assert_eq!(y.data().view().shape(), &[5, 4]);
 /// assert_eq!(lstm.param_names()[..3], ["0.lstm.0.W_ih", "0.lstm.0.W_hh", "0.lstm.0.b"]);
 /// ```
 pub struct Lstm<I: Dim, H: Dim> {
@@ -207,11 +207,11 @@ mod tests {
             let x = random_ragged::<3>(lengths, 0);
             let y = lstm.predict(x.clone());
             assert_eq!(y.lengths(), lengths);
-            assert_eq!(y.data.rows(), 0);
+            assert_eq!(y.data().rows(), 0);
             let (y, backprop) = lstm.begin_update(x);
             let d_x = backprop(y);
             assert_eq!(d_x.lengths(), lengths);
-            assert_eq!(d_x.data.view().shape(), &[0, 3]);
+            assert_eq!(d_x.data().view().shape(), &[0, 3]);
         }
     }
 
@@ -221,8 +221,8 @@ mod tests {
             let lstm = Lstm::new(n_in, hidden, 2);
             let x = Ragged::new(Floats2::zeros(3, n_in), vec![2, 0, 1]).unwrap();
             let (y, backprop) = lstm.begin_update(x);
-            assert_eq!(y.data.view().shape(), &[3, hidden]);
-            assert_eq!(backprop(y).data.view().shape(), &[3, n_in]);
+            assert_eq!(y.data().view().shape(), &[3, hidden]);
+            assert_eq!(backprop(y).data().view().shape(), &[3, n_in]);
         }
     }
 
@@ -237,9 +237,13 @@ mod tests {
             let (predicted, trained) = (lstm.predict(x.clone()), lstm.begin_update(x.clone()).0);
             assert_eq!(predicted.lengths(), trained.lengths());
             // One product of [x | h] instead of two: the sums differ in order, not in value.
-            assert_close(predicted.data.view(), trained.data.view(), 1e-6);
-            assert_ne!(before, Some(predicted.data.clone()), "the weights changed");
-            before = Some(predicted.data);
+            assert_close(predicted.data().view(), trained.data().view(), 1e-6);
+            assert_ne!(
+                before.as_ref(),
+                Some(predicted.data()),
+                "the weights changed"
+            );
+            before = Some(predicted.into_parts().0);
             lstm.for_each_param_mut(&mut |_, p| p.value_mut().iter_mut().for_each(|v| *v *= -1.5));
         }
     }
@@ -258,8 +262,8 @@ mod tests {
         let mut values = fwd.into_iter();
         lstm.for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()));
         let x = random_ragged::<3>(&[3, 0, 1, 2], 4);
-        let y = lstm.predict(x.clone()).data.into_array();
-        let both = bilstm.predict(x).data.into_array();
+        let y = lstm.predict(x.clone()).into_parts().0.into_array();
+        let both = bilstm.predict(x).into_parts().0.into_array();
         assert_eq!(y, both.slice(ndarray::s![.., ..2]));
     }
 }

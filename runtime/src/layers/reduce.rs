@@ -130,7 +130,7 @@ impl<W: Dim, P: Pooling> Reduce<W, P> {
         let width = self.width.size();
         let mut y = Floats2::zeros(x.len(), self.width);
         let mut winners = vec![0; x.len() * width];
-        let rows = x.data.view();
+        let rows = x.data().view();
         for ((range, mut out), winners) in x
             .ranges()
             .zip(y.view_mut().rows_mut())
@@ -168,7 +168,7 @@ impl<W: Dim, P: Pooling> Model for Reduce<W, P> {
         let (y, winners) = self.forward(&x);
         let backprop = move |d_y: Floats2<W>| {
             let width = self.width.size();
-            let mut d_x = Floats2::zeros(x.data.rows(), self.width);
+            let mut d_x = Floats2::zeros(x.data().rows(), self.width);
             let mut d_rows = d_x.view_mut();
             for ((range, d_out), winners) in x
                 .ranges()

@@ -36,7 +36,7 @@ impl<F> Uninitialized<F> {
     /// });
     /// let x = Ragged::from_sequences([vec![1, 5], vec![3]]);
     /// let model = uninit.initialize(&x, &()).unwrap();
-    /// assert_eq!(model.predict(x).data.rows(), 3);
+    /// assert_eq!(model.predict(x).data().rows(), 3);
     /// ```
     pub fn initialize<M, Y>(self, x: &M::In, y: &Y) -> Result<M>
     where
@@ -111,7 +111,7 @@ impl TokenIds for Ragged<Ids> {
         self.len()
     }
     fn max_id(&self) -> Option<u32> {
-        self.data.max_id()
+        self.data().max_id()
     }
 }
 

@@ -80,7 +80,7 @@ impl SequenceCategoricalCrossentropy {
                 format!("{} sequences", truths.len()),
             ));
         }
-        let mut flat = Vec::with_capacity(probs.data.rows());
+        let mut flat = Vec::with_capacity(probs.data().rows());
         for (i, (truth, &len)) in truths.iter().zip(probs.lengths()).enumerate() {
             let truth = truth.as_ref();
             if truth.len() != len {
@@ -92,8 +92,8 @@ impl SequenceCategoricalCrossentropy {
             }
             flat.extend_from_slice(truth);
         }
-        let mut d_probs = Floats2::zeros(probs.data.rows(), probs.data.width());
-        let loss = cross_entropy(probs.data.view(), &flat, d_probs.view_mut())?;
+        let mut d_probs = Floats2::zeros(probs.data().rows(), probs.data().width());
+        let loss = cross_entropy(probs.data().view(), &flat, d_probs.view_mut())?;
         Ok((Ragged::wrap(d_probs, probs.lengths().to_vec()), loss))
     }
 }
