@@ -168,7 +168,8 @@ pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
 
 multiversion! {
     /// Softmax of each `width`-float row of `x` (`x.len()` a multiple of `width`), in place,
-    /// floored as in [`softmax_rows`]. Nothing when `width` is 0. Each pass is a loop of its own over all the rows, so that the
+    /// floored as in [`softmax_rows`]; a row holding NaN or +inf comes out NaN. Nothing when
+    /// `width` is 0. Each pass is a loop of its own over all the rows, so that the
     /// exponentials vectorize however narrow the rows (a tagger's 14 classes, say).
     pub(crate) fn softmax_in_place(x: &mut [f32], width: usize) {
         if width == 0 {
@@ -182,9 +183,20 @@ multiversion! {
         x.iter_mut().for_each(|v| *v = crate::kernels::activations::exp(*v));
         for row in x.chunks_exact_mut(width) {
             let sum: f32 = row.iter().sum();
-            row.iter_mut().for_each(|v| *v = (*v / sum).max(f32::MIN_POSITIVE));
+            // Not `max`, which would floor a NaN too: a row with a NaN (or +inf) logit stays NaN.
+            row.iter_mut().for_each(|v| {
+                let p = *v / sum;
+                *v = if p < f32::MIN_POSITIVE { f32::MIN_POSITIVE } else { p };
+            });
         }
     }
+}
+
+/// Whether `value` takes the place of `best` in a search for the largest value: when it is
+/// larger, or NaN. A NaN once found stays: the largest of values that hold a NaN is NaN.
+#[inline(always)]
+pub(crate) fn beats(value: f32, best: f32) -> bool {
+    value > best || value.is_nan()
 }
 
 /// The vector-Jacobian product of softmax: `d_x = y ⊙ (d_y - ⟨d_y, y⟩)`, over `d` in place.

@@ -2,13 +2,14 @@
 //!
 //! Shapes: `Floats2<I>` → `Floats2<O>`. Parameters `W` `(O·pieces, I)` (Glorot-uniform) and
 //! `b` `(O·pieces)`; row `o·pieces + p` is piece `p` of output `o`.
-//! `y[n, o] = max_p z[n, o·pieces + p]`, `z = x · Wᵀ + b`. Backprop routes each output's
-//! gradient to the piece that won.
+//! `y[n, o] = max_p z[n, o·pieces + p]` (NaN when a piece is), `z = x · Wᵀ + b`. Backprop
+//! routes each output's gradient to the piece that won.
 
 use ndarray::Array2;
 
 use super::dense::Affine;
 use crate::data::{Dim, Floats2, Values};
+use crate::kernels::ops::beats;
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A maxout layer (Goodfellow et al., 2013), as Thinc's `Maxout`.
@@ -53,14 +54,10 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
         let mut winners = Vec::with_capacity(z.len() / self.pieces);
         let z = z.as_slice().expect("standard layout");
         for (out, pieces) in y.values_mut().iter_mut().zip(z.chunks(self.pieces)) {
-            let (best, value) =
-                pieces
-                    .iter()
-                    .enumerate()
-                    .fold(
-                        (0, f32::NEG_INFINITY),
-                        |b, (p, &v)| if v > b.1 { (p, v) } else { b },
-                    );
+            let pieces = pieces.iter().enumerate();
+            let (best, value) = pieces.fold((0, f32::NEG_INFINITY), |best, (p, &v)| {
+                if beats(v, best.1) { (p, v) } else { best }
+            });
             *out = value;
             winners.push(winners.len() * self.pieces + best);
         }

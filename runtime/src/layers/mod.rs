@@ -17,6 +17,8 @@ mod recurrence;
 mod reduce;
 mod relu;
 mod softmax;
+#[cfg(test)]
+mod tests;
 
 pub use attention::Attention;
 pub use bilstm::BiLstm;

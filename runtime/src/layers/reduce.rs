@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use crate::data::{Dim, Floats2, Ragged};
+use crate::kernels::ops::beats;
 
 use crate::model::{Model, Params, Visit, VisitMut};
 
@@ -28,7 +29,7 @@ pub trait Pooling: Send + Sync + 'static {
 pub struct SumPooling;
 /// The mean of the rows.
 pub struct MeanPooling;
-/// Largest value of each column.
+/// Largest value of each column; NaN when the column holds one.
 pub struct MaxPooling;
 
 impl Pooling for SumPooling {
@@ -66,7 +67,7 @@ impl Pooling for MaxPooling {
         out.fill(f32::NEG_INFINITY);
         for (r, row) in rows.rows().into_iter().enumerate() {
             for ((o, w), &v) in out.iter_mut().zip(winners.iter_mut()).zip(row) {
-                if v > *o {
+                if beats(v, *o) {
                     *o = v;
                     *w = r;
                 }
