@@ -133,6 +133,13 @@ impl<W: Dim> Data for Floats2<W> {
 
 impl<W: Dim> Accumulate for Floats2<W> {
     fn accumulate(&mut self, other: &Self) {
+        let shapes = (self.array.dim(), other.array.dim());
+        assert!(
+            shapes.0 == shapes.1,
+            "sum of values of shapes {:?} and {:?}",
+            shapes.0,
+            shapes.1
+        );
         self.array += &other.array;
     }
 }

@@ -122,7 +122,12 @@ impl<T: Data> Data for Ragged<T> {
 
 impl<T: Accumulate> Accumulate for Ragged<T> {
     fn accumulate(&mut self, other: &Self) {
-        debug_assert_eq!(self.lengths, other.lengths);
+        assert!(
+            self.lengths == other.lengths,
+            "sum of ragged values of lengths {:?} and {:?}",
+            self.lengths,
+            other.lengths
+        );
         self.data.accumulate(&other.data);
     }
 }

@@ -13,6 +13,7 @@ use std::ops::Range;
 use ndarray::{Array1, ArrayViewMut1, s};
 use rayon::prelude::*;
 
+use super::boundary::{check_gradient, check_width};
 use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::ops::{add_scaled_rows, dot_rows, multiversion, softmax_in_place};
 use crate::kernels::rng::Rng;
@@ -47,6 +48,7 @@ impl<W: Dim> Attention<W> {
     /// The pooled rows and the attention weight of every token. Sequence by sequence, on the
     /// thread pool when the batch is large enough ([`in_parallel`]).
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Array1<f32>) {
+        check_width("attention", self.width, x.data().width());
         let rows = x.data().view();
         let rows = rows.as_standard_layout();
         let q = self.query.value();
@@ -87,12 +89,8 @@ impl<W: Dim> Attention<W> {
         weights: &Array1<f32>,
         d_y: &Floats2<W>,
     ) -> Floats2<W> {
+        check_gradient("attention", x.len(), self.width, d_y);
         let width = self.width.size();
-        assert_eq!(
-            d_y.rows(),
-            x.len(),
-            "rows of the gradient of the pooled sequences"
-        );
         let mut d_x = Floats2::zeros(x.data().rows(), self.width);
         if width == 0 {
             return d_x;

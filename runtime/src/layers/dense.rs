@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 
 use ndarray::{Array2, ArrayView2};
 
+use super::boundary::{check_gradient, check_width};
 use crate::data::{Dim, Floats2};
 use crate::kernels::ops::{add_column_sums, add_t_matmul, affine, matmul};
 use crate::kernels::rng::Rng;
@@ -152,9 +153,11 @@ impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
         Floats2<O>,
         impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a,
     ) {
+        check_width(A::KIND, self.n_in, x.width());
         let mut z = self.affine.forward(x.view());
         let saved = A::forward(&mut z);
         let backprop = move |d_y: Floats2<O>| {
+            check_gradient(A::KIND, x.rows(), self.n_out, &d_y);
             let mut d = d_y.into_array();
             A::backward(&saved, &mut d);
             Floats2::wrap(self.affine.backward(d.view(), x.view()))
@@ -163,6 +166,7 @@ impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
     }
 
     fn predict(&self, x: Floats2<I>) -> Floats2<O> {
+        check_width(A::KIND, self.n_in, x.width());
         let mut z = self.affine.forward(x.view());
         A::apply(&mut z);
         Floats2::wrap(z)

@@ -4,6 +4,7 @@
 //! as in Thinc. Row 0 is the out-of-vocabulary row: every id `>= rows` reads it.
 //! Backprop adds each row's gradient into the table row it read; the ids get no gradient.
 
+use super::boundary::check_gradient;
 use crate::data::{Dim, Floats2, Ids, NoGrad};
 use crate::kernels::ops::gather_rows;
 use crate::kernels::rng::Rng;
@@ -68,6 +69,7 @@ impl<W: Dim> Model for Embed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.predict_ref(&ids);
         let backprop = move |d_y: Floats2<W>| {
+            check_gradient("embed", ids.0.len(), self.width, &d_y);
             let rows = ids.0.iter().map(|&id| self.row(id));
             self.table.add_grad_rows(rows.zip(d_y.view().rows()));
             NoGrad

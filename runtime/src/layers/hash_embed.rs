@@ -6,6 +6,7 @@
 //! collide in one row rarely collide in all. The seed is part of the model: a different seed
 //! is a different model.
 
+use super::boundary::check_gradient;
 use crate::data::{Dim, Floats2, Keys, NoGrad};
 use crate::kernels::rng::Rng;
 use crate::kernels::rng::splitmix64;
@@ -88,6 +89,7 @@ impl<W: Dim> Model for HashEmbed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.lookup(&keys);
         let backprop = move |d_y: Floats2<W>| {
+            check_gradient("hash_embed", keys.0.len(), self.width, &d_y);
             let d_y = d_y.view();
             let rows = keys.0.iter().zip(d_y.rows());
             self.table.add_grad_rows(

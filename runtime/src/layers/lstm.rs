@@ -13,6 +13,7 @@
 
 use ndarray::Array2;
 
+use super::boundary::{check_sequences_gradient, check_width};
 use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::unwritten::Unwritten;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
@@ -100,6 +101,7 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
         Ragged<Floats2<H>>,
         impl FnOnce(Ragged<Floats2<H>>) -> Ragged<Floats2<I>> + Send + 'a,
     ) {
+        check_width("lstm", self.n_in, x.data().width());
         let (x, lengths) = x.into_parts();
         let packing = Packing::new(&lengths);
         let rows = packing.rows(Direction::Forward);
@@ -113,8 +115,10 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
             caches.push(cache);
         }
         let y = unpack(&states[self.layers.len()], &packing);
+        let y = Ragged::wrap(Floats2::wrap(y), lengths.clone());
         let backprop = move |d_y: Ragged<Floats2<H>>| {
-            let (d_y, lengths) = d_y.into_parts();
+            check_sequences_gradient("lstm", &lengths, self.hidden, &d_y);
+            let (d_y, _) = d_y.into_parts();
             let rows = packing.rows(Direction::Forward);
             let mut d = gather(d_y.view(), rows);
             for (k, layer) in self.layers.iter().enumerate().rev() {
@@ -124,10 +128,11 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
             }
             Ragged::wrap(Floats2::wrap(unpack(&d, &packing)), lengths)
         };
-        (Ragged::wrap(Floats2::wrap(y), lengths), backprop)
+        (y, backprop)
     }
 
     fn predict(&self, x: Ragged<Floats2<I>>) -> Ragged<Floats2<H>> {
+        check_width("lstm", self.n_in, x.data().width());
         let (x, lengths) = x.into_parts();
         let packing = Packing::new(&lengths);
         let mut y = x.into_array();

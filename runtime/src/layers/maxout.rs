@@ -7,6 +7,7 @@
 
 use ndarray::Array2;
 
+use super::boundary::{check_gradient, check_width};
 use super::dense::Affine;
 use crate::data::{Dim, Floats2, Values};
 use crate::kernels::ops::beats;
@@ -90,9 +91,11 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
         Floats2<O>,
         impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a,
     ) {
+        check_width("maxout", self.n_in, x.width());
         let z = self.affine.forward(x.view());
         let (y, winners) = self.pool(&z);
         let backprop = move |d_y: Floats2<O>| {
+            check_gradient("maxout", x.rows(), self.n_out, &d_y);
             let mut d_z = Array2::zeros(z.raw_dim());
             let flat = d_z.as_slice_mut().expect("standard layout");
             for (&winner, &d) in winners.iter().zip(d_y.values()) {
@@ -104,6 +107,7 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
     }
 
     fn predict(&self, x: Floats2<I>) -> Floats2<O> {
+        check_width("maxout", self.n_in, x.width());
         self.pool(&self.affine.forward(x.view())).0
     }
 }

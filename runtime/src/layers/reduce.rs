@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
+use super::boundary::{check_gradient, check_width};
 use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::ops::beats;
 
@@ -128,6 +129,7 @@ impl<W: Dim, P: Pooling> Reduce<W, P> {
 
     /// The pooled rows, and per sequence and column the winning row.
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Vec<usize>) {
+        check_width(P::KIND, self.width, x.data().width());
         let width = self.width.size();
         let mut y = Floats2::zeros(x.len(), self.width);
         let mut winners = vec![0; x.len() * width];
@@ -168,6 +170,7 @@ impl<W: Dim, P: Pooling> Model for Reduce<W, P> {
     ) {
         let (y, winners) = self.forward(&x);
         let backprop = move |d_y: Floats2<W>| {
+            check_gradient(P::KIND, x.len(), self.width, &d_y);
             let width = self.width.size();
             let mut d_x = Floats2::zeros(x.data().rows(), self.width);
             let mut d_rows = d_x.view_mut();

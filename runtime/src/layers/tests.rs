@@ -1,10 +1,14 @@
 //! What every built-in layer does alike: a NaN in its input comes out as NaN in the rows (or
-//! sequences) it reaches, in `predict` and in `begin_update`, never as a number.
+//! sequences) it reaches, in `predict` and in `begin_update`, never as a number; rows of
+//! another width than the layer's, and gradients of another shape than its output's, are
+//! refused with a message that names the layer.
 
-use crate::data::{Const, Floats2, Ragged, Values};
+use std::panic::AssertUnwindSafe;
+
+use crate::data::{Const, Floats2, Grad, Ids, Keys, Ragged, Values};
 use crate::layers::{
-    Attention, BiLstm, Dropout, LayerNorm, Linear, Lstm, Maxout, Mish, ReduceMax, ReduceMean,
-    ReduceSum, Relu, Softmax,
+    Attention, BiLstm, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm, Maxout, Mish, ReduceMax,
+    ReduceMean, ReduceSum, Relu, Softmax,
 };
 use crate::model::{Model, Params};
 
@@ -108,4 +112,135 @@ fn nan_in_a_token_gives_nan_from_that_token_on_in_every_recurrent_layer() {
     );
     let bilstm = BiLstm::<_, _, Const<8>>::new(Const::<3>, Const::<4>, 2);
     assert_nan_rows("bilstm", &bilstm, x(), 8, &[3, 4]);
+}
+
+/// The message `f` panics with; `None` when it returns.
+fn panic_message(f: impl FnOnce()) -> Option<String> {
+    let payload = std::panic::catch_unwind(AssertUnwindSafe(f)).err()?;
+    let text = payload.downcast_ref::<&str>().map(|s| s.to_string());
+    text.or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
+/// Asserts that `predict` and `begin_update` of `model` on `x` panic with `message`.
+fn assert_refused<M: Model<In: Clone>>(model: &M, x: M::In, message: &str) {
+    let predicted = panic_message(|| drop(model.predict(x.clone())));
+    assert_eq!(predicted.as_deref(), Some(message), "predict");
+    let trained = panic_message(|| drop(model.begin_update(x)));
+    assert_eq!(trained.as_deref(), Some(message), "begin_update");
+}
+
+/// Asserts that the backprop closure of `model` on `x` panics with `message` for `d_y`.
+fn assert_gradient_refused<M: Model>(model: &M, x: M::In, d_y: Grad<M::Out>, message: &str) {
+    let (_, backprop) = model.begin_update(x);
+    assert_eq!(
+        panic_message(|| drop(backprop(d_y))).as_deref(),
+        Some(message)
+    );
+}
+
+/// `rows` rows of width `width`, a run-time width.
+fn zeros(rows: usize, width: usize) -> Floats2 {
+    Floats2::zeros(rows, width)
+}
+
+/// Sequences of lengths 2 and 1 of width `width`.
+fn sequences(width: usize) -> Ragged<Floats2> {
+    Ragged::new(zeros(3, width), vec![2, 1]).unwrap()
+}
+
+#[test]
+fn rows_of_another_run_time_width_are_refused_naming_the_layer() {
+    let message = |layer: &str| {
+        format!("{layer}: given rows of width 5, but the layer was built for rows of width 3")
+    };
+    let x = || zeros(2, 5);
+    assert_refused(&Linear::new(3, 4), x(), &message("linear"));
+    assert_refused(&Softmax::new(3, 4), x(), &message("softmax"));
+    assert_refused(&Maxout::new(3, 4, 2), x(), &message("maxout"));
+    assert_refused(&LayerNorm::new(3), x(), &message("layer_norm"));
+    let x = || sequences(5);
+    assert_refused(&Attention::new(3), x(), &message("attention"));
+    assert_refused(&ReduceSum::new(3), x(), &message("reduce_sum"));
+    assert_refused(&ReduceMax::new(3), x(), &message("reduce_max"));
+    assert_refused(&Lstm::new(3, 2, 1), x(), &message("lstm"));
+    assert_refused(
+        &BiLstm::<_, _, usize>::new(3, 2, 1),
+        x(),
+        &message("bilstm"),
+    );
+}
+
+#[test]
+fn gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
+    let message = |layer: &str, given: &str, output: &str| {
+        format!(
+            "{layer}: backprop given a gradient of shape {given}, but the output has shape {output}"
+        )
+    };
+    let x = || zeros(2, 3);
+    let linear = Linear::new(3, 4);
+    assert_gradient_refused(
+        &linear,
+        x(),
+        zeros(2, 5),
+        &message("linear", "(2, 5)", "(2, 4)"),
+    );
+    assert_gradient_refused(
+        &linear,
+        x(),
+        zeros(1, 4),
+        &message("linear", "(1, 4)", "(2, 4)"),
+    );
+    let maxout = Maxout::new(3, 4, 2);
+    assert_gradient_refused(
+        &maxout,
+        x(),
+        zeros(1, 4),
+        &message("maxout", "(1, 4)", "(2, 4)"),
+    );
+    let norm = LayerNorm::new(3);
+    assert_gradient_refused(
+        &norm,
+        x(),
+        zeros(3, 3),
+        &message("layer_norm", "(3, 3)", "(2, 3)"),
+    );
+    let dropout = Dropout::new(0.5);
+    assert_gradient_refused(
+        &dropout,
+        x(),
+        zeros(2, 2),
+        &message("dropout", "(2, 2)", "(2, 3)"),
+    );
+    let embed = Embed::new(10, 3);
+    let ids = Ids(vec![1, 2]);
+    assert_gradient_refused(
+        &embed,
+        ids,
+        zeros(3, 3),
+        &message("embed", "(3, 3)", "(2, 3)"),
+    );
+    let embed = HashEmbed::new(10, 3, 1);
+    let keys = Keys(vec![1, 2]);
+    let hash_embed = message("hash_embed", "(2, 4)", "(2, 3)");
+    assert_gradient_refused(&embed, keys, zeros(2, 4), &hash_embed);
+    let x = || sequences(3);
+    let attention = message("attention", "(3, 3)", "(2, 3)");
+    assert_gradient_refused(&Attention::new(3), x(), zeros(3, 3), &attention);
+    let reduce = message("reduce_mean", "(2, 4)", "(2, 3)");
+    assert_gradient_refused(&ReduceMean::new(3), x(), zeros(2, 4), &reduce);
+}
+
+#[test]
+fn sequence_gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
+    let lstm = Lstm::new(3, 2, 1);
+    let d_y = Ragged::new(zeros(3, 2), vec![1, 2]).unwrap();
+    let message = "lstm: backprop given a gradient of 1 rows in sequence 0, where the output has 2";
+    assert_gradient_refused(&lstm, sequences(3), d_y, message);
+    let d_y = Ragged::new(zeros(3, 2), vec![3]).unwrap();
+    let message = "lstm: backprop given a gradient of 1 sequences, for an output of 2";
+    assert_gradient_refused(&lstm, sequences(3), d_y, message);
+    let bilstm = BiLstm::<_, _, usize>::new(3, 2, 1);
+    let message = "bilstm: backprop given a gradient of rows of width 2, for an output of width 4";
+    assert_gradient_refused(&bilstm, sequences(3), sequences(2), message);
 }
