@@ -41,7 +41,7 @@ impl<W: Dim> Attention<W> {
         let n = width.size();
         Attention {
             width,
-            query: Param::new(&[n], Rng::fresh().uniform_vec(n, 0.1)),
+            query: Param::uniform(&[n], 0.1, &mut Rng::fresh()),
         }
     }
 

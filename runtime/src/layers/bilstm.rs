@@ -67,6 +67,9 @@ impl<I: Dim, H: Dim, O: Dim> BiLstm<I, H, O> {
     /// initialized. `O` must be twice `H`: a constant `O` is checked when the program is built
     /// (`cargo build`, not `cargo check`); a run-time `O` needs a constant `H` or is taken as
     /// `2 * hidden`. A `depth` of 0 is taken as 1.
+    ///
+    /// # Panics
+    /// When a layer's weights would hold more values than `usize` counts.
     pub fn new(n_in: I, hidden: H, depth: usize) -> Self {
         const {
             assert!(

@@ -62,11 +62,8 @@ impl Affine {
         let w = if zero {
             Param::zeros(&[n_out, n_in])
         } else {
-            let limit = (6.0 / (n_in + n_out).max(1) as f32).sqrt();
-            Param::new(
-                &[n_out, n_in],
-                Rng::fresh().uniform_vec(n_out * n_in, limit),
-            )
+            let limit = (6.0 / n_in.saturating_add(n_out).max(1) as f32).sqrt();
+            Param::uniform(&[n_out, n_in], limit, &mut Rng::fresh())
         };
         Affine {
             w,
@@ -109,6 +106,9 @@ pub type Linear<I, O> = Dense<I, O, Identity>;
 
 impl<I: Dim, O: Dim, A: Activation> Dense<I, O, A> {
     /// A layer from `n_in` to `n_out` columns with freshly initialized weights.
+    ///
+    /// # Panics
+    /// When its weights would hold more values than `usize` counts.
     pub fn new(n_in: I, n_out: O) -> Self {
         Dense {
             n_in,

@@ -26,12 +26,14 @@ pub struct Embed<W: Dim> {
 
 impl<W: Dim> Embed<W> {
     /// A table of `rows` vectors (at least one: the out-of-vocabulary row) of width `width`.
+    ///
+    /// # Panics
+    /// When the table would hold more values than `usize` counts.
     pub fn new(rows: usize, width: W) -> Self {
         let rows = rows.max(1);
-        let values = Rng::fresh().uniform_vec(rows * width.size(), 0.1);
         Embed {
             width,
-            table: Param::new(&[rows, width.size()], values),
+            table: Param::uniform(&[rows, width.size()], 0.1, &mut Rng::fresh()),
         }
     }
 

@@ -32,13 +32,15 @@ impl<W: Dim> HashEmbed<W> {
     pub const HASHES: usize = 4;
 
     /// A table of `rows` vectors (at least one) of width `width`; `seed` chooses the hashes.
+    ///
+    /// # Panics
+    /// When the table would hold more values than `usize` counts.
     pub fn new(rows: usize, width: W, seed: u64) -> Self {
         let rows = rows.max(1);
-        let values = Rng::fresh().uniform_vec(rows * width.size(), 0.1);
         HashEmbed {
             width,
             seed,
-            table: Param::new(&[rows, width.size()], values),
+            table: Param::uniform(&[rows, width.size()], 0.1, &mut Rng::fresh()),
         }
     }
 

@@ -42,6 +42,9 @@ pub struct Lstm<I: Dim, H: Dim> {
 impl<I: Dim, H: Dim> Lstm<I, H> {
     /// An LSTM from `n_in` to `hidden` columns with `depth` stacked layers, freshly initialized.
     /// A `depth` of 0 is taken as 1: the output width `H` needs at least one layer.
+    ///
+    /// # Panics
+    /// When a layer's weights would hold more values than `usize` counts.
     pub fn new(n_in: I, hidden: H, depth: usize) -> Self {
         let h = hidden.size();
         let layers = (0..depth.max(1))

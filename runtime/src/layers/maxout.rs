@@ -29,13 +29,20 @@ pub struct Maxout<I: Dim, O: Dim> {
 
 impl<I: Dim, O: Dim> Maxout<I, O> {
     /// A layer from `n_in` to `n_out` columns with `pieces` pieces per output (at least 1).
+    ///
+    /// # Panics
+    /// When its weights would hold more values than `usize` counts.
     pub fn new(n_in: I, n_out: O, pieces: usize) -> Self {
         let pieces = pieces.max(1);
+        let outputs = n_out.size();
+        let rows = outputs.checked_mul(pieces).unwrap_or_else(|| {
+            panic!("maxout: {outputs} outputs of {pieces} pieces are more than usize counts")
+        });
         Maxout {
             n_in,
             n_out,
             pieces,
-            affine: Affine::new(n_in.size(), n_out.size() * pieces, false),
+            affine: Affine::new(n_in.size(), rows, false),
         }
     }
 

@@ -19,6 +19,7 @@ use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use crate::kernels::ops::{sum_of_squares, sum_of_squares_in_parallel};
+use crate::kernels::rng::Rng;
 use crate::kernels::threads::threads;
 
 /// A parameter: an `f32` array of a fixed shape and its accumulated gradient.
@@ -73,11 +74,14 @@ pub struct Update<'a> {
 }
 
 impl Param {
-    /// A parameter of `shape` holding `value` (row-major); panics when the sizes differ,
-    /// which is a bug in the layer that builds it.
+    /// A parameter of `shape` holding `value` (row-major).
+    ///
+    /// # Panics
+    /// When `value` does not hold the values of `shape` (a bug in the layer that builds it), or
+    /// when `shape` holds more values than `usize` counts.
     pub fn new(shape: &[usize], value: Vec<f32>) -> Self {
         assert_eq!(
-            shape.iter().product::<usize>(),
+            values_of(shape),
             value.len(),
             "parameter values do not fill shape {shape:?}"
         );
@@ -96,8 +100,25 @@ impl Param {
     }
 
     /// A parameter of `shape` filled with zeros.
+    ///
+    /// # Panics
+    /// When `shape` holds more values than `usize` counts.
     pub fn zeros(shape: &[usize]) -> Self {
-        Self::new(shape, vec![0.0; shape.iter().product()])
+        Self::new(shape, vec![0.0; values_of(shape)])
+    }
+
+    /// A parameter of `shape` whose values are drawn from `rng`, uniform in `[-limit, limit)`.
+    ///
+    /// # Panics
+    /// When `shape` holds more values than `usize` counts.
+    ///
+    /// ```
+    /// use weft_runtime::{Param, Rng};
+    /// let w = Param::uniform(&[3, 2], 0.1, &mut Rng::new(7));
+    /// assert!(w.value().iter().all(|v| v.abs() <= 0.1));
+    /// ```
+    pub fn uniform(shape: &[usize], limit: f32, rng: &mut Rng) -> Self {
+        Self::new(shape, rng.uniform_vec(values_of(shape), limit))
     }
 
     /// The shape: `[rows, columns]` for a matrix, `[n]` for a vector.
@@ -264,6 +285,20 @@ impl Param {
     }
 }
 
+/// The number of values of a parameter of `shape`.
+///
+/// # Panics
+/// When it is more than `usize` counts: a size no layer can be built with, which would
+/// otherwise wrap to a small one.
+fn values_of(shape: &[usize]) -> usize {
+    let count = shape
+        .iter()
+        .try_fold(1usize, |count, &n| count.checked_mul(n));
+    count.unwrap_or_else(|| {
+        panic!("a parameter of shape {shape:?} has more values than usize counts")
+    })
+}
+
 /// Adds the `rows` that fall in a part of a table, its rows from `first` (`values`, `width`
 /// floats each, and their `touched` flags), in order.
 fn add_rows(
@@ -307,6 +342,13 @@ mod tests {
         });
         table.add_grad_rows([(2, d.row(1))]);
         table.update(|u| assert_eq!((u.width, u.touched), (2, &[false, false, true, false][..])));
+    }
+
+    /// A shape whose values wrap `usize` would build a parameter of a few values.
+    #[test]
+    #[should_panic(expected = "a parameter of shape [4611686018427387904, 4] has more values")]
+    fn a_shape_beyond_usize_is_refused() {
+        Param::zeros(&[1 << 62, 4]);
     }
 
     #[test]
