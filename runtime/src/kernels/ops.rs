@@ -259,6 +259,22 @@ multiversion! {
     }
 }
 
+/// The bits of `|x|`. They order as the magnitudes do, and NaN above infinity above every
+/// number: the largest magnitude of many values is an integer `max` of these, which vectorizes
+/// (a float `max` that keeps NaN does not).
+#[inline(always)]
+pub(crate) fn magnitude_bits(x: f32) -> u32 {
+    x.to_bits() & 0x7fff_ffff
+}
+
+multiversion! {
+    /// The largest `|x|` of `x`: NaN when one is NaN, else infinity when one is infinite; 0 for
+    /// no values.
+    pub(crate) fn largest_magnitude(x: &[f32]) -> f32 {
+        f32::from_bits(x.iter().map(|&v| magnitude_bits(v)).fold(0, u32::max))
+    }
+}
+
 /// [`sum_of_squares`] over halves on the thread pool, down to blocks of 64k values.
 pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
     const BLOCK: usize = 1 << 16;
@@ -282,6 +298,16 @@ mod tests {
     /// Enough rows for several tasks, so that with more than one thread (the test pool has one
     /// per core) the split runs, and its last task is partial.
     const ROWS: usize = 3 * ROWS_PER_TASK + 7;
+
+    #[test]
+    fn the_largest_magnitude_is_nan_then_infinity_then_a_number() {
+        let values = [1.0, -7.5, 3.0, f32::MIN_POSITIVE];
+        assert_eq!(largest_magnitude(&values), 7.5);
+        assert_eq!(largest_magnitude(&[]), 0.0);
+        let infinite = [2.0, f32::NEG_INFINITY, -f32::MAX];
+        assert_eq!(largest_magnitude(&infinite), f32::INFINITY);
+        assert!(largest_magnitude(&[f32::INFINITY, -f32::NAN, 1.0]).is_nan());
+    }
 
     #[test]
     fn gather_rows_reads_every_row_asked_for_in_order() {

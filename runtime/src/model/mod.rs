@@ -16,6 +16,7 @@ mod walk;
 
 pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
 pub use param::{GradGuard, Param, Update};
+pub(crate) use params::check_grad_clip;
 pub use params::{Optimizer, Params};
 pub use part::Part;
 pub use signature::{LayerSignature, Signature};

@@ -13,12 +13,15 @@
 //! and a quarter of the optimizer's memory traffic. The values are updated as densely.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
-use crate::kernels::ops::{sum_of_squares, sum_of_squares_in_parallel};
+use crate::kernels::ops::{
+    largest_magnitude, magnitude_bits, sum_of_squares, sum_of_squares_in_parallel,
+};
 use crate::kernels::rng::Rng;
 use crate::kernels::threads::threads;
 
@@ -28,7 +31,14 @@ pub struct Param {
     shape: Vec<usize>,
     value: Vec<f32>,
     grad: Mutex<Gradient>,
+    /// The [`magnitude_bits`] of a bound on the magnitude of the values, or [`UNKNOWN`]: what
+    /// [`Param::magnitude_bound`] found or an optimizer's update gave, kept until the values
+    /// change otherwise.
+    bound: AtomicU32,
 }
+
+/// [`Param::bound`] when no bound is known: above the bits of every magnitude.
+const UNKNOWN: u32 = u32::MAX;
 
 /// A parameter's gradient, and where it may be non-zero.
 #[derive(Debug)]
@@ -93,6 +103,7 @@ impl Param {
                 touched: Vec::new(),
             }),
             value,
+            bound: AtomicU32::new(UNKNOWN),
         };
         let rows = param.matrix_shape().0;
         param.grad.get_mut().expect("new").touched = vec![false; rows];
@@ -143,7 +154,24 @@ impl Param {
 
     /// The values, mutably.
     pub fn value_mut(&mut self) -> &mut [f32] {
+        *self.bound.get_mut() = UNKNOWN;
         &mut self.value
+    }
+
+    /// A number no value exceeds in magnitude: NaN when a value is NaN, else infinity when one
+    /// is infinite. The one the last optimizer's update gave (see
+    /// [`update_bounded`](Self::update_bounded)), or the largest magnitude of the values, found
+    /// once and kept until they change.
+    pub(crate) fn magnitude_bound(&self) -> f32 {
+        let bits = match self.bound.load(Ordering::Relaxed) {
+            UNKNOWN => {
+                let bits = magnitude_bits(largest_magnitude(&self.value));
+                self.bound.store(bits, Ordering::Relaxed);
+                bits
+            }
+            bits => bits,
+        };
+        f32::from_bits(bits)
     }
 
     /// The values as a matrix: `(rows, columns)`, or `(1, n)` for a vector.
@@ -232,6 +260,7 @@ impl Param {
     /// The values and the gradient, mutably, without locking. The gradient may be changed
     /// anywhere, so later updates read all of it until [`update`](Self::update).
     pub fn value_and_grad_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        *self.bound.get_mut() = UNKNOWN;
         let grad = self.grad.get_mut().unwrap_or_else(PoisonError::into_inner);
         grad.dense = true;
         (&mut self.value, &mut grad.values)
@@ -255,19 +284,34 @@ impl Param {
     /// assert_eq!(table.value(), &[0.0, 0.0, -0.5, 0.5, 0.0, 0.0]);
     /// ```
     pub fn update(&mut self, step: impl FnOnce(Update<'_>)) {
+        self.run_update(step);
+        *self.bound.get_mut() = UNKNOWN;
+    }
+
+    /// [`update`](Self::update) by a `step` that returns a number no value it leaves exceeds in
+    /// magnitude (NaN when a value is NaN, else infinity when one is infinite), which
+    /// [`magnitude_bound`](Self::magnitude_bound) then gives without a pass over the values.
+    pub(crate) fn update_bounded(&mut self, step: impl FnOnce(Update<'_>) -> f32) {
+        let bound = self.run_update(step);
+        *self.bound.get_mut() = magnitude_bits(bound);
+    }
+
+    /// Runs `step` as [`update`](Self::update) describes; returns what it returns.
+    fn run_update<R>(&mut self, step: impl FnOnce(Update<'_>) -> R) -> R {
         let width = self.matrix_shape().1;
         let grad = self.grad.get_mut().unwrap_or_else(PoisonError::into_inner);
         let (width, touched) = match grad.dense {
             true => (self.value.len(), &[true][..]),
             false => (width, &grad.touched[..]),
         };
-        step(Update {
+        let result = step(Update {
             values: &mut self.value,
             grad: &mut grad.values,
             width,
             touched,
         });
         self.forget_touched();
+        result
     }
 
     /// Records the gradient as zero everywhere.
