@@ -36,6 +36,9 @@ impl<W: Dim> Floats2<W> {
     }
 
     /// Zeros of shape `(rows, width)`.
+    ///
+    /// # Panics
+    /// When `rows × width` is more than `isize::MAX` (as ndarray's arrays do).
     pub fn zeros(rows: usize, width: W) -> Self {
         Self::wrap(Array2::zeros((rows, width.size())))
     }

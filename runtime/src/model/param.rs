@@ -201,7 +201,8 @@ impl Param {
     /// several threads and many rows, each thread adds the rows of its part of the table (in
     /// the given order: the sums are the same).
     ///
-    /// Panics when a row is out of range or `d` is not a row's width: a bug in the layer.
+    /// # Panics
+    /// When a row is out of range or `d` is not a row's width: a bug in the layer.
     ///
     /// ```
     /// use ndarray::array;

@@ -256,7 +256,7 @@ impl Optimizer for Adam {
     }
 
     fn begin_step(&mut self) {
-        self.step += 1;
+        self.step = self.step.saturating_add(1);
     }
 
     fn check(&self, path: &str, param: &Param, grad_scale: f32, grad_norm: f32) -> Result<()> {
