@@ -170,65 +170,48 @@ fn rows_of_another_run_time_width_are_refused_naming_the_layer() {
     );
 }
 
+/// Asserts that the backprop closure of `model` (named `layer`) on `x` refuses `d_y`, of
+/// another shape than the output's, `output`, naming both.
+fn refuses_gradient<M: Model<Out = Floats2>>(
+    layer: &str,
+    model: &M,
+    x: M::In,
+    d_y: Floats2,
+    output: (usize, usize),
+) {
+    let given = d_y.view().dim();
+    let message = format!(
+        "{layer}: backprop given a gradient of shape {given:?}, but the output has shape {output:?}"
+    );
+    assert_gradient_refused(model, x, d_y, &message);
+}
+
 #[test]
 fn gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
-    let message = |layer: &str, given: &str, output: &str| {
-        format!(
-            "{layer}: backprop given a gradient of shape {given}, but the output has shape {output}"
-        )
-    };
     let x = || zeros(2, 3);
-    let linear = Linear::new(3, 4);
-    assert_gradient_refused(
-        &linear,
-        x(),
-        zeros(2, 5),
-        &message("linear", "(2, 5)", "(2, 4)"),
-    );
-    assert_gradient_refused(
-        &linear,
-        x(),
-        zeros(1, 4),
-        &message("linear", "(1, 4)", "(2, 4)"),
-    );
-    let maxout = Maxout::new(3, 4, 2);
-    assert_gradient_refused(
-        &maxout,
-        x(),
-        zeros(1, 4),
-        &message("maxout", "(1, 4)", "(2, 4)"),
-    );
-    let norm = LayerNorm::new(3);
-    assert_gradient_refused(
-        &norm,
-        x(),
+    refuses_gradient("linear", &Linear::new(3, 4), x(), zeros(2, 5), (2, 4));
+    refuses_gradient("linear", &Linear::new(3, 4), x(), zeros(1, 4), (2, 4));
+    refuses_gradient("maxout", &Maxout::new(3, 4, 2), x(), zeros(1, 4), (2, 4));
+    refuses_gradient("layer_norm", &LayerNorm::new(3), x(), zeros(3, 3), (2, 3));
+    refuses_gradient("dropout", &Dropout::new(0.5), x(), zeros(2, 2), (2, 3));
+    refuses_gradient(
+        "embed",
+        &Embed::new(10, 3),
+        Ids(vec![1, 2]),
         zeros(3, 3),
-        &message("layer_norm", "(3, 3)", "(2, 3)"),
+        (2, 3),
     );
-    let dropout = Dropout::new(0.5);
-    assert_gradient_refused(
-        &dropout,
-        x(),
-        zeros(2, 2),
-        &message("dropout", "(2, 2)", "(2, 3)"),
+    let hash_embed = HashEmbed::new(10, 3, 1);
+    refuses_gradient(
+        "hash_embed",
+        &hash_embed,
+        Keys(vec![1, 2]),
+        zeros(2, 4),
+        (2, 3),
     );
-    let embed = Embed::new(10, 3);
-    let ids = Ids(vec![1, 2]);
-    assert_gradient_refused(
-        &embed,
-        ids,
-        zeros(3, 3),
-        &message("embed", "(3, 3)", "(2, 3)"),
-    );
-    let embed = HashEmbed::new(10, 3, 1);
-    let keys = Keys(vec![1, 2]);
-    let hash_embed = message("hash_embed", "(2, 4)", "(2, 3)");
-    assert_gradient_refused(&embed, keys, zeros(2, 4), &hash_embed);
     let x = || sequences(3);
-    let attention = message("attention", "(3, 3)", "(2, 3)");
-    assert_gradient_refused(&Attention::new(3), x(), zeros(3, 3), &attention);
-    let reduce = message("reduce_mean", "(2, 4)", "(2, 3)");
-    assert_gradient_refused(&ReduceMean::new(3), x(), zeros(2, 4), &reduce);
+    refuses_gradient("attention", &Attention::new(3), x(), zeros(3, 3), (2, 3));
+    refuses_gradient("reduce_mean", &ReduceMean::new(3), x(), zeros(2, 4), (2, 3));
 }
 
 #[test]

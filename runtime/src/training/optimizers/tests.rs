@@ -65,13 +65,16 @@ fn steps(mut optimizer: impl Optimizer + Clone, idle_moves: bool) {
     }
 }
 
+/// No weight decay, and each kind.
+const WEIGHT_DECAYS: [WeightDecay; 3] = [
+    WeightDecay::None,
+    WeightDecay::L2(0.01),
+    WeightDecay::Decoupled(0.1),
+];
+
 #[test]
 fn adam_skips_untouched_rows_with_the_results_of_a_dense_update() {
-    for weight_decay in [
-        WeightDecay::None,
-        WeightDecay::L2(0.01),
-        WeightDecay::Decoupled(0.1),
-    ] {
+    for weight_decay in WEIGHT_DECAYS {
         let mut adam = Adam::new(0.01);
         adam.weight_decay = weight_decay;
         sparse_matches_dense(adam, true);
@@ -80,15 +83,9 @@ fn adam_skips_untouched_rows_with_the_results_of_a_dense_update() {
 
 #[test]
 fn sgd_skips_untouched_rows_with_the_results_of_a_dense_update() {
-    for weight_decay in [
-        WeightDecay::None,
-        WeightDecay::L2(0.01),
-        WeightDecay::Decoupled(0.1),
-    ] {
-        let sgd = Sgd {
-            weight_decay,
-            ..Sgd::new(0.1)
-        };
+    for weight_decay in WEIGHT_DECAYS {
+        let mut sgd = Sgd::new(0.1);
+        sgd.weight_decay = weight_decay;
         sparse_matches_dense(sgd, weight_decay != WeightDecay::None);
     }
 }
