@@ -103,8 +103,8 @@ impl<W: Dim> Floats2<W> {
                 "no columns",
             ));
         }
-        let rows = self.array.axis_iter(Axis(0)).enumerate();
-        rows.map(|(r, row)| {
+        let mut classes = Vec::with_capacity(self.rows());
+        for (r, row) in self.array.axis_iter(Axis(0)).enumerate() {
             let mut best = 0;
             for (c, &v) in row.iter().enumerate() {
                 if !v.is_finite() {
@@ -116,9 +116,9 @@ impl<W: Dim> Floats2<W> {
                     best = c;
                 }
             }
-            Ok(best)
-        })
-        .collect()
+            classes.push(best);
+        }
+        Ok(classes)
     }
 }
 

@@ -189,36 +189,52 @@ pub trait Params {
 
 /// The scale of the gradients in the update `optimizer` is to make of `model`, once the
 /// checks of [`Params::finish_update`] have passed.
+///
+/// Without clipping the scale is 1, and each parameter's update is checked in the walk that
+/// reads its gradient: the update walks the model once more, as it would unchecked. With
+/// clipping the scale comes from all the gradients, and the updates are checked in a walk of
+/// their own.
 fn check_update<P: Params + ?Sized>(model: &P, optimizer: &dyn Optimizer) -> Result<f32> {
     optimizer.validate()?;
+    let clip = optimizer.grad_clip();
     let mut squares = Vec::new();
-    let mut first_bad = None;
-    model.for_each_param(&mut |path, p| {
+    until_refused(model, |path, p| {
         let grad_sq = p.grad_sum_of_squares();
-        if !grad_sq.is_finite() && first_bad.is_none() {
-            first_bad = Some(path.to_owned());
+        if !grad_sq.is_finite() {
+            return Err(Error::NonFinite {
+                what: format!("the gradient of {path}"),
+            });
+        }
+        if clip.is_none() {
+            return optimizer.check(path, p, 1.0, grad_sq.sqrt() as f32);
         }
         squares.push(grad_sq);
-    });
-    if let Some(path) = first_bad {
-        return Err(Error::NonFinite {
-            what: format!("the gradient of {path}"),
-        });
-    }
+        Ok(())
+    })?;
+    let Some(max) = clip else { return Ok(1.0) };
     let norm = squares.iter().sum::<f64>().sqrt() as f32;
-    let scale = match optimizer.grad_clip() {
-        Some(max) if norm > max => max / norm,
-        _ => 1.0,
-    };
+    let scale = if norm > max { max / norm } else { 1.0 };
     let mut squares = squares.into_iter();
+    until_refused(model, |path, p| {
+        let grad_norm = squares.next().unwrap_or(0.0).sqrt() as f32;
+        optimizer.check(path, p, scale, grad_norm)
+    })?;
+    Ok(scale)
+}
+
+/// Calls `check` with every parameter of `model` and its path, in walk order, until it
+/// returns an error, which is returned.
+fn until_refused<P: Params + ?Sized>(
+    model: &P,
+    mut check: impl FnMut(&str, &Param) -> Result<()>,
+) -> Result<()> {
     let mut checked = Ok(());
     model.for_each_param(&mut |path, p| {
-        let grad_norm = squares.next().unwrap_or(0.0).sqrt() as f32;
         if checked.is_ok() {
-            checked = optimizer.check(path, p, scale, grad_norm);
+            checked = check(path, p);
         }
     });
-    checked.map(|()| scale)
+    checked
 }
 
 /// Updates parameters from their gradients.

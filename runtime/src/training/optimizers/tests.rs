@@ -177,6 +177,10 @@ fn updates_that_would_make_values_beyond_the_limit_are_refused_naming_the_parame
     let values = "the values of 0.linear.W after this update";
     let message = |found: &str| format!("{values} must be finite and within ±1e30, found {found}");
     assert_eq!(refusal(&mut Sgd::new(f32::MAX)), message("inf"));
+    // With clipping the updates are checked once the scale is known.
+    let mut clipped = Sgd::new(f32::MAX);
+    clipped.grad_clip = Some(1.0);
+    assert!(refusal(&mut clipped).starts_with(values), "clipped");
     let mut adam = Adam::new(f32::MAX);
     assert_eq!(refusal(&mut adam), message("3.40e38"));
     // The refused step left no trace: at a sane rate, Adam steps as a fresh one does.
