@@ -160,18 +160,22 @@ impl Param {
 
     /// A number no value exceeds in magnitude: NaN when a value is NaN, else infinity when one
     /// is infinite. The one the last optimizer's update gave (see
-    /// [`update_bounded`](Self::update_bounded)), or the largest magnitude of the values, found
-    /// once and kept until they change.
+    /// [`update_bounded`](Self::update_bounded)), or the
+    /// [`largest_magnitude`](Self::largest_magnitude) of the values, found once and kept until
+    /// they change.
     pub(crate) fn magnitude_bound(&self) -> f32 {
-        let bits = match self.bound.load(Ordering::Relaxed) {
-            UNKNOWN => {
-                let bits = magnitude_bits(largest_magnitude(&self.value));
-                self.bound.store(bits, Ordering::Relaxed);
-                bits
-            }
-            bits => bits,
-        };
-        f32::from_bits(bits)
+        match self.bound.load(Ordering::Relaxed) {
+            UNKNOWN => self.largest_magnitude(),
+            bits => f32::from_bits(bits),
+        }
+    }
+
+    /// The largest magnitude of the values (NaN when one is NaN, else infinity when one is
+    /// infinite), by a pass over them; kept as the [`magnitude_bound`](Self::magnitude_bound).
+    pub(crate) fn largest_magnitude(&self) -> f32 {
+        let largest = largest_magnitude(&self.value);
+        self.bound.store(magnitude_bits(largest), Ordering::Relaxed);
+        largest
     }
 
     /// The values as a matrix: `(rows, columns)`, or `(1, n)` for a vector.

@@ -15,11 +15,13 @@
 //! [`Optimizer::check`] answers for each parameter whether its update leaves every value (and
 //! Adam's moments) finite and within [`LIMIT`] in magnitude: beyond it a model is ruined (a
 //! product of two such values is infinite), though `to_bytes` would still save it. Both
-//! optimizers answer from bounds, without a pass over the values: the largest magnitudes of
-//! the values, means and variances that their last update wrote (their kernels find them as
-//! they go, in registers), the gradient's norm and the settings bound every result of the step.
-//! Only when a bound passes half the limit (huge values or gradients, a tiny `eps`, a learning
-//! rate of `f32::MAX`) is the step computed without being written, to see.
+//! optimizers answer from bounds, without a pass over the values: a bound of the values that
+//! their last update left (SGD's kernel finds the largest magnitude it writes, in registers;
+//! Adam's moves each value by at most a bound it knows beforehand, see `AdamStep::ratio_bound`),
+//! the gradient's norm and the settings bound every result of the step. When a bound passes
+//! half the limit (huge values or gradients, a tiny `eps`, a learning rate of `f32::MAX`), the
+//! values' exact magnitude is found; and if the bounds still cannot tell, the step is computed
+//! without being written, to see.
 
 mod adam;
 mod sgd;
@@ -134,23 +136,9 @@ impl Largest {
         self.var = self.var.max(magnitude_bits(var));
     }
 
-    /// The larger of each, over the steps of two parts.
-    fn max(self, other: Largest) -> Largest {
-        Largest {
-            value: self.value.max(other.value),
-            mean: self.mean.max(other.mean),
-            var: self.var.max(other.var),
-        }
-    }
-
     /// The largest magnitude of the values.
     fn value(self) -> f32 {
         f32::from_bits(self.value)
-    }
-
-    /// The largest magnitudes of the means and the variances.
-    fn moments(self) -> (f32, f32) {
-        (f32::from_bits(self.mean), f32::from_bits(self.var))
     }
 
     /// `Ok` when every magnitude is within [`LIMIT`]; else the error that refuses the update
