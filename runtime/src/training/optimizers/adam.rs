@@ -15,6 +15,10 @@ use crate::model::{Optimizer, Param, check_grad_clip};
 /// finite and at least 0, `beta1` and `beta2` in `[0, 1)`, `eps` finite and above 0, a weight
 /// decay rate finite and at least 0, and `grad_clip` `None` or finite and above 0.
 ///
+/// Its check of each update ([`Optimizer::check`]) costs nothing beside the step when
+/// `beta1² < beta2`, as with the defaults; otherwise no bound of the step is known beforehand,
+/// and each step is computed twice, once without being written.
+///
 /// ```
 /// use weft_runtime::{Adam, Optimizer, Param};
 /// let mut w = Param::new(&[1], vec![1.0]);
@@ -270,11 +274,11 @@ impl Optimizer for Adam {
         self.step = self.step.saturating_add(1);
     }
 
-    /// Answers from bounds: the values' (see [`Param::magnitude_bound`], which the updates keep
-    /// with [`AdamStep::value_bound`]), the gradient's norm, and the step's ratio (see
-    /// [`AdamStep::ratio_bound`]); then from the values' exact magnitude; and only then, when
-    /// the bounds cannot tell, from the step computed without being written.
     fn check(&self, path: &str, param: &Param, grad_scale: f32, grad_norm: f32) -> Result<()> {
+        // From bounds: the values' (`Param::magnitude_bound`, which the updates carry forward
+        // with `AdamStep::value_bound`), the gradient's norm and the step's ratio
+        // (`AdamStep::ratio_bound`); then from the values' exact magnitude; and only when the
+        // bounds cannot tell, from the step computed without being written.
         let step = self.constants(self.step.saturating_add(1), grad_scale);
         let bounded = |value| step.stays_within_limit(value, grad_norm);
         if bounded(param.magnitude_bound()) || bounded(param.largest_magnitude()) {
