@@ -158,8 +158,8 @@ impl Param {
         &mut self.value
     }
 
-    /// A number no value exceeds in magnitude: NaN when a value is NaN, else infinity when one
-    /// is infinite. The one the last optimizer's update gave (see
+    /// A number no value exceeds in magnitude, or NaN or infinity: when a value is, or when the
+    /// last update knew no finite bound. The one the last optimizer's update gave (see
     /// [`update_bounded`](Self::update_bounded)), or the
     /// [`largest_magnitude`](Self::largest_magnitude) of the values, found once and kept until
     /// they change.
@@ -294,8 +294,8 @@ impl Param {
     }
 
     /// [`update`](Self::update) by a `step` that returns a number no value it leaves exceeds in
-    /// magnitude (NaN when a value is NaN, else infinity when one is infinite), which
-    /// [`magnitude_bound`](Self::magnitude_bound) then gives without a pass over the values.
+    /// magnitude (or NaN or infinity, as [`magnitude_bound`](Self::magnitude_bound) states),
+    /// which `magnitude_bound` then gives without a pass over the values.
     pub(crate) fn update_bounded(&mut self, step: impl FnOnce(Update<'_>) -> f32) {
         let bound = self.run_update(step);
         *self.bound.get_mut() = magnitude_bits(bound);
