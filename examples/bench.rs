@@ -184,7 +184,7 @@ where
     M: Model<In = Ragged<Ids>>,
 {
     let (x, truths) = train.batch(batch);
-    let words = x.data.0.len();
+    let words = x.data().0.len();
     weft::on_pool(|| {
         let (out, backprop) = model.begin_update(x);
         backprop(loss(&out, &truths)?.0);
@@ -258,7 +258,7 @@ fn measure<M, T: Classes + Sync>(
     data: &Data<T>,
     mut model: M,
     loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
-    predict: fn(&M, Ragged<Ids>) -> Vec<usize>,
+    predict: fn(&M, Ragged<Ids>) -> weft::Result<Vec<usize>>,
 ) -> Result<String, Box<dyn Error>>
 where
     M: Model<In = Ragged<Ids>> + Sync,
@@ -282,7 +282,8 @@ where
     let inputs: Vec<&Vec<u32>> = data.dev.ids.iter().chain(test_ids).collect();
     let pass = || {
         for batch in inputs.chunks(INFER_BATCH) {
-            std::hint::black_box(predict(&model, Ragged::from_sequences(batch)));
+            let classes = predict(&model, Ragged::from_sequences(batch));
+            std::hint::black_box(classes.expect("the classes of the dev and test inputs"));
         }
     };
     let prediction = Prediction::time(&inputs, options.infer_seconds, pass);
@@ -300,7 +301,8 @@ where
     let test_acc = data
         .test
         .as_ref()
-        .map(|test| common::accuracy(&model, test, predict));
+        .map(|test| common::accuracy(&model, test, predict))
+        .transpose()?;
     // Both go on training the model: after every figure of the model trained as the baselines.
     let by_turns = match options.threads {
         1 => None,

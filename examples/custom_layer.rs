@@ -149,7 +149,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let after = loaded.predict(x);
     assert_eq!(before, after, "the loaded model predicts otherwise");
     let correct = after
-        .argmax()
+        .argmax()?
         .iter()
         .zip(&y)
         .filter(|(p, t)| p == t)

@@ -51,7 +51,7 @@ fn main() {
     let gflops = |flops: f64, seconds: f64| flops / seconds / 1e9;
 
     let train = batch(&mut rng, 32);
-    let tokens = train.data.rows();
+    let tokens = train.data().rows();
     let (mut fwd, mut bwd) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..50 {
         let started = Instant::now();
@@ -62,7 +62,7 @@ fn main() {
         bwd = bwd.min(middle.elapsed().as_secs_f64());
     }
     let infer = batch(&mut rng, 128);
-    let infer_tokens = infer.data.rows();
+    let infer_tokens = infer.data().rows();
     let predict = best(50, || {
         std::hint::black_box(bilstm.predict(infer.clone()));
     });

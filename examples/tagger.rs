@@ -51,7 +51,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         |epoch| println!("{epoch}"),
     )?;
     if let Some(test) = &data.test {
-        let accuracy = common::accuracy(&model, test, tagger::predict);
+        let accuracy = common::accuracy(&model, test, tagger::predict)?;
         println!("test acc {accuracy:.4}");
     }
     Ok(())

@@ -123,7 +123,7 @@ pub use weft_runtime::*;
 /// let tagger = Tagger {
 ///     network: model!(embed(width = 32) >> bilstm(hidden = 16) >> softmax).initialize(&x, &tags)?,
 /// };
-/// assert_eq!(tagger.network.predict(x).data.view().shape(), &[3, 3]);
+/// assert_eq!(tagger.network.predict(x).data().view().shape(), &[3, 3]);
 /// # Ok::<(), weft::Error>(())
 /// ```
 pub use weft_macros::model_type;

@@ -161,16 +161,16 @@ pub struct Data<T> {
 pub fn accuracy<M, T: Classes>(
     model: &M,
     data: &Dataset<T>,
-    predict: impl Fn(&M, Ragged<Ids>) -> Vec<usize>,
-) -> f64 {
+    predict: impl Fn(&M, Ragged<Ids>) -> weft::Result<Vec<usize>>,
+) -> weft::Result<f64> {
     let (mut correct, mut total) = (0, 0);
     for (ids, truths) in data.ids.chunks(128).zip(data.truths.chunks(128)) {
-        let predicted = predict(model, Ragged::from_sequences(ids));
+        let predicted = predict(model, Ragged::from_sequences(ids))?;
         let truths = truths.iter().flat_map(Classes::classes);
         correct += predicted.iter().zip(truths).filter(|(p, t)| p == t).count();
         total += predicted.len();
     }
-    correct as f64 / total.max(1) as f64
+    Ok(correct as f64 / total.max(1) as f64)
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
@@ -256,7 +256,7 @@ pub fn train<M, T: Classes + Sync>(
     options: &Options,
     data: &Dataset<T>,
     loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
-    mut evaluate: impl FnMut(&M) -> f64,
+    mut evaluate: impl FnMut(&M) -> weft::Result<f64>,
     mut report: impl FnMut(&Epoch),
 ) -> weft::Result<()>
 where
@@ -273,7 +273,7 @@ where
         for batch in order.chunks(options.batch_size) {
             let started = Instant::now();
             let (x, truths) = data.batch(batch);
-            words += x.data.0.len();
+            words += x.data().0.len();
             let batch_loss = weft::on_pool(|| {
                 let (probs, backprop) = model.begin_update(x);
                 let (d_probs, batch_loss) = loss(&probs, &truths)?;
@@ -289,7 +289,7 @@ where
         report(&Epoch {
             number,
             loss: loss_sum / seen.max(1) as f64,
-            dev_score: evaluate(model),
+            dev_score: evaluate(model)?,
             words,
             seconds,
         });

@@ -73,6 +73,6 @@ pub fn loss(probs: &Ragged<Floats2>, tags: &[Vec<usize>]) -> weft::Result<(Ragge
 }
 
 /// The predicted tag of each token, sentence after sentence.
-pub fn predict(model: &Tagger, x: Ragged<Ids>) -> Vec<usize> {
-    model.predict_parallel(x).data.argmax()
+pub fn predict(model: &Tagger, x: Ragged<Ids>) -> weft::Result<Vec<usize>> {
+    model.predict_parallel(x).data().argmax()
 }

@@ -74,6 +74,6 @@ pub fn loss(probs: &Floats2, classes: &[usize]) -> weft::Result<(Floats2, f32)> 
 }
 
 /// The predicted class of each text.
-pub fn predict(model: &TextCat, x: Ragged<Ids>) -> Vec<usize> {
+pub fn predict(model: &TextCat, x: Ragged<Ids>) -> weft::Result<Vec<usize>> {
     model.predict_parallel(x).argmax()
 }

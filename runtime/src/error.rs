@@ -21,6 +21,15 @@ pub enum Error {
         /// The value, and the first position holding a non-finite number.
         what: String,
     },
+    /// A value outside the range it must be in: a probability above 1, an optimizer's setting.
+    OutOfRange {
+        /// The value, and where it is.
+        what: String,
+        /// The range it must be in.
+        expected: String,
+        /// The value found.
+        found: String,
+    },
     /// A label or class index outside the model's classes.
     Label {
         /// Where the label appeared.
@@ -74,12 +83,26 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// An [`Error::Shape`].
     pub(crate) fn shape(
         what: impl Into<String>,
         expected: impl fmt::Display,
         found: impl fmt::Display,
     ) -> Self {
         Error::Shape {
+            what: what.into(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+
+    /// An [`Error::OutOfRange`].
+    pub(crate) fn out_of_range(
+        what: impl Into<String>,
+        expected: impl fmt::Display,
+        found: impl fmt::Display,
+    ) -> Self {
+        Error::OutOfRange {
             what: what.into(),
             expected: expected.to_string(),
             found: found.to_string(),
@@ -96,6 +119,11 @@ impl fmt::Display for Error {
                 found,
             } => write!(f, "{what}: expected {expected}, found {found}"),
             Error::NonFinite { what } => write!(f, "{what} is not finite"),
+            Error::OutOfRange {
+                what,
+                expected,
+                found,
+            } => write!(f, "{what} must be {expected}, found {found}"),
             Error::Label {
                 what,
                 label,

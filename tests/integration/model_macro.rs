@@ -127,7 +127,7 @@ fn per_token_layers_run_on_every_token() {
     );
     let tags = tagger.predict(x);
     assert_eq!(tags.lengths(), &[3, 2, 1]);
-    assert_eq!(tags.data.view().ncols(), 5);
+    assert_eq!(tags.data().view().ncols(), 5);
 }
 
 #[test]

@@ -47,7 +47,12 @@ fn a_tagger_predicts_alike_in_parts() {
     let x = sequences(25, 2);
     let tags: Vec<Vec<usize>> = x
         .ranges()
-        .map(|range| x.data.0[range].iter().map(|&id| id as usize % 5).collect())
+        .map(|range| {
+            x.data().0[range]
+                .iter()
+                .map(|&id| id as usize % 5)
+                .collect()
+        })
         .collect();
     let model = model!(embed(width = 8) >> bilstm(hidden = 4) >> softmax)
         .initialize(&x, &tags)
@@ -55,5 +60,5 @@ fn a_tagger_predicts_alike_in_parts() {
     let whole = model.predict(x.clone());
     let parts = on_threads(2, || model.predict_parallel(x.clone()));
     assert_eq!(parts.lengths(), whole.lengths());
-    assert_close(&parts.data, &whole.data);
+    assert_close(parts.data(), whole.data());
 }

@@ -48,7 +48,7 @@ fn embed_bilstm_attention_softmax_learns_a_toy_task() {
         model.finish_update(&mut adam).unwrap();
     }
     let (x, y) = toy_batch(&mut rng, 200);
-    let predicted = model.predict(x).argmax();
+    let predicted = model.predict(x).argmax().unwrap();
     let correct = predicted.iter().zip(&y).filter(|(p, t)| p == t).count();
     assert!(
         correct >= 190,

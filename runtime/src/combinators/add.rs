@@ -6,6 +6,10 @@ use crate::model::{Model, Params, Visit, VisitMut};
 
 /// `a(x) + b(x)`. Backprop hands the output gradient to both branches and sums their input
 /// gradients.
+///
+/// # Panics
+/// `predict` and `begin_update` panic when the branches' outputs differ in shape, as two
+/// run-time (`usize`) widths can (see [`Accumulate`]).
 pub struct Add<A, B> {
     first: A,
     second: B,
@@ -90,5 +94,13 @@ mod tests {
         );
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
         gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    /// Run-time widths that differ: the sum is refused, not broadcast.
+    #[test]
+    #[should_panic(expected = "sum of values of shapes (1, 4) and (1, 5)")]
+    fn branches_of_other_widths_are_refused() {
+        let model = add(Linear::new(3, 4), Linear::new(3, 5));
+        model.predict(Floats2::<usize>::zeros(1, 3));
     }
 }

@@ -18,7 +18,7 @@ pub struct WithArray<L> {
 /// let model = with_array(Embed::new(100, Const::<8>));
 /// let y = model.predict(Ragged::from_sequences(&[vec![1, 2, 3], vec![4]]));
 /// assert_eq!(y.lengths(), &[3, 1]);
-/// assert_eq!(y.data.rows(), 4);
+/// assert_eq!(y.data().rows(), 4);
 /// ```
 pub fn with_array<L: Model>(layer: L) -> WithArray<L>
 where

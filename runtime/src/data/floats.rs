@@ -36,6 +36,9 @@ impl<W: Dim> Floats2<W> {
     }
 
     /// Zeros of shape `(rows, width)`.
+    ///
+    /// # Panics
+    /// When `rows × width` is more than `isize::MAX` (as ndarray's arrays do).
     pub fn zeros(rows: usize, width: W) -> Self {
         Self::wrap(Array2::zeros((rows, width.size())))
     }
@@ -80,18 +83,42 @@ impl<W: Dim> Floats2<W> {
     }
 
     /// The column of the largest value in each row (the predicted class), the first on ties.
-    pub fn argmax(&self) -> Vec<usize> {
-        self.array
-            .axis_iter(Axis(0))
-            .map(|row| {
-                row.iter()
-                    .enumerate()
-                    .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
-                        if v > best.1 { (i, v) } else { best }
-                    })
-                    .0
-            })
-            .collect()
+    /// An error naming the first value that is NaN or infinite (scores computed from a NaN
+    /// input are NaN, and name no class), and for rows of no columns.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Floats2};
+    /// let probs = Floats2::<Const<3>>::from_rows(&[[0.2, 0.5, 0.3], [0.4, 0.4, 0.2]]);
+    /// assert_eq!(probs.argmax()?, [1, 0]);
+    /// let probs = Floats2::<Const<2>>::from_rows(&[[0.5, 0.5], [f32::NAN, f32::NAN]]);
+    /// let error = probs.argmax().unwrap_err();
+    /// assert_eq!(error.to_string(), "argmax: value [1, 0] is not finite");
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    pub fn argmax(&self) -> Result<Vec<usize>> {
+        if self.array.ncols() == 0 && self.rows() > 0 {
+            return Err(Error::shape(
+                "argmax",
+                "rows of one column or more",
+                "no columns",
+            ));
+        }
+        let mut classes = Vec::with_capacity(self.rows());
+        for (r, row) in self.array.axis_iter(Axis(0)).enumerate() {
+            let mut best = 0;
+            for (c, &v) in row.iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(Error::NonFinite {
+                        what: format!("argmax: value [{r}, {c}]"),
+                    });
+                }
+                if v > row[best] {
+                    best = c;
+                }
+            }
+            classes.push(best);
+        }
+        Ok(classes)
     }
 }
 
@@ -109,6 +136,13 @@ impl<W: Dim> Data for Floats2<W> {
 
 impl<W: Dim> Accumulate for Floats2<W> {
     fn accumulate(&mut self, other: &Self) {
+        let shapes = (self.array.dim(), other.array.dim());
+        assert!(
+            shapes.0 == shapes.1,
+            "sum of values of shapes {:?} and {:?}",
+            shapes.0,
+            shapes.1
+        );
         self.array += &other.array;
     }
 }

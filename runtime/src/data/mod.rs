@@ -38,7 +38,11 @@ pub type Grad<T> = <T as Data>::Grad;
 
 /// Gradients that can be summed: fan-out combinators add their branches' gradients.
 pub trait Accumulate {
-    /// Adds `other` into `self`, element by element. Both have the same shape.
+    /// Adds `other` into `self`, element by element.
+    ///
+    /// # Panics
+    /// When the shapes differ (the rows, their width, or a ragged batch's lengths): the message
+    /// gives both.
     fn accumulate(&mut self, other: &Self);
 }
 

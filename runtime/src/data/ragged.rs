@@ -3,32 +3,59 @@
 use crate::data::{Accumulate, Columns, Data, Dim, Floats2, Ids, Rows, Values};
 use crate::error::{Error, Result};
 
-/// A batch of sequences packed without padding: `data` holds the rows of sequence 0, then those
-/// of sequence 1, and so on; `lengths[i]` is the number of rows of sequence `i`.
+/// A batch of sequences packed without padding: [`data`](Self::data) holds the rows of sequence
+/// 0, then those of sequence 1, and so on; `lengths()[i]` is the number of rows of sequence `i`.
+///
+/// The lengths always add up to the rows of the data: [`new`](Self::new) checks it, and the
+/// fields are private, so the rows and the lengths are changed together or not at all
+/// ([`into_parts`](Self::into_parts), then `new`).
 ///
 /// ```
 /// use weft_runtime::{Ids, Ragged};
 /// let batch = Ragged::from_sequences(&[vec![4, 2, 7], vec![], vec![1]]);
-/// assert_eq!(batch.data, Ids(vec![4, 2, 7, 1]));
+/// assert_eq!(batch.data(), &Ids(vec![4, 2, 7, 1]));
 /// assert_eq!(batch.lengths(), &[3, 0, 1]);
 /// assert_eq!(batch.ranges().collect::<Vec<_>>(), vec![0..3, 3..3, 3..4]);
 /// ```
+///
+/// The rows cannot be changed alone:
+///
+/// ```compile_fail,E0616
+/// use weft_runtime::{Ids, Ragged};
+/// let mut batch = Ragged::from_sequences(&[vec![4, 2, 7]]);
+/// batch.data = Ids(vec![4]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ragged<T> {
-    /// Every row of every sequence, sequence after sequence.
-    pub data: T,
+    data: T,
     lengths: Vec<usize>,
 }
 
 impl<T: Rows> Ragged<T> {
     /// Packs `data` with sequence `lengths`; an error unless the lengths add up to the rows.
+    ///
+    /// ```
+    /// use weft_runtime::{Ids, Ragged};
+    /// assert!(Ragged::new(Ids(vec![7, 8]), vec![2, 0]).is_ok());
+    /// let error = Ragged::new(Ids(vec![7]), vec![usize::MAX, 2]).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "Ragged lengths: expected a sum of 1 (the rows of the data), found a sum beyond usize",
+    /// );
+    /// ```
     pub fn new(data: T, lengths: Vec<usize>) -> Result<Self> {
-        let total: usize = lengths.iter().sum();
-        if total != data.rows() {
+        let total = lengths
+            .iter()
+            .try_fold(0usize, |sum, &len| sum.checked_add(len));
+        if total != Some(data.rows()) {
+            let found = match total {
+                Some(total) => format!("{total}"),
+                None => "a sum beyond usize".to_owned(),
+            };
             return Err(Error::shape(
-                "Ragged rows",
-                format!("{total} rows (the sum of the lengths)"),
-                format!("{} rows", data.rows()),
+                "Ragged lengths",
+                format!("a sum of {} (the rows of the data)", data.rows()),
+                found,
             ));
         }
         Ok(Ragged { data, lengths })
@@ -39,6 +66,11 @@ impl<T> Ragged<T> {
     /// Packs data whose rows the caller knows to match `lengths`.
     pub(crate) fn wrap(data: T, lengths: Vec<usize>) -> Self {
         Ragged { data, lengths }
+    }
+
+    /// Every row of every sequence, sequence after sequence.
+    pub fn data(&self) -> &T {
+        &self.data
     }
 
     /// The length of each sequence.
@@ -56,7 +88,7 @@ impl<T> Ragged<T> {
         self.lengths.is_empty()
     }
 
-    /// The row range of each sequence within `data`.
+    /// The row range of each sequence within [`data`](Self::data).
     pub fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
         self.lengths.iter().scan(0, |start, &len| {
             let range = *start..*start + len;
@@ -65,7 +97,8 @@ impl<T> Ragged<T> {
         })
     }
 
-    /// Splits into the packed data and the lengths.
+    /// Splits into the packed data and the lengths (to change the data, say, and pack it again
+    /// with [`new`](Self::new)).
     pub fn into_parts(self) -> (T, Vec<usize>) {
         (self.data, self.lengths)
     }
@@ -89,7 +122,12 @@ impl<T: Data> Data for Ragged<T> {
 
 impl<T: Accumulate> Accumulate for Ragged<T> {
     fn accumulate(&mut self, other: &Self) {
-        debug_assert_eq!(self.lengths, other.lengths);
+        assert!(
+            self.lengths == other.lengths,
+            "sum of ragged values of lengths {:?} and {:?}",
+            self.lengths,
+            other.lengths
+        );
         self.data.accumulate(&other.data);
     }
 }

@@ -168,7 +168,8 @@ pub(crate) fn softmax_rows(mut x: ArrayViewMut2<'_, f32>) {
 
 multiversion! {
     /// Softmax of each `width`-float row of `x` (`x.len()` a multiple of `width`), in place,
-    /// floored as in [`softmax_rows`]. Nothing when `width` is 0. Each pass is a loop of its own over all the rows, so that the
+    /// floored as in [`softmax_rows`]; a row holding NaN or +inf comes out NaN. Nothing when
+    /// `width` is 0. Each pass is a loop of its own over all the rows, so that the
     /// exponentials vectorize however narrow the rows (a tagger's 14 classes, say).
     pub(crate) fn softmax_in_place(x: &mut [f32], width: usize) {
         if width == 0 {
@@ -182,9 +183,20 @@ multiversion! {
         x.iter_mut().for_each(|v| *v = crate::kernels::activations::exp(*v));
         for row in x.chunks_exact_mut(width) {
             let sum: f32 = row.iter().sum();
-            row.iter_mut().for_each(|v| *v = (*v / sum).max(f32::MIN_POSITIVE));
+            // Not `max`, which would floor a NaN too: a row with a NaN (or +inf) logit stays NaN.
+            row.iter_mut().for_each(|v| {
+                let p = *v / sum;
+                *v = if p < f32::MIN_POSITIVE { f32::MIN_POSITIVE } else { p };
+            });
         }
     }
+}
+
+/// Whether `value` takes the place of `best` in a search for the largest value: when it is
+/// larger, or NaN. A NaN once found stays: the largest of values that hold a NaN is NaN.
+#[inline(always)]
+pub(crate) fn beats(value: f32, best: f32) -> bool {
+    value > best || value.is_nan()
 }
 
 /// The vector-Jacobian product of softmax: `d_x = y ⊙ (d_y - ⟨d_y, y⟩)`, over `d` in place.
@@ -247,6 +259,22 @@ multiversion! {
     }
 }
 
+/// The bits of `|x|`. They order as the magnitudes do, and NaN above infinity above every
+/// number: the largest magnitude of many values is an integer `max` of these, which vectorizes
+/// (a float `max` that keeps NaN does not).
+#[inline(always)]
+pub(crate) fn magnitude_bits(x: f32) -> u32 {
+    x.to_bits() & 0x7fff_ffff
+}
+
+multiversion! {
+    /// The largest `|x|` of `x`: NaN when one is NaN, else infinity when one is infinite; 0 for
+    /// no values.
+    pub(crate) fn largest_magnitude(x: &[f32]) -> f32 {
+        f32::from_bits(x.iter().map(|&v| magnitude_bits(v)).fold(0, u32::max))
+    }
+}
+
 /// [`sum_of_squares`] over halves on the thread pool, down to blocks of 64k values.
 pub(crate) fn sum_of_squares_in_parallel(x: &[f32]) -> f64 {
     const BLOCK: usize = 1 << 16;
@@ -270,6 +298,16 @@ mod tests {
     /// Enough rows for several tasks, so that with more than one thread (the test pool has one
     /// per core) the split runs, and its last task is partial.
     const ROWS: usize = 3 * ROWS_PER_TASK + 7;
+
+    #[test]
+    fn the_largest_magnitude_is_nan_then_infinity_then_a_number() {
+        let values = [1.0, -7.5, 3.0, f32::MIN_POSITIVE];
+        assert_eq!(largest_magnitude(&values), 7.5);
+        assert_eq!(largest_magnitude(&[]), 0.0);
+        let infinite = [2.0, f32::NEG_INFINITY, -f32::MAX];
+        assert_eq!(largest_magnitude(&infinite), f32::INFINITY);
+        assert!(largest_magnitude(&[f32::INFINITY, -f32::NAN, 1.0]).is_nan());
+    }
 
     #[test]
     fn gather_rows_reads_every_row_asked_for_in_order() {

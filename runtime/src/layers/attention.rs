@@ -13,6 +13,7 @@ use std::ops::Range;
 use ndarray::{Array1, ArrayViewMut1, s};
 use rayon::prelude::*;
 
+use super::boundary::{check_gradient, check_width};
 use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::ops::{add_scaled_rows, dot_rows, multiversion, softmax_in_place};
 use crate::kernels::rng::Rng;
@@ -40,14 +41,15 @@ impl<W: Dim> Attention<W> {
         let n = width.size();
         Attention {
             width,
-            query: Param::new(&[n], Rng::fresh().uniform_vec(n, 0.1)),
+            query: Param::uniform(&[n], 0.1, &mut Rng::fresh()),
         }
     }
 
     /// The pooled rows and the attention weight of every token. Sequence by sequence, on the
     /// thread pool when the batch is large enough ([`in_parallel`]).
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Array1<f32>) {
-        let rows = x.data.view();
+        check_width("attention", self.width, x.data().width());
+        let rows = x.data().view();
         let rows = rows.as_standard_layout();
         let q = self.query.value();
         let mut weights = Array1::zeros(rows.nrows());
@@ -87,17 +89,13 @@ impl<W: Dim> Attention<W> {
         weights: &Array1<f32>,
         d_y: &Floats2<W>,
     ) -> Floats2<W> {
+        check_gradient("attention", x.len(), self.width, d_y);
         let width = self.width.size();
-        assert_eq!(
-            d_y.rows(),
-            x.len(),
-            "rows of the gradient of the pooled sequences"
-        );
-        let mut d_x = Floats2::zeros(x.data.rows(), self.width);
+        let mut d_x = Floats2::zeros(x.data().rows(), self.width);
         if width == 0 {
             return d_x;
         }
-        let (rows, d_y) = (x.data.view(), d_y.view());
+        let (rows, d_y) = (x.data().view(), d_y.view());
         let (rows, d_y) = (rows.as_standard_layout(), d_y.as_standard_layout());
         let rows = rows.as_slice().expect("standard layout");
         let d_y = d_y.as_slice().expect("standard layout");
@@ -152,7 +150,7 @@ const SEQUENCES_PER_TASK: usize = 16;
 /// Whether the passes over `x` run on the thread pool: when it has more than one thread and
 /// `x` at least 2¹⁸ floats. Below that, waking a second thread costs about what it saves.
 fn in_parallel<W: Dim>(x: &Ragged<Floats2<W>>) -> bool {
-    threads() > 1 && x.data.view().len() >= 1 << 18
+    threads() > 1 && x.data().view().len() >= 1 << 18
 }
 
 multiversion! {
@@ -222,7 +220,7 @@ mod tests {
         let y = layer.predict(x.clone());
         let q = layer.query.vector().mapv(f64::from);
         for (range, found) in x.ranges().zip(y.view().rows()) {
-            let seq = x.data.view().slice(s![range, ..]).mapv(f64::from);
+            let seq = x.data().view().slice(s![range, ..]).mapv(f64::from);
             let e = seq.dot(&q).mapv(f64::exp);
             let expected = (e.dot(&seq) / e.sum().max(f64::MIN_POSITIVE)).mapv(|v| v as f32);
             assert_close(
@@ -239,9 +237,9 @@ mod tests {
     fn attention_is_the_same_on_any_number_of_threads() {
         let lengths: Vec<usize> = (0..400).map(|i| (i * 7) % 23).collect();
         let x = random_ragged::<64>(&lengths, 3);
-        assert!(x.data.view().len() >= 1 << 18);
+        assert!(x.data().view().len() >= 1 << 18);
         let layer = Attention::new(Const::<64>);
-        let d_y = random_ragged::<64>(&[lengths.len()], 4).data;
+        let d_y = random_ragged::<64>(&[lengths.len()], 4).into_parts().0;
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
             pool.expect("a pool").install(|| {
@@ -249,7 +247,7 @@ mod tests {
                 let d_x = backprop(d_y.clone());
                 let d_q = layer.query.grad().to_vec();
                 layer.query.grad().fill(0.0);
-                (y.view().to_owned(), d_x.data.view().to_owned(), d_q)
+                (y.view().to_owned(), d_x.data().view().to_owned(), d_q)
             })
         };
         let one = run(1);

@@ -20,6 +20,7 @@ use std::ops::Range;
 use ndarray::{Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
+use super::boundary::{check_sequences_gradient, check_width};
 use crate::data::batch::cuts;
 use crate::data::dim::sum_fits;
 use crate::data::{Dim, Floats2, Ragged};
@@ -39,7 +40,7 @@ use crate::model::{Model, Params, Visit, VisitMut};
 /// let x = Ragged::new(Floats2::zeros(5, Const::<3>), vec![3, 0, 2]).unwrap();
 /// let y = bilstm.predict(x);
 /// assert_eq!(y.lengths(), &[3, 0, 2]);
-/// assert_eq!(y.data.view().shape(), &[5, 8]);
+/// assert_eq!(y.data().view().shape(), &[5, 8]);
 /// assert_eq!(bilstm.param_names()[3], "0.bilstm.0.bwd.W_ih");
 /// assert_eq!(bilstm.param_names().len(), 12);
 /// ```
@@ -66,6 +67,9 @@ impl<I: Dim, H: Dim, O: Dim> BiLstm<I, H, O> {
     /// initialized. `O` must be twice `H`: a constant `O` is checked when the program is built
     /// (`cargo build`, not `cargo check`); a run-time `O` needs a constant `H` or is taken as
     /// `2 * hidden`. A `depth` of 0 is taken as 1.
+    ///
+    /// # Panics
+    /// When a layer's weights would hold more values than `usize` counts.
     pub fn new(n_in: I, hidden: H, depth: usize) -> Self {
         const {
             assert!(
@@ -213,6 +217,7 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         Ragged<Floats2<O>>,
         impl FnOnce(Ragged<Floats2<O>>) -> Ragged<Floats2<I>> + Send + 'a,
     ) {
+        check_width("bilstm", self.n_in, x.data().width());
         let (x, lengths) = x.into_parts();
         let packing = Packing::new(&lengths);
         let mut traces = Vec::with_capacity(2 * self.layers.len());
@@ -220,8 +225,10 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         for k in 0..self.layers.len() {
             y = self.layer_forward(k, &packing, y.view(), &mut traces);
         }
+        let y = Ragged::wrap(Floats2::wrap(y), lengths.clone());
         let backprop = move |d_y: Ragged<Floats2<O>>| {
-            let (d_y, lengths) = d_y.into_parts();
+            check_sequences_gradient("bilstm", &lengths, self.n_out(), &d_y);
+            let (d_y, _) = d_y.into_parts();
             let h = self.hidden.size();
             let mut d = d_y.into_array();
             for layer in self.layers.iter().rev() {
@@ -248,18 +255,17 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
             }
             Ragged::wrap(Floats2::wrap(d), lengths)
         };
-        (Ragged::wrap(Floats2::wrap(y), lengths), backprop)
+        (y, backprop)
     }
 
     /// With more than one thread, the batch is cut into parts of consecutive sequences (twice
     /// as many as threads), and each part and direction is a task of its own: the pool balances
     /// them when one core runs slower than the other (on a VM, one often does).
     fn predict(&self, x: Ragged<Floats2<I>>) -> Ragged<Floats2<O>> {
+        check_width("bilstm", self.n_in, x.data().width());
         let (x, lengths) = x.into_parts();
-        // The parts cover the rows of the sequences: every row of the output is written only
-        // if there are no others (`data` is a public field).
-        let rows: usize = lengths.iter().sum();
-        assert_eq!(x.rows(), rows, "rows of the ragged batch and its lengths");
+        // The parts cover the rows of the sequences, which are all the rows (`Ragged`'s
+        // invariant): every row of the output is written.
         let threads = threads();
         let parts = parts(&lengths, if threads > 1 { 2 * threads } else { 1 });
         let packings: Vec<Packing> = parts

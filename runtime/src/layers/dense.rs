@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 
 use ndarray::{Array2, ArrayView2};
 
+use super::boundary::{check_gradient, check_width};
 use crate::data::{Dim, Floats2};
 use crate::kernels::ops::{add_column_sums, add_t_matmul, affine, matmul};
 use crate::kernels::rng::Rng;
@@ -61,11 +62,8 @@ impl Affine {
         let w = if zero {
             Param::zeros(&[n_out, n_in])
         } else {
-            let limit = (6.0 / (n_in + n_out).max(1) as f32).sqrt();
-            Param::new(
-                &[n_out, n_in],
-                Rng::fresh().uniform_vec(n_out * n_in, limit),
-            )
+            let limit = (6.0 / n_in.saturating_add(n_out).max(1) as f32).sqrt();
+            Param::uniform(&[n_out, n_in], limit, &mut Rng::fresh())
         };
         Affine {
             w,
@@ -108,6 +106,9 @@ pub type Linear<I, O> = Dense<I, O, Identity>;
 
 impl<I: Dim, O: Dim, A: Activation> Dense<I, O, A> {
     /// A layer from `n_in` to `n_out` columns with freshly initialized weights.
+    ///
+    /// # Panics
+    /// When its weights would hold more values than `usize` counts.
     pub fn new(n_in: I, n_out: O) -> Self {
         Dense {
             n_in,
@@ -152,9 +153,11 @@ impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
         Floats2<O>,
         impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a,
     ) {
+        check_width(A::KIND, self.n_in, x.width());
         let mut z = self.affine.forward(x.view());
         let saved = A::forward(&mut z);
         let backprop = move |d_y: Floats2<O>| {
+            check_gradient(A::KIND, x.rows(), self.n_out, &d_y);
             let mut d = d_y.into_array();
             A::backward(&saved, &mut d);
             Floats2::wrap(self.affine.backward(d.view(), x.view()))
@@ -163,6 +166,7 @@ impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
     }
 
     fn predict(&self, x: Floats2<I>) -> Floats2<O> {
+        check_width(A::KIND, self.n_in, x.width());
         let mut z = self.affine.forward(x.view());
         A::apply(&mut z);
         Floats2::wrap(z)

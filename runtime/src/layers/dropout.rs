@@ -6,6 +6,7 @@
 
 use std::sync::Mutex;
 
+use super::boundary::check_gradient;
 use crate::data::{Dim, Floats2, Values};
 
 use crate::kernels::rng::Rng;
@@ -99,7 +100,9 @@ impl<W: Dim> Model for Dropout<W> {
                 .for_each(|(v, m)| *v *= m);
         };
         apply(&mut x, &mask);
+        let (rows, width) = (x.rows(), x.width());
         let backprop = move |mut d_y: Floats2<W>| {
+            check_gradient("dropout", rows, width, &d_y);
             apply(&mut d_y, &mask);
             d_y
         };

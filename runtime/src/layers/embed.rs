@@ -4,6 +4,7 @@
 //! as in Thinc. Row 0 is the out-of-vocabulary row: every id `>= rows` reads it.
 //! Backprop adds each row's gradient into the table row it read; the ids get no gradient.
 
+use super::boundary::check_gradient;
 use crate::data::{Dim, Floats2, Ids, NoGrad};
 use crate::kernels::ops::gather_rows;
 use crate::kernels::rng::Rng;
@@ -25,12 +26,14 @@ pub struct Embed<W: Dim> {
 
 impl<W: Dim> Embed<W> {
     /// A table of `rows` vectors (at least one: the out-of-vocabulary row) of width `width`.
+    ///
+    /// # Panics
+    /// When the table would hold more values than `usize` counts.
     pub fn new(rows: usize, width: W) -> Self {
         let rows = rows.max(1);
-        let values = Rng::fresh().uniform_vec(rows * width.size(), 0.1);
         Embed {
             width,
-            table: Param::new(&[rows, width.size()], values),
+            table: Param::uniform(&[rows, width.size()], 0.1, &mut Rng::fresh()),
         }
     }
 
@@ -68,6 +71,7 @@ impl<W: Dim> Model for Embed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.predict_ref(&ids);
         let backprop = move |d_y: Floats2<W>| {
+            check_gradient("embed", ids.0.len(), self.width, &d_y);
             let rows = ids.0.iter().map(|&id| self.row(id));
             self.table.add_grad_rows(rows.zip(d_y.view().rows()));
             NoGrad

@@ -6,6 +6,7 @@
 //! collide in one row rarely collide in all. The seed is part of the model: a different seed
 //! is a different model.
 
+use super::boundary::check_gradient;
 use crate::data::{Dim, Floats2, Keys, NoGrad};
 use crate::kernels::rng::Rng;
 use crate::kernels::rng::splitmix64;
@@ -31,13 +32,15 @@ impl<W: Dim> HashEmbed<W> {
     pub const HASHES: usize = 4;
 
     /// A table of `rows` vectors (at least one) of width `width`; `seed` chooses the hashes.
+    ///
+    /// # Panics
+    /// When the table would hold more values than `usize` counts.
     pub fn new(rows: usize, width: W, seed: u64) -> Self {
         let rows = rows.max(1);
-        let values = Rng::fresh().uniform_vec(rows * width.size(), 0.1);
         HashEmbed {
             width,
             seed,
-            table: Param::new(&[rows, width.size()], values),
+            table: Param::uniform(&[rows, width.size()], 0.1, &mut Rng::fresh()),
         }
     }
 
@@ -88,6 +91,7 @@ impl<W: Dim> Model for HashEmbed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.lookup(&keys);
         let backprop = move |d_y: Floats2<W>| {
+            check_gradient("hash_embed", keys.0.len(), self.width, &d_y);
             let d_y = d_y.view();
             let rows = keys.0.iter().zip(d_y.rows());
             self.table.add_grad_rows(

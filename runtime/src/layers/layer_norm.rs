@@ -7,6 +7,7 @@
 
 use ndarray::{Array2, Axis, Zip};
 
+use super::boundary::{check_gradient, check_width};
 use crate::data::{Dim, Floats2};
 
 use crate::model::{Model, Param, Params, Visit, VisitMut};
@@ -39,6 +40,7 @@ impl<W: Dim> LayerNorm<W> {
 
     /// `x̂` and `1 / sqrt(σ² + ε)` of every row.
     fn normalize(&self, x: &Floats2<W>) -> (Array2<f32>, Vec<f32>) {
+        check_width("layer_norm", self.width, x.width());
         let mut x_hat = x.view().to_owned();
         let n = self.width.size().max(1) as f32;
         let inv_std = x_hat
@@ -90,6 +92,7 @@ impl<W: Dim> Model for LayerNorm<W> {
         let (x_hat, inv_std) = self.normalize(&x);
         let y = self.scale_shift(&x_hat);
         let backprop = move |d_y: Floats2<W>| {
+            check_gradient("layer_norm", x_hat.nrows(), self.width, &d_y);
             let d_y = d_y.into_array();
             {
                 let mut d_gain = self.gain.grad();

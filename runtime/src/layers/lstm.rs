@@ -13,6 +13,7 @@
 
 use ndarray::Array2;
 
+use super::boundary::{check_sequences_gradient, check_width};
 use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::unwritten::Unwritten;
 use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
@@ -29,7 +30,7 @@ use crate::model::{Model, Params, Visit, VisitMut};
 /// let x = Ragged::new(Floats2::zeros(5, Const::<3>), vec![3, 0, 2]).unwrap();
 /// let y = lstm.predict(x);
 /// assert_eq!(y.lengths(), &[3, 0, 2]);
-/// assert_eq!(y.data.view().shape(), &[5, 4]);
+/// assert_eq!(y.data().view().shape(), &[5, 4]);
 /// assert_eq!(lstm.param_names()[..3], ["0.lstm.0.W_ih", "0.lstm.0.W_hh", "0.lstm.0.b"]);
 /// ```
 pub struct Lstm<I: Dim, H: Dim> {
@@ -41,6 +42,9 @@ pub struct Lstm<I: Dim, H: Dim> {
 impl<I: Dim, H: Dim> Lstm<I, H> {
     /// An LSTM from `n_in` to `hidden` columns with `depth` stacked layers, freshly initialized.
     /// A `depth` of 0 is taken as 1: the output width `H` needs at least one layer.
+    ///
+    /// # Panics
+    /// When a layer's weights would hold more values than `usize` counts.
     pub fn new(n_in: I, hidden: H, depth: usize) -> Self {
         let h = hidden.size();
         let layers = (0..depth.max(1))
@@ -100,6 +104,7 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
         Ragged<Floats2<H>>,
         impl FnOnce(Ragged<Floats2<H>>) -> Ragged<Floats2<I>> + Send + 'a,
     ) {
+        check_width("lstm", self.n_in, x.data().width());
         let (x, lengths) = x.into_parts();
         let packing = Packing::new(&lengths);
         let rows = packing.rows(Direction::Forward);
@@ -113,8 +118,10 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
             caches.push(cache);
         }
         let y = unpack(&states[self.layers.len()], &packing);
+        let y = Ragged::wrap(Floats2::wrap(y), lengths.clone());
         let backprop = move |d_y: Ragged<Floats2<H>>| {
-            let (d_y, lengths) = d_y.into_parts();
+            check_sequences_gradient("lstm", &lengths, self.hidden, &d_y);
+            let (d_y, _) = d_y.into_parts();
             let rows = packing.rows(Direction::Forward);
             let mut d = gather(d_y.view(), rows);
             for (k, layer) in self.layers.iter().enumerate().rev() {
@@ -124,10 +131,11 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
             }
             Ragged::wrap(Floats2::wrap(unpack(&d, &packing)), lengths)
         };
-        (Ragged::wrap(Floats2::wrap(y), lengths), backprop)
+        (y, backprop)
     }
 
     fn predict(&self, x: Ragged<Floats2<I>>) -> Ragged<Floats2<H>> {
+        check_width("lstm", self.n_in, x.data().width());
         let (x, lengths) = x.into_parts();
         let packing = Packing::new(&lengths);
         let mut y = x.into_array();
@@ -207,11 +215,11 @@ mod tests {
             let x = random_ragged::<3>(lengths, 0);
             let y = lstm.predict(x.clone());
             assert_eq!(y.lengths(), lengths);
-            assert_eq!(y.data.rows(), 0);
+            assert_eq!(y.data().rows(), 0);
             let (y, backprop) = lstm.begin_update(x);
             let d_x = backprop(y);
             assert_eq!(d_x.lengths(), lengths);
-            assert_eq!(d_x.data.view().shape(), &[0, 3]);
+            assert_eq!(d_x.data().view().shape(), &[0, 3]);
         }
     }
 
@@ -221,8 +229,8 @@ mod tests {
             let lstm = Lstm::new(n_in, hidden, 2);
             let x = Ragged::new(Floats2::zeros(3, n_in), vec![2, 0, 1]).unwrap();
             let (y, backprop) = lstm.begin_update(x);
-            assert_eq!(y.data.view().shape(), &[3, hidden]);
-            assert_eq!(backprop(y).data.view().shape(), &[3, n_in]);
+            assert_eq!(y.data().view().shape(), &[3, hidden]);
+            assert_eq!(backprop(y).data().view().shape(), &[3, n_in]);
         }
     }
 
@@ -237,9 +245,13 @@ mod tests {
             let (predicted, trained) = (lstm.predict(x.clone()), lstm.begin_update(x.clone()).0);
             assert_eq!(predicted.lengths(), trained.lengths());
             // One product of [x | h] instead of two: the sums differ in order, not in value.
-            assert_close(predicted.data.view(), trained.data.view(), 1e-6);
-            assert_ne!(before, Some(predicted.data.clone()), "the weights changed");
-            before = Some(predicted.data);
+            assert_close(predicted.data().view(), trained.data().view(), 1e-6);
+            assert_ne!(
+                before.as_ref(),
+                Some(predicted.data()),
+                "the weights changed"
+            );
+            before = Some(predicted.into_parts().0);
             lstm.for_each_param_mut(&mut |_, p| p.value_mut().iter_mut().for_each(|v| *v *= -1.5));
         }
     }
@@ -258,8 +270,8 @@ mod tests {
         let mut values = fwd.into_iter();
         lstm.for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()));
         let x = random_ragged::<3>(&[3, 0, 1, 2], 4);
-        let y = lstm.predict(x.clone()).data.into_array();
-        let both = bilstm.predict(x).data.into_array();
+        let y = lstm.predict(x.clone()).into_parts().0.into_array();
+        let both = bilstm.predict(x).into_parts().0.into_array();
         assert_eq!(y, both.slice(ndarray::s![.., ..2]));
     }
 }

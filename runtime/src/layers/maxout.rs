@@ -2,13 +2,15 @@
 //!
 //! Shapes: `Floats2<I>` → `Floats2<O>`. Parameters `W` `(O·pieces, I)` (Glorot-uniform) and
 //! `b` `(O·pieces)`; row `o·pieces + p` is piece `p` of output `o`.
-//! `y[n, o] = max_p z[n, o·pieces + p]`, `z = x · Wᵀ + b`. Backprop routes each output's
-//! gradient to the piece that won.
+//! `y[n, o] = max_p z[n, o·pieces + p]` (NaN when a piece is), `z = x · Wᵀ + b`. Backprop
+//! routes each output's gradient to the piece that won.
 
 use ndarray::Array2;
 
+use super::boundary::{check_gradient, check_width};
 use super::dense::Affine;
 use crate::data::{Dim, Floats2, Values};
+use crate::kernels::ops::beats;
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A maxout layer (Goodfellow et al., 2013), as Thinc's `Maxout`.
@@ -27,13 +29,20 @@ pub struct Maxout<I: Dim, O: Dim> {
 
 impl<I: Dim, O: Dim> Maxout<I, O> {
     /// A layer from `n_in` to `n_out` columns with `pieces` pieces per output (at least 1).
+    ///
+    /// # Panics
+    /// When its weights would hold more values than `usize` counts.
     pub fn new(n_in: I, n_out: O, pieces: usize) -> Self {
         let pieces = pieces.max(1);
+        let outputs = n_out.size();
+        let rows = outputs.checked_mul(pieces).unwrap_or_else(|| {
+            panic!("maxout: {outputs} outputs of {pieces} pieces are more than usize counts")
+        });
         Maxout {
             n_in,
             n_out,
             pieces,
-            affine: Affine::new(n_in.size(), n_out.size() * pieces, false),
+            affine: Affine::new(n_in.size(), rows, false),
         }
     }
 
@@ -53,14 +62,10 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
         let mut winners = Vec::with_capacity(z.len() / self.pieces);
         let z = z.as_slice().expect("standard layout");
         for (out, pieces) in y.values_mut().iter_mut().zip(z.chunks(self.pieces)) {
-            let (best, value) =
-                pieces
-                    .iter()
-                    .enumerate()
-                    .fold(
-                        (0, f32::NEG_INFINITY),
-                        |b, (p, &v)| if v > b.1 { (p, v) } else { b },
-                    );
+            let pieces = pieces.iter().enumerate();
+            let (best, value) = pieces.fold((0, f32::NEG_INFINITY), |best, (p, &v)| {
+                if beats(v, best.1) { (p, v) } else { best }
+            });
             *out = value;
             winners.push(winners.len() * self.pieces + best);
         }
@@ -93,9 +98,11 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
         Floats2<O>,
         impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a,
     ) {
+        check_width("maxout", self.n_in, x.width());
         let z = self.affine.forward(x.view());
         let (y, winners) = self.pool(&z);
         let backprop = move |d_y: Floats2<O>| {
+            check_gradient("maxout", x.rows(), self.n_out, &d_y);
             let mut d_z = Array2::zeros(z.raw_dim());
             let flat = d_z.as_slice_mut().expect("standard layout");
             for (&winner, &d) in winners.iter().zip(d_y.values()) {
@@ -107,6 +114,7 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
     }
 
     fn predict(&self, x: Floats2<I>) -> Floats2<O> {
+        check_width("maxout", self.n_in, x.width());
         self.pool(&self.affine.forward(x.view())).0
     }
 }

@@ -3,12 +3,18 @@
 //! Dense layers follow Thinc: [`Relu`], [`Mish`], [`Maxout`] and [`Softmax`] are an affine
 //! map followed by their activation, with weights `W` of shape `(out, in)` and bias `b`.
 //!
+//! Every layer checks, once per call, the width of the rows it is given and the shape of the
+//! gradient its backprop closure is given, and panics with a message naming itself and both
+//! shapes (see [`Model`](crate::Model)'s `# Panics`). A NaN in the input comes out as NaN in
+//! every row (or sequence) it reaches, never as a number.
+//!
 //! What they may use: `model/` (each layer is a [`Model`](crate::Model) holding
 //! [`Param`](crate::Param)s), `data/` and `kernels/`. Their tests also use `training/`, to check
 //! gradients, and `combinators/`.
 
 mod attention;
 mod bilstm;
+mod boundary;
 mod dense;
 mod dropout;
 mod embed;
@@ -21,6 +27,8 @@ mod recurrence;
 mod reduce;
 mod relu;
 mod softmax;
+#[cfg(test)]
+mod tests;
 
 pub use attention::Attention;
 pub use bilstm::BiLstm;

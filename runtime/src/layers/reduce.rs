@@ -9,7 +9,9 @@ use std::marker::PhantomData;
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
+use super::boundary::{check_gradient, check_width};
 use crate::data::{Dim, Floats2, Ragged};
+use crate::kernels::ops::beats;
 
 use crate::model::{Model, Params, Visit, VisitMut};
 
@@ -28,7 +30,7 @@ pub trait Pooling: Send + Sync + 'static {
 pub struct SumPooling;
 /// The mean of the rows.
 pub struct MeanPooling;
-/// Largest value of each column.
+/// Largest value of each column; NaN when the column holds one.
 pub struct MaxPooling;
 
 impl Pooling for SumPooling {
@@ -66,7 +68,7 @@ impl Pooling for MaxPooling {
         out.fill(f32::NEG_INFINITY);
         for (r, row) in rows.rows().into_iter().enumerate() {
             for ((o, w), &v) in out.iter_mut().zip(winners.iter_mut()).zip(row) {
-                if v > *o {
+                if beats(v, *o) {
                     *o = v;
                     *w = r;
                 }
@@ -127,10 +129,11 @@ impl<W: Dim, P: Pooling> Reduce<W, P> {
 
     /// The pooled rows, and per sequence and column the winning row.
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Vec<usize>) {
+        check_width(P::KIND, self.width, x.data().width());
         let width = self.width.size();
         let mut y = Floats2::zeros(x.len(), self.width);
         let mut winners = vec![0; x.len() * width];
-        let rows = x.data.view();
+        let rows = x.data().view();
         for ((range, mut out), winners) in x
             .ranges()
             .zip(y.view_mut().rows_mut())
@@ -167,8 +170,9 @@ impl<W: Dim, P: Pooling> Model for Reduce<W, P> {
     ) {
         let (y, winners) = self.forward(&x);
         let backprop = move |d_y: Floats2<W>| {
+            check_gradient(P::KIND, x.len(), self.width, &d_y);
             let width = self.width.size();
-            let mut d_x = Floats2::zeros(x.data.rows(), self.width);
+            let mut d_x = Floats2::zeros(x.data().rows(), self.width);
             let mut d_rows = d_x.view_mut();
             for ((range, d_out), winners) in x
                 .ranges()

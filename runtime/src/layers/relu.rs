@@ -6,7 +6,8 @@ use ndarray::{Array2, Zip};
 
 use super::{Activation, Dense};
 
-/// The rectifier `max(0, z)`; its gradient is 1 where the output is positive, else 0.
+/// The rectifier `max(0, z)`, NaN for NaN; its gradient is 1 where the output is positive,
+/// else 0.
 pub struct ReluActivation;
 
 impl Activation for ReluActivation {
@@ -14,7 +15,9 @@ impl Activation for ReluActivation {
     type Saved = Array2<f32>;
 
     fn apply(z: &mut Array2<f32>) {
-        z.mapv_inplace(|v| v.max(0.0));
+        // Not `v.max(0.0)`, which is 0 for NaN. This compiles to a `max` instruction all the
+        // same: x86's returns its second operand, `v`, when one is NaN.
+        z.mapv_inplace(|v| if v < 0.0 { 0.0 } else { v });
     }
 
     fn forward(z: &mut Array2<f32>) -> Array2<f32> {

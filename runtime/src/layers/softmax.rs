@@ -7,7 +7,8 @@
 //! `dz = p ⊙ (dp - ⟨dp, p⟩)`, correct for any loss. With
 //! [`CategoricalCrossentropy`](crate::losses::CategoricalCrossentropy), which returns
 //! `dL/dp = -y / (N p)`, it yields exactly `(p - y) / N`, the familiar logit gradient.
-//! Probabilities are floored at the smallest normal `f32` so that `1 / p` stays finite.
+//! Probabilities are floored at the smallest normal `f32` so that `1 / p` stays finite. A row
+//! whose logits hold a NaN or +inf is NaN: it names no class.
 
 use ndarray::{Array2, Axis, Zip};
 

@@ -29,6 +29,10 @@ impl<F> Uninitialized<F> {
     /// training data, or a part that holds every id and class. Pass `&()` as `y` when no size
     /// comes from the truths.
     ///
+    /// A size beyond [`DataSizes::MAX_VOCAB_ROWS`] or [`DataSizes::MAX_CLASSES`] is an error
+    /// rather than an allocation that would abort the process: a stray id or label (a hash, a
+    /// sentinel) would otherwise size the model.
+    ///
     /// ```
     /// use weft_runtime::{Const, Model, Ragged, Uninitialized, combinators::with_array, layers::Embed};
     /// let uninit = Uninitialized::new(|sizes: &weft_runtime::DataSizes| {
@@ -36,7 +40,7 @@ impl<F> Uninitialized<F> {
     /// });
     /// let x = Ragged::from_sequences([vec![1, 5], vec![3]]);
     /// let model = uninit.initialize(&x, &()).unwrap();
-    /// assert_eq!(model.predict(x).data.rows(), 3);
+    /// assert_eq!(model.predict(x).data().rows(), 3);
     /// ```
     pub fn initialize<M, Y>(self, x: &M::In, y: &Y) -> Result<M>
     where
@@ -61,6 +65,20 @@ impl<F> Uninitialized<F> {
 }
 
 /// The sizes read off the data by [`Uninitialized::initialize`].
+///
+/// ```
+/// use weft_runtime::{Ids, Uninitialized, layers::Embed};
+/// let uninit = Uninitialized::new(|sizes: &weft_runtime::DataSizes| {
+///     Ok(Embed::new(sizes.vocab_rows("embed")?, 4usize))
+/// });
+/// let error = uninit.initialize(&Ids(vec![3, u32::MAX - 1]), &()).map(drop).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "initialize: `embed` sizes its table from the token ids, and the largest is \
+///      4294967294: more than 16777216 rows are refused (ids index a vocabulary; \
+///      hash_embed takes keys of any size)",
+/// );
+/// ```
 #[derive(Clone, Debug)]
 pub struct DataSizes {
     max_id: Option<u32>,
@@ -68,6 +86,12 @@ pub struct DataSizes {
 }
 
 impl DataSizes {
+    /// The most rows [`vocab_rows`](Self::vocab_rows) gives an embedding table: 2²⁴, a
+    /// vocabulary of 16.8 million ids.
+    pub const MAX_VOCAB_ROWS: usize = 1 << 24;
+    /// The most classes [`classes`](Self::classes) gives a layer: 2²⁴.
+    pub const MAX_CLASSES: usize = 1 << 24;
+
     /// Sizes known without the data, such as those a saved model was trained with: a
     /// vocabulary of `vocab_rows` rows (the unknown row among them), `classes` classes. A size
     /// left `None` is an error when a layer asks for it, as when the data lacks it.
@@ -86,23 +110,41 @@ impl DataSizes {
     }
 
     /// Rows of the embedding table of `layer`: the largest id plus one; an error when the data
-    /// holds no token ids.
+    /// holds no token ids, or when that is more than [`MAX_VOCAB_ROWS`](Self::MAX_VOCAB_ROWS).
     pub fn vocab_rows(&self, layer: &str) -> Result<usize> {
         let max = self.max_id.ok_or_else(|| Error::Initialize {
             message: format!(
                 "`{layer}` sizes its table from the token ids, but the data holds none"
             ),
         })?;
-        Ok(max as usize + 1)
+        let rows = usize::try_from(max).ok().and_then(|max| max.checked_add(1));
+        rows.filter(|&rows| rows <= Self::MAX_VOCAB_ROWS)
+            .ok_or_else(|| Error::Initialize {
+                message: format!(
+                    "`{layer}` sizes its table from the token ids, and the largest is {max}: \
+                     more than {} rows are refused (ids index a vocabulary; hash_embed takes \
+                     keys of any size)",
+                    Self::MAX_VOCAB_ROWS
+                ),
+            })
     }
 
     /// Number of classes `layer` outputs: the largest class plus one; an error when there are no
-    /// truths.
+    /// truths, or when that is more than [`MAX_CLASSES`](Self::MAX_CLASSES).
     pub fn classes(&self, layer: &str) -> Result<usize> {
         let max = self.max_class.ok_or_else(|| Error::Initialize {
             message: format!("`{layer}` counts its classes from the truths, but none were given"),
         })?;
-        Ok(max + 1)
+        let classes = max.checked_add(1);
+        classes
+            .filter(|&classes| classes <= Self::MAX_CLASSES)
+            .ok_or_else(|| Error::Initialize {
+                message: format!(
+                    "`{layer}` counts its classes from the truths, and the largest is {max}: \
+                     more than {} classes are refused (truths are class indices)",
+                    Self::MAX_CLASSES
+                ),
+            })
     }
 }
 
@@ -128,7 +170,7 @@ impl TokenIds for Ragged<Ids> {
         self.len()
     }
     fn max_id(&self) -> Option<u32> {
-        self.data.max_id()
+        self.data().max_id()
     }
 }
 
@@ -186,5 +228,53 @@ where
     }
     fn max_class(&self) -> Option<usize> {
         self.as_slice().max_class()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sizes of data whose largest id is `max_id` and largest class `max_class`.
+    fn sizes(max_id: u32, max_class: usize) -> DataSizes {
+        DataSizes {
+            max_id: Some(max_id),
+            max_class: Some(max_class),
+        }
+    }
+
+    #[test]
+    fn sizes_up_to_the_limits_are_read_off_the_data() {
+        let largest = sizes(
+            DataSizes::MAX_VOCAB_ROWS as u32 - 1,
+            DataSizes::MAX_CLASSES - 1,
+        );
+        assert_eq!(
+            largest.vocab_rows("embed").unwrap(),
+            DataSizes::MAX_VOCAB_ROWS
+        );
+        assert_eq!(largest.classes("softmax").unwrap(), DataSizes::MAX_CLASSES);
+    }
+
+    /// A stray id or label is an error, not an allocation that aborts the process, nor a sum
+    /// that wraps to a model of 0 classes.
+    #[test]
+    fn sizes_beyond_the_limits_are_errors() {
+        for (max_id, max_class) in [(u32::MAX - 1, 1 << 40), (u32::MAX, usize::MAX)] {
+            let sizes = sizes(max_id, max_class);
+            let error = sizes.vocab_rows("embed").unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("the largest is {max_id}: more than")),
+                "{error}"
+            );
+            let error = sizes.classes("softmax").unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("the largest is {max_class}: more than")),
+                "{error}"
+            );
+        }
+        let beyond = sizes(DataSizes::MAX_VOCAB_ROWS as u32, DataSizes::MAX_CLASSES);
+        assert!(beyond.vocab_rows("embed").is_err());
+        assert!(beyond.classes("softmax").is_err());
     }
 }

@@ -17,6 +17,7 @@ pub(crate) mod walk;
 
 pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
 pub use param::{GradGuard, Param, Update};
+pub(crate) use params::check_grad_clip;
 pub use params::{Optimizer, Params};
 pub use part::Part;
 pub use signature::{LayerSignature, Signature};
@@ -36,6 +37,21 @@ use crate::kernels::threads::threads;
 /// it needs `&mut self`, so the borrow checker ensures no backprop closure outlives the update.
 ///
 /// `predict` is the inference path: no intermediates are kept, dropout is off.
+///
+/// # Panics
+///
+/// Every built-in layer checks what it is given, once per call: `predict` and `begin_update`
+/// panic when the rows are not the width the layer was built for, and the backprop closure when
+/// the gradient is not the shape of the output (its rows, their width, and a ragged output's
+/// lengths). The message names the layer and both shapes. With `Const` widths the types rule
+/// the first out: only a run-time (`usize`) width can differ.
+///
+/// ```should_panic
+/// use weft_runtime::{Floats2, Model, layers::Linear};
+/// let layer = Linear::new(3usize, 2usize);
+/// // Panics: "linear: given rows of width 5, but the layer was built for rows of width 3".
+/// layer.predict(Floats2::zeros(1, 5usize));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a weft model",
     label = "not a layer or a network",

@@ -13,12 +13,16 @@
 //! and a quarter of the optimizer's memory traffic. The values are updated as densely.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
-use crate::kernels::ops::{sum_of_squares, sum_of_squares_in_parallel};
+use crate::kernels::ops::{
+    largest_magnitude, magnitude_bits, sum_of_squares, sum_of_squares_in_parallel,
+};
+use crate::kernels::rng::Rng;
 use crate::kernels::threads::threads;
 
 /// A parameter: an `f32` array of a fixed shape and its accumulated gradient.
@@ -27,7 +31,14 @@ pub struct Param {
     shape: Vec<usize>,
     value: Vec<f32>,
     grad: Mutex<Gradient>,
+    /// The [`magnitude_bits`] of a bound on the magnitude of the values, or [`UNKNOWN`]: what
+    /// [`Param::magnitude_bound`] found or an optimizer's update gave, kept until the values
+    /// change otherwise.
+    bound: AtomicU32,
 }
+
+/// [`Param::bound`] when no bound is known: above the bits of every magnitude.
+const UNKNOWN: u32 = u32::MAX;
 
 /// A parameter's gradient, and where it may be non-zero.
 #[derive(Debug)]
@@ -73,11 +84,14 @@ pub struct Update<'a> {
 }
 
 impl Param {
-    /// A parameter of `shape` holding `value` (row-major); panics when the sizes differ,
-    /// which is a bug in the layer that builds it.
+    /// A parameter of `shape` holding `value` (row-major).
+    ///
+    /// # Panics
+    /// When `value` does not hold the values of `shape` (a bug in the layer that builds it), or
+    /// when `shape` holds more values than `usize` counts.
     pub fn new(shape: &[usize], value: Vec<f32>) -> Self {
         assert_eq!(
-            shape.iter().product::<usize>(),
+            values_of(shape),
             value.len(),
             "parameter values do not fill shape {shape:?}"
         );
@@ -89,6 +103,7 @@ impl Param {
                 touched: Vec::new(),
             }),
             value,
+            bound: AtomicU32::new(UNKNOWN),
         };
         let rows = param.matrix_shape().0;
         param.grad.get_mut().expect("new").touched = vec![false; rows];
@@ -96,8 +111,25 @@ impl Param {
     }
 
     /// A parameter of `shape` filled with zeros.
+    ///
+    /// # Panics
+    /// When `shape` holds more values than `usize` counts.
     pub fn zeros(shape: &[usize]) -> Self {
-        Self::new(shape, vec![0.0; shape.iter().product()])
+        Self::new(shape, vec![0.0; values_of(shape)])
+    }
+
+    /// A parameter of `shape` whose values are drawn from `rng`, uniform in `[-limit, limit)`.
+    ///
+    /// # Panics
+    /// When `shape` holds more values than `usize` counts.
+    ///
+    /// ```
+    /// use weft_runtime::{Param, Rng};
+    /// let w = Param::uniform(&[3, 2], 0.1, &mut Rng::new(7));
+    /// assert!(w.value().iter().all(|v| v.abs() <= 0.1));
+    /// ```
+    pub fn uniform(shape: &[usize], limit: f32, rng: &mut Rng) -> Self {
+        Self::new(shape, rng.uniform_vec(values_of(shape), limit))
     }
 
     /// The shape: `[rows, columns]` for a matrix, `[n]` for a vector.
@@ -122,7 +154,28 @@ impl Param {
 
     /// The values, mutably.
     pub fn value_mut(&mut self) -> &mut [f32] {
+        *self.bound.get_mut() = UNKNOWN;
         &mut self.value
+    }
+
+    /// A number no value exceeds in magnitude, or NaN or infinity: when a value is, or when the
+    /// last update knew no finite bound. The one the last optimizer's update gave (see
+    /// [`update_bounded`](Self::update_bounded)), or the
+    /// [`largest_magnitude`](Self::largest_magnitude) of the values, found once and kept until
+    /// they change.
+    pub(crate) fn magnitude_bound(&self) -> f32 {
+        match self.bound.load(Ordering::Relaxed) {
+            UNKNOWN => self.largest_magnitude(),
+            bits => f32::from_bits(bits),
+        }
+    }
+
+    /// The largest magnitude of the values (NaN when one is NaN, else infinity when one is
+    /// infinite), by a pass over them; kept as the [`magnitude_bound`](Self::magnitude_bound).
+    pub(crate) fn largest_magnitude(&self) -> f32 {
+        let largest = largest_magnitude(&self.value);
+        self.bound.store(magnitude_bits(largest), Ordering::Relaxed);
+        largest
     }
 
     /// The values as a matrix: `(rows, columns)`, or `(1, n)` for a vector.
@@ -152,7 +205,8 @@ impl Param {
     /// several threads and many rows, each thread adds the rows of its part of the table (in
     /// the given order: the sums are the same).
     ///
-    /// Panics when a row is out of range or `d` is not a row's width: a bug in the layer.
+    /// # Panics
+    /// When a row is out of range or `d` is not a row's width: a bug in the layer.
     ///
     /// ```
     /// use ndarray::array;
@@ -211,6 +265,7 @@ impl Param {
     /// The values and the gradient, mutably, without locking. The gradient may be changed
     /// anywhere, so later updates read all of it until [`update`](Self::update).
     pub fn value_and_grad_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        *self.bound.get_mut() = UNKNOWN;
         let grad = self.grad.get_mut().unwrap_or_else(PoisonError::into_inner);
         grad.dense = true;
         (&mut self.value, &mut grad.values)
@@ -234,19 +289,34 @@ impl Param {
     /// assert_eq!(table.value(), &[0.0, 0.0, -0.5, 0.5, 0.0, 0.0]);
     /// ```
     pub fn update(&mut self, step: impl FnOnce(Update<'_>)) {
+        self.run_update(step);
+        *self.bound.get_mut() = UNKNOWN;
+    }
+
+    /// [`update`](Self::update) by a `step` that returns a number no value it leaves exceeds in
+    /// magnitude (or NaN or infinity, as [`magnitude_bound`](Self::magnitude_bound) states),
+    /// which `magnitude_bound` then gives without a pass over the values.
+    pub(crate) fn update_bounded(&mut self, step: impl FnOnce(Update<'_>) -> f32) {
+        let bound = self.run_update(step);
+        *self.bound.get_mut() = magnitude_bits(bound);
+    }
+
+    /// Runs `step` as [`update`](Self::update) describes; returns what it returns.
+    fn run_update<R>(&mut self, step: impl FnOnce(Update<'_>) -> R) -> R {
         let width = self.matrix_shape().1;
         let grad = self.grad.get_mut().unwrap_or_else(PoisonError::into_inner);
         let (width, touched) = match grad.dense {
             true => (self.value.len(), &[true][..]),
             false => (width, &grad.touched[..]),
         };
-        step(Update {
+        let result = step(Update {
             values: &mut self.value,
             grad: &mut grad.values,
             width,
             touched,
         });
         self.forget_touched();
+        result
     }
 
     /// Records the gradient as zero everywhere.
@@ -262,6 +332,20 @@ impl Param {
             _ => (1, self.value.len()),
         }
     }
+}
+
+/// The number of values of a parameter of `shape`.
+///
+/// # Panics
+/// When it is more than `usize` counts: a size no layer can be built with, which would
+/// otherwise wrap to a small one.
+fn values_of(shape: &[usize]) -> usize {
+    let count = shape
+        .iter()
+        .try_fold(1usize, |count, &n| count.checked_mul(n));
+    count.unwrap_or_else(|| {
+        panic!("a parameter of shape {shape:?} has more values than usize counts")
+    })
 }
 
 /// Adds the `rows` that fall in a part of a table, its rows from `first` (`values`, `width`
@@ -307,6 +391,13 @@ mod tests {
         });
         table.add_grad_rows([(2, d.row(1))]);
         table.update(|u| assert_eq!((u.width, u.touched), (2, &[false, false, true, false][..])));
+    }
+
+    /// A shape whose values wrap `usize` would build a parameter of a few values.
+    #[test]
+    #[should_panic(expected = "a parameter of shape [4611686018427387904, 4] has more values")]
+    fn a_shape_beyond_usize_is_refused() {
+        Param::zeros(&[1 << 62, 4]);
     }
 
     #[test]

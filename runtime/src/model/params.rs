@@ -151,44 +151,135 @@ pub trait Params {
         disk::from_disk(self, path.as_ref())
     }
 
-    /// Applies the accumulated gradients with `optimizer` and clears them.
+    /// Applies the accumulated gradients with `optimizer` and clears them. The optimizer's
+    /// gradient-norm clipping (if any) scales all gradients together by their global L2 norm.
     ///
-    /// When a gradient holds NaN or infinity, no value changes, the gradients are cleared, and
-    /// the error names the first parameter concerned. The optimizer's gradient-norm clipping
-    /// (if any) scales all gradients together by their global L2 norm.
+    /// Nothing is written before everything is checked: the optimizer's settings
+    /// ([`Optimizer::validate`]), the gradients (NaN or infinity), then the update of each
+    /// parameter ([`Optimizer::check`]: for [`Adam`](crate::Adam) and [`Sgd`](crate::Sgd),
+    /// values that it would make NaN, infinite, or beyond `1e30` in magnitude). On any of these
+    /// errors no value changes, nor the optimizer's state; the gradients are cleared, and the
+    /// error names the setting or the first parameter concerned.
+    ///
+    /// ```
+    /// use weft_runtime::{Adam, Const, Floats2, Model, Params, layers::Linear};
+    /// let mut model = Linear::new(Const::<2>, Const::<1>);
+    /// let before = model.to_bytes()?;
+    /// let (_, backprop) = model.begin_update(Floats2::from_rows(&[[1.0, 2.0]]));
+    /// backprop(Floats2::from_rows(&[[1.0]]));
+    /// let error = model.finish_update(&mut Adam::new(f32::MAX)).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "the values of 0.linear.W after this update must be finite and within ±1e30, \
+    ///      found 3.40e38",
+    /// );
+    /// assert_eq!(model.to_bytes()?, before);
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
     fn finish_update(&mut self, optimizer: &mut dyn Optimizer) -> Result<()> {
-        let mut sum_sq = 0.0f64;
-        let mut first_bad = None;
-        self.for_each_param(&mut |path, p| {
-            let grad_sq = p.grad_sum_of_squares();
-            if !grad_sq.is_finite() && first_bad.is_none() {
-                first_bad = Some(path.to_owned());
+        match check_update(self, optimizer) {
+            Ok(scale) => {
+                optimizer.begin_step();
+                self.for_each_param_mut(&mut |path, p| optimizer.update(path, p, scale));
+                Ok(())
             }
-            sum_sq += grad_sq;
-        });
-        if let Some(path) = first_bad {
-            self.for_each_param_mut(&mut |_, p| p.zero_grad());
+            Err(error) => {
+                self.for_each_param_mut(&mut |_, p| p.zero_grad());
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The scale of the gradients in the update `optimizer` is to make of `model`, once the
+/// checks of [`Params::finish_update`] have passed.
+///
+/// Without clipping the scale is 1, and each parameter's update is checked in the walk that
+/// reads its gradient: the update walks the model once more, as it would unchecked. With
+/// clipping the scale comes from all the gradients, and the updates are checked in a walk of
+/// their own.
+fn check_update<P: Params + ?Sized>(model: &P, optimizer: &dyn Optimizer) -> Result<f32> {
+    optimizer.validate()?;
+    let clip = optimizer.grad_clip();
+    let mut squares = Vec::new();
+    until_refused(model, |path, p| {
+        let grad_sq = p.grad_sum_of_squares();
+        if !grad_sq.is_finite() {
             return Err(Error::NonFinite {
                 what: format!("the gradient of {path}"),
             });
         }
-        let norm = sum_sq.sqrt() as f32;
-        let scale = match optimizer.grad_clip() {
-            Some(max) if norm > max => max / norm,
-            _ => 1.0,
-        };
-        optimizer.begin_step();
-        self.for_each_param_mut(&mut |path, p| optimizer.update(path, p, scale));
+        if clip.is_none() {
+            return optimizer.check(path, p, 1.0, grad_sq.sqrt() as f32);
+        }
+        squares.push(grad_sq);
         Ok(())
-    }
+    })?;
+    let Some(max) = clip else { return Ok(1.0) };
+    let norm = squares.iter().sum::<f64>().sqrt() as f32;
+    let scale = if norm > max { max / norm } else { 1.0 };
+    let mut squares = squares.into_iter();
+    until_refused(model, |path, p| {
+        let grad_norm = squares.next().unwrap_or(0.0).sqrt() as f32;
+        optimizer.check(path, p, scale, grad_norm)
+    })?;
+    Ok(scale)
+}
+
+/// Calls `check` with every parameter of `model` and its path, in walk order, until it
+/// returns an error, which is returned.
+fn until_refused<P: Params + ?Sized>(
+    model: &P,
+    mut check: impl FnMut(&str, &Param) -> Result<()>,
+) -> Result<()> {
+    let mut checked = Ok(());
+    model.for_each_param(&mut |path, p| {
+        if checked.is_ok() {
+            checked = check(path, p);
+        }
+    });
+    checked
 }
 
 /// Updates parameters from their gradients.
+///
+/// [`Params::finish_update`] calls [`validate`](Self::validate), reads
+/// [`grad_clip`](Self::grad_clip), calls [`check`](Self::check) for every parameter, and then,
+/// when nothing was refused, [`begin_step`](Self::begin_step) and [`update`](Self::update) for
+/// every parameter.
 pub trait Optimizer {
     /// The largest global gradient L2 norm allowed; larger gradients are scaled down to it.
     fn grad_clip(&self) -> Option<f32>;
+    /// Checks the settings: an [`Error::OutOfRange`] naming the first one out of its range. The
+    /// default checks [`grad_clip`](Self::grad_clip): `None`, or finite and above 0 (a limit of
+    /// 0 would scale every gradient to 0, and nothing would learn).
+    fn validate(&self) -> Result<()> {
+        check_grad_clip("the optimizer", self.grad_clip())
+    }
     /// Called once per update, before the parameters.
     fn begin_step(&mut self);
+    /// Checks, before anything is written, that the coming update of `param` (at `path`) with
+    /// its gradient times `grad_scale` leaves its values sound (finite, say): an error naming
+    /// the parameter if not. `grad_norm` is the L2 norm of the gradient before scaling, a bound
+    /// on each of its values. Called before [`begin_step`](Self::begin_step). The default
+    /// refuses nothing.
+    fn check(&self, path: &str, param: &Param, grad_scale: f32, grad_norm: f32) -> Result<()> {
+        let _ = (path, param, grad_scale, grad_norm);
+        Ok(())
+    }
     /// Updates `param` (at `path`) from its gradient times `grad_scale`, and zeroes the gradient.
     fn update(&mut self, path: &str, param: &mut Param, grad_scale: f32);
+}
+
+/// Checks the gradient-norm limit `clip` of `optimizer` (named in the error), as
+/// [`Optimizer::validate`] states.
+pub(crate) fn check_grad_clip(optimizer: &str, clip: Option<f32>) -> Result<()> {
+    match clip {
+        Some(max) if !(max.is_finite() && max > 0.0) => Err(Error::out_of_range(
+            format!("{optimizer}'s grad_clip"),
+            "finite and above 0 (None for no clipping)",
+            max,
+        )),
+        _ => Ok(()),
+    }
 }

@@ -7,6 +7,11 @@
 //! [`Softmax`](crate::layers::Softmax), whose backprop is the true Jacobian, this becomes exactly
 //! `(p - y) / N`, the gradient with respect to the logits; any other output layer gets the
 //! correct gradient too.
+//!
+//! Both check, as they read them, that the inputs are probabilities: every value finite and in
+//! `[0, 1]`, every row summing to 1 within [`SUM_TOLERANCE`] (a softmax's rows do, to about
+//! `1e-6`). An output layer without a softmax (a linear one, say) gets an error naming the
+//! first value or row that is not, rather than a loss of `-ln` of a floor.
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -30,7 +35,7 @@ pub struct CategoricalCrossentropy;
 impl CategoricalCrossentropy {
     /// The gradient `dL/dp` and the mean log-loss of `probs` (one row per example) for the
     /// classes `truths`. An error when the counts differ, a class is out of range, the batch is
-    /// empty, or a probability is NaN or infinite.
+    /// empty, or a row is not probabilities (see the module doc).
     pub fn get_grad<W: Dim>(
         &self,
         probs: &Floats2<W>,
@@ -67,7 +72,7 @@ pub struct SequenceCategoricalCrossentropy;
 impl SequenceCategoricalCrossentropy {
     /// The gradient `dL/dp` and the mean log-loss over all tokens of `probs` for the classes
     /// `truths` (one list per sequence). An error when a sequence's length differs, a class is
-    /// out of range, there are no tokens, or a probability is NaN or infinite.
+    /// out of range, there are no tokens, or a row is not probabilities (see the module doc).
     pub fn get_grad<W: Dim, T: AsRef<[usize]>>(
         &self,
         probs: &Ragged<Floats2<W>>,
@@ -80,7 +85,7 @@ impl SequenceCategoricalCrossentropy {
                 format!("{} sequences", truths.len()),
             ));
         }
-        let mut flat = Vec::with_capacity(probs.data.rows());
+        let mut flat = Vec::with_capacity(probs.data().rows());
         for (i, (truth, &len)) in truths.iter().zip(probs.lengths()).enumerate() {
             let truth = truth.as_ref();
             if truth.len() != len {
@@ -92,13 +97,17 @@ impl SequenceCategoricalCrossentropy {
             }
             flat.extend_from_slice(truth);
         }
-        let mut d_probs = Floats2::zeros(probs.data.rows(), probs.data.width());
-        let loss = cross_entropy(probs.data.view(), &flat, d_probs.view_mut())?;
+        let mut d_probs = Floats2::zeros(probs.data().rows(), probs.data().width());
+        let loss = cross_entropy(probs.data().view(), &flat, d_probs.view_mut())?;
         Ok((Ragged::wrap(d_probs, probs.lengths().to_vec()), loss))
     }
 }
 
+/// How far from 1 the sum of a row of probabilities may be.
+pub const SUM_TOLERANCE: f64 = 1e-3;
+
 /// Writes `-1 / (N p_t)` into `d_probs` at every row's true class; returns `-mean(ln p_t)`.
+/// An error for the first row that is not probabilities.
 fn cross_entropy(
     probs: ArrayView2<'_, f32>,
     truths: &[usize],
@@ -115,10 +124,16 @@ fn cross_entropy(
     let classes = probs.ncols();
     let mut loss = 0.0f64;
     for (row, (p, &truth)) in probs.rows().into_iter().zip(truths).enumerate() {
-        if let Some(col) = p.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                what: format!("probability [{row}, {col}]"),
-            });
+        let mut sum = 0.0f64;
+        for (col, &v) in p.iter().enumerate() {
+            let what = || format!("probability [{row}, {col}]");
+            if !v.is_finite() {
+                return Err(Error::NonFinite { what: what() });
+            }
+            if !(0.0..=1.0).contains(&v) {
+                return Err(Error::out_of_range(what(), "in [0, 1]", v));
+            }
+            sum += f64::from(v);
         }
         if truth >= classes {
             return Err(Error::Label {
@@ -126,6 +141,14 @@ fn cross_entropy(
                 label: truth,
                 classes,
             });
+        }
+        if (sum - 1.0).abs() > SUM_TOLERANCE {
+            let what = format!("the sum of the probabilities of row {row}");
+            return Err(Error::out_of_range(
+                what,
+                format!("1 within {SUM_TOLERANCE}"),
+                sum,
+            ));
         }
         let p_t = p[truth].max(f32::MIN_POSITIVE);
         loss -= f64::from(p_t.ln());
@@ -187,6 +210,33 @@ mod tests {
         assert_eq!(err.to_string(), "probability [1, 0] is not finite");
         let err = CategoricalCrossentropy.get_grad(&p, &[0]).unwrap_err();
         assert!(err.to_string().contains("2 rows"), "{err}");
+        let not_probabilities = [
+            (
+                [0.5, 0.5],
+                [-0.25, 1.25],
+                "probability [1, 0] must be in [0, 1], found -0.25",
+            ),
+            (
+                [0.5, 0.5],
+                [0.5, 1.5],
+                "probability [1, 1] must be in [0, 1], found 1.5",
+            ),
+            (
+                [0.5, 0.25],
+                [0.5, 0.5],
+                "the sum of the probabilities of row 0 must be 1 within 0.001, found 0.75",
+            ),
+        ];
+        for (first, second, message) in not_probabilities {
+            let p = Floats2::<Const<2>>::from_rows(&[first, second]);
+            let err = CategoricalCrossentropy.get_grad(&p, &[0, 1]).unwrap_err();
+            assert_eq!(err.to_string(), message);
+            let seqs = Ragged::new(p, vec![2]).unwrap();
+            let err = SequenceCategoricalCrossentropy
+                .get_grad(&seqs, &[vec![0, 1]])
+                .unwrap_err();
+            assert_eq!(err.to_string(), message);
+        }
         let empty = Floats2::<Const<2>>::zeros(0, Const);
         assert!(CategoricalCrossentropy.get_grad(&empty, &[]).is_err());
         let seqs = Ragged::new(Floats2::<Const<2>>::from_rows(&[[0.5, 0.5]]), vec![1]).unwrap();

@@ -441,4 +441,28 @@ mod tests {
             }
         }
     }
+
+    /// A NaN in the first token of the second of two sequences: every kernel gives NaN in that
+    /// sequence's hidden states (the clamps of the vector `exp` keep NaN) and numbers in the
+    /// other's.
+    #[test]
+    fn every_kernel_keeps_nan_in_its_sequence() {
+        let (n_in, hidden, lengths) = (5, 20, [3, 2]);
+        let weights = LstmWeights::new(n_in, hidden);
+        let packing = Packing::new(&lengths);
+        let mut input = Array2::from_elem((5, n_in), 0.5);
+        input[[3, 2]] = f32::NAN;
+        let rows = packing.rows(Direction::Forward);
+        for_each_kernel(&weights, packing.batch_sizes[0], |name, kernel| {
+            let mut out = Unwritten::new(5, hidden);
+            let mut writer = out.writer();
+            run(kernel, &packing, rows, input.view(), &mut writer, None);
+            writer.finish();
+            let out = out.into_array();
+            for (token, h) in out.rows().into_iter().enumerate() {
+                let nan = h.iter().all(|v| v.is_nan());
+                assert_eq!(nan, token >= 3, "{name}: token {token}: {h}");
+            }
+        });
+    }
 }

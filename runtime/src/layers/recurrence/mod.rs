@@ -82,13 +82,18 @@ pub(crate) struct LstmWeights {
 impl LstmWeights {
     /// Fresh weights from `n_in` inputs to `hidden` units: every value uniform in
     /// `±1/sqrt(hidden)`, as PyTorch initializes its LSTM (the single bias too).
+    ///
+    /// # Panics
+    /// When a parameter would hold more values than `usize` counts.
     pub(crate) fn new(n_in: usize, hidden: usize) -> Self {
         let mut rng = Rng::fresh();
         let limit = 1.0 / (hidden.max(1) as f32).sqrt();
-        let gates = 4 * hidden;
-        let w_ih = Param::new(&[gates, n_in], rng.uniform_vec(gates * n_in, limit));
-        let w_hh = Param::new(&[gates, hidden], rng.uniform_vec(gates * hidden, limit));
-        let b = Param::new(&[gates], rng.uniform_vec(gates, limit));
+        let gates = hidden.checked_mul(4).unwrap_or_else(|| {
+            panic!("an LSTM of {hidden} units has more gates than usize counts")
+        });
+        let w_ih = Param::uniform(&[gates, n_in], limit, &mut rng);
+        let w_hh = Param::uniform(&[gates, hidden], limit, &mut rng);
+        let b = Param::uniform(&[gates], limit, &mut rng);
         LstmWeights {
             w_ih,
             w_hh,
