@@ -57,7 +57,11 @@ impl Rng {
     }
 
     /// An integer uniform in `0..n` (`n > 0`).
+    ///
+    /// # Panics
+    /// When `n` is 0: no number is below it.
     pub fn below(&mut self, n: usize) -> usize {
+        assert!(n > 0, "Rng::below(0): no number is below 0");
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
 

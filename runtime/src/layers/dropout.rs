@@ -30,14 +30,19 @@ pub struct Dropout<W: Dim> {
 }
 
 impl<W: Dim> Dropout<W> {
-    /// Drops each value with probability `rate`, clamped to `[0, 1)`.
+    /// Drops each value with probability `rate`.
+    ///
+    /// # Panics
+    /// When `rate` is not in `[0, 1)` (NaN among them): a rate out of range is a mistake, and
+    /// no rate near it would be what was meant. `model!` refuses a literal rate out of range at
+    /// compile time, and a network written as text when it is read.
     pub fn new(rate: f32) -> Self {
+        assert!(
+            (0.0..1.0).contains(&rate),
+            "dropout: the rate must be at least 0 and below 1, found {rate}"
+        );
         Dropout {
-            rate: if rate.is_finite() {
-                rate.clamp(0.0, 0.999)
-            } else {
-                0.0
-            },
+            rate,
             rng: Mutex::new(Rng::fresh()),
             width: std::marker::PhantomData,
         }
@@ -168,5 +173,18 @@ mod tests {
             (2200..2800).contains(&dropped),
             "{dropped} of 10000 dropped"
         );
+    }
+
+    #[test]
+    fn a_rate_out_of_range_is_refused_never_clamped() {
+        for rate in [f32::NAN, -0.1, 1.0, 1.5] {
+            let made = std::panic::catch_unwind(|| Dropout::<Const<4>>::new(rate));
+            let message = *made.err().unwrap().downcast::<String>().unwrap();
+            assert_eq!(
+                message,
+                format!("dropout: the rate must be at least 0 and below 1, found {rate}")
+            );
+        }
+        assert_eq!(Dropout::<Const<4>>::new(0.0).rate(), 0.0);
     }
 }
