@@ -31,7 +31,7 @@ mod io;
 mod kernels;
 pub mod layers;
 mod model;
-mod training;
+pub mod training;
 
 pub use data::{
     Accumulate, Batch, Columns, Const, Data, Dim, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows,

@@ -256,6 +256,16 @@ pub trait Optimizer {
     fn validate(&self) -> Result<()> {
         check_grad_clip("the optimizer", self.grad_clip())
     }
+    /// Sets the learning rate, as the training loop and its schedules do. The default
+    /// refuses: an optimizer without one (or that does not say how to set it) cannot be
+    /// scheduled.
+    fn set_learn_rate(&mut self, rate: f32) -> Result<()> {
+        Err(Error::out_of_range(
+            "the learning rate of this optimizer",
+            "an optimizer that has one (it implements Optimizer::set_learn_rate)",
+            rate,
+        ))
+    }
     /// Called once per update, before the parameters.
     fn begin_step(&mut self);
     /// Checks, before anything is written, that the coming update of `param` (at `path`) with

@@ -255,6 +255,10 @@ impl Adam {
 }
 
 impl Optimizer for Adam {
+    fn set_learn_rate(&mut self, rate: f32) -> Result<()> {
+        self.learn_rate = rate;
+        self.validate()
+    }
     fn grad_clip(&self) -> Option<f32> {
         self.grad_clip
     }

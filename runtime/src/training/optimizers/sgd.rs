@@ -122,6 +122,10 @@ impl Sgd {
 }
 
 impl Optimizer for Sgd {
+    fn set_learn_rate(&mut self, rate: f32) -> Result<()> {
+        self.learn_rate = rate;
+        self.validate()
+    }
     fn grad_clip(&self) -> Option<f32> {
         self.grad_clip
     }
