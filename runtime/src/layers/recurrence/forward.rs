@@ -11,8 +11,9 @@
 //! call takes six (AVX-512) or two sequences and one block, sums
 //! `b + x_t · W_ih + h_{t-1} · W_hh` for the block's gate columns in four registers per sequence,
 //! applies the activations and the cell update there, and stores the units' `c_t` and `h_t`
-//! (and, in training, the gates). Elsewhere (the `stacked` module) a step is one packed product
-//! of `[x_t | h_{t-1}]` with `W_ih` and `W_hh` stacked, then the gate kernel row by row.
+//! (and, in training, the gates). Elsewhere, or with the portable kernels asked for (see
+//! [`crate::kernels`]), a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and `W_hh`
+//! stacked, then the gate kernel row by row (the `stacked` module).
 //!
 //! The hidden states are written in place into an array that is not zeroed first
 //! ([`Unwritten`]): a step writes the rows of its tokens and reads those of the step before.
