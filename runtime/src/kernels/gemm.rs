@@ -286,6 +286,7 @@ mod tests {
     use crate::kernels::rng::Rng;
     #[cfg(target_arch = "x86_64")]
     use crate::kernels::simd::Emulated;
+    use crate::training::testing::affordable;
     use ndarray::Array2;
 
     /// A kernel under test: `c += a · b` for `m` rows.
@@ -341,7 +342,10 @@ mod tests {
             (3, 3, 17),
             (25, 4, 4),
         ];
-        for (m, k, n) in shapes {
+        for (m, k, n) in shapes
+            .into_iter()
+            .filter(|&(m, k, n)| affordable(m * k * n))
+        {
             let a = Array2::from_shape_fn((m, k), |_| rng.uniform(-1.0, 1.0));
             let b = Array2::from_shape_fn((k, n), |_| rng.uniform(-1.0, 1.0));
             let c0 = Array2::from_shape_fn((m, n), |_| rng.uniform(-1.0, 1.0));

@@ -332,8 +332,9 @@ unsafe impl<const N: usize> Simd for Emulated<N> {
     fn round(self, a: [f32; N]) -> [f32; N] {
         a.map(f32::round_ties_even)
     }
+    /// `2ⁿ` built from its exponent bits: exact, where `powi` need not be (Miri's is not).
     fn scale(self, a: [f32; N], n: [f32; N]) -> [f32; N] {
-        std::array::from_fn(|i| a[i] * 2f32.powi(n[i] as i32))
+        std::array::from_fn(|i| a[i] * f32::from_bits(((n[i] as i32 + 127) as u32) << 23))
     }
     fn recip(self, a: [f32; N]) -> [f32; N] {
         a.map(|v| 1.0 / v)
@@ -385,7 +386,9 @@ mod tests {
         let round = [2.5, 3.5, -2.5, -0.4].map(|x| lane0(s.round(s.splat(x))));
         assert_eq!(round, [2.0, 4.0, -2.0, -0.0]);
         let scale = [-126.0, 0.0, 127.0].map(|n| lane0(s.scale(s.splat(1.5), s.splat(n))));
-        assert_eq!(scale, [1.5 * 2f32.powi(-126), 1.5, 1.5 * 2f32.powi(127)]);
+        // 1.5 · 2⁻¹²⁶ and 1.5 · 2¹²⁷ by their bits: exact, where `powi` need not be.
+        let extremes = [0x00c0_0000, 0x7f40_0000].map(f32::from_bits);
+        assert_eq!(scale, [extremes[0], 1.5, extremes[1]]);
         for d in [1.0f32, 2.0, 3.0, 0.1, 7e30, -3e-30] {
             let r = lane0(s.recip(s.splat(d)));
             assert!((r * d - 1.0).abs() < 3e-7, "1 / {d}: {r}");
