@@ -127,6 +127,10 @@ mod fma_peak {
     }
 
     /// GFLOP/s of `threads` threads running the loop at once, summed; `None` without AVX-512.
+    #[expect(
+        clippy::disallowed_macros,
+        reason = "the CPU's peak, not a kernel's choice"
+    )]
     pub fn gflops(threads: usize) -> Option<f64> {
         if !is_x86_feature_detected!("avx512f") {
             return None;

@@ -28,6 +28,8 @@ pub(crate) struct Line(pub(crate) [f32; NR]);
 // `Line::floats` relies on it: the floats fill the line, no padding.
 const _: () = assert!(size_of::<Line>() == NR * size_of::<f32>());
 
+/// Lines as floats, for the kernels on registers (x86-64 only).
+#[cfg(target_arch = "x86_64")]
 impl Line {
     /// Lines enough for `floats` floats, zero.
     pub(crate) fn zeros(floats: usize) -> Vec<Line> {
@@ -284,39 +286,48 @@ mod tests {
     use crate::kernels::rng::Rng;
     #[cfg(target_arch = "x86_64")]
     use crate::kernels::simd::Emulated;
+    use crate::training::testing::affordable;
     use ndarray::Array2;
 
+    /// A kernel under test: `c += a · b` for `m` rows.
+    type Kernel = fn(&Packed, &[f32], usize, &mut [f32]);
+
     /// Every kernel this CPU can run, by name.
-    fn kernels() -> Vec<(&'static str, fn(&Packed, &[f32], usize, &mut [f32]))> {
-        let mut kernels: Vec<(&'static str, fn(&Packed, &[f32], usize, &mut [f32]))> =
-            vec![("portable", |b, a, m, c| b.mul_add_portable(a, m, c))];
+    fn kernels() -> Vec<(&'static str, Kernel)> {
+        let portable: Kernel = |b, a, m, c| b.mul_add_portable(a, m, c);
+        let kernels = vec![("portable", portable)];
         #[cfg(target_arch = "x86_64")]
-        {
-            if Avx2::detect().is_some() {
-                kernels.push(("avx2", |b, a, m, c| {
-                    let s = Avx2::detect().expect("detected above");
-                    // SAFETY: `s` is the token of AVX2; the test passes operands of matching
-                    // sizes.
-                    unsafe { avx2(s, b, a, m, c) }
-                }));
-            }
-            if Avx512::detect().is_some() {
-                kernels.push(("avx512", |b, a, m, c| {
-                    let s = Avx512::detect().expect("detected above");
-                    // SAFETY: `s` is the token of AVX-512F; operands as above.
-                    unsafe { avx512(s, b, a, m, c) }
-                }));
-            }
-            // The kernel in the shapes of both instruction sets, on any CPU.
-            kernels.push(("emulated avx512", |b, a, m, c| {
-                // SAFETY: 16 lanes, one register a row; operands as above.
-                unsafe { mul_add_on::<_, 1, 12>(Emulated::<16>, b, a, m, c) }
-            }));
-            kernels.push(("emulated avx2", |b, a, m, c| {
-                // SAFETY: 8 lanes, two registers a row; operands as above.
-                unsafe { mul_add_on::<_, 2, 6>(Emulated::<8>, b, a, m, c) }
+        let kernels = [kernels, on_registers()].concat();
+        kernels
+    }
+
+    /// The kernels on registers: those of the instruction sets this CPU has, and the kernel in
+    /// the shapes of both on emulated registers, on any CPU.
+    #[cfg(target_arch = "x86_64")]
+    fn on_registers() -> Vec<(&'static str, Kernel)> {
+        let mut kernels: Vec<(&'static str, Kernel)> = Vec::new();
+        if Avx2::detect().is_some() {
+            kernels.push(("avx2", |b, a, m, c| {
+                let s = Avx2::detect().expect("detected above");
+                // SAFETY: `s` is the token of AVX2; the test passes operands of matching sizes.
+                unsafe { avx2(s, b, a, m, c) }
             }));
         }
+        if Avx512::detect().is_some() {
+            kernels.push(("avx512", |b, a, m, c| {
+                let s = Avx512::detect().expect("detected above");
+                // SAFETY: `s` is the token of AVX-512F; operands as above.
+                unsafe { avx512(s, b, a, m, c) }
+            }));
+        }
+        kernels.push(("emulated avx512", |b, a, m, c| {
+            // SAFETY: 16 lanes, one register a row; operands as above.
+            unsafe { mul_add_on::<_, 1, 12>(Emulated::<16>, b, a, m, c) }
+        }));
+        kernels.push(("emulated avx2", |b, a, m, c| {
+            // SAFETY: 8 lanes, two registers a row; operands as above.
+            unsafe { mul_add_on::<_, 2, 6>(Emulated::<8>, b, a, m, c) }
+        }));
         kernels
     }
 
@@ -331,7 +342,10 @@ mod tests {
             (3, 3, 17),
             (25, 4, 4),
         ];
-        for (m, k, n) in shapes {
+        for (m, k, n) in shapes
+            .into_iter()
+            .filter(|&(m, k, n)| affordable(m * k * n))
+        {
             let a = Array2::from_shape_fn((m, k), |_| rng.uniform(-1.0, 1.0));
             let b = Array2::from_shape_fn((k, n), |_| rng.uniform(-1.0, 1.0));
             let c0 = Array2::from_shape_fn((m, n), |_| rng.uniform(-1.0, 1.0));

@@ -13,6 +13,20 @@
 //!
 //! What it may use: nothing else of the crate but [`Error`](crate::Error). Kernels work on
 //! slices and ndarray views, not on the data types of `data/`.
+//!
+//! # Portable kernels
+//!
+//! On x86-64 the kernels choose at run time between code for AVX-512, for AVX2 + FMA, and
+//! portable code, which is all that other CPUs (aarch64 among them) run. Setting the environment
+//! variable `WEFT_PORTABLE` to anything but `0` or nothing (read once, at the first kernel call)
+//! makes every choice take the portable path, as on a CPU without either: so that tests and CI
+//! run the other CPUs' code on x86-64, with the same test binary
+//! (`WEFT_PORTABLE=1 cargo test -p weft-runtime`), and so that a result can be compared with
+//! another machine's. Every choice asks `simd`'s `detect`s, which honour the switch: the packed
+//! product of `gemm`, the products of `product` (matrixmultiply in their place), the LSTM's fused
+//! step and the vector activations it runs, and every function defined with `multiversion!`
+//! (softmax, attention's row products, gradient clipping's sum of squares, Adam's update, the
+//! LSTM's gate kernels).
 
 pub(crate) mod activations;
 pub(crate) mod gemm;

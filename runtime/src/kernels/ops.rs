@@ -1,9 +1,10 @@
 //! Small numeric kernels shared by the layers.
 
 /// Defines a function whose body is compiled twice: for AVX2 + FMA, used when the CPU has them
-/// (checked at run time), and for the baseline target otherwise. For hot loops that the
-/// compiler vectorizes on its own: eight lanes instead of four. The call of the AVX2 version is
-/// unsafe code of this module's, allowed wherever the macro is used.
+/// (checked at run time by `Avx2::detect`, so not with the portable kernels asked for), and for
+/// the baseline target otherwise. For hot loops that the compiler vectorizes on its own: eight
+/// lanes instead of four. The call of the AVX2 version is unsafe code of this module's, allowed
+/// wherever the macro is used.
 macro_rules! multiversion {
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$attr])*
@@ -16,9 +17,7 @@ macro_rules! multiversion {
                 fn avx2($($arg: $ty),*) $(-> $ret)? {
                     kernel($($arg),*)
                 }
-                if std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
+                if crate::kernels::simd::Avx2::detect().is_some() {
                     // SAFETY: the CPU has the features `avx2` is compiled for.
                     #[allow(unsafe_code)]
                     return unsafe { avx2($($arg),*) };

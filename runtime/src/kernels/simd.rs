@@ -6,8 +6,13 @@
 //! single instructions inside a function that enables the features (a kernel's
 //! `#[target_feature]` entry point, into which the generic code is inlined); anywhere else they
 //! are calls.
+//!
+//! The two `detect`s are the only place where the crate asks the CPU what it has (clippy's
+//! `disallowed_macros` keeps it so), and they find nothing when the portable kernels are asked
+//! for (see [`crate::kernels`]): every dispatch goes through them.
 
 use std::arch::x86_64::*;
+use std::sync::OnceLock;
 
 /// An instruction set's registers of `f32` lanes and the operations the kernels use.
 ///
@@ -110,14 +115,24 @@ macro_rules! arithmetic {
     };
 }
 
+/// Whether the portable kernels are asked for: `WEFT_PORTABLE` set to anything but `0` or
+/// nothing, read once.
+fn portable() -> bool {
+    static PORTABLE: OnceLock<bool> = OnceLock::new();
+    *PORTABLE.get_or_init(|| {
+        std::env::var_os("WEFT_PORTABLE").is_some_and(|v| !v.is_empty() && v != "0")
+    })
+}
+
 /// AVX-512F: sixteen lanes.
 #[derive(Clone, Copy)]
 pub(crate) struct Avx512(());
 
 impl Avx512 {
-    /// The token, if the CPU has AVX-512F.
+    /// The token, if the CPU has AVX-512F and the portable kernels are not asked for.
+    #[expect(clippy::disallowed_macros, reason = "the one place that asks the CPU")]
     pub(crate) fn detect() -> Option<Self> {
-        std::arch::is_x86_feature_detected!("avx512f").then_some(Avx512(()))
+        (!portable() && std::arch::is_x86_feature_detected!("avx512f")).then_some(Avx512(()))
     }
 
     /// The mask of the first `n` lanes.
@@ -186,10 +201,14 @@ unsafe impl Simd for Avx512 {
 pub(crate) struct Avx2(());
 
 impl Avx2 {
-    /// The token, if the CPU has AVX2 and FMA.
+    /// The token, if the CPU has AVX2 and FMA and the portable kernels are not asked for.
+    #[expect(clippy::disallowed_macros, reason = "the one place that asks the CPU")]
     pub(crate) fn detect() -> Option<Self> {
-        (std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"))
-            .then_some(Avx2(()))
+        let found = || {
+            std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+        };
+        (!portable() && found()).then_some(Avx2(()))
     }
 
     /// The mask of the first `n` lanes: all ones in lanes below `n`.
@@ -313,8 +332,9 @@ unsafe impl<const N: usize> Simd for Emulated<N> {
     fn round(self, a: [f32; N]) -> [f32; N] {
         a.map(f32::round_ties_even)
     }
+    /// `2ⁿ` built from its exponent bits: exact, where `powi` need not be (Miri's is not).
     fn scale(self, a: [f32; N], n: [f32; N]) -> [f32; N] {
-        std::array::from_fn(|i| a[i] * 2f32.powi(n[i] as i32))
+        std::array::from_fn(|i| a[i] * f32::from_bits(((n[i] as i32 + 127) as u32) << 23))
     }
     fn recip(self, a: [f32; N]) -> [f32; N] {
         a.map(|v| 1.0 / v)
@@ -366,7 +386,9 @@ mod tests {
         let round = [2.5, 3.5, -2.5, -0.4].map(|x| lane0(s.round(s.splat(x))));
         assert_eq!(round, [2.0, 4.0, -2.0, -0.0]);
         let scale = [-126.0, 0.0, 127.0].map(|n| lane0(s.scale(s.splat(1.5), s.splat(n))));
-        assert_eq!(scale, [1.5 * 2f32.powi(-126), 1.5, 1.5 * 2f32.powi(127)]);
+        // 1.5 · 2⁻¹²⁶ and 1.5 · 2¹²⁷ by their bits: exact, where `powi` need not be.
+        let extremes = [0x00c0_0000, 0x7f40_0000].map(f32::from_bits);
+        assert_eq!(scale, [extremes[0], 1.5, extremes[1]]);
         for d in [1.0f32, 2.0, 3.0, 0.1, 7e30, -3e-30] {
             let r = lane0(s.recip(s.splat(d)));
             assert!((r * d - 1.0).abs() < 3e-7, "1 / {d}: {r}");
@@ -377,6 +399,26 @@ mod tests {
     fn emulated_registers_load_store_and_compute_alike() {
         check(Emulated::<16>);
         check(Emulated::<8>);
+    }
+
+    /// With `WEFT_PORTABLE=1` neither `detect` finds its instruction set, so every dispatch takes
+    /// the portable path: checked by this test run again, alone, with the switch on.
+    #[test]
+    #[cfg_attr(miri, ignore = "starts a process")]
+    fn the_portable_switch_hides_every_instruction_set() {
+        if std::env::var_os("WEFT_PORTABLE").is_some_and(|v| v == "1") {
+            assert!(Avx512::detect().is_none(), "AVX-512 detected");
+            assert!(Avx2::detect().is_none(), "AVX2 detected");
+            return;
+        }
+        let name = "kernels::simd::tests::the_portable_switch_hides_every_instruction_set";
+        let run = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+            .args(["--exact", name])
+            .env("WEFT_PORTABLE", "1")
+            .output()
+            .expect("the test binary runs");
+        let out = String::from_utf8_lossy(&run.stdout);
+        assert!(run.status.success() && out.contains("1 passed"), "{out}");
     }
 
     #[test]

@@ -80,14 +80,6 @@ impl<'a> RowWriter<'a> {
         self.view.ncols()
     }
 
-    /// Whether row `r` has been written.
-    ///
-    /// # Panics
-    /// If there is no row `r`.
-    pub(crate) fn is_written(&self, r: usize) -> bool {
-        self.written[r]
-    }
-
     /// Row `r`, written earlier.
     ///
     /// # Panics
@@ -113,32 +105,6 @@ impl<'a> RowWriter<'a> {
             to.write(v);
         }
         self.written[r] = true;
-    }
-
-    /// The first float of row 0; row `r` starts `r · stride()` floats on. For kernels that
-    /// write rows through pointers, and then say so with
-    /// [`assume_written`](Self::assume_written).
-    pub(crate) fn as_mut_ptr(&mut self) -> *mut f32 {
-        self.view.as_mut_ptr().cast()
-    }
-
-    /// The distance from one row to the next, in floats.
-    pub(crate) fn stride(&self) -> usize {
-        usize::try_from(self.view.strides()[0]).expect("rows go forward")
-    }
-
-    /// Records the `rows` as written.
-    ///
-    /// # Safety
-    /// Every float of each of the `rows` has been written (through
-    /// [`as_mut_ptr`](Self::as_mut_ptr)).
-    ///
-    /// # Panics
-    /// If one of the `rows` does not exist.
-    pub(crate) unsafe fn assume_written(&mut self, rows: &[usize]) {
-        for &r in rows {
-            self.written[r] = true;
-        }
     }
 
     /// Cuts the part in two at `index` along `axis`: rows `..index` and `index..`
@@ -175,6 +141,44 @@ impl<'a> RowWriter<'a> {
     }
 }
 
+/// The rows written through pointers, by the LSTM's fused step kernels (x86-64 only).
+#[cfg(target_arch = "x86_64")]
+impl RowWriter<'_> {
+    /// Whether row `r` has been written.
+    ///
+    /// # Panics
+    /// If there is no row `r`.
+    pub(crate) fn is_written(&self, r: usize) -> bool {
+        self.written[r]
+    }
+
+    /// The first float of row 0; row `r` starts `r · stride()` floats on. For kernels that
+    /// write rows through pointers, and then say so with
+    /// [`assume_written`](Self::assume_written).
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut f32 {
+        self.view.as_mut_ptr().cast()
+    }
+
+    /// The distance from one row to the next, in floats.
+    pub(crate) fn stride(&self) -> usize {
+        usize::try_from(self.view.strides()[0]).expect("rows go forward")
+    }
+
+    /// Records the `rows` as written.
+    ///
+    /// # Safety
+    /// Every float of each of the `rows` has been written (through
+    /// [`as_mut_ptr`](Self::as_mut_ptr)).
+    ///
+    /// # Panics
+    /// If one of the `rows` does not exist.
+    pub(crate) unsafe fn assume_written(&mut self, rows: &[usize]) {
+        for &r in rows {
+            self.written[r] = true;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ndarray::array;
@@ -199,6 +203,7 @@ mod tests {
         assert_eq!(out.into_array(), expected);
     }
 
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn rows_written_through_the_pointer_count_once_assumed() {
         let mut out = Unwritten::new(2, 2);

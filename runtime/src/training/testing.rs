@@ -15,6 +15,13 @@ pub(crate) fn grad_of(model: &impl Params, path: &str) -> Vec<f32> {
     grad.unwrap_or_else(|| panic!("no parameter {path} in {:?}", model.param_names()))
 }
 
+/// Whether a kernel test's case of about `work` multiply-adds runs: every case does, but under
+/// Miri, which interprets each instruction, only the small ones, whose shapes still reach the
+/// edges of the kernels' blocks.
+pub(crate) fn affordable(work: usize) -> bool {
+    !cfg!(miri) || work <= 10_000
+}
+
 /// A ragged batch of `N`-wide rows, uniform in ±1, with these sequence `lengths`.
 pub(crate) fn random_ragged<const N: usize>(
     lengths: &[usize],

@@ -4,14 +4,16 @@
 //! forward pass ([`forward`]) runs the same kernels over the packed rows and also keeps the
 //! activated gates and the cell states.
 //!
+//! The weights are laid out for the step kernel once, and kept until they change ([`Layout`]).
 //! On AVX-512 or AVX2 each step is one fused kernel (the `fused` module): the weights
-//! `[W_ih | W_hh]ᵀ` are laid out once (and kept until they change) in blocks of 16 (AVX-512) or
+//! `[W_ih | W_hh]ᵀ` are laid out in blocks of 16 (AVX-512) or
 //! 8 hidden units, row `p` of a block holding the four gates `i, f, g, o` of its units; a kernel
 //! call takes six (AVX-512) or two sequences and one block, sums
 //! `b + x_t · W_ih + h_{t-1} · W_hh` for the block's gate columns in four registers per sequence,
 //! applies the activations and the cell update there, and stores the units' `c_t` and `h_t`
-//! (and, in training, the gates). Elsewhere (the `stacked` module) a step is one packed product
-//! of `[x_t | h_{t-1}]` with `W_ih` and `W_hh` stacked, then the gate kernel row by row.
+//! (and, in training, the gates). Elsewhere, or with the portable kernels asked for (see
+//! [`crate::kernels`]), a step is one packed product of `[x_t | h_{t-1}]` with `W_ih` and `W_hh`
+//! stacked, then the gate kernel row by row (the `stacked` module).
 //!
 //! The hidden states are written in place into an array that is not zeroed first
 //! ([`Unwritten`]): a step writes the rows of its tokens and reads those of the step before.
@@ -20,7 +22,7 @@ use ndarray::{Array2, ArrayView2};
 
 #[cfg(target_arch = "x86_64")]
 use super::fused;
-use super::stacked::Stacked;
+use super::stacked::{Stacked, StackedWeights};
 use super::{Direction, LstmWeights, Packing};
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::simd::{Avx2, Avx512};
@@ -222,49 +224,49 @@ pub(super) struct Step<'a, 'o> {
     pub(super) gates: Option<&'a mut [f32]>,
 }
 
-/// The weights laid out for the fused kernel of the widest registers the CPU has: made by the
-/// first prediction and kept by [`LstmWeights`] until the weights change.
-pub(super) enum Fused {
+/// One direction's weights laid out for the step kernel this CPU runs: the fused kernel of the
+/// widest registers it has, or the portable step. Made by the first call and kept by
+/// [`LstmWeights`] until the weights change.
+pub(super) enum Layout {
     #[cfg(target_arch = "x86_64")]
     Avx512(fused::Blocks<Avx512>),
     #[cfg(target_arch = "x86_64")]
     Avx2(fused::Blocks<Avx2>),
     /// No fused kernel for this CPU: steps run [`Stacked`].
-    Unavailable,
+    Stacked(StackedWeights),
 }
 
-impl Fused {
+impl Layout {
     /// `weights` laid out for this CPU.
     pub(super) fn new(weights: &LstmWeights) -> Self {
         #[cfg(target_arch = "x86_64")]
         if let Some(s) = Avx512::detect() {
-            return Fused::Avx512(fused::Blocks::new(s, weights));
+            return Layout::Avx512(fused::Blocks::new(s, weights));
         } else if let Some(s) = Avx2::detect() {
-            return Fused::Avx2(fused::Blocks::new(s, weights));
+            return Layout::Avx2(fused::Blocks::new(s, weights));
         }
-        Fused::Unavailable
+        Layout::Stacked(StackedWeights::new(weights))
     }
 }
 
-/// How a step is computed: the layout of the weights and the code that reads it.
+/// How a step is computed: the code that reads a [`Layout`], with its buffers.
 enum Kernel<'w> {
     #[cfg(target_arch = "x86_64")]
     Avx512(&'w fused::Blocks<Avx512>),
     #[cfg(target_arch = "x86_64")]
     Avx2(&'w fused::Blocks<Avx2>),
-    Stacked(Stacked),
+    Stacked(Stacked<'w>),
 }
 
 impl<'w> Kernel<'w> {
-    /// The fused kernel of `weights`' kept layout, the stacked one on CPUs without; `first` is
-    /// the most sequences a step will have.
+    /// The kernel of `weights`' kept layout; `first` is the most sequences a step will have.
     fn new(weights: &'w LstmWeights, first: usize) -> Self {
-        match weights.fused() {
+        match weights.layout() {
             #[cfg(target_arch = "x86_64")]
-            Fused::Avx512(blocks) => Kernel::Avx512(blocks),
+            Layout::Avx512(blocks) => Kernel::Avx512(blocks),
             #[cfg(target_arch = "x86_64")]
-            Fused::Avx2(blocks) => Kernel::Avx2(blocks),
-            Fused::Unavailable => Kernel::Stacked(Stacked::new(weights, first)),
+            Layout::Avx2(blocks) => Kernel::Avx2(blocks),
+            Layout::Stacked(stacked) => Kernel::Stacked(Stacked::new(stacked, first)),
         }
     }
 
@@ -275,7 +277,7 @@ impl<'w> Kernel<'w> {
             Kernel::Avx512(blocks) => (blocks.n_in, blocks.hidden),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2(blocks) => (blocks.n_in, blocks.hidden),
-            Kernel::Stacked(stacked) => (stacked.n_in, stacked.hidden),
+            Kernel::Stacked(stacked) => (stacked.weights.n_in, stacked.weights.hidden),
         }
     }
 
@@ -302,12 +304,13 @@ mod tests {
     use super::*;
     use crate::kernels::rng::Rng;
     use crate::layers::recurrence::gather;
-    use crate::training::testing::assert_close;
+    use crate::training::testing::{affordable, assert_close};
     use ndarray::{Array2, Axis};
 
     /// Runs `f` on every kernel this CPU can run, by name.
     fn for_each_kernel(weights: &LstmWeights, first: usize, mut f: impl FnMut(&str, Kernel<'_>)) {
-        f("stacked", Kernel::Stacked(Stacked::new(weights, first)));
+        let stacked = StackedWeights::new(weights);
+        f("stacked", Kernel::Stacked(Stacked::new(&stacked, first)));
         #[cfg(target_arch = "x86_64")]
         {
             if let Some(s) = Avx512::detect() {
@@ -378,12 +381,16 @@ mod tests {
         for (n_in, hidden, lengths) in [
             (7, 20, vec![3, 1, 0, 4, 2, 2, 5, 1, 3, 3, 2, 4, 1]),
             (64, 64, (0..40).map(|i| 1 + i % 9).collect()),
+            (3, 9, vec![2, 1, 3]),
             (3, 1, vec![2, 2]),
             (0, 5, vec![3, 1]),
         ] {
+            let n: usize = lengths.iter().sum();
+            if !affordable(n * 4 * hidden * (n_in + hidden)) {
+                continue;
+            }
             let weights = LstmWeights::new(n_in, hidden);
             let packing = Packing::new(&lengths);
-            let n: usize = lengths.iter().sum();
             let input = Array2::from_shape_fn((n, n_in), |_| rng.uniform(-2.0, 2.0));
             let packed_rows: Vec<usize> = (0..n).collect();
             for direction in [Direction::Forward, Direction::Backward] {

@@ -30,10 +30,10 @@
 //!
 //! # Cost
 //!
-//! [`forward`] and [`predict()`] run the same kernels (see the `forward` module): on AVX-512 or
-//! AVX2, one fused kernel per step computes the gate sums, their activations and the new states
-//! in registers, over a layout of the weights made at the first call and kept until they
-//! change. [`forward`] takes the input already in packed order (`N × in`) and also stores the
+//! [`forward`] and [`predict()`] run the same kernels (see the `forward` module), over a layout
+//! of the weights made at the first call and kept until they change: on AVX-512 or AVX2, one
+//! fused kernel per step computes the gate sums, their activations and the new states in
+//! registers. [`forward`] takes the input already in packed order (`N × in`) and also stores the
 //! activated gates and the cell states for backprop; [`predict()`] keeps neither. [`backward`]
 //! walks the steps in reverse with one recurrent product per step, and sums the weight
 //! gradients after the loop, one product each. Its products run on the kernels of
@@ -61,7 +61,7 @@ mod stacked;
 use std::sync::OnceLock;
 
 pub(crate) use backward::backward;
-use forward::Fused;
+use forward::Layout;
 pub(crate) use forward::{Cache, forward, predict};
 pub(crate) use packing::{Packing, gather, scatter};
 
@@ -74,9 +74,9 @@ pub(crate) struct LstmWeights {
     w_hh: Param,
     b: Param,
     hidden: usize,
-    /// The weights laid out for inference: made by the first prediction, dropped by every
+    /// The weights laid out for the step kernel: made by the first call, dropped by every
     /// method that lends the parameters mutably, so never out of date.
-    fused: OnceLock<Fused>,
+    layout: OnceLock<Layout>,
 }
 
 impl LstmWeights {
@@ -99,13 +99,13 @@ impl LstmWeights {
             w_hh,
             b,
             hidden,
-            fused: OnceLock::new(),
+            layout: OnceLock::new(),
         }
     }
 
-    /// The weights laid out for inference, made now if need be.
-    fn fused(&self) -> &Fused {
-        self.fused.get_or_init(|| Fused::new(self))
+    /// The weights laid out for the step kernel, made now if need be.
+    fn layout(&self) -> &Layout {
+        self.layout.get_or_init(|| Layout::new(self))
     }
 
     /// Names the parameters `W_ih`, `W_hh`, `b` in the current scope.
@@ -117,7 +117,7 @@ impl LstmWeights {
 
     /// Names the parameters mutably, in the order of [`visit`](Self::visit).
     pub(crate) fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        self.fused.take();
+        self.layout.take();
         walk.param("W_ih", &mut self.w_ih);
         walk.param("W_hh", &mut self.w_hh);
         walk.param("b", &mut self.b);
@@ -126,7 +126,7 @@ impl LstmWeights {
     /// The parameters, mutably, for tests that set known values.
     #[cfg(test)]
     pub(crate) fn params_mut(&mut self) -> [&mut Param; 3] {
-        self.fused.take();
+        self.layout.take();
         [&mut self.w_ih, &mut self.w_hh, &mut self.b]
     }
 }

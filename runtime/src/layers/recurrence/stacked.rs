@@ -1,5 +1,5 @@
-//! The portable step of one LSTM direction, for CPUs without the fused kernels: [`Stacked`],
-//! and the kernel of one row of a step, [`cell_forward`].
+//! The portable step of one LSTM direction, for CPUs without the fused kernels: [`Stacked`]
+//! over the [`StackedWeights`], and the kernel of one row of a step, [`cell_forward`].
 
 use super::LstmWeights;
 use super::forward::Step;
@@ -7,14 +7,38 @@ use crate::kernels::activations::{sigmoid, tanh};
 use crate::kernels::gemm::Packed;
 use crate::kernels::ops::multiversion;
 
-/// The portable step: `W_ih` and `W_hh` stacked and [`Packed`], one product of
-/// `[x_t | h_{t-1}]` (`k × (in + H)`) per step into the gate sums, then [`cell_forward`] row by
-/// row. Its buffers are made once per call.
-pub(super) struct Stacked {
+/// One direction's weights for the portable step: `W_ih` and `W_hh` stacked (`(in + H) × 4H`)
+/// and [`Packed`], and the bias.
+pub(super) struct StackedWeights {
     pub(super) n_in: usize,
     pub(super) hidden: usize,
-    weights: Packed,
+    packed: Packed,
     bias: Vec<f32>,
+}
+
+impl StackedWeights {
+    /// `weights` stacked and packed.
+    pub(super) fn new(weights: &LstmWeights) -> Self {
+        let (n_in, hidden) = (weights.w_ih.shape()[1], weights.hidden);
+        let stacked = ndarray::concatenate(
+            ndarray::Axis(0),
+            &[weights.w_ih.matrix().t(), weights.w_hh.matrix().t()],
+        )
+        .expect("W_ih and W_hh have 4H rows each");
+        StackedWeights {
+            n_in,
+            hidden,
+            packed: Packed::new(stacked.view()),
+            bias: weights.b.value().to_vec(),
+        }
+    }
+}
+
+/// The portable step: one product of `[x_t | h_{t-1}]` (`k × (in + H)`) with the
+/// [`StackedWeights`] per step into the gate sums, then [`cell_forward`] row by row. Its buffers
+/// are made once per call.
+pub(super) struct Stacked<'w> {
+    pub(super) weights: &'w StackedWeights,
     /// `[x_t | h_{t-1}]`, a row per sequence.
     a: Vec<f32>,
     /// The gate sums, `4H` per sequence.
@@ -25,20 +49,12 @@ pub(super) struct Stacked {
     zeros: Vec<f32>,
 }
 
-impl Stacked {
-    /// `weights` stacked and packed, and the buffers of steps of at most `first` sequences.
-    pub(super) fn new(weights: &LstmWeights, first: usize) -> Self {
-        let (n_in, hidden) = (weights.w_ih.shape()[1], weights.hidden);
-        let stacked = ndarray::concatenate(
-            ndarray::Axis(0),
-            &[weights.w_ih.matrix().t(), weights.w_hh.matrix().t()],
-        )
-        .expect("W_ih and W_hh have 4H rows each");
+impl<'w> Stacked<'w> {
+    /// The step over `weights`, with the buffers of steps of at most `first` sequences.
+    pub(super) fn new(weights: &'w StackedWeights, first: usize) -> Self {
+        let (n_in, hidden) = (weights.n_in, weights.hidden);
         Stacked {
-            n_in,
-            hidden,
-            weights: Packed::new(stacked.view()),
-            bias: weights.b.value().to_vec(),
+            weights,
             a: vec![0.0; first * (n_in + hidden)],
             gates: vec![0.0; first * 4 * hidden],
             h: vec![0.0; first * hidden],
@@ -48,7 +64,7 @@ impl Stacked {
 
     /// Runs one step (see `Kernel::step` in the `forward` module).
     pub(super) fn step(&mut self, mut step: Step<'_, '_>) {
-        let (n_in, hidden, k) = (self.n_in, self.hidden, step.x_rows.len());
+        let (n_in, hidden, k) = (self.weights.n_in, self.weights.hidden, step.x_rows.len());
         let (k_in, width) = (n_in + hidden, 4 * hidden);
         for (j, row) in self.a.chunks_exact_mut(k_in).take(k).enumerate() {
             let (x, h) = row.split_at_mut(n_in);
@@ -60,10 +76,10 @@ impl Stacked {
             }
         }
         for row in self.gates.chunks_exact_mut(width).take(k) {
-            row.copy_from_slice(&self.bias);
+            row.copy_from_slice(&self.weights.bias);
         }
         let gates = &mut self.gates[..k * width];
-        self.weights.mul_add(&self.a[..k * k_in], gates);
+        self.weights.packed.mul_add(&self.a[..k * k_in], gates);
         let c_prev = step
             .prev
             .map_or(&self.zeros[..k * hidden], |(_, c_prev)| c_prev);
