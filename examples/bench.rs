@@ -27,8 +27,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use common::{Classes, Data, Dataset, Options};
-use weft::{Adam, Grad, Ids, Model, Ragged};
+use common::{Data, Options};
+use weft::training::{Examples, Tagging, Task, TextClassification, accuracy};
+use weft::{Adam, Batch, Ids, Model, Ragged};
 
 const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads N] [--data DIR]
   [--infer-seconds S] [--train FILE] [--dev FILE] [--test FILE] [--batch-size N] [--lr RATE]
@@ -85,24 +86,24 @@ const INFER_SECONDS: f64 = 3.0;
 
 /// The two networks.
 #[derive(Clone, Copy)]
-enum Task {
+enum Job {
     TextCat,
     Tagger,
 }
 
-impl Task {
+impl Job {
     /// The name of `--task` and of the JSON field `task`.
     fn name(self) -> &'static str {
         match self {
-            Task::TextCat => "textcat",
-            Task::Tagger => "tagger",
+            Job::TextCat => "textcat",
+            Job::Tagger => "tagger",
         }
     }
 }
 
 /// What to run: the task, the thread count, and the training options.
 struct BenchOptions {
-    task: Task,
+    task: Job,
     /// `--threads`: how many threads weft may use.
     threads: usize,
     /// `--infer-seconds`: how long to time prediction, and each side of the timing by turns.
@@ -119,8 +120,8 @@ impl BenchOptions {
         let (mut threads, mut infer_seconds) = (1, INFER_SECONDS);
         for (flag, value) in common::args(USAGE) {
             match flag.as_str() {
-                "--task" if value == "textcat" => task = Some(Task::TextCat),
-                "--task" if value == "tagger" => task = Some(Task::Tagger),
+                "--task" if value == "textcat" => task = Some(Job::TextCat),
+                "--task" if value == "tagger" => task = Some(Job::Tagger),
                 "--task" => common::fail(USAGE, &format!("no task `{value}`")),
                 "--data" => data = PathBuf::from(value),
                 "--threads" => threads = common::number::<usize>(USAGE, &flag, &value).max(1),
@@ -130,8 +131,8 @@ impl BenchOptions {
         }
         let task = task.unwrap_or_else(|| common::fail(USAGE, "--task is needed"));
         let (file, epochs): (fn(&str) -> String, usize) = match task {
-            Task::TextCat => (textcat::file, textcat::EPOCHS),
-            Task::Tagger => (tagger::file, tagger::EPOCHS),
+            Job::TextCat => (textcat::file, textcat::EPOCHS),
+            Job::Tagger => (tagger::file, tagger::EPOCHS),
         };
         let mut training = Options::new(&data, file, epochs);
         training.test = Some(data.join(file("test"))).filter(|path| path.exists());
@@ -157,58 +158,100 @@ fn run() -> Result<(), Box<dyn Error>> {
     weft::set_threads(options.threads)?;
     weft::set_seed(options.training.seed);
     let line = match options.task {
-        Task::TextCat => {
+        Job::TextCat => {
             let data = textcat::load(&options.training)?;
             let model = textcat::new_model(&data.train)?;
-            measure(&options, &data, model, textcat::loss, textcat::predict)?
+            measure(&options, &data, model, &TextClassification::new())?
         }
-        Task::Tagger => {
+        Job::Tagger => {
             let data = tagger::load(&options.training)?;
             let model = tagger::new_model(&data.train)?;
-            measure(&options, &data, model, tagger::loss, tagger::predict)?
+            measure(&options, &data, model, &Tagging::new())?
         }
     };
     println!("{line}");
     Ok(())
 }
 
-/// One training step on the examples `batch` of `train`; returns the words of the batch.
-fn train_step<M, T: Classes + Sync>(
+/// One training step on the examples `batch` of `train`; returns the words of the batch and
+/// its mean loss.
+fn train_step<M, T: Task>(
     model: &mut M,
     adam: &mut Adam,
-    train: &Dataset<T>,
+    train: &Examples<T::Truth>,
     batch: &[usize],
-    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
-) -> weft::Result<usize>
+    task: &T,
+) -> weft::Result<(usize, f32)>
 where
-    M: Model<In = Ragged<Ids>>,
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
 {
     let (x, truths) = train.batch(batch);
     let words = x.data().0.len();
-    weft::on_pool(|| {
+    let loss = weft::on_pool(|| {
         let (out, backprop) = model.begin_update(x);
-        backprop(loss(&out, &truths)?.0);
-        model.finish_update(adam)
+        let (d_out, loss) = task.loss(&out, &truths)?;
+        backprop(d_out);
+        model.finish_update(adam).map(|()| loss)
     })?;
-    Ok(words)
+    Ok((words, loss))
+}
+
+/// The benchmark's own training loop, as the baselines': `options.epochs` epochs of shuffled
+/// batches with Adam, only the steps timed, dev accuracy after each epoch. The model is the
+/// last epoch's. `weft::training::train` is measured against it.
+fn train_epochs<M, T: Task>(
+    model: &mut M,
+    options: &Options,
+    data: &Data<T::Truth>,
+    task: &T,
+) -> weft::Result<Training>
+where
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M::Out: Batch,
+{
+    let mut adam = Adam::new(options.learn_rate);
+    let mut rng = weft::Rng::new(options.seed);
+    let mut order: Vec<usize> = (0..data.train.len()).collect();
+    let mut training = Training::default();
+    for epoch in 1..=options.epochs {
+        rng.shuffle(&mut order);
+        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+        for batch in order.chunks(options.batch_size) {
+            let started = Instant::now();
+            let (words, loss) = train_step(model, &mut adam, &data.train, batch, task)?;
+            training.seconds += started.elapsed().as_secs_f64();
+            training.words += words;
+            loss_sum += f64::from(loss) * batch.len() as f64;
+            seen += batch.len();
+        }
+        training.losses.push(loss_sum / seen.max(1) as f64);
+        training.dev_accs.push(accuracy(model, task, &data.dev)?);
+        eprintln!(
+            "epoch {epoch}: loss {:.4}  dev acc {:.4}  train {:.0} words/s",
+            training.losses[epoch - 1],
+            training.dev_accs[epoch - 1],
+            training.words as f64 / training.seconds
+        );
+    }
+    Ok(training)
 }
 
 /// Heap allocations per training step, over a few steps on the first batch of `data`.
-fn training_allocations<M, T: Classes + Sync>(
+fn training_allocations<M, T: Task>(
     model: &mut M,
-    data: &Data<T>,
+    data: &Data<T::Truth>,
     options: &BenchOptions,
-    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
+    task: &T,
 ) -> weft::Result<usize>
 where
-    M: Model<In = Ragged<Ids>>,
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
 {
     const STEPS: usize = 10;
-    let first: Vec<usize> = (0..options.training.batch_size.min(data.train.ids.len())).collect();
+    let first: Vec<usize> = (0..options.training.batch_size.min(data.train.len())).collect();
     let mut adam = Adam::new(options.training.learn_rate);
     let before = allocations();
     for _ in 0..STEPS {
-        train_step(model, &mut adam, &data.train, &first, &loss)?;
+        train_step(model, &mut adam, &data.train, &first, task)?;
     }
     Ok((allocations() - before) / STEPS)
 }
@@ -216,29 +259,31 @@ where
 /// Training words per second at one thread and at the run's threads (`[one, all]`), timed by
 /// turns: the same training steps at one thread (a pool of its own), then at all, over and over,
 /// until each has had `seconds`. It goes on training `model`, on its training data in order.
-fn training_by_turns<M, T: Classes + Sync>(
+fn training_by_turns<M, T: Task>(
     model: &mut M,
-    data: &Data<T>,
+    data: &Data<T::Truth>,
     options: &BenchOptions,
-    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
+    task: &T,
 ) -> Result<[f64; 2], Box<dyn Error>>
 where
-    M: Model<In = Ragged<Ids>>,
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
 {
     /// Steps per turn: about a tenth of a second of training.
     const STEPS: usize = 20;
     let single = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let mut adam = Adam::new(options.training.learn_rate);
-    let order: Vec<usize> = (0..data.train.ids.len()).collect();
+    let order: Vec<usize> = (0..data.train.len()).collect();
     let mut batches = order.chunks(options.training.batch_size.max(1)).cycle();
     let (mut time, mut words) = ([0.0f64; 2], 0);
     while words == 0 || time.iter().any(|&t| t < options.infer_seconds) {
         let turn: Vec<&[usize]> = batches.by_ref().take(STEPS).collect();
         for (pool, time) in [Some(&single), None].into_iter().zip(&mut time) {
             let mut steps = || -> weft::Result<usize> {
-                let step =
-                    |batch: &&[usize]| train_step(model, &mut adam, &data.train, batch, &loss);
-                turn.iter().map(step).sum()
+                let mut words = 0;
+                for batch in &turn {
+                    words += train_step(model, &mut adam, &data.train, batch, task)?.0;
+                }
+                Ok(words)
             };
             let started = Instant::now();
             words += match pool {
@@ -253,37 +298,24 @@ where
 }
 
 /// Trains `model` on `data`, times prediction, and returns the JSON line of the run.
-fn measure<M, T: Classes + Sync>(
+fn measure<M, T: Task>(
     options: &BenchOptions,
-    data: &Data<T>,
+    data: &Data<T::Truth>,
     mut model: M,
-    loss: impl Fn(&M::Out, &[T]) -> weft::Result<(Grad<M::Out>, f32)> + Sync,
-    predict: fn(&M, Ragged<Ids>) -> weft::Result<Vec<usize>>,
+    task: &T,
 ) -> Result<String, Box<dyn Error>>
 where
-    M: Model<In = Ragged<Ids>> + Sync,
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M::Out: Batch,
 {
-    let mut training = Training::default();
-    common::train(
-        &mut model,
-        &options.training,
-        &data.train,
-        &loss,
-        |m| common::accuracy(m, &data.dev, predict),
-        |epoch| {
-            eprintln!("{epoch}");
-            training.losses.push(epoch.loss);
-            training.dev_accs.push(epoch.dev_score);
-            (training.words, training.seconds) = (epoch.words, epoch.seconds);
-        },
-    )?;
+    let training = train_epochs(&mut model, &options.training, data, task)?;
 
-    let test_ids = data.test.iter().flat_map(|test| &test.ids);
-    let inputs: Vec<&Vec<u32>> = data.dev.ids.iter().chain(test_ids).collect();
+    let test_ids = data.test.iter().flat_map(|test| test.ids());
+    let inputs: Vec<&Vec<u32>> = data.dev.ids().iter().chain(test_ids).collect();
     let pass = || {
         for batch in inputs.chunks(INFER_BATCH) {
-            let classes = predict(&model, Ragged::from_sequences(batch));
-            std::hint::black_box(classes.expect("the classes of the dev and test inputs"));
+            let out = model.predict_parallel(Ragged::from_sequences(batch));
+            std::hint::black_box(task.predict(&out).ok());
         }
     };
     let prediction = Prediction::time(&inputs, options.infer_seconds, pass);
@@ -301,14 +333,14 @@ where
     let test_acc = data
         .test
         .as_ref()
-        .map(|test| common::accuracy(&model, test, predict))
+        .map(|test| accuracy(&model, task, test))
         .transpose()?;
     // Both go on training the model: after every figure of the model trained as the baselines.
     let by_turns = match options.threads {
         1 => None,
-        _ => Some(training_by_turns(&mut model, data, options, &loss)?),
+        _ => Some(training_by_turns(&mut model, data, options, task)?),
     };
-    let train_allocations = training_allocations(&mut model, data, options, &loss)?;
+    let train_allocations = training_allocations(&mut model, data, options, task)?;
 
     let number = |value: Option<f64>, places| json_number(value.unwrap_or(f64::NAN), places);
     let infer = |pick: fn(&Alternating) -> f64| number(alternating.as_ref().map(pick), 1);

@@ -1,19 +1,24 @@
 //! Part-of-speech tagging of Turkish: embed (64) >> BiLSTM (64 per direction) >> softmax over
-//! the tags, for every token, trained with Adam (lr 0.001, batch 32).
+//! the tags, for every token, trained with Adam (lr 0.001, batch 32) by the library's training
+//! loop.
 //!
 //!     cargo run --release --example tagger [-- --train F --dev F --test F --epochs N]
 //!
-//! Prints per epoch the mean training loss, dev token accuracy and training words per second.
-//! The data, the network and its loss are in `common/tagger.rs`.
+//! Prints an evaluation on dev after every epoch (the mean training loss, dev token accuracy and
+//! training words per second), keeps the best epoch's model, and scores it on test. The data and
+//! the network are in `common/tagger.rs`.
 
 mod common;
 #[path = "common/tagger.rs"]
 mod tagger;
+#[path = "common/train.rs"]
+mod train;
 
 use std::error::Error;
 
 use common::Options;
 use weft::Params;
+use weft::training::Tagging;
 
 const USAGE: &str = "usage: tagger [--train FILE] [--dev FILE] [--test FILE] [--epochs N] \
 [--batch-size N] [--lr RATE] [--seed N]
@@ -34,25 +39,14 @@ fn run() -> Result<(), Box<dyn Error>> {
     let data = tagger::load(&options)?;
     println!(
         "{} train sentences, {} dev sentences, {} vocabulary rows, {} tags",
-        data.train.ids.len(),
-        data.dev.ids.len(),
+        data.train.len(),
+        data.dev.len(),
         data.vocab.rows(),
         data.labels.len()
     );
 
     let mut model = tagger::new_model(&data.train)?;
     println!("{} parameters", model.param_count());
-    common::train(
-        &mut model,
-        &options,
-        &data.train,
-        tagger::loss,
-        |m| common::accuracy(m, &data.dev, tagger::predict),
-        |epoch| println!("{epoch}"),
-    )?;
-    if let Some(test) = &data.test {
-        let accuracy = common::accuracy(&model, test, tagger::predict)?;
-        println!("test acc {accuracy:.4}");
-    }
+    train::train_and_test(&mut model, &Tagging::new(), &data, &options)?;
     Ok(())
 }

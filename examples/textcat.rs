@@ -1,19 +1,23 @@
 //! Text classification on sentence polarity: embed (64) >> BiLSTM (64 per direction) >>
-//! attention >> softmax, trained with Adam (lr 0.001, batch 32).
+//! attention >> softmax, trained with Adam (lr 0.001, batch 32) by the library's training loop.
 //!
 //!     cargo run --release --example textcat [-- --train F --dev F --test F --epochs N]
 //!
-//! Prints per epoch the mean training loss, dev accuracy and training words per second. The
-//! data, the network and its loss are in `common/textcat.rs`.
+//! Prints an evaluation on dev after every epoch (the mean training loss, dev accuracy and
+//! training words per second), keeps the best epoch's model, and scores it on test. The data
+//! and the network are in `common/textcat.rs`.
 
 mod common;
 #[path = "common/textcat.rs"]
 mod textcat;
+#[path = "common/train.rs"]
+mod train;
 
 use std::error::Error;
 
 use common::Options;
 use weft::Params;
+use weft::training::TextClassification;
 
 const USAGE: &str = "usage: textcat [--train FILE] [--dev FILE] [--test FILE] [--epochs N] \
 [--batch-size N] [--lr RATE] [--seed N]
@@ -34,25 +38,14 @@ fn run() -> Result<(), Box<dyn Error>> {
     let data = textcat::load(&options)?;
     println!(
         "{} train texts, {} dev texts, {} vocabulary rows, classes {:?}",
-        data.train.ids.len(),
-        data.dev.ids.len(),
+        data.train.len(),
+        data.dev.len(),
         data.vocab.rows(),
         data.labels.names()
     );
 
     let mut model = textcat::new_model(&data.train)?;
     println!("{} parameters", model.param_count());
-    common::train(
-        &mut model,
-        &options,
-        &data.train,
-        textcat::loss,
-        |m| common::accuracy(m, &data.dev, textcat::predict),
-        |epoch| println!("{epoch}"),
-    )?;
-    if let Some(test) = &data.test {
-        let accuracy = common::accuracy(&model, test, textcat::predict)?;
-        println!("test acc {accuracy:.4}");
-    }
+    train::train_and_test(&mut model, &TextClassification::new(), &data, &options)?;
     Ok(())
 }

@@ -5,10 +5,10 @@ use std::error::Error;
 use std::path::Path;
 
 use weft::corpus::{Labels, TaggedSentence, Vocab, read_tagged};
-use weft::losses::SequenceCategoricalCrossentropy;
-use weft::{Floats2, Ids, Model, Ragged, model, model_type};
+use weft::training::Examples;
+use weft::{model, model_type};
 
-use crate::common::{Data, Dataset, Options};
+use crate::common::{Data, Options};
 
 /// Epochs to train by default.
 pub const EPOCHS: usize = 15;
@@ -49,7 +49,7 @@ fn dataset(
     vocab: &Vocab,
     tags: &Labels,
     path: &Path,
-) -> weft::Result<Dataset<Vec<usize>>> {
+) -> weft::Result<Examples<Vec<usize>>> {
     let mut truths = Vec::with_capacity(sentences.len());
     for sentence in sentences {
         let lines = sentence.line..;
@@ -58,21 +58,11 @@ fn dataset(
         truths.push(ids.collect::<weft::Result<Vec<_>>>()?);
     }
     let ids = sentences.iter().map(|s| vocab.encode(&s.tokens)).collect();
-    Ok(Dataset { ids, truths })
+    Examples::new(ids, truths)
 }
 
 /// The network, sized from the training data.
-pub fn new_model(train: &Dataset<Vec<usize>>) -> weft::Result<Tagger> {
+pub fn new_model(train: &Examples<Vec<usize>>) -> weft::Result<Tagger> {
     model!(embed(width = 64) >> bilstm(hidden = 64) >> softmax)
-        .initialize(&train.inputs(), &train.truths)
-}
-
-/// The gradient of the tag probabilities and the mean cross-entropy over all tokens.
-pub fn loss(probs: &Ragged<Floats2>, tags: &[Vec<usize>]) -> weft::Result<(Ragged<Floats2>, f32)> {
-    SequenceCategoricalCrossentropy.get_grad(probs, tags)
-}
-
-/// The predicted tag of each token, sentence after sentence.
-pub fn predict(model: &Tagger, x: Ragged<Ids>) -> weft::Result<Vec<usize>> {
-    model.predict_parallel(x).data().argmax()
+        .initialize(&train.inputs(), train.truths())
 }

@@ -5,10 +5,10 @@ use std::error::Error;
 use std::path::Path;
 
 use weft::corpus::{LabelledText, Labels, Vocab, read_texts};
-use weft::losses::CategoricalCrossentropy;
-use weft::{Floats2, Ids, Model, Ragged, model, model_type};
+use weft::training::Examples;
+use weft::{model, model_type};
 
-use crate::common::{Data, Dataset, Options};
+use crate::common::{Data, Options};
 
 const WIDTH: usize = 64;
 const HIDDEN: usize = 64;
@@ -53,27 +53,17 @@ fn dataset(
     vocab: &Vocab,
     labels: &Labels,
     path: &Path,
-) -> weft::Result<Dataset<usize>> {
+) -> weft::Result<Examples<usize>> {
     let truths = texts
         .iter()
         .map(|text| labels.index_at(&text.label, path, text.line))
         .collect::<weft::Result<_>>()?;
     let ids = texts.iter().map(|t| vocab.encode(&t.tokens)).collect();
-    Ok(Dataset { ids, truths })
+    Examples::new(ids, truths)
 }
 
 /// The network, sized from the training data.
-pub fn new_model(train: &Dataset<usize>) -> weft::Result<TextCat> {
+pub fn new_model(train: &Examples<usize>) -> weft::Result<TextCat> {
     model!(embed(width = WIDTH) >> bilstm(hidden = HIDDEN) >> attention >> softmax)
-        .initialize(&train.inputs(), &train.truths)
-}
-
-/// The gradient of the class probabilities and the mean cross-entropy.
-pub fn loss(probs: &Floats2, classes: &[usize]) -> weft::Result<(Floats2, f32)> {
-    CategoricalCrossentropy.get_grad(probs, classes)
-}
-
-/// The predicted class of each text.
-pub fn predict(model: &TextCat, x: Ragged<Ids>) -> weft::Result<Vec<usize>> {
-    model.predict_parallel(x).argmax()
+        .initialize(&train.inputs(), train.truths())
 }

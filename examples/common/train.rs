@@ -1,0 +1,50 @@
+//! Training an example's network with the library's loop: the settings from the options, an
+//! evaluation line after every epoch, and the best epoch's model scored on test.
+
+use weft::training::{BatchSize, Evaluation, Settings, Task, accuracy, train};
+use weft::{Adam, Batch, Ids, Model, Ragged};
+
+use crate::common::{Data, Options};
+
+/// The settings of the training loop: the options' epochs, batches of `batch_size` examples,
+/// learning rate and seed; an evaluation on dev after every epoch.
+fn settings(options: &Options) -> Settings {
+    Settings {
+        epochs: options.epochs,
+        batch_size: BatchSize::Examples(options.batch_size),
+        learn_rate: options.learn_rate,
+        seed: options.seed,
+        ..Settings::default()
+    }
+}
+
+/// Trains `model` for `task` on `data` with Adam as `options` say, printing an evaluation on dev
+/// after every epoch, then scores the best epoch's model (the one training returns) on test.
+pub fn train_and_test<M, T>(
+    model: &mut M,
+    task: &T,
+    data: &Data<T::Truth>,
+    options: &Options,
+) -> weft::Result<()>
+where
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M::Out: Batch,
+    T: Task,
+{
+    let mut adam = Adam::new(options.learn_rate);
+    let mut print = |evaluation: &Evaluation| println!("{evaluation}");
+    let settings = settings(options);
+    train(
+        model,
+        &mut adam,
+        task,
+        &data.train,
+        &data.dev,
+        &settings,
+        &mut print,
+    )?;
+    if let Some(test) = &data.test {
+        println!("test acc {:.4}", accuracy(model, task, test)?);
+    }
+    Ok(())
+}
