@@ -47,5 +47,5 @@ pub use model::{
 };
 pub use training::losses;
 pub use training::{
-    Adam, GradEntry, GradcheckOptions, GradcheckReport, Sgd, WeightDecay, gradcheck,
+    Adam, GradEntry, GradcheckOptions, GradcheckReport, Schedule, Sgd, WeightDecay, gradcheck,
 };
