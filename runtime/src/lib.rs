@@ -47,5 +47,6 @@ pub use model::{
 };
 pub use training::losses;
 pub use training::{
-    Adam, GradEntry, GradcheckOptions, GradcheckReport, Schedule, Sgd, WeightDecay, gradcheck,
+    Adam, Averaged, GradEntry, GradcheckOptions, GradcheckReport, ParamAverages, Schedule, Sgd,
+    WeightDecay, gradcheck,
 };

@@ -1,9 +1,10 @@
 //! Training: the optimizers ([`Sgd`], [`Adam`]), the losses, learning-rate and batch-size
-//! schedules ([`Schedule`]), and [`gradcheck()`], which checks a layer's gradients against
-//! finite differences.
+//! schedules ([`Schedule`]), parameter averaging ([`ParamAverages`]), and [`gradcheck()`],
+//! which checks a layer's gradients against finite differences.
 //!
 //! What it may use: `model/`, `data/` and `kernels/`.
 
+mod averages;
 mod gradcheck;
 pub mod losses;
 mod optimizers;
@@ -11,6 +12,7 @@ mod schedules;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub use averages::{Averaged, ParamAverages};
 pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
 pub use optimizers::{Adam, Sgd, WeightDecay};
 pub use schedules::Schedule;
