@@ -47,6 +47,6 @@ pub use model::{
 };
 pub use training::losses;
 pub use training::{
-    Adam, Averaged, GradEntry, GradcheckOptions, GradcheckReport, ParamAverages, Schedule, Sgd,
-    WeightDecay, gradcheck,
+    Adam, Averaged, ClassScores, GradEntry, GradcheckOptions, GradcheckReport, ParamAverages,
+    Schedule, Scores, Sgd, WeightDecay, gradcheck,
 };
