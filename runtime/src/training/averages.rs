@@ -25,7 +25,8 @@ use crate::model::Params;
 /// model's own values.
 ///
 /// ```
-/// use weft_runtime::{Const, Floats2, Model, ParamAverages, Params, Sgd, layers::Linear};
+/// use weft_runtime::{Const, Floats2, Model, Params, Sgd, layers::Linear};
+/// use weft_runtime::training::ParamAverages;
 /// let mut model = Linear::new(Const::<1>, Const::<1>);
 /// model.for_each_param_mut(&mut |_, p| p.value_mut().fill(0.0));
 /// let mut averages = ParamAverages::new();
@@ -68,7 +69,8 @@ impl ParamAverages {
     /// [`to_disk`](Params::to_disk)) and loaded into another of the same architecture.
     ///
     /// ```
-    /// use weft_runtime::{Const, Params, ParamAverages, layers::Linear};
+    /// use weft_runtime::{Const, Params, layers::Linear};
+    /// use weft_runtime::training::ParamAverages;
     /// let mut model = Linear::new(Const::<1>, Const::<1>);
     /// let mut averages = ParamAverages::new();
     /// averages.update(&model)?;

@@ -26,7 +26,7 @@ const SHOWN: usize = 30;
 /// scores are the tags'.
 ///
 /// ```
-/// use weft_runtime::Scores;
+/// use weft_runtime::training::Scores;
 /// let truths = [0, 0, 1, 1, 2];
 /// let predicted = [0, 1, 1, 1, 1];
 /// let scores = Scores::new(&truths, &predicted, &["neg", "pos", "mixed"])?;
@@ -94,7 +94,7 @@ impl Scores {
     /// into `labels` ([`Error::Label`], naming which and where).
     ///
     /// ```
-    /// use weft_runtime::Scores;
+    /// use weft_runtime::training::Scores;
     /// let error = Scores::new(&[0, 1], &[0], &["a", "b"]).unwrap_err();
     /// assert_eq!(
     ///     error.to_string(),
@@ -166,7 +166,7 @@ impl Scores {
     /// occur.
     ///
     /// ```
-    /// use weft_runtime::Scores;
+    /// use weft_runtime::training::Scores;
     /// let scores = Scores::new(&[0, 1], &[0, 0], &["a", "b \"quoted\""])?;
     /// assert_eq!(
     ///     scores.to_json(),
@@ -214,7 +214,7 @@ impl Scores {
     /// counts the predictions of the others.
     ///
     /// ```
-    /// use weft_runtime::Scores;
+    /// use weft_runtime::training::Scores;
     /// let scores = Scores::new(&[0, 0, 1, 1, 1], &[0, 1, 1, 1, 0], &["neg", "pos"])?;
     /// assert_eq!(
     ///     scores.confusion_table(),

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 /// range.
 ///
 /// ```
-/// use weft_runtime::Schedule;
+/// use weft_runtime::training::Schedule;
 /// let text = "warmup_linear(initial_rate = 0.001, warmup_steps = 250, total_steps = 20000)";
 /// let schedule: Schedule = text.parse()?;
 /// assert_eq!(schedule.value(0)?, 0.0);
@@ -123,7 +123,7 @@ impl Schedule {
     /// when a setting is out of its range, as [`validate`](Self::validate) finds.
     ///
     /// ```
-    /// use weft_runtime::Schedule;
+    /// use weft_runtime::training::Schedule;
     /// let sizes = Schedule::Compounding { start: 1.0, stop: 32.0, compound: 1.5, t: 0.0 };
     /// let values: Vec<f32> = (0..4).map(|step| sizes.value(step)).collect::<Result<_, _>>()?;
     /// assert_eq!(values, [1.0, 1.5, 2.25, 3.375]); // 1.5^step
@@ -187,7 +187,7 @@ impl Schedule {
     /// key out of its range (each variant's fields state their ranges).
     ///
     /// ```
-    /// use weft_runtime::Schedule;
+    /// use weft_runtime::training::Schedule;
     /// let schedule = Schedule::Decaying { base_rate: 0.001, decay: f64::NAN, t: 0.0 };
     /// let error = schedule.validate().unwrap_err();
     /// assert_eq!(error.to_string(), "decaying's decay must be finite and at least 0, found NaN");

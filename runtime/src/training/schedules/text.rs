@@ -28,7 +28,7 @@ impl fmt::Display for Schedule {
 /// a whole number of steps), or out of its range.
 ///
 /// ```
-/// use weft_runtime::Schedule;
+/// use weft_runtime::training::Schedule;
 /// let schedule: Schedule = "slanted_triangular(max_rate = 0.01, num_steps = 1000)".parse()?;
 /// assert_eq!(
 ///     schedule,
