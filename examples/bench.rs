@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::{Data, Options};
-use weft::training::{Examples, Tagging, Task, TextClassification, accuracy};
+use weft::training::{Examples, Tagging, Task, TextClassification, evaluate};
 use weft::{Adam, Batch, Ids, Model, Ragged};
 
 const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads N] [--data DIR]
@@ -161,12 +161,12 @@ fn run() -> Result<(), Box<dyn Error>> {
         Job::TextCat => {
             let data = textcat::load(&options.training)?;
             let model = textcat::new_model(&data.train)?;
-            measure(&options, &data, model, &TextClassification::new())?
+            measure(&options, &data, model, &TextClassification::new(data.labels.names()))?
         }
         Job::Tagger => {
             let data = tagger::load(&options.training)?;
             let model = tagger::new_model(&data.train)?;
-            measure(&options, &data, model, &Tagging::new())?
+            measure(&options, &data, model, &Tagging::new(data.labels.names()))?
         }
     };
     println!("{line}");
@@ -225,7 +225,7 @@ where
             seen += batch.len();
         }
         training.losses.push(loss_sum / seen.max(1) as f64);
-        training.dev_accs.push(accuracy(model, task, &data.dev)?);
+        training.dev_accs.push(evaluate(model, task, &data.dev)?.accuracy);
         eprintln!(
             "epoch {epoch}: loss {:.4}  dev acc {:.4}  train {:.0} words/s",
             training.losses[epoch - 1],
@@ -333,7 +333,7 @@ where
     let test_acc = data
         .test
         .as_ref()
-        .map(|test| accuracy(&model, task, test))
+        .map(|test| evaluate(&model, task, test).map(|scores| scores.accuracy))
         .transpose()?;
     // Both go on training the model: after every figure of the model trained as the baselines.
     let by_turns = match options.threads {

@@ -1,7 +1,7 @@
 //! Training an example's network with the library's loop: the settings from the options, an
 //! evaluation line after every epoch, and the best epoch's model scored on test.
 
-use weft::training::{BatchSize, Evaluation, Settings, Task, accuracy, train};
+use weft::training::{BatchSize, Evaluation, Schedule, Settings, Task, evaluate, train};
 use weft::{Adam, Batch, Ids, Model, Ragged};
 
 use crate::common::{Data, Options};
@@ -11,8 +11,10 @@ use crate::common::{Data, Options};
 fn settings(options: &Options) -> Settings {
     Settings {
         epochs: options.epochs,
-        batch_size: BatchSize::Examples(options.batch_size),
-        learn_rate: options.learn_rate,
+        batch_size: BatchSize::examples(options.batch_size),
+        learn_rate: Schedule::Constant {
+            rate: f64::from(options.learn_rate),
+        },
         seed: options.seed,
         ..Settings::default()
     }
@@ -44,7 +46,7 @@ where
         &mut print,
     )?;
     if let Some(test) = &data.test {
-        println!("test acc {:.4}", accuracy(model, task, test)?);
+        println!("test acc {:.4}", evaluate(model, task, test)?.accuracy);
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use crate::data::{Ids, Ragged};
 use crate::error::{Error, Result};
+use crate::training::schedules::Schedule;
 
 /// Examples as token ids, each with its truth `T`: a class (text classification), or a tag per
 /// token (tagging).
@@ -73,51 +74,83 @@ impl<T: Clone> Examples<T> {
     }
 }
 
-/// How big a training batch is.
+/// How big a training batch is: a size, or a [`Schedule`] of sizes (Thinc's `compounding`,
+/// say) that the loop asks at each batch, counting the batches of every epoch, floored to a
+/// whole number.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum BatchSize {
     /// This many examples.
-    Examples(usize),
+    Examples(Schedule),
     /// About this many words: examples are added while the batch holds fewer; an example
     /// longer than this is a batch of its own. Batches of long texts then hold fewer texts, and
     /// every step does about the same work (spaCy's `batch_by_words`).
-    Words(usize),
+    Words(Schedule),
 }
 
 impl BatchSize {
-    /// The batches of `order` (indices of `examples`), as ranges of `order`.
-    ///
-    /// # Panics
-    /// When the size is 0: the settings of training refuse it first.
-    pub fn cut<T: Clone>(self, order: &[usize], examples: &Examples<T>) -> Vec<Range<usize>> {
+    /// Batches of `n` examples.
+    pub fn examples(n: usize) -> Self {
+        BatchSize::Examples(Schedule::Constant { rate: n as f64 })
+    }
+
+    /// Batches of about `n` words.
+    pub fn words(n: usize) -> Self {
+        BatchSize::Words(Schedule::Constant { rate: n as f64 })
+    }
+
+    /// The sizes' schedule.
+    pub fn schedule(&self) -> &Schedule {
+        match self {
+            BatchSize::Examples(size) | BatchSize::Words(size) => size,
+        }
+    }
+
+    /// The size of batch `batch` (counting from 0 over all epochs): an error when the
+    /// schedule's value is below 1 there.
+    fn size(&self, batch: usize) -> Result<usize> {
+        let size = self.schedule().value(batch)?;
+        if size < 1.0 {
+            return Err(Error::out_of_range(
+                format!("the batch size at batch {batch}"),
+                "at least 1",
+                size,
+            ));
+        }
+        Ok(size as usize)
+    }
+
+    /// The batches of `order` (indices of `examples`), as ranges of `order`; `first` is the
+    /// count of batches cut before, where the schedule of sizes starts.
+    pub fn cut<T: Clone>(
+        &self,
+        order: &[usize],
+        examples: &Examples<T>,
+        first: usize,
+    ) -> Result<Vec<Range<usize>>> {
         let mut batches = Vec::new();
         let mut start = 0;
-        match self {
-            BatchSize::Examples(n) => {
-                assert!(n > 0, "a batch holds at least one example");
-                while start < order.len() {
-                    let end = (start + n).min(order.len());
-                    batches.push(start..end);
-                    start = end;
-                }
-            }
-            BatchSize::Words(n) => {
-                assert!(n > 0, "a batch holds at least one word");
-                let mut words = 0;
-                for (i, &example) in order.iter().enumerate() {
-                    let length = examples.ids[example].len();
-                    if i > start && words + length > n {
-                        batches.push(start..i);
-                        (start, words) = (i, 0);
+        while start < order.len() {
+            let size = self.size(first + batches.len())?;
+            let end = match self {
+                BatchSize::Examples(_) => (start + size).min(order.len()),
+                BatchSize::Words(_) => {
+                    let mut end = start;
+                    let mut words = 0;
+                    while end < order.len() {
+                        let length = examples.ids[order[end]].len();
+                        if end > start && words + length > size {
+                            break;
+                        }
+                        words += length;
+                        end += 1;
                     }
-                    words += length;
+                    end
                 }
-                if start < order.len() {
-                    batches.push(start..order.len());
-                }
-            }
+            };
+            batches.push(start..end);
+            start = end;
         }
-        batches
+        Ok(batches)
     }
 }
 
@@ -131,12 +164,39 @@ mod tests {
         let ids = lengths.iter().map(|&n| vec![1; n]).collect();
         let examples = Examples::new(ids, vec![0; 6]).unwrap();
         let order: Vec<usize> = (0..6).collect();
-        assert_eq!(
-            BatchSize::Words(6).cut(&order, &examples),
-            [0..2, 2..3, 3..4, 4..6]
+        let cut = |size: BatchSize| size.cut(&order, &examples, 0).unwrap();
+        assert_eq!(cut(BatchSize::words(6)), [0..2, 2..3, 3..4, 4..6]);
+        assert_eq!(cut(BatchSize::examples(4)), [0..4, 4..6]);
+        assert!(
+            BatchSize::words(6)
+                .cut(&[], &examples, 0)
+                .unwrap()
+                .is_empty()
         );
-        assert_eq!(BatchSize::Examples(4).cut(&order, &examples), [0..4, 4..6]);
-        assert!(BatchSize::Words(6).cut(&[], &examples).is_empty());
+    }
+
+    #[test]
+    fn batch_sizes_follow_their_schedule_across_epochs() {
+        let examples = Examples::new(vec![vec![1]; 10], vec![0; 10]).unwrap();
+        let order: Vec<usize> = (0..10).collect();
+        // compounding(1, 4, 2): 1, 2, 4, 4, ... examples.
+        let text = "compounding(start = 1, stop = 4, compound = 2)";
+        let growing = BatchSize::Examples(text.parse().unwrap());
+        let cut = |first| growing.cut(&order, &examples, first).unwrap();
+        assert_eq!(cut(0), [0..1, 1..3, 3..7, 7..10]);
+        // The next epoch goes on from the fifth batch.
+        assert_eq!(cut(4), [0..4, 4..8, 8..10]);
+        // decaying(2, 1): 2, 1, 0.67: a batch of less than one example is an error.
+        let shrinking = BatchSize::Examples(Schedule::Decaying {
+            base_rate: 2.0,
+            decay: 1.0,
+            t: 0.0,
+        });
+        let err = shrinking.cut(&order, &examples, 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the batch size at batch 2 must be at least 1, found 0.6666667"
+        );
     }
 
     #[test]

@@ -25,4 +25,4 @@ pub use metrics::{ClassScores, Scores};
 pub use optimizers::{Adam, Sgd, WeightDecay};
 pub use schedules::Schedule;
 pub use task::{Tagging, Task, TextClassification};
-pub use train::{Evaluation, Observer, Outcome, Settings, accuracy, predict, train};
+pub use train::{Evaluation, Observer, Outcome, Score, Settings, evaluate, predict, train};

@@ -19,8 +19,8 @@ pub trait Task: Sync {
     /// The truth of one example.
     type Truth: Clone + Send + Sync;
 
-    /// The name of what is predicted, for messages and metrics: `class`, `tag`.
-    const UNIT: &'static str;
+    /// The names of the classes (or tags), by index.
+    fn labels(&self) -> &[String];
 
     /// The gradient of `out` and the mean loss, for the truths of its examples.
     fn loss(&self, out: &Self::Out, truths: &[Self::Truth]) -> Result<(Grad<Self::Out>, f32)>;
@@ -38,32 +38,34 @@ pub trait Task: Sync {
 /// ```
 /// use weft_runtime::{Const, Floats2};
 /// use weft_runtime::training::{Task, TextClassification};
-/// let task = TextClassification::new();
+/// let task = TextClassification::new(["rotten", "fresh"]);
 /// let probs = Floats2::<Const<2>>::from_rows(&[[0.2, 0.8], [0.9, 0.1]]);
 /// assert_eq!(task.predict(&probs)?, [1, 0]);
 /// let (_, loss) = task.loss(&probs, &[1, 0])?;
 /// assert!((loss - -(0.8f32.ln() + 0.9f32.ln()) / 2.0).abs() < 1e-6);
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
-pub struct TextClassification<W: Dim = usize>(PhantomData<fn() -> W>);
-
-impl<W: Dim> TextClassification<W> {
-    /// Text classification, for class rows of width `W`.
-    pub fn new() -> Self {
-        TextClassification(PhantomData)
-    }
+pub struct TextClassification<W: Dim = usize> {
+    labels: Vec<String>,
+    width: PhantomData<fn() -> W>,
 }
 
-impl<W: Dim> Default for TextClassification<W> {
-    fn default() -> Self {
-        Self::new()
+impl<W: Dim> TextClassification<W> {
+    /// Text classification, for class rows of width `W`, the classes named `labels` by index.
+    pub fn new<S: Into<String>>(labels: impl IntoIterator<Item = S>) -> Self {
+        TextClassification {
+            labels: labels.into_iter().map(Into::into).collect(),
+            width: PhantomData,
+        }
     }
 }
 
 impl<W: Dim> Task for TextClassification<W> {
     type Out = Floats2<W>;
     type Truth = usize;
-    const UNIT: &'static str = "class";
+    fn labels(&self) -> &[String] {
+        &self.labels
+    }
 
     fn loss(&self, out: &Floats2<W>, truths: &[usize]) -> Result<(Floats2<W>, f32)> {
         CategoricalCrossentropy.get_grad(out, truths)
@@ -85,28 +87,30 @@ impl<W: Dim> Task for TextClassification<W> {
 /// use weft_runtime::training::{Tagging, Task};
 /// let rows = Floats2::<Const<2>>::from_rows(&[[0.2, 0.8], [0.9, 0.1], [0.3, 0.7]]);
 /// let probs = Ragged::new(rows, vec![2, 1])?;
-/// assert_eq!(Tagging::new().predict(&probs)?, [1, 0, 1]);
+/// assert_eq!(Tagging::new(["NOUN", "VERB"]).predict(&probs)?, [1, 0, 1]);
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
-pub struct Tagging<W: Dim = usize>(PhantomData<fn() -> W>);
-
-impl<W: Dim> Tagging<W> {
-    /// Tagging, for tag rows of width `W`.
-    pub fn new() -> Self {
-        Tagging(PhantomData)
-    }
+pub struct Tagging<W: Dim = usize> {
+    labels: Vec<String>,
+    width: PhantomData<fn() -> W>,
 }
 
-impl<W: Dim> Default for Tagging<W> {
-    fn default() -> Self {
-        Self::new()
+impl<W: Dim> Tagging<W> {
+    /// Tagging, for tag rows of width `W`, the tags named `labels` by index.
+    pub fn new<S: Into<String>>(labels: impl IntoIterator<Item = S>) -> Self {
+        Tagging {
+            labels: labels.into_iter().map(Into::into).collect(),
+            width: PhantomData,
+        }
     }
 }
 
 impl<W: Dim> Task for Tagging<W> {
     type Out = Ragged<Floats2<W>>;
     type Truth = Vec<usize>;
-    const UNIT: &'static str = "tag";
+    fn labels(&self) -> &[String] {
+        &self.labels
+    }
 
     fn loss(&self, out: &Self::Out, truths: &[Vec<usize>]) -> Result<(Self::Out, f32)> {
         SequenceCategoricalCrossentropy.get_grad(out, truths)
