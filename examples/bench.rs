@@ -161,7 +161,12 @@ fn run() -> Result<(), Box<dyn Error>> {
         Job::TextCat => {
             let data = textcat::load(&options.training)?;
             let model = textcat::new_model(&data.train)?;
-            measure(&options, &data, model, &TextClassification::new(data.labels.names()))?
+            measure(
+                &options,
+                &data,
+                model,
+                &TextClassification::new(data.labels.names()),
+            )?
         }
         Job::Tagger => {
             let data = tagger::load(&options.training)?;
@@ -225,7 +230,9 @@ where
             seen += batch.len();
         }
         training.losses.push(loss_sum / seen.max(1) as f64);
-        training.dev_accs.push(evaluate(model, task, &data.dev)?.accuracy);
+        training
+            .dev_accs
+            .push(evaluate(model, task, &data.dev)?.accuracy);
         eprintln!(
             "epoch {epoch}: loss {:.4}  dev acc {:.4}  train {:.0} words/s",
             training.losses[epoch - 1],

@@ -47,6 +47,11 @@ fn run() -> Result<(), Box<dyn Error>> {
 
     let mut model = tagger::new_model(&data.train)?;
     println!("{} parameters", model.param_count());
-    train::train_and_test(&mut model, &Tagging::new(data.labels.names()), &data, &options)?;
+    train::train_and_test(
+        &mut model,
+        &Tagging::new(data.labels.names()),
+        &data,
+        &options,
+    )?;
     Ok(())
 }

@@ -46,6 +46,11 @@ fn run() -> Result<(), Box<dyn Error>> {
 
     let mut model = textcat::new_model(&data.train)?;
     println!("{} parameters", model.param_count());
-    train::train_and_test(&mut model, &TextClassification::new(data.labels.names()), &data, &options)?;
+    train::train_and_test(
+        &mut model,
+        &TextClassification::new(data.labels.names()),
+        &data,
+        &options,
+    )?;
     Ok(())
 }

@@ -148,15 +148,20 @@ pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Res
     }
     let mut values = BTreeMap::new();
     let mut first_error = None;
+    let mut one_bias = OneBias::default();
     model.for_each_param(&mut |path, param| {
         if first_error.is_some() {
             return;
         }
         let checked = match unread.remove(path) {
             Some(tensor) => check(tensor, param),
-            None => Err(LoadError::MissingParam {
-                path: path.to_owned(),
-            }),
+            None => match one_bias.read(path, &mut unread) {
+                Some(OldBias::Sum(tensor)) => check(tensor, param),
+                Some(OldBias::Zero) => Ok(vec![0.0; param.len()]),
+                None => Err(LoadError::MissingParam {
+                    path: path.to_owned(),
+                }),
+            },
         };
         match checked {
             Ok(decoded) => _ = values.insert(path.to_owned(), decoded),
@@ -272,6 +277,43 @@ fn truncated(bytes: &[u8]) -> String {
         "truncated: the bytes end at {}, inside the model",
         bytes.len()
     )
+}
+
+/// Models saved before the LSTMs had PyTorch's two biases (`b_ih`, `b_hh`) hold one, `b`,
+/// their sum. Such a file loads: `b` as `b_ih` and zeros as `b_hh`, which compute the same.
+#[derive(Default)]
+struct OneBias {
+    /// The LSTM directions (paths without the bias's name) whose `b` was read as `b_ih`.
+    read_as_b_ih: Vec<String>,
+}
+
+/// Where the value of a bias the file lacks comes from, in a file of one bias.
+enum OldBias<'t> {
+    /// The file's one bias, the sum of the two.
+    Sum(&'t Tensor<'t>),
+    /// Zeros: the file's one bias went to `b_ih`.
+    Zero,
+}
+
+impl OneBias {
+    /// The source of the parameter at `path`, which the file lacks, if the file holds the one
+    /// bias of its LSTM direction; that bias is then read.
+    fn read<'t>(
+        &mut self,
+        path: &str,
+        unread: &mut BTreeMap<&str, &'t Tensor<'t>>,
+    ) -> Option<OldBias<'t>> {
+        if let Some(direction) = path.strip_suffix(".b_ih") {
+            let tensor = unread.remove(format!("{direction}.b").as_str())?;
+            self.read_as_b_ih.push(direction.to_owned());
+            return Some(OldBias::Sum(tensor));
+        }
+        let direction = path.strip_suffix(".b_hh")?;
+        self.read_as_b_ih
+            .iter()
+            .any(|d| d == direction)
+            .then_some(OldBias::Zero)
+    }
 }
 
 /// The values of `tensor`, checked against `param`.

@@ -7,8 +7,8 @@
 //!
 //! Parameters per layer `k` and direction `d` in `fwd`, `bwd` (paths such as
 //! `<n>.bilstm.<k>.fwd.W_ih`): `W_ih` `(4H, I)` for `k = 0`, `(4H, 2H)` above; `W_hh` `(4H, H)`;
-//! `b` `(4H)`. The math is PyTorch's (`torch.nn.LSTM(bidirectional=True)` with
-//! `b = b_ih + b_hh`), gates `i, f, g, o`, every sequence starting from `h = c = 0` in both
+//! `b_ih` and `b_hh` `(4H)`. The math and the parameters are PyTorch's
+//! (`torch.nn.LSTM(bidirectional=True)`), gates `i, f, g, o`, every sequence starting from `h = c = 0` in both
 //! directions; see the `recurrence` module for the details and the packed layout. Each
 //! direction packs the tokens in its own time-major order (the backward one reads every
 //! sequence from its end), so every layer gathers its input from token order and scatters its
@@ -31,8 +31,7 @@ use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A bidirectional LSTM from width `I` to `O = 2H` (`H` hidden units each way), `depth` layers.
 ///
-/// Every weight and bias starts uniform in `±1/sqrt(H)` (PyTorch's initialization; the single
-/// bias `b` of a direction stands for PyTorch's two).
+/// Every weight and bias starts uniform in `±1/sqrt(H)` (PyTorch's initialization).
 ///
 /// ```
 /// use weft_runtime::{Const, Floats2, Model, Params, Ragged, layers::BiLstm};
@@ -41,8 +40,8 @@ use crate::model::{Model, Params, Visit, VisitMut};
 /// let y = bilstm.predict(x);
 /// assert_eq!(y.lengths(), &[3, 0, 2]);
 /// assert_eq!(y.data().view().shape(), &[5, 8]);
-/// assert_eq!(bilstm.param_names()[3], "0.bilstm.0.bwd.W_ih");
-/// assert_eq!(bilstm.param_names().len(), 12);
+/// assert_eq!(bilstm.param_names()[4], "0.bilstm.0.bwd.W_ih");
+/// assert_eq!(bilstm.param_names().len(), 16);
 /// ```
 ///
 /// An output width other than twice the hidden width does not build:

@@ -2,10 +2,10 @@
 //!
 //! Shapes: `Ragged<Floats2<I>>` → `Ragged<Floats2<H>>`, the same lengths: one hidden state per
 //! token. Parameters per layer `k` (paths `<n>.lstm.<k>.W_ih` and so on): `W_ih` `(4H, I)` for
-//! `k = 0`, `(4H, H)` above; `W_hh` `(4H, H)`; `b` `(4H)`. Layer `k + 1` reads the hidden states
-//! of layer `k`.
+//! `k = 0`, `(4H, H)` above; `W_hh` `(4H, H)`; `b_ih` and `b_hh` `(4H)`. Layer `k + 1` reads the
+//! hidden states of layer `k`.
 //!
-//! The math is PyTorch's (`torch.nn.LSTM` with `b = b_ih + b_hh`), gates `i, f, g, o`:
+//! The math and the parameters are PyTorch's (`torch.nn.LSTM`), gates `i, f, g, o`:
 //! `c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g)`, `h_t = σ(o) ⊙ tanh(c_t)`, every sequence starting
 //! from `h = c = 0`; see the `recurrence` module for the details and the packed layout. The
 //! tokens are put in packed (time-major, longest first) order once on the way in and back in
@@ -21,8 +21,7 @@ use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A unidirectional LSTM from width `I` to hidden width `H`, `depth` layers deep.
 ///
-/// Every weight and bias starts uniform in `±1/sqrt(H)` (PyTorch's initialization; the single
-/// bias `b` stands for PyTorch's two).
+/// Every weight and bias starts uniform in `±1/sqrt(H)` (PyTorch's initialization).
 ///
 /// ```
 /// use weft_runtime::{Const, Floats2, Model, Params, Ragged, layers::Lstm};
@@ -31,7 +30,8 @@ use crate::model::{Model, Params, Visit, VisitMut};
 /// let y = lstm.predict(x);
 /// assert_eq!(y.lengths(), &[3, 0, 2]);
 /// assert_eq!(y.data().view().shape(), &[5, 4]);
-/// assert_eq!(lstm.param_names()[..3], ["0.lstm.0.W_ih", "0.lstm.0.W_hh", "0.lstm.0.b"]);
+/// let names = ["0.lstm.0.W_ih", "0.lstm.0.W_hh", "0.lstm.0.b_ih", "0.lstm.0.b_hh"];
+/// assert_eq!(lstm.param_names()[..4], names);
 /// ```
 pub struct Lstm<I: Dim, H: Dim> {
     n_in: I,
@@ -191,15 +191,17 @@ mod tests {
             [
                 "0.lstm.0.W_ih",
                 "0.lstm.0.W_hh",
-                "0.lstm.0.b",
+                "0.lstm.0.b_ih",
+                "0.lstm.0.b_hh",
                 "0.lstm.1.W_ih",
                 "0.lstm.1.W_hh",
-                "0.lstm.1.b"
+                "0.lstm.1.b_ih",
+                "0.lstm.1.b_hh"
             ]
         );
         let mut shapes = Vec::new();
         lstm.for_each_param(&mut |_, p| shapes.push(p.shape().to_vec()));
-        let expected: [&[usize]; 6] = [&[8, 3], &[8, 2], &[8], &[8, 2], &[8, 2], &[8]];
+        let expected: [&[usize]; 8] = [&[8, 3], &[8, 2], &[8], &[8], &[8, 2], &[8, 2], &[8], &[8]];
         assert_eq!(shapes, expected);
     }
 

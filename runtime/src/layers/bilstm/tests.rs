@@ -31,16 +31,20 @@ fn bilstm_names_and_shapes_its_parameters() {
     let expected = [
         ("0.bilstm.0.fwd.W_ih", vec![8, 3]),
         ("0.bilstm.0.fwd.W_hh", vec![8, 2]),
-        ("0.bilstm.0.fwd.b", vec![8]),
+        ("0.bilstm.0.fwd.b_ih", vec![8]),
+        ("0.bilstm.0.fwd.b_hh", vec![8]),
         ("0.bilstm.0.bwd.W_ih", vec![8, 3]),
         ("0.bilstm.0.bwd.W_hh", vec![8, 2]),
-        ("0.bilstm.0.bwd.b", vec![8]),
+        ("0.bilstm.0.bwd.b_ih", vec![8]),
+        ("0.bilstm.0.bwd.b_hh", vec![8]),
         ("0.bilstm.1.fwd.W_ih", vec![8, 4]),
         ("0.bilstm.1.fwd.W_hh", vec![8, 2]),
-        ("0.bilstm.1.fwd.b", vec![8]),
+        ("0.bilstm.1.fwd.b_ih", vec![8]),
+        ("0.bilstm.1.fwd.b_hh", vec![8]),
         ("0.bilstm.1.bwd.W_ih", vec![8, 4]),
         ("0.bilstm.1.bwd.W_hh", vec![8, 2]),
-        ("0.bilstm.1.bwd.b", vec![8]),
+        ("0.bilstm.1.bwd.b_ih", vec![8]),
+        ("0.bilstm.1.bwd.b_hh", vec![8]),
     ];
     let expected: Vec<_> = expected.map(|(p, s)| (p.to_owned(), s)).into();
     assert_eq!(params, expected);
@@ -125,11 +129,13 @@ fn bilstm_sequences_do_not_see_each_other() {
     }
 }
 
+/// Sets a direction's weights as the PyTorch script below does: `b_ih` to `b`, `b_hh` to zero.
 fn set(weights: &mut LstmWeights, w_ih: &[f32], w_hh: &[f32], b: &[f32]) {
-    let [p_ih, p_hh, p_b] = weights.params_mut();
+    let [p_ih, p_hh, p_b_ih, p_b_hh] = weights.params_mut();
     p_ih.value_mut().copy_from_slice(w_ih);
     p_hh.value_mut().copy_from_slice(w_hh);
-    p_b.value_mut().copy_from_slice(b);
+    p_b_ih.value_mut().copy_from_slice(b);
+    p_b_hh.value_mut().fill(0.0);
 }
 
 fn array(rows: usize, values: &[f32]) -> Array2<f32> {
@@ -168,8 +174,13 @@ fn array(rows: usize, values: &[f32]) -> Array2<f32> {
 ///     for name in ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0"]:
 ///         print(name + sfx, fmt(getattr(lstm, name + sfx).grad))
 /// ```
-#[test]
-fn bilstm_matches_pytorch() {
+/// The one-layer `BiLstm` (I = 3, H = 2) of the PyTorch script below, with its input (lengths
+/// [2, 3]) and the gradient `r` of its output.
+fn pytorch_example() -> (
+    BiLstm<Const<3>, Const<2>, Const<4>>,
+    Ragged<Floats2<Const<3>>>,
+    Ragged<Floats2<Const<4>>>,
+) {
     let mut bilstm = BiLstm::<_, _, Const<4>>::new(Const::<3>, Const::<2>, 1);
     set(
         bilstm.weights_mut(0, 0),
@@ -210,8 +221,17 @@ fn bilstm_matches_pytorch() {
         ],
     );
     let x = Ragged::new(Floats2::new(x).unwrap(), vec![2, 3]).unwrap();
+    let r = Ragged::new(Floats2::new(r).unwrap(), vec![2, 3]).unwrap();
+    (bilstm, x, r)
+}
+
+/// The outputs and gradients of [`pytorch_example`] are PyTorch's (`print` lines of the script
+/// above); both biases get `bias_ih`'s gradient, as PyTorch's `bias_hh` does.
+#[test]
+fn bilstm_matches_pytorch() {
+    let (bilstm, x, r) = pytorch_example();
     let (y, backprop) = bilstm.begin_update(x);
-    let d_x = backprop(Ragged::new(Floats2::new(r).unwrap(), vec![2, 3]).unwrap());
+    let d_x = backprop(r);
     let close = |found: &[f32], expected: &[f32]| {
         assert_close(array(1, found).view(), array(1, expected).view(), 1e-5);
     };
@@ -254,13 +274,15 @@ fn bilstm_matches_pytorch() {
         ],
     );
     // print("bias_ih_l0", fmt(lstm.bias_ih_l0.grad))
-    close(
-        &grad_of(&bilstm, "0.bilstm.0.fwd.b"),
-        &[
-            -0.011769, 0.0780322, -0.0326863, -0.0328525, 0.0474299, -0.1874694, -0.0486473,
-            0.0874309,
-        ],
-    );
+    for b in ["0.bilstm.0.fwd.b_ih", "0.bilstm.0.fwd.b_hh"] {
+        close(
+            &grad_of(&bilstm, b),
+            &[
+                -0.011769, 0.0780322, -0.0326863, -0.0328525, 0.0474299, -0.1874694, -0.0486473,
+                0.0874309,
+            ],
+        );
+    }
     // print("weight_ih_l0_reverse", fmt(lstm.weight_ih_l0_reverse.grad))
     close(
         &grad_of(&bilstm, "0.bilstm.0.bwd.W_ih"),
@@ -281,11 +303,44 @@ fn bilstm_matches_pytorch() {
         ],
     );
     // print("bias_ih_l0_reverse", fmt(lstm.bias_ih_l0_reverse.grad))
-    close(
-        &grad_of(&bilstm, "0.bilstm.0.bwd.b"),
-        &[
-            0.0997447, -0.071617, 0.0625576, -0.0708776, -0.1206004, -0.0219395, 0.0962052,
-            -0.1201869,
-        ],
-    );
+    for b in ["0.bilstm.0.bwd.b_ih", "0.bilstm.0.bwd.b_hh"] {
+        close(
+            &grad_of(&bilstm, b),
+            &[
+                0.0997447, -0.071617, 0.0625576, -0.0708776, -0.1206004, -0.0219395, 0.0962052,
+                -0.1201869,
+            ],
+        );
+    }
+}
+
+/// Three Adam steps (learning rate 0.1) on `Σ y ⊙ r` from [`pytorch_example`] give PyTorch's
+/// output: each of the two biases takes its own step, so their sum moves twice as far as a
+/// single bias would. PyTorch's output, after the script above:
+///
+/// ```text
+/// run = lambda: torch.cat([lstm(x[a:b].unsqueeze(1))[0].squeeze(1) for a, b in [(0, 2), (2, 5)]])
+/// opt = torch.optim.Adam(lstm.parameters(), lr=0.1)
+/// for _ in range(3):
+///     opt.zero_grad()
+///     (run() * r).sum().backward()
+///     opt.step()
+/// print("y", fmt(run()))
+/// ```
+#[test]
+fn bilstm_trains_as_pytorch_under_adam() {
+    let (mut bilstm, x, r) = pytorch_example();
+    let mut adam = crate::training::Adam::new(0.1);
+    for _ in 0..3 {
+        let (_, backprop) = bilstm.begin_update(x.clone());
+        backprop(r.clone());
+        bilstm.finish_update(&mut adam).unwrap();
+    }
+    let y = bilstm.predict(x);
+    let expected = [
+        0.2130182, -0.0120869, -0.0407909, 0.5388494, 0.2133896, 0.0303008, -0.1246774, 0.3844576,
+        -0.1002776, 0.051725, -0.0313371, 0.5339106, 0.0871192, 0.1477536, -0.0031646, 0.3772191,
+        -0.1417365, 0.0616966, -0.0209572, 0.1837275,
+    ];
+    assert_close(y.data().view(), array(5, &expected).view(), 1e-5);
 }

@@ -8,8 +8,8 @@ use crate::kernels::activations::tanh;
 use crate::kernels::ops::{add_column_sums, add_matmul, add_t_matmul, multiversion};
 
 /// Back through one direction. `xp` and `hs` are the packed input and output of [`forward`],
-/// `d_hs` the packed gradient of `hs` (used as scratch). Adds the gradients of `W_ih`, `W_hh`
-/// and `b` into `weights` and returns the packed gradient of `xp` `(N, in)`.
+/// `d_hs` the packed gradient of `hs` (used as scratch). Adds the gradients of `W_ih`, `W_hh`,
+/// `b_ih` and `b_hh` (the same) into `weights` and returns the packed gradient of `xp` `(N, in)`.
 pub(crate) fn backward(
     weights: &LstmWeights,
     packing: &Packing,
@@ -82,7 +82,9 @@ pub(crate) fn backward(
     weights.w_hh.add_grad_matrix(|mut acc| {
         add_t_matmul(&mut acc, dz.slice(s![first.., ..]), h_prev);
     });
-    add_column_sums(&mut weights.b.grad(), dz);
+    for b in [&weights.b_ih, &weights.b_hh] {
+        add_column_sums(&mut b.grad(), dz);
+    }
     let mut d_xp = Array2::zeros((n, xp.ncols()));
     add_matmul(&mut d_xp.view_mut(), dz, weights.w_ih.matrix());
     d_xp

@@ -331,11 +331,7 @@ mod tests {
         direction: Direction,
     ) -> [Array2<f32>; 3] {
         let (n, n_in, hidden) = (input.nrows(), input.ncols(), weights.hidden);
-        let (w_ih, w_hh, b) = (
-            weights.w_ih.matrix(),
-            weights.w_hh.matrix(),
-            weights.b.value(),
-        );
+        let (w_ih, w_hh, b) = (weights.w_ih.matrix(), weights.w_hh.matrix(), weights.bias());
         let mut hs = Array2::zeros((n, hidden));
         let mut cells = Array2::zeros((n, hidden));
         let mut gates = Array2::zeros((n, 4 * hidden));

@@ -33,11 +33,7 @@ impl<S: Simd> Blocks<S> {
     /// `weights` laid out in blocks, for the instruction set `simd`.
     pub(super) fn new(simd: S, weights: &LstmWeights) -> Self {
         let (n_in, hidden) = (weights.w_ih.shape()[1], weights.hidden);
-        let (w_ih, w_hh, b) = (
-            weights.w_ih.value(),
-            weights.w_hh.value(),
-            weights.b.value(),
-        );
+        let (w_ih, w_hh, b) = (weights.w_ih.value(), weights.w_hh.value(), &weights.bias());
         let (count, rows) = (hidden.div_ceil(S::LANES), n_in + hidden);
         let (mut packed, mut bias) = (
             Line::zeros(count * rows * Self::ROW),

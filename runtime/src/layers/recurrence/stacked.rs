@@ -29,7 +29,7 @@ impl StackedWeights {
             n_in,
             hidden,
             packed: Packed::new(stacked.view()),
-            bias: weights.b.value().to_vec(),
+            bias: weights.bias(),
         }
     }
 }
