@@ -53,6 +53,13 @@ pub enum Error {
         /// What is wrong, and where in the text: the line, with a caret under the place.
         message: String,
     },
+    /// A config (a file, a `--set` on the command line, a saved pipeline's) is wrong.
+    Config {
+        /// Where: the file, the key or the command-line setting.
+        place: String,
+        /// What is wrong; a TOML error shows the line, with a caret under the place.
+        message: String,
+    },
     /// A model's sizes cannot be read off the data it is initialized with.
     Initialize {
         /// Which layer needs what, and what the data lacks.
@@ -139,6 +146,7 @@ impl fmt::Display for Error {
             } => write!(f, "{}:{line}: {message}", path.display()),
             Error::Initialize { message } => write!(f, "initialize: {message}"),
             Error::Network { message } => write!(f, "network: {message}"),
+            Error::Config { place, message } => write!(f, "{place}: {message}"),
             Error::Threads { message } => write!(f, "threads: {message}"),
             Error::Load {
                 path: Some(path),

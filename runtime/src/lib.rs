@@ -31,6 +31,7 @@ mod io;
 mod kernels;
 pub mod layers;
 mod model;
+pub mod pipeline;
 pub mod training;
 
 pub use data::{
@@ -40,7 +41,7 @@ pub use data::{
 pub use error::{Error, LoadError, Result};
 pub use io::{Network, corpus};
 pub use kernels::rng::{Rng, set_seed};
-pub use kernels::threads::{on_pool, set_threads, threads};
+pub use kernels::threads::{on_pool, set_threads, threads, with_threads};
 pub use model::{
     Boxed, BoxedBackprop, DataSizes, DynModel, GradGuard, LayerSignature, Model, Optimizer, Param,
     Params, Part, Signature, TokenIds, Truths, Uninitialized, Update, Visit, VisitMut, Walk,

@@ -24,7 +24,7 @@ pub(crate) fn to_disk<P: Params + ?Sized>(model: &P, path: &Path) -> Result<()> 
     // The file stays open, and so locked, until it has taken the target's place.
     let written = write_synced(&file, &bytes)
         .and_then(|()| fs::rename(&temp, path))
-        .and_then(|()| sync_folder(path));
+        .and_then(|()| sync_folder(folder_of(path)));
     if written.is_err() {
         // The write failed: the temporary file is garbage, and its own error moot.
         let _ = fs::remove_file(&temp);
@@ -73,6 +73,13 @@ fn read_at_most(path: &Path, limit: u64) -> io::Result<(Vec<u8>, u64)> {
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     let length = length.max(bytes.len() as u64);
     Ok((bytes, length))
+}
+
+/// The bytes of the regular file at `path` (see [`open_regular`]).
+pub(crate) fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The file at `path`, open for reading, if it is a regular file once symbolic links are
@@ -131,13 +138,13 @@ fn write_synced(mut file: &fs::File, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-/// Makes the rename of a file into `path` durable, where the system allows it.
+/// Makes what was written or renamed into `folder` durable, where the system allows it.
 #[cfg(unix)]
-fn sync_folder(path: &Path) -> io::Result<()> {
-    fs::File::open(folder_of(path))?.sync_all()
+pub(crate) fn sync_folder(folder: &Path) -> io::Result<()> {
+    fs::File::open(folder)?.sync_all()
 }
 
 #[cfg(not(unix))]
-fn sync_folder(_: &Path) -> io::Result<()> {
+pub(crate) fn sync_folder(_: &Path) -> io::Result<()> {
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The temporary files of `to_disk`: one per save, beside its target, named after the target so
+//! The temporary files of `to_disk` (and the temporary folders of folders saved whole, such as
+//! pipelines, whose lock is that of a file `.lock` inside): one per save, beside its target, named after the target so
 //! that a later save of it finds those a killed save left, and locked while their save runs so
 //! that it tells them from the files of saves still running.
 //!
@@ -20,12 +21,36 @@ use crate::io::disk::folder_of;
 /// A new temporary file beside `target`: its path, and the file, created, open for writing
 /// and locked where the system allows it.
 pub(crate) fn create(target: &Path) -> io::Result<(PathBuf, File)> {
+    create_with(target, |path| {
+        File::options().write(true).create_new(true).open(path)
+    })
+}
+
+/// A new temporary folder beside `target`, for the files of a folder saved whole: its path,
+/// and its file [`LOCK`], created and locked where the system allows it (a folder cannot be
+/// locked itself).
+pub(crate) fn create_folder(target: &Path) -> io::Result<(PathBuf, File)> {
+    create_with(target, |path| {
+        fs::create_dir(path)?;
+        File::create(path.join(LOCK))
+    })
+}
+
+/// The file in a temporary folder whose lock stands for the folder's.
+pub(crate) const LOCK: &str = ".lock";
+
+/// A new temporary file or folder beside `target`, made by `make` (which fails with
+/// `AlreadyExists` when the name is taken), and the file that `make` returns, locked.
+fn create_with(
+    target: &Path,
+    make: impl Fn(&Path) -> io::Result<File>,
+) -> io::Result<(PathBuf, File)> {
     static COUNT: AtomicUsize = AtomicUsize::new(0);
     let prefix = prefix(target)?;
     loop {
         let n = COUNT.fetch_add(1, Ordering::Relaxed);
         let path = target.with_file_name(format!("{prefix}{}-{n}.tmp", std::process::id()));
-        let file = match File::options().write(true).create_new(true).open(&path) {
+        let file = match make(&path) {
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
             opened => opened?,
         };
@@ -35,7 +60,7 @@ pub(crate) fn create(target: &Path) -> io::Result<(PathBuf, File)> {
             Err(error) if error.kind() == io::ErrorKind::Unsupported => {}
             Err(error) => {
                 // The file is garbage, and its own error moot.
-                let _ = fs::remove_file(&path);
+                let _ = remove(&path);
                 return Err(error);
             }
         }
@@ -61,20 +86,32 @@ pub(crate) fn remove_stale(target: &Path) {
         let name = entry.file_name();
         let ours =
             (name.to_str()).is_some_and(|name| name.starts_with(&prefix) && name.ends_with(".tmp"));
-        if ours && entry.file_type().is_ok_and(|kind| kind.is_file()) {
-            let _ = remove_if_unlocked(&entry.path());
-        }
+        let path = entry.path();
+        let _ = match entry.file_type() {
+            Ok(kind) if ours && kind.is_file() => remove_if_unlocked(&path, &path),
+            Ok(kind) if ours && kind.is_dir() => remove_if_unlocked(&path, &path.join(LOCK)),
+            _ => Ok(()),
+        };
     }
 }
 
-/// Removes the file at `path` if no process holds it locked; keeps it locked meanwhile, so that
-/// no save takes it up.
-fn remove_if_unlocked(path: &Path) -> io::Result<()> {
-    let file = File::open(path)?;
+/// Removes the file or folder at `path` if no process holds `lock` locked; keeps it locked
+/// meanwhile, so that no save takes it up. A folder without its lock file (a save that has
+/// removed it to rename the folder) is left.
+fn remove_if_unlocked(path: &Path, lock: &Path) -> io::Result<()> {
+    let file = File::open(lock)?;
     match file.try_lock() {
-        Ok(()) => fs::remove_file(path),
+        Ok(()) => remove(path),
         // Locked by a save that runs, or the lock cannot be tested: leave it.
         Err(_) => Ok(()),
+    }
+}
+
+/// Removes the file or the folder (with what it holds) at `path`.
+pub(crate) fn remove(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path)?.is_dir() {
+        true => fs::remove_dir_all(path),
+        false => fs::remove_file(path),
     }
 }
 

@@ -316,6 +316,10 @@ mod tests {
             a.view(),
             strided_rows
         ));
-        assert_eq!(acc, Array2::ones((3, 5)), "nothing done when refused");
+        assert_eq!(
+            acc,
+            Array2::<f32>::ones((3, 5)),
+            "nothing done when refused"
+        );
     }
 }

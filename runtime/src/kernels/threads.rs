@@ -49,6 +49,25 @@ pub fn threads() -> usize {
     }
 }
 
+/// Runs `f` on a pool of its own of `threads` threads (at least 1), as if the pool were set to
+/// that size for it: the layers it runs split their work among those threads. For a program
+/// whose pool is already set, or a library that should not set it.
+///
+/// ```
+/// let seen = weft_runtime::with_threads(3, weft_runtime::threads)?;
+/// assert_eq!(seen, 3);
+/// # Ok::<(), weft_runtime::Error>(())
+/// ```
+pub fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|err| Error::Threads {
+            message: format!("cannot start {threads} threads: {err}"),
+        })?;
+    Ok(pool.install(f))
+}
+
 /// Runs `f` with [`threads`] at 1 on this thread, so that the layers it calls keep their work
 /// on this thread.
 pub(crate) fn alone<R>(f: impl FnOnce() -> R) -> R {

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use super::parse_error;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Token ids: row 0 for unknown tokens, known tokens from 1 by descending frequency, ties in
 /// alphabetical order (the same ids on every run).
@@ -50,6 +50,43 @@ impl Vocab {
         tokens.iter().map(|t| self.id(t.as_ref())).collect()
     }
 
+    /// The vocabulary whose token `i` (from 0) has id `i + 1`, as [`tokens`](Self::tokens)
+    /// lists them: an error naming a token listed twice.
+    ///
+    /// ```
+    /// use weft_runtime::corpus::Vocab;
+    /// let vocab = Vocab::from_tokens(["b", "a", "b", "c"]);
+    /// let listed = Vocab::from_list(vocab.tokens().into_iter().map(String::from))?;
+    /// assert_eq!(listed.tokens(), ["b", "a", "c"]);
+    /// assert!(Vocab::from_list(["a".to_string(), "a".to_string()]).is_err());
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    pub fn from_list(tokens: impl IntoIterator<Item = String>) -> Result<Self> {
+        let mut ids = HashMap::new();
+        for (i, token) in tokens.into_iter().enumerate() {
+            let id = u32::try_from(i + 1).map_err(|_| {
+                Error::out_of_range("a vocabulary's size", "below 2^32 tokens", i + 1)
+            })?;
+            if let Some(first) = ids.insert(token.clone(), id) {
+                return Err(Error::out_of_range(
+                    "a vocabulary's tokens",
+                    "each listed once",
+                    format!("`{token}` as ids {first} and {id}"),
+                ));
+            }
+        }
+        Ok(Vocab { ids })
+    }
+
+    /// The known tokens in id order (id 1 first).
+    pub fn tokens(&self) -> Vec<&str> {
+        let mut tokens = vec![""; self.ids.len()];
+        for (token, &id) in &self.ids {
+            tokens[id as usize - 1] = token;
+        }
+        tokens
+    }
+
     /// Rows an embedding table needs: the known tokens plus the unknown row.
     pub fn rows(&self) -> usize {
         self.ids.len() + 1
@@ -77,6 +114,20 @@ impl Labels {
         Labels {
             names: set.into_iter().collect(),
         }
+    }
+
+    /// The labels `names`, in this order, which must be sorted, each once (as
+    /// [`names`](Self::names) lists them): an error naming the first out of order.
+    pub fn from_list(names: impl IntoIterator<Item = String>) -> Result<Self> {
+        let names: Vec<String> = names.into_iter().collect();
+        if let Some(pair) = names.windows(2).find(|pair| pair[0] >= pair[1]) {
+            return Err(Error::out_of_range(
+                "labels",
+                "sorted, each once",
+                format!("`{}` before `{}`", pair[0], pair[1]),
+            ));
+        }
+        Ok(Labels { names })
     }
 
     /// The index of `name`, if it is one of the labels.

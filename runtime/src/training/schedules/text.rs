@@ -80,6 +80,55 @@ impl FromStr for Schedule {
     }
 }
 
+impl Schedule {
+    /// Reads a schedule of learning rates written without its rate (the first key of
+    /// [`Display`](fmt::Display)'s), and gives it `rate`: how a config's `schedule` takes its
+    /// rate from `learn_rate`. A rate written in `text` too, or `compounding` (a schedule of
+    /// batch sizes), is an error.
+    ///
+    /// ```
+    /// use weft_runtime::training::Schedule;
+    /// let schedule = Schedule::with_rate("warmup_linear(warmup_steps = 250, total_steps = 5000)", 0.002)?;
+    /// assert_eq!(
+    ///     schedule,
+    ///     Schedule::WarmupLinear { initial_rate: 0.002, warmup_steps: 250, total_steps: 5000 },
+    /// );
+    /// let error = Schedule::with_rate("decaying(base_rate = 0.1, decay = 1e-4)", 0.002).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "decaying's base_rate must be left out (the rate is learn_rate), found 0.1",
+    /// );
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    pub fn with_rate(text: &str, rate: f64) -> Result<Schedule> {
+        let args = Args::read(text)?;
+        if args.name == "compounding" {
+            return Err(Error::out_of_range(
+                "a schedule of learning rates",
+                "constant, warmup_linear, decaying or slanted_triangular",
+                "compounding, a schedule of batch sizes",
+            ));
+        }
+        let (_, keys) = SCHEDULES[SCHEDULES
+            .iter()
+            .position(|(n, _)| *n == args.name)
+            .unwrap_or(0)];
+        if let Some((key, value)) = args.given.iter().find(|(key, _)| *key == keys[0]) {
+            return Err(Error::out_of_range(
+                format!("{}'s {key}", args.name),
+                "left out (the rate is learn_rate)",
+                value,
+            ));
+        }
+        let mut written = format!("{}({} = {rate}", args.name, keys[0]);
+        for (key, value) in &args.given {
+            written.push_str(&format!(", {key} = {value}"));
+        }
+        written.push(')');
+        written.parse()
+    }
+}
+
 /// A schedule as written: its name, one of [`SCHEDULES`], and its arguments' keys (each one of
 /// the schedule's, once) and values, as text.
 struct Args<'t> {

@@ -33,7 +33,7 @@ pub struct Settings {
     /// The score that ranks evaluations.
     pub score: Score,
     /// Evaluate, keep and return the moving averages of the weights rather than the weights
-    /// (Thinc's `use_averages`; see [`ParamAverages`]). Training goes on with the weights.
+    /// (Thinc's `use_averages`; see [`ParamAverages`](crate::training::ParamAverages)). Training goes on with the weights.
     pub averages: bool,
     /// Seeds the shuffling of the examples.
     pub seed: u64,

@@ -1,0 +1,346 @@
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::training::Evaluation;
+
+/// A fresh folder under the system's temporary one.
+fn folder(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!("weft-pipeline-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&folder);
+    fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+/// A config of `task` over `train` and `dev` written in `folder`, training `epochs` epochs.
+fn config(folder: &Path, task: Task, network: &str, train: &str, dev: &str) -> Config {
+    let (train_path, dev_path) = (folder.join("train"), folder.join("dev"));
+    fs::write(&train_path, train).unwrap();
+    fs::write(&dev_path, dev).unwrap();
+    let mut config: Config = Config::starter(task).parse().unwrap();
+    config.model.network = network.into();
+    config.data.train = train_path;
+    config.data.dev = dev_path;
+    config.training.epochs = 8;
+    config.training.learn_rate = 0.05;
+    config.training.batch_size = Setting::Number(2.0);
+    config
+}
+
+const TEXTS: &str = "pos\tgood fine\nneg\tbad awful\npos\tfine great\nneg\tawful dull\n";
+
+/// Records the evaluations `train` shows.
+#[derive(Default)]
+struct Seen(Vec<Evaluation>);
+
+impl Progress for Seen {
+    fn evaluation(&mut self, evaluation: &Evaluation) -> Result<()> {
+        self.0.push(evaluation.clone());
+        Ok(())
+    }
+}
+
+/// The pipeline `train` keeps is the best evaluation's: loaded from `model-best`, it scores on
+/// dev what that evaluation printed, predicts as the returned one, and the log has a line per
+/// evaluation.
+#[test]
+fn the_saved_pipeline_is_the_best_evaluation_and_predicts_from_strings() {
+    let folder = folder("textcat");
+    let network = "embed(width = 8) >> reduce_mean >> softmax";
+    let dev = "pos\tgood\nneg\tdull bad\npos\tunseen great\n";
+    let config = config(&folder, Task::Textcat, network, TEXTS, dev);
+    let mut seen = Seen::default();
+    let out = folder.join("out");
+    let trained = train(&config, &out, &mut seen).unwrap();
+    let best = trained.outcome.best().unwrap();
+    assert_eq!(seen.0, trained.outcome.evaluations);
+    let loaded = Pipeline::from_disk(out.join("model-best")).unwrap();
+    assert_eq!(
+        loaded.evaluate(&config.data.dev).unwrap().accuracy,
+        best.score
+    );
+    let texts = ["good great", "awful bad dull", "never seen words"];
+    let predicted = loaded.predict(&texts).unwrap();
+    assert_eq!(predicted, trained.pipeline.predict(&texts).unwrap());
+    let Prediction::Class {
+        label,
+        probabilities,
+    } = &predicted[1]
+    else {
+        panic!("{predicted:?}")
+    };
+    assert_eq!(label, "neg");
+    assert_eq!(probabilities.len(), 2);
+    assert!(
+        probabilities[0].1 > 0.5 && probabilities[0].0 == "neg",
+        "{probabilities:?}"
+    );
+    let log = fs::read_to_string(out.join("log.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 8);
+    assert!(
+        log.lines().all(|line| line.starts_with("{\"step\":")),
+        "{log}"
+    );
+    let error = loaded.predict(&["good", " "]).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        "text 2 of 2: expected at least one token, found none"
+    );
+    fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
+fn a_tagger_pipeline_tags_each_token() {
+    let folder = folder("tagger");
+    let train_data = "Ali\tPROPN\ngeldi\tVERB\n\nVeli\tPROPN\ngitti\tVERB\n\n";
+    let network = "embed(width = 8) >> bilstm(hidden = 4) >> softmax";
+    let config = config(&folder, Task::Tagger, network, train_data, train_data);
+    let trained = train(&config, &folder.join("out"), &mut ()).unwrap();
+    let predicted = trained.pipeline.predict(&["Ali gitti", ""]).unwrap();
+    let expected = Prediction::Tags {
+        tokens: vec!["Ali".into(), "gitti".into()],
+        tags: vec!["PROPN".into(), "VERB".into()],
+    };
+    assert_eq!(predicted[0], expected);
+    assert_eq!(
+        predicted[0].to_json(),
+        r#"{"tokens":["Ali","gitti"],"tags":["PROPN","VERB"]}"#
+    );
+    assert_eq!(
+        predicted[1],
+        Prediction::Tags {
+            tokens: vec![],
+            tags: vec![]
+        }
+    );
+    fs::remove_dir_all(&folder).unwrap();
+}
+
+/// A saved pipeline whose files were changed is refused, naming the file; saving never
+/// replaces a folder that is not a pipeline.
+#[test]
+fn a_pipeline_changed_on_disk_is_refused_naming_the_file() {
+    let folder = folder("changed");
+    let config = config(
+        &folder,
+        Task::Textcat,
+        "embed(width = 4) >> reduce_mean >> softmax",
+        TEXTS,
+        TEXTS,
+    );
+    let vocab = Vocab::from_tokens(["good", "bad"]);
+    let labels = Labels::from_names(["neg", "pos"]);
+    let pipeline = Pipeline::new(config.clone(), vocab, labels).unwrap();
+    let dir = folder.join("saved");
+    pipeline.to_disk(&dir).unwrap();
+    pipeline.to_disk(&dir).unwrap();
+    let names: Vec<_> = fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names.len(),
+        3,
+        "nothing beside the pipeline but the data: {names:?}"
+    );
+
+    let vocab_path = dir.join("vocab.txt");
+    fs::write(&vocab_path, "good\nbad\n").unwrap();
+    let error = Pipeline::from_disk(&dir).err().unwrap().to_string();
+    assert!(
+        error.contains("meta.json: vocab.txt was changed since the pipeline was saved"),
+        "{error}"
+    );
+    pipeline.to_disk(&dir).unwrap();
+
+    let other = Config {
+        model: ModelConfig {
+            network: "embed(width = 6) >> reduce_mean >> softmax".into(),
+            ..config.model.clone()
+        },
+        ..config.clone()
+    };
+    Pipeline::new(other, pipeline.vocab().clone(), pipeline.labels().clone())
+        .unwrap()
+        .to_disk(folder.join("other"))
+        .unwrap();
+    fs::copy(folder.join("other/model.weft"), dir.join("model.weft")).unwrap();
+    let error = Pipeline::from_disk(&dir).err().unwrap().to_string();
+    assert!(
+        error.starts_with(&format!("cannot load {}", dir.join("model.weft").display())),
+        "{error}"
+    );
+
+    let not_a_pipeline = folder.join("mine");
+    fs::create_dir(&not_a_pipeline).unwrap();
+    let error = pipeline.to_disk(&not_a_pipeline).unwrap_err().to_string();
+    assert!(
+        error.ends_with("saving replaces saved pipelines only"),
+        "{error}"
+    );
+    let error = Pipeline::from_disk(folder.join("nothing"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("nothing/meta.json: No such file"), "{error}");
+    fs::remove_dir_all(&folder).unwrap();
+}
+
+/// Each kind of mistake in a config is an error that names the key and shows the line.
+#[test]
+fn bad_configs_are_errors_that_name_the_key_and_the_line() {
+    let starter = Config::starter(Task::Textcat);
+    let cases = [
+        (
+            "epochs = 5",
+            "epoch = 5",
+            "unknown field `epoch`, expected one of `epochs`",
+        ),
+        ("epochs = 5", "epochs = 0", "must be at least 1, found 0"),
+        (
+            "epochs = 5",
+            "epochs = \"five\"",
+            "invalid type: string \"five\", expected u64",
+        ),
+        (
+            "learn_rate = 0.001",
+            "learn_rate = -0.1",
+            "must be finite and above 0, found -0.1",
+        ),
+        (
+            "learn_rate = 0.001",
+            "learn_rate = nan",
+            "must be finite and above 0, found NaN",
+        ),
+        (
+            "batch_size = 32",
+            "batch_size = 0",
+            "must be at least 1, found 0",
+        ),
+        (
+            "batch_size = 32",
+            "batch_size = \"compounding(start = 4)\"",
+            "compounding's stop must be given, found nothing",
+        ),
+        (
+            "task = \"textcat\"",
+            "task = \"ner\"",
+            "unknown variant `ner`, expected `textcat` or `tagger`",
+        ),
+        (
+            "format = \"tsv\"",
+            "format = \"conll\"",
+            "data.format: a textcat reads `tsv` files, not `conll`",
+        ),
+        (
+            "bilstm(hidden = 64)",
+            "bilsm(hidden = 64)",
+            "unknown layer `bilsm` (did you mean `bilstm`?)",
+        ),
+        (
+            "\n[training]\n",
+            "\n[trainig]\n",
+            "unknown field `trainig`, expected one of `model`, `data`, `training`",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(starter.contains(from), "{from}");
+        let parsed = starter.replacen(from, to, 1).parse::<Config>();
+        let error = parsed
+            .err()
+            .unwrap_or_else(|| panic!("{to} is read"))
+            .to_string();
+        assert!(error.contains(expected), "{to}: {error}");
+        if !expected.starts_with("data.format") && !expected.starts_with("unknown layer") {
+            let line = starter
+                .lines()
+                .position(|l| l == from.trim() || l.contains(from))
+                .unwrap()
+                + 1;
+            assert!(error.contains(&format!("line {line}")), "{to}: {error}");
+        }
+    }
+    let error = starter
+        .replace("bilstm(hidden = 64)", "bilsm(hidden = 64)")
+        .parse::<Config>();
+    let error = error.unwrap_err().to_string();
+    assert!(
+        error.starts_with("model.network: network: unknown layer"),
+        "{error}"
+    );
+    assert!(
+        error.contains("embed(width = 64) >> bilsm(hidden = 64)"),
+        "{error}"
+    );
+    assert!(error.contains("                      ^^^^^"), "{error}");
+
+    let path = std::env::temp_dir().join(format!("weft-no-such-config-{}", std::process::id()));
+    let error = Config::from_file(&path).unwrap_err().to_string();
+    assert!(error.starts_with(&path.display().to_string()), "{error}");
+}
+
+/// A data file that is missing or holds a label the training data lack is an error naming it.
+#[test]
+fn bad_data_files_are_errors_that_name_the_file() {
+    let folder = folder("bad-data");
+    let network = "embed(width = 4) >> reduce_mean >> softmax";
+    let mut config = config(&folder, Task::Textcat, network, TEXTS, "meh\tgood\n");
+    let error = train(&config, &folder.join("out"), &mut ())
+        .err()
+        .unwrap()
+        .to_string();
+    let dev = config.data.dev.display();
+    assert_eq!(
+        error,
+        format!("{dev}:1: `meh` is not one of the training labels: neg, pos")
+    );
+    config.data.train = folder.join("missing.tsv");
+    let error = train(&config, &folder.join("out"), &mut ())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.starts_with(&folder.join("missing.tsv").display().to_string()),
+        "{error}"
+    );
+    fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
+fn a_config_reads_back_what_it_writes_and_takes_settings() {
+    let config: Config = Config::starter(Task::Tagger).parse().unwrap();
+    assert_eq!(config.to_toml().parse::<Config>().unwrap(), config);
+    let config = config
+        .with("training.batch_size=\"compounding(start = 4, stop = 32, compound = 1.001)\"")
+        .unwrap()
+        .with("training.schedule=warmup_linear(warmup_steps = 10, total_steps = 100)")
+        .unwrap();
+    assert_eq!(config.to_toml().parse::<Config>().unwrap(), config);
+    let settings = config.settings().unwrap();
+    assert_eq!(
+        settings.learn_rate,
+        crate::training::Schedule::WarmupLinear {
+            initial_rate: 0.001,
+            warmup_steps: 10,
+            total_steps: 100
+        }
+    );
+    for (setting, expected) in [
+        (
+            "training.epochs=0",
+            "--set training.epochs=0: must be at least 1, found 0",
+        ),
+        ("epochs=3", "--set epochs=3: expected section.key=value"),
+        (
+            "model.network=embed >> nope",
+            "--set model.network=embed >> nope: model.network: network: unknown layer `nope`",
+        ),
+        (
+            "training.schedule=warmup_linear(initial_rate = 1, warmup_steps = 1, total_steps = 9)",
+            "warmup_linear's initial_rate must be left out (the rate is learn_rate), found 1",
+        ),
+    ] {
+        let error = config.with(setting).unwrap_err().to_string();
+        assert!(error.contains(expected), "{setting}: {error}");
+    }
+}
