@@ -110,6 +110,19 @@ impl Error {
     }
 }
 
+/// The most items a message lists: [`listed`] cuts a longer list there.
+pub(crate) const LISTED: usize = 10;
+
+/// `items` joined by `, ` for a message, bounded however many there are: past the first
+/// [`LISTED`], only how many more (`a, b, c, ..., j and 17990 more`).
+pub(crate) fn listed<T: fmt::Display>(items: &[T]) -> String {
+    let shown: Vec<String> = items.iter().take(LISTED).map(T::to_string).collect();
+    match items.len().saturating_sub(LISTED) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

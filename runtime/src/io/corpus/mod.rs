@@ -288,6 +288,34 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_label_is_named_with_ten_of_the_labels_at_most() {
+        let labels = |n: usize| Labels::from_names((0..n).map(|i| format!("tag{i:05}")));
+        let refusal = |labels: Labels| {
+            let err = labels.index_at("NOUN", Path::new("dev.conll"), 7);
+            err.unwrap_err().to_string()
+        };
+        let ten = "tag00000, tag00001, tag00002, tag00003, tag00004, tag00005, tag00006, \
+                   tag00007, tag00008, tag00009";
+        assert_eq!(
+            refusal(labels(10)),
+            format!("dev.conll:7: `NOUN` is not one of the 10 training labels: {ten}")
+        );
+        assert_eq!(
+            refusal(labels(11)),
+            format!("dev.conll:7: `NOUN` is not one of the 11 training labels: {ten} and 1 more")
+        );
+        // A tagged file read as texts made one label of each of its 18,000 token types.
+        let err = refusal(labels(18_000));
+        assert_eq!(
+            err,
+            format!(
+                "dev.conll:7: `NOUN` is not one of the 18000 training labels: {ten} and 17990 more"
+            )
+        );
+        assert!(err.len() < 200, "{} bytes", err.len());
+    }
+
+    #[test]
     fn a_line_longer_than_the_bound_is_an_error_read_no_further() {
         use std::io::Read;
         // One line of 50 MB: the reader stops a byte past the bound (and a buffer's read).
