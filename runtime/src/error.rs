@@ -48,6 +48,13 @@ pub enum Error {
         /// What is wrong with the line.
         message: String,
     },
+    /// A data file that looks like another format than the one it is read as.
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What the file looks like, what it is read as, and how to read it.
+        message: String,
+    },
     /// A network written as text is wrong, or cannot be built as asked.
     Network {
         /// What is wrong, and where in the text: the line, with a caret under the place.
@@ -150,6 +157,7 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
+            Error::Format { path, message } => write!(f, "{}: {message}", path.display()),
             Error::Initialize { message } => write!(f, "initialize: {message}"),
             Error::Network { message } => write!(f, "network: {message}"),
             Error::Threads { message } => write!(f, "threads: {message}"),
