@@ -335,7 +335,7 @@ mod tests {
         assert!(err.len() < 200, "{} bytes", err.len());
     }
 
-    /// A few lines of each format, the first of real files'.
+    /// A few lines of each format, most of them cut from the shipped data.
     pub(super) const TEXTS: &str = "fresh\tthe ending feels at odds with the rest of the film .\n\
                          rotten\tidiotic and ugly .\n";
     pub(super) const TAGGED: &str = "Burda\tPRON\nda\tPRT\nöylemi\tVERB\n?\tPUNCT\n\n\
