@@ -48,6 +48,13 @@ pub enum Error {
         /// What is wrong with the line.
         message: String,
     },
+    /// A data file that looks like another format than the one it is read as.
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What the file looks like, what it is read as, and how to read it.
+        message: String,
+    },
     /// A network written as text is wrong, or cannot be built as asked.
     Network {
         /// What is wrong, and where in the text: the line, with a caret under the place.
@@ -117,6 +124,19 @@ impl Error {
     }
 }
 
+/// The most items a message lists: [`listed`] cuts a longer list there.
+pub(crate) const LISTED: usize = 10;
+
+/// `items` joined by `, ` for a message, bounded however many there are: past the first
+/// [`LISTED`], only how many more (`a, b, c, ..., j and 17990 more`).
+pub(crate) fn listed<T: fmt::Display>(items: &[T]) -> String {
+    let shown: Vec<String> = items.iter().take(LISTED).map(T::to_string).collect();
+    match items.len().saturating_sub(LISTED) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -144,6 +164,7 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
+            Error::Format { path, message } => write!(f, "{}: {message}", path.display()),
             Error::Initialize { message } => write!(f, "initialize: {message}"),
             Error::Network { message } => write!(f, "network: {message}"),
             Error::Config { place, message } => write!(f, "{place}: {message}"),

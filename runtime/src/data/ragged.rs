@@ -121,12 +121,21 @@ impl<T: Data> Data for Ragged<T> {
 }
 
 impl<T: Accumulate> Accumulate for Ragged<T> {
+    /// Panics when the lengths differ, naming the first difference (not the lengths, a list as
+    /// long as the batch).
     fn accumulate(&mut self, other: &Self) {
+        let (a, b) = (&self.lengths, &other.lengths);
+        if let Some(i) = (a.iter().zip(b)).position(|(x, y)| x != y) {
+            panic!(
+                "sum of ragged values whose sequence {i} has {} rows and {}",
+                a[i], b[i]
+            );
+        }
         assert!(
-            self.lengths == other.lengths,
-            "sum of ragged values of lengths {:?} and {:?}",
-            self.lengths,
-            other.lengths
+            a.len() == b.len(),
+            "sum of ragged values of {} sequences and {}",
+            a.len(),
+            b.len()
         );
         self.data.accumulate(&other.data);
     }
@@ -143,4 +152,36 @@ impl<T: Values> Values for Ragged<T> {
 
 impl<W: Dim> Columns for Ragged<Floats2<W>> {
     type Width = W;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Const;
+
+    /// The message of the panic summing ragged values of lengths `a` and `b`, one column each.
+    fn refusal(a: &[usize], b: &[usize]) -> String {
+        let ragged = |lengths: &[usize]| {
+            let rows = lengths.iter().sum();
+            Ragged::new(Floats2::zeros(rows, Const::<1>), lengths.to_vec()).unwrap()
+        };
+        let (mut a, b) = (ragged(a), ragged(b));
+        let panic = std::panic::catch_unwind(move || a.accumulate(&b)).unwrap_err();
+        *panic.downcast::<String>().unwrap()
+    }
+
+    #[test]
+    fn a_sum_of_other_lengths_names_the_first_difference_not_the_lengths() {
+        let long = vec![1; 100_000];
+        let mut other = long.clone();
+        other[70_000] = 2;
+        assert_eq!(
+            refusal(&long, &other),
+            "sum of ragged values whose sequence 70000 has 1 rows and 2"
+        );
+        assert_eq!(
+            refusal(&long, &long[1..]),
+            "sum of ragged values of 100000 sequences and 99999"
+        );
+    }
 }

@@ -1,11 +1,20 @@
 //! Reading labelled text, and turning tokens and labels into ids.
 //!
-//! Two plain-text formats, both UTF-8 (a byte-order mark at the start is dropped, and a line
-//! may end in `\n` or `\r\n`):
-//! - **texts** ([`read_texts`]): `label<TAB>token token token`, one text per line, tokens
-//!   separated by spaces; blank lines are skipped.
-//! - **tagged tokens** ([`read_tagged`]): `token<TAB>tag`, one token per line, a blank line
-//!   after each sentence (CoNLL-style).
+//! Four plain-text formats ([`Format`]), all UTF-8 (a byte-order mark at the start is dropped,
+//! and a line may end in `\n` or `\r\n`), the fields of a line separated by tabs:
+//! - **texts** (`tsv`, read by [`read_texts`]): `label<TAB>token token token`, one text per
+//!   line, tokens separated by spaces; blank lines are skipped.
+//! - **tagged tokens** (`conll`, read by [`read_tagged`]): `token<TAB>tag`, one token per line,
+//!   a blank line after each sentence (CoNLL-style).
+//! - **documents** (`docs`): `label<TAB>sentence ||| sentence ...`, one document per line, the
+//!   tokens of a sentence separated by spaces. No reader takes them yet.
+//! - **sentence pairs** (`pairs`): `label<TAB>tokens<TAB>tokens`, one pair of texts per line.
+//!   No reader takes them yet.
+//!
+//! A reader first looks at the file's first lines ([`guess_format`]): a file that looks like
+//! another format is an [`Error::Format`] saying which and how to read it, before any example is
+//! read. A tagged file is not read as thousands of one-token texts, nor a file of texts as one
+//! sentence.
 //!
 //! The readers stream the file a line at a time, a line at most [`MAX_LINE_BYTES`] long. What
 //! they refuse is an [`Error::Parse`] naming the file and the line: a line that is not UTF-8, a
@@ -14,6 +23,7 @@
 //! number of its line, so that later checks (a dev label the training data lacks:
 //! [`Labels::index_at`]) can name it too.
 
+mod format;
 mod lines;
 mod vocab;
 
@@ -22,6 +32,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use lines::Lines;
 
+pub use format::{Format, guess_format};
 pub use lines::MAX_LINE_BYTES;
 pub use vocab::{Labels, Vocab};
 
@@ -56,7 +67,8 @@ fn parse_error(path: &Path, line: usize, message: impl Into<String>) -> Error {
     }
 }
 
-/// Reads `label<TAB>tokens` lines.
+/// Reads `label<TAB>tokens` lines: [`Format::Texts`]. An [`Error::Format`] when the file looks
+/// like another format ([`guess_format`]), an [`Error::Parse`] at a malformed line.
 ///
 /// ```
 /// let dir = std::env::temp_dir().join("weft-doc-read-texts");
@@ -72,6 +84,7 @@ fn parse_error(path: &Path, line: usize, message: impl Into<String>) -> Error {
 /// ```
 pub fn read_texts(path: impl AsRef<Path>) -> Result<Vec<LabelledText>> {
     let path = path.as_ref();
+    format::check(path, Format::Texts)?;
     let mut lines = Lines::open(path)?;
     let mut texts = Vec::new();
     while let Some((line, text)) = lines.next_line()? {
@@ -131,7 +144,9 @@ fn name_field(field: &str, what: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Reads `token<TAB>tag` lines, sentences separated by blank lines.
+/// Reads `token<TAB>tag` lines, sentences separated by blank lines: [`Format::Tagged`]. An
+/// [`Error::Format`] when the file looks like another format ([`guess_format`]), an
+/// [`Error::Parse`] at a malformed line.
 ///
 /// ```
 /// let dir = std::env::temp_dir().join("weft-doc-read-tagged");
@@ -145,6 +160,7 @@ fn name_field(field: &str, what: &str) -> std::result::Result<(), String> {
 /// ```
 pub fn read_tagged(path: impl AsRef<Path>) -> Result<Vec<TaggedSentence>> {
     let path = path.as_ref();
+    format::check(path, Format::Tagged)?;
     let mut lines = Lines::open(path)?;
     let mut sentences = Vec::new();
     let mut current = TaggedSentence::default();
@@ -248,8 +264,12 @@ mod tests {
              another name"
         );
         assert_eq!(
-            refusal("tab.tsv", b"fresh\tgood film\trotten\n", false),
-            ":1: expected `label<TAB>tokens`, found a second tab: tokens are separated by spaces"
+            refusal(
+                "tab.tsv",
+                b"rotten\tbad film\nfresh\tgood film\trotten\n",
+                false
+            ),
+            ":2: expected `label<TAB>tokens`, found a second tab: tokens are separated by spaces"
         );
         assert_eq!(
             refusal("tag.conll", b"a\tX\nb\t Y\n", true),
@@ -285,6 +305,138 @@ mod tests {
         assert_eq!(sentences[0].tokens, ["a", "b"]);
         assert_eq!(sentences[1].tags, ["Z"]);
         assert_eq!(sentences[1].line, 4);
+    }
+
+    #[test]
+    fn an_unknown_label_is_named_with_ten_of_the_labels_at_most() {
+        let labels = |n: usize| Labels::from_names((0..n).map(|i| format!("tag{i:05}")));
+        let refusal = |labels: Labels| {
+            let err = labels.index_at("NOUN", Path::new("dev.conll"), 7);
+            err.unwrap_err().to_string()
+        };
+        let ten = "tag00000, tag00001, tag00002, tag00003, tag00004, tag00005, tag00006, \
+                   tag00007, tag00008, tag00009";
+        assert_eq!(
+            refusal(labels(10)),
+            format!("dev.conll:7: `NOUN` is not one of the 10 training labels: {ten}")
+        );
+        assert_eq!(
+            refusal(labels(11)),
+            format!("dev.conll:7: `NOUN` is not one of the 11 training labels: {ten} and 1 more")
+        );
+        // A tagged file read as texts made one label of each of its 18,000 token types.
+        let err = refusal(labels(18_000));
+        assert_eq!(
+            err,
+            format!(
+                "dev.conll:7: `NOUN` is not one of the 18000 training labels: {ten} and 17990 more"
+            )
+        );
+        assert!(err.len() < 200, "{} bytes", err.len());
+    }
+
+    /// A few lines of each format, most of them cut from the shipped data.
+    pub(super) const TEXTS: &str = "fresh\tthe ending feels at odds with the rest of the film .\n\
+                         rotten\tidiotic and ugly .\n";
+    pub(super) const TAGGED: &str = "Burda\tPRON\nda\tPRT\nöylemi\tVERB\n?\tPUNCT\n\n\
+                          Günde\tNOUN\n1\tNUM\n-\tPUNCT\n2\tNUM\n";
+    pub(super) const DOCUMENTS: &str = "neg\twarning : may contain spoilers . ||| rated : r .\n\
+                             pos\taliens ! ! ||| computer generated aliens .\n";
+    pub(super) const PAIRS: &str = "entailment\tthe cat sat on the mat .\ta cat sat .\n\
+                         contradiction\tthe cat sat on the mat .\tno cat sat .\n";
+
+    #[test]
+    fn a_file_of_another_format_is_refused_saying_what_it_looks_like() {
+        let texts = "texts (`label<TAB>tokens`)";
+        let tagged = "tagged tokens (`token<TAB>tag`, a blank line after each sentence)";
+        let documents = "documents (`label<TAB>sentence ||| sentence ...`)";
+        let pairs = "sentence pairs (`label<TAB>tokens<TAB>tokens`)";
+        let no_reader = "weft has no reader for them yet";
+        let cases = [
+            (
+                TAGGED,
+                false,
+                tagged,
+                texts,
+                "give it as format `conll` (read_tagged)",
+            ),
+            (DOCUMENTS, false, documents, texts, no_reader),
+            (PAIRS, false, pairs, texts, no_reader),
+            (
+                TEXTS,
+                true,
+                texts,
+                tagged,
+                "give it as format `tsv` (read_texts)",
+            ),
+            (DOCUMENTS, true, documents, tagged, no_reader),
+            (PAIRS, true, pairs, tagged, no_reader),
+        ];
+        for (text, as_tagged, found, read_as, advice) in cases {
+            let err = refusal("other.txt", text.as_bytes(), as_tagged);
+            assert_eq!(
+                err,
+                format!(": looks like {found}, not {read_as}: {advice}")
+            );
+        }
+    }
+
+    #[test]
+    fn the_format_is_refused_before_any_example_is_read() {
+        let mut text = TAGGED.repeat(25).into_bytes();
+        text.extend(b"caf\xe9\tNOUN\n");
+        let line = text.iter().filter(|&&b| b == b'\n').count();
+        assert!(refusal("late.conll", &text, false).starts_with(": looks like tagged tokens"));
+        assert_eq!(
+            refusal("late.conll", &text, true),
+            format!(":{line}: the line is not UTF-8 (byte 4 of the line)")
+        );
+    }
+
+    /// Each shipped data file, its format and examples: those of `examples/data`, then those of
+    /// the shared data folder beside the checkout (when there is one: `/work/shared/data`).
+    const SHIPPED: [(&str, Format, usize); 8] = [
+        ("rt_polarity.train.tsv", Format::Texts, 10_201),
+        ("rt_polarity.dev.tsv", Format::Texts, 1_275),
+        ("twt_upos.train.conll", Format::Tagged, 3_881),
+        ("twt_upos.dev.conll", Format::Tagged, 485),
+        ("docs_polarity.train.tsv", Format::Documents, 1_199),
+        ("docs_polarity.dev.tsv", Format::Documents, 149),
+        ("pairs_farstail.train.tsv", Format::Pairs, 7_266),
+        ("pairs_farstail.dev.tsv", Format::Pairs, 1_537),
+    ];
+
+    #[test]
+    fn the_shipped_data_reads_as_its_format_and_is_refused_as_another() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        // `examples/data` holds the texts and the tagged tokens, the shared folder all four.
+        let mut folders = vec![(root.join("examples/data"), &SHIPPED[..4])];
+        let shared = root.join("../shared/data");
+        match shared.is_dir() {
+            true => folders.push((shared, &SHIPPED[..])),
+            false => eprintln!("no {}: its data files are not checked", shared.display()),
+        }
+        for (folder, shipped) in folders {
+            for &(name, format, examples) in shipped {
+                let path = folder.join(name);
+                assert_eq!(guess_format(&path).unwrap(), Some(format), "{name}");
+                let texts = read_texts(&path).map(|texts| texts.len());
+                let sentences = read_tagged(&path).map(|sentences| sentences.len());
+                let refused = |read: &Result<usize>| matches!(read, Err(Error::Format { .. }));
+                let (read, other) = match format {
+                    Format::Texts => (texts, sentences),
+                    Format::Tagged => (sentences, texts),
+                    // Read by neither: one example a line, as the README says.
+                    _ => {
+                        assert!(refused(&texts), "{name}: {texts:?}");
+                        let text = std::fs::read_to_string(&path).unwrap();
+                        (Ok(text.lines().count()), sentences)
+                    }
+                };
+                assert_eq!(read.ok(), Some(examples), "{name}");
+                assert!(refused(&other), "{name}: {other:?}");
+            }
+        }
     }
 
     #[test]

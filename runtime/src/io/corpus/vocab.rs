@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use super::parse_error;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, listed};
 
 /// Token ids: row 0 for unknown tokens, known tokens from 1 by descending frequency, ties in
 /// alphabetical order (the same ids on every run).
@@ -135,8 +135,9 @@ impl Labels {
         self.names.binary_search_by(|n| n.as_str().cmp(name)).ok()
     }
 
-    /// The index of `name`, read at line `line` of `path`: an error naming the place and the
-    /// labels when it is none of them (a dev label the training data lacks, say).
+    /// The index of `name`, read at line `line` of `path`: an error naming the place, how many
+    /// labels there are and the first ten of them when it is none of them (a dev label the
+    /// training data lacks, say).
     ///
     /// ```
     /// use weft_runtime::corpus::Labels;
@@ -145,13 +146,13 @@ impl Labels {
     /// let err = labels.index_at("meh", "dev.tsv".as_ref(), 7).unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "dev.tsv:7: `meh` is not one of the training labels: fresh, rotten"
+    ///     "dev.tsv:7: `meh` is not one of the 2 training labels: fresh, rotten"
     /// );
     /// ```
     pub fn index_at(&self, name: &str, path: &Path, line: usize) -> Result<usize> {
         self.index(name).ok_or_else(|| {
-            let names = self.names.join(", ");
-            let message = format!("`{name}` is not one of the training labels: {names}");
+            let (count, names) = (self.names.len(), listed(&self.names));
+            let message = format!("`{name}` is not one of the {count} training labels: {names}");
             parse_error(path, line, message)
         })
     }
