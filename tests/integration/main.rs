@@ -1,6 +1,7 @@
 //! weft's integration tests: one test binary, one module per topic.
 
 mod boxed;
+mod cli;
 mod derive;
 mod grammar;
 mod model_macro;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::corpus::Format;
 use crate::error::{Error, Result};
 use crate::training::{BatchSize, Schedule, Score, Settings};
 
@@ -88,30 +89,8 @@ impl Task {
     /// The format of the task's data files.
     pub fn format(self) -> Format {
         match self {
-            Task::Textcat => Format::Tsv,
-            Task::Tagger => Format::Conll,
-        }
-    }
-}
-
-/// The format of a data file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Texts: `label<TAB>token token ...`, a text per line
-    /// ([`read_texts`](crate::corpus::read_texts)).
-    Tsv,
-    /// Tagged tokens: `token<TAB>tag`, a token per line, a blank line after each sentence
-    /// ([`read_tagged`](crate::corpus::read_tagged)).
-    Conll,
-}
-
-impl Format {
-    /// The format's name in a config: `tsv` or `conll`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Tsv => "tsv",
-            Format::Conll => "conll",
+            Task::Textcat => Format::Texts,
+            Task::Tagger => Format::Tagged,
         }
     }
 }
@@ -122,7 +101,7 @@ impl Format {
 pub struct DataConfig {
     /// The format of every file; by default the task's (`tsv` for `textcat`, `conll` for
     /// `tagger`), and no other is allowed (yet).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "format_name", skip_serializing_if = "Option::is_none")]
     pub format: Option<Format>,
     /// The training examples, which also give the vocabulary and the labels.
     pub train: PathBuf,
@@ -490,5 +469,41 @@ fn non_negative<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::
         false => Err(de::Error::custom(format!(
             "must be finite and at least 0, found {x}"
         ))),
+    }
+}
+
+/// A [`Format`] in a config, by its name (`tsv`, `conll`, ...).
+mod format_name {
+    use serde::{Deserialize, Deserializer, Serializer, de};
+
+    use crate::corpus::Format;
+
+    const FORMATS: [Format; 4] = [
+        Format::Texts,
+        Format::Tagged,
+        Format::Documents,
+        Format::Pairs,
+    ];
+
+    pub(super) fn serialize<S: Serializer>(
+        format: &Option<Format>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match format {
+            Some(format) => serializer.serialize_str(format.name()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Format>, D::Error> {
+        let name = String::deserialize(d)?;
+        let format = FORMATS.into_iter().find(|format| format.name() == name);
+        format.map(Some).ok_or_else(|| {
+            let names: Vec<&str> = FORMATS.iter().map(|format| format.name()).collect();
+            de::Error::custom(format!(
+                "unknown format `{name}`, expected one of {}",
+                names.join(", ")
+            ))
+        })
     }
 }

@@ -37,7 +37,7 @@ use crate::training::{Scores, Tagging, TextClassification, evaluate};
 use data::Example;
 
 pub use config::{
-    BatchBy, Config, DataConfig, Format, ModelConfig, ScoreName, Setting, Task, TrainingConfig,
+    BatchBy, Config, DataConfig, ModelConfig, ScoreName, Setting, Task, TrainingConfig,
 };
 pub use prediction::Prediction;
 pub use train::{Progress, Start, Trained, train};

@@ -1,5 +1,7 @@
 //! [`Prediction`]: what a pipeline says of a text, and its JSON line.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
 use crate::corpus::Labels;
 use crate::data::{Floats2, Ragged};
 use crate::error::{Error, Result};
@@ -30,26 +32,48 @@ impl Prediction {
     ///
     /// ```
     /// use weft_runtime::pipeline::Prediction;
+    /// let class = Prediction::Class {
+    ///     label: "fresh".into(),
+    ///     probabilities: vec![("fresh".into(), 0.7), ("rotten".into(), 0.3)],
+    /// };
+    /// assert_eq!(class.to_json(), r#"{"label":"fresh","probabilities":{"fresh":0.7,"rotten":0.3}}"#);
     /// let tags = Prediction::Tags { tokens: vec!["Ali".into()], tags: vec!["PROPN".into()] };
     /// assert_eq!(tags.to_json(), r#"{"tokens":["Ali"],"tags":["PROPN"]}"#);
     /// ```
     pub fn to_json(&self) -> String {
+        // A map of strings, numbers and lists of strings: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// As [`Prediction::to_json`] writes it: probabilities as the shortest decimals that read back
+/// to the same `f32`.
+impl Serialize for Prediction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
         match self {
             Prediction::Class {
                 label,
                 probabilities,
             } => {
-                let probabilities: serde_json::Map<String, serde_json::Value> = (probabilities
-                    .iter())
-                .map(|(name, p)| (name.clone(), f64::from(*p).into()))
-                .collect();
-                let json = serde_json::json!({ "label": label, "probabilities": probabilities });
-                json.to_string()
+                map.serialize_entry("label", label)?;
+                map.serialize_entry("probabilities", &Probabilities(probabilities))?;
             }
             Prediction::Tags { tokens, tags } => {
-                serde_json::json!({ "tokens": tokens, "tags": tags }).to_string()
+                map.serialize_entry("tokens", tokens)?;
+                map.serialize_entry("tags", tags)?;
             }
         }
+        map.end()
+    }
+}
+
+/// Classes and their probabilities, as a map.
+struct Probabilities<'a>(&'a [(String, f32)]);
+
+impl Serialize for Probabilities<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(label, p)| (label, p)))
     }
 }
 

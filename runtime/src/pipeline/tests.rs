@@ -229,6 +229,11 @@ fn bad_configs_are_errors_that_name_the_key_and_the_line() {
         ),
         (
             "format = \"tsv\"",
+            "format = \"csv\"",
+            "unknown format `csv`, expected one of tsv, conll, docs, pairs",
+        ),
+        (
+            "format = \"tsv\"",
             "format = \"conll\"",
             "data.format: a textcat reads `tsv` files, not `conll`",
         ),

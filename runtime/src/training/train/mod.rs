@@ -25,7 +25,8 @@ pub struct Settings {
     pub batch_size: BatchSize,
     /// The optimizer's learning rate at each step, constant or scheduled.
     pub learn_rate: Schedule,
-    /// Steps between two evaluations on dev; `None`: after every epoch.
+    /// Steps between two evaluations on dev, and one after the last step; `None`: after every
+    /// epoch.
     pub eval_every: Option<usize>,
     /// Evaluations in a row without a better dev score after which training stops; `None`:
     /// never before the last epoch.
@@ -122,11 +123,12 @@ impl Evaluation {
 }
 
 impl fmt::Display for Evaluation {
-    /// `epoch 2 step 640: loss 0.4210  dev 0.7835 (best)  train 131,595 words/s`.
+    /// `epoch 2 step 640: loss 0.4210  dev 0.7835 (best)  131595 words/s over the steps so far`:
+    /// the words per second of the training steps, from the first (evaluations not counted).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "epoch {} step {}: loss {:.4}  dev {:.4}{}  train {:.0} words/s",
+            "epoch {} step {}: loss {:.4}  dev {:.4}{}  {:.0} words/s over the steps so far",
             self.epoch,
             self.step,
             self.train_loss,
@@ -242,10 +244,13 @@ where
             optimizer.set_learn_rate(settings.learn_rate.value(run.step)?)?;
             run.step(model, optimizer, task, train, &order[range.clone()])?;
             observer.step(epoch, i + 1, batches.len(), run.mean_loss());
+            // Every so many steps, or at the end of every epoch; and after the last step, so
+            // that no step goes unevaluated.
+            let last_in_epoch = i + 1 == batches.len();
             let due = match settings.eval_every {
                 Some(n) => run.step.is_multiple_of(n),
-                None => i + 1 == batches.len(),
-            };
+                None => last_in_epoch,
+            } || (last_in_epoch && epoch == settings.epochs);
             if due {
                 run.evaluate(model, task, dev, epoch, settings.score, observer)?;
                 if settings

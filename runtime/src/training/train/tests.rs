@@ -48,14 +48,15 @@ fn settings(epochs: usize, rate: f64, batch_size: usize, eval_every: usize) -> S
 
 #[test]
 fn evaluations_come_every_so_many_steps_across_epochs() {
-    // Three batches an epoch, nine steps: evaluations after steps 2, 4, 6 and 8.
-    let (_, outcome) = run(&settings(3, 0.001, 2, 2), &mut ());
-    let at: Vec<_> = outcome
-        .evaluations
-        .iter()
-        .map(|e| (e.epoch, e.step))
-        .collect();
-    assert_eq!(at, [(1, 2), (2, 4), (2, 6), (3, 8)]);
+    // Three batches an epoch, nine steps: evaluations after steps 2, 4, 6 and 8, and after
+    // the last; with evaluations due every 20 steps, only after the last.
+    let at = |eval_every| {
+        let (_, outcome) = run(&settings(3, 0.001, 2, eval_every), &mut ());
+        let at = outcome.evaluations.iter().map(|e| (e.epoch, e.step));
+        at.collect::<Vec<_>>()
+    };
+    assert_eq!(at(2), [(1, 2), (2, 4), (2, 6), (3, 8), (3, 9)]);
+    assert_eq!(at(20), [(3, 9)]);
 }
 
 /// The weights at each evaluation.
