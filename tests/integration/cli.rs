@@ -286,3 +286,17 @@ fn mistakes_are_one_clear_error() {
     );
     fs::remove_dir_all(&folder).unwrap();
 }
+
+/// The configs shipped in `configs/` are what `weft init-config` writes, so neither drifts.
+#[test]
+fn the_shipped_configs_are_the_starters() {
+    let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    for task in ["textcat", "tagger"] {
+        let shipped = fs::read_to_string(configs.join(format!("{task}.toml"))).unwrap();
+        assert_eq!(
+            shipped,
+            stdout(&weft(&["init-config", "--task", task], None)),
+            "{task}"
+        );
+    }
+}
