@@ -38,6 +38,7 @@ fn draw_chart(
     chart
         .configure_mesh()
         .x_desc("step")
+        .x_label_formatter(&|step| format!("{step:.0}"))
         .y_desc("training loss per example")
         .draw()?;
     chart.configure_secondary_axes().y_desc(score).draw()?;
