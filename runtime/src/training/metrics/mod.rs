@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
 
 /// The classes [`Scores`]' tables show at most: those of most support.
@@ -47,7 +49,8 @@ const SHOWN: usize = 30;
 /// );
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scores {
     /// The part of the items predicted right, `correct / total`.
     pub accuracy: f64,
@@ -73,7 +76,8 @@ pub struct Scores {
 }
 
 /// The scores of one class, as [`Scores`] defines them.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClassScores {
     /// The class's label.
     pub label: String,
