@@ -9,6 +9,10 @@
 //! Loading is strict and atomic: it decodes and checks everything (format, version, checksum,
 //! architecture, each parameter's path, element type, shape, length and values) and only then
 //! writes into the model. Version 1, the same map without a checksum, still loads.
+//!
+//! The other sealed forms (`io::envelope`) reuse its pieces: the header and the strict decoding,
+//! and the saved form of a parameter (an optimizer's moments are saved as parameters are,
+//! [`tensor_of`], and checked against the model as they are, [`read_tensors`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

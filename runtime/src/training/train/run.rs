@@ -83,10 +83,9 @@ impl Run {
         plan: &Plan<'_, T>,
     ) -> Result<Self> {
         let n = plan.train.len();
-        let mut seen = vec![false; n];
-        let permutation = progress.order.len() == n
-            && (progress.order.iter()).all(|&i| i < n && !std::mem::replace(&mut seen[i], true));
-        if !permutation {
+        let mut sorted = progress.order.clone();
+        sorted.sort_unstable();
+        if !sorted.into_iter().eq(0..n) {
             let message = format!("its order of the examples is not one of {n} examples");
             return Err(Error::checkpoint(message));
         }
@@ -97,9 +96,7 @@ impl Run {
             best: None,
             progress,
         };
-        let Progress {
-            step, batches_done, ..
-        } = run.progress;
+        let (step, batches_done) = (run.progress.step, run.progress.batches_done);
         if let Some(first) = step.checked_sub(batches_done) {
             run.cut(&plan.settings.batch_size, plan.train, first)?;
         }
@@ -116,7 +113,7 @@ impl Run {
     /// Whether steps remain before the end of epoch `epochs`: batches in the epoch under way,
     /// or epochs after it. A run resumed with fewer epochs than it has begun takes none.
     pub(super) fn steps_left(&self, epochs: usize) -> bool {
-        let Progress { epoch, .. } = self.progress;
+        let epoch = self.progress.epoch;
         epoch < epochs || (epoch == epochs && !self.epoch_done())
     }
 
@@ -132,12 +129,8 @@ impl Run {
 
     /// The epoch under way (from 1), the batches of it done, and its batches.
     pub(super) fn place(&self) -> (usize, usize, usize) {
-        let Progress {
-            epoch,
-            batches_done,
-            ..
-        } = self.progress;
-        (epoch, batches_done, self.batches.len())
+        let progress = &self.progress;
+        (progress.epoch, progress.batches_done, self.batches.len())
     }
 
     /// Begins the next epoch: shuffles the examples and cuts them into batches of `size`.

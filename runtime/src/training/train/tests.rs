@@ -5,7 +5,7 @@ use super::*;
 use crate::data::Floats2;
 use crate::io::Network;
 use crate::model::{Boxed, Params};
-use crate::training::{Adam, Schedule, TextClassification};
+use crate::training::{Adam, BatchSize, Schedule, TextClassification};
 
 pub(super) type Classifier = Boxed<Ragged<Ids>, Floats2>;
 
