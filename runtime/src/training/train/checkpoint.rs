@@ -153,9 +153,9 @@ where
     Ok(run)
 }
 
-/// Loads the checkpoint's weights into `model` and its optimizer's state into `optimizer`,
-/// once its best weights and its averages have loaded into `model` too (and so are of its
-/// architecture); returns the averages. On error, `optimizer` is as it was, and `model`
+/// Loads the checkpoint's weights into `model` and its optimizer's state into `optimizer`, and
+/// returns its averages. Its best weights and its averages are loaded into `model` on the way,
+/// so that loading checks them against it. On error, `optimizer` is as it was, and `model`
 /// holds whatever loaded last.
 fn load<M, O>(model: &mut M, optimizer: &mut O, saved: &Saved<'_>) -> Result<Option<ParamAverages>>
 where
