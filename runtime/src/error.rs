@@ -79,6 +79,15 @@ pub enum Error {
         /// The first difference found.
         error: LoadError,
     },
+    /// A training checkpoint, or an optimizer's saved state, that cannot be resumed from: not
+    /// one, damaged, or saved for another network, optimizer, settings or examples; or an
+    /// optimizer that cannot save its state.
+    Checkpoint {
+        /// The checkpoint's file, when resuming from one.
+        path: Option<PathBuf>,
+        /// What is wrong: the first difference found.
+        message: String,
+    },
     /// The thread pool cannot be set up as asked.
     Threads {
         /// Why.
@@ -107,6 +116,14 @@ impl Error {
             what: what.into(),
             expected: expected.to_string(),
             found: found.to_string(),
+        }
+    }
+
+    /// An [`Error::Checkpoint`] of no file.
+    pub(crate) fn checkpoint(message: impl Into<String>) -> Self {
+        Error::Checkpoint {
+            path: None,
+            message: message.into(),
         }
     }
 
@@ -174,6 +191,14 @@ impl fmt::Display for Error {
                 error,
             } => write!(f, "cannot load {}: {error}", path.display()),
             Error::Load { path: None, error } => write!(f, "cannot load the model: {error}"),
+            Error::Checkpoint {
+                path: Some(path),
+                message,
+            } => write!(f, "checkpoint {}: {message}", path.display()),
+            Error::Checkpoint {
+                path: None,
+                message,
+            } => write!(f, "checkpoint: {message}"),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }

@@ -210,6 +210,19 @@ fn a_tagger_trains_and_tags() {
         printed.lines().filter(|l| l.starts_with("epoch ")).count() >= 2,
         "{printed}"
     );
+    // Resumed with one epoch more, the run goes on from its last evaluation: only the third
+    // epoch is trained and shown.
+    let mut more = args.to_vec();
+    more.extend(["--set", "training.epochs=3", "--resume"]);
+    let printed = stdout(&weft(&more, None));
+    let shown: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.starts_with("epoch "))
+        .collect();
+    assert!(
+        !shown.is_empty() && shown.iter().all(|l| l.starts_with("epoch 3 ")),
+        "{printed}"
+    );
     let tagged = stdout(&weft(
         &["predict", out.to_str().unwrap()],
         Some("Ali eve geldi .\n"),

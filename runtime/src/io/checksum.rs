@@ -19,7 +19,7 @@ use crate::model::Signature;
 /// the order of their names), then each parameter's path, shape, element type and data, in the
 /// order the file holds them.
 pub(crate) fn checksum(layers: &Signature, params: &[Tensor<'_>]) -> u32 {
-    let mut stream = Stream(Hasher::new());
+    let mut stream = Stream::new();
     stream.count(layers.layers.len());
     for layer in &layers.layers {
         stream.bytes(layer.path.as_bytes());
@@ -37,22 +37,32 @@ pub(crate) fn checksum(layers: &Signature, params: &[Tensor<'_>]) -> u32 {
         stream.bytes(tensor.dtype.as_bytes());
         stream.bytes(&tensor.data);
     }
-    stream.0.finalize()
+    stream.sum()
 }
 
-/// A CRC-32 over framed items.
-struct Stream(Hasher);
+/// A CRC-32 over framed items: the model's checksum, and a checkpoint's of its examples.
+pub(crate) struct Stream(Hasher);
 
 impl Stream {
+    /// A stream of no item yet.
+    pub(crate) fn new() -> Self {
+        Stream(Hasher::new())
+    }
+
     /// Adds a count or a size: 8 bytes, little-endian.
-    fn count(&mut self, count: usize) {
+    pub(crate) fn count(&mut self, count: usize) {
         self.0.update(&(count as u64).to_le_bytes());
     }
 
     /// Adds a string of bytes: its length, then its bytes.
-    fn bytes(&mut self, bytes: &[u8]) {
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         self.count(bytes.len());
         self.0.update(bytes);
+    }
+
+    /// The CRC-32 of the items so far.
+    pub(crate) fn sum(self) -> u32 {
+        self.0.finalize()
     }
 }
 

@@ -1,7 +1,8 @@
 //! Saving to and loading from files: `to_disk` replaces a regular file only, writing a
-//! temporary file beside it (`io::temp`), syncing it and renaming it over the target;
-//! `from_disk` reads a regular file, no further than the longest saved form of the model can
-//! reach. The bytes are those of `io::serialize`.
+//! temporary file beside it (`io::temp`), syncing it and renaming it over the target
+//! ([`write_atomically`], which checkpoints use too); `from_disk` reads a regular file, no
+//! further than the longest saved form of the model can reach. The bytes are those of
+//! `io::serialize`. [`read_regular`] reads a whole regular file (a checkpoint).
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -13,7 +14,13 @@ use crate::io::temp;
 use crate::model::Params;
 
 pub(crate) fn to_disk<P: Params + ?Sized>(model: &P, path: &Path) -> Result<()> {
-    let bytes = to_bytes(model)?;
+    write_atomically(path, &to_bytes(model)?)
+}
+
+/// Writes `bytes` to the file at `path`, a regular file or none, so that a crash or a full disk
+/// leaves either the file as it was or the new one whole, never a part of it: to a temporary
+/// file beside it, synced, then renamed over it, and the folder synced.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io_error = |source| Error::Io {
         path: path.to_owned(),
         source,
@@ -22,7 +29,7 @@ pub(crate) fn to_disk<P: Params + ?Sized>(model: &P, path: &Path) -> Result<()> 
     temp::remove_stale(path);
     let (temp, file) = temp::create(path).map_err(io_error)?;
     // The file stays open, and so locked, until it has taken the target's place.
-    let written = write_synced(&file, &bytes)
+    let written = write_synced(&file, bytes)
         .and_then(|()| fs::rename(&temp, path))
         .and_then(|()| sync_folder(folder_of(path)));
     if written.is_err() {
@@ -63,10 +70,21 @@ pub(crate) fn from_disk<P: Params + ?Sized>(model: &mut P, path: &Path) -> Resul
     from_bytes(model, &bytes).map_err(load_error)
 }
 
+/// All the bytes of the regular file at `path`, a `what` (a checkpoint) that errors name.
+pub(crate) fn read_regular(path: &Path, what: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let read = open_regular(path, what).and_then(|mut file| file.read_to_end(&mut bytes));
+    read.map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(bytes)
+}
+
 /// The first `limit + 1` bytes of the regular file at `path` (all of it, when it is shorter),
 /// and the file's length: what the file system tells, or what was read if that is more.
 fn read_at_most(path: &Path, limit: u64) -> io::Result<(Vec<u8>, u64)> {
-    let file = open_regular(path)?;
+    let file = open_regular(path, "saved model")?;
     let length = file.metadata()?.len();
     let wanted = length.min(limit.saturating_add(1));
     let mut bytes = Vec::with_capacity(usize::try_from(wanted).unwrap_or(0));
@@ -75,24 +93,15 @@ fn read_at_most(path: &Path, limit: u64) -> io::Result<(Vec<u8>, u64)> {
     Ok((bytes, length))
 }
 
-/// The bytes of the regular file at `path` (see [`open_regular`]).
-pub(crate) fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    open_regular(path)?.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
 /// The file at `path`, open for reading, if it is a regular file once symbolic links are
 /// followed: a FIFO would block until a writer comes, a device may never end, and neither
-/// holds a saved model.
-fn open_regular(path: &Path) -> io::Result<fs::File> {
-    refuse_unless_regular(
-        fs::metadata(path)?.file_type(),
-        "it cannot hold a saved model",
-    )?;
+/// holds a `what` (a saved model, a checkpoint).
+fn open_regular(path: &Path, what: &str) -> io::Result<fs::File> {
+    let why = format!("it cannot hold a {what}");
+    refuse_unless_regular(fs::metadata(path)?.file_type(), &why)?;
     let file = fs::File::open(path)?;
     // Another file may have taken the path between the check and the opening.
-    refuse_unless_regular(file.metadata()?.file_type(), "it cannot hold a saved model")?;
+    refuse_unless_regular(file.metadata()?.file_type(), &why)?;
     Ok(file)
 }
 

@@ -9,6 +9,10 @@
 //! Loading is strict and atomic: it decodes and checks everything (format, version, checksum,
 //! architecture, each parameter's path, element type, shape, length and values) and only then
 //! writes into the model. Version 1, the same map without a checksum, still loads.
+//!
+//! The other sealed forms (`io::envelope`) reuse its pieces: the header and the strict decoding,
+//! and the saved form of a parameter (an optimizer's moments are saved as parameters are,
+//! [`tensor_of`], and checked against the model as they are, [`read_tensors`]).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -53,7 +57,7 @@ struct Saved<'a> {
     deny_unknown_fields,
     expecting = "a map of path, shape, dtype and data"
 )]
-pub(super) struct Tensor<'a> {
+pub(crate) struct Tensor<'a> {
     pub(super) path: String,
     pub(super) shape: Vec<usize>,
     pub(super) dtype: String,
@@ -62,7 +66,7 @@ pub(super) struct Tensor<'a> {
 }
 
 /// Writes bytes as a msgpack bin (serde writes a byte slice as an array of integers).
-fn bin<S: Serializer>(data: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn bin<S: Serializer>(data: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_bytes(data)
 }
 
@@ -88,14 +92,7 @@ pub(crate) fn longest_saved_form<P: Params + ?Sized>(model: &P) -> u64 {
 /// The saved form of `model`, each parameter's data being what `data` gives.
 fn saved<P: Params + ?Sized>(model: &P, data: impl Fn(&Param) -> Vec<u8>) -> Saved<'static> {
     let mut params = Vec::new();
-    let mut collect = |path: &str, param: &Param| {
-        params.push(Tensor {
-            path: path.to_owned(),
-            shape: param.shape().to_vec(),
-            dtype: DTYPE.to_owned(),
-            data: Cow::Owned(data(param)),
-        })
-    };
+    let mut collect = |path: &str, param: &Param| params.push(tensor(path, param, data(param)));
     let mut walk = Walk::recording(&mut collect as &mut dyn FnMut(&str, &Param), Rules::Current);
     model.visit(&mut walk);
     let layers = walk.into_signature();
@@ -108,8 +105,64 @@ fn saved<P: Params + ?Sized>(model: &P, data: impl Fn(&Param) -> Vec<u8>) -> Sav
     }
 }
 
+/// The saved form of `data` (little-endian `f32` bytes) for the parameter `param` at `path`:
+/// its values, or other values of its shape (an optimizer's moments of it).
+fn tensor(path: &str, param: &Param, data: Vec<u8>) -> Tensor<'static> {
+    Tensor {
+        path: path.to_owned(),
+        shape: param.shape().to_vec(),
+        dtype: DTYPE.to_owned(),
+        data: Cow::Owned(data),
+    }
+}
+
+/// The saved form of `values`, of the shape of the parameter `param` at `path`: an optimizer's
+/// moments of it, say.
+pub(crate) fn tensor_of(path: &str, param: &Param, values: &[f32]) -> Tensor<'static> {
+    tensor(
+        path,
+        param,
+        values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    )
+}
+
+/// The values of `tensors`, each of one of `model`'s parameters, by path, checked as loading
+/// checks a model's parameters (element type, shape, length, finite values): some of the
+/// model's parameters, each at most once, and none it lacks. The first error in walk order,
+/// then a parameter the model lacks (`UnexpectedParam`), or one given twice (`Malformed`).
+pub(crate) fn read_tensors<P: Params + ?Sized>(
+    tensors: &[Tensor<'_>],
+    model: &P,
+) -> Result<BTreeMap<String, Vec<f32>>, LoadError> {
+    let mut unread = BTreeMap::new();
+    for tensor in tensors {
+        if unread.insert(tensor.path.as_str(), tensor).is_some() {
+            return Err(twice(&tensor.path));
+        }
+    }
+    let mut values = BTreeMap::new();
+    let mut first_error = None;
+    model.for_each_param(&mut |path, param| {
+        if let (None, Some(tensor)) = (&first_error, unread.remove(path)) {
+            match check(tensor, param) {
+                Ok(decoded) => _ = values.insert(path.to_owned(), decoded),
+                Err(error) => first_error = Some(error),
+            }
+        }
+    });
+    if let Some(error) = first_error {
+        return Err(error);
+    }
+    match tensors.iter().find(|t| unread.contains_key(&*t.path)) {
+        Some(extra) => Err(LoadError::UnexpectedParam {
+            path: extra.path.clone(),
+        }),
+        None => Ok(values),
+    }
+}
+
 /// `value` in msgpack, structs as maps with named fields.
-fn encode(value: &impl Serialize) -> Vec<u8> {
+pub(crate) fn encode(value: &impl Serialize) -> Vec<u8> {
     rmp_serde::to_vec_named(value).expect("msgpack encoding into a Vec cannot fail")
 }
 
@@ -128,7 +181,7 @@ fn first_non_finite<P: Params + ?Sized>(model: &P) -> Option<String> {
 
 pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Result<(), LoadError> {
     let version = read_header(bytes)?;
-    let saved: Saved = decode(bytes)?;
+    let saved: Saved = decode(bytes, "model").map_err(malformed)?;
     check_checksum(version, &saved)?;
     let rules = match version {
         1 => Rules::Version1,
@@ -140,10 +193,7 @@ pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Res
     let mut unread = BTreeMap::new();
     for tensor in &saved.params {
         if unread.insert(tensor.path.as_str(), tensor).is_some() {
-            return Err(malformed(format!(
-                "parameter {} appears twice",
-                tensor.path
-            )));
+            return Err(twice(&tensor.path));
         }
     }
     let mut values = BTreeMap::new();
@@ -189,23 +239,30 @@ pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Res
 /// The format version of the saved model that `bytes` begin with, once its format is checked.
 /// `format` and `version` are the map's first two fields, so a prefix of the bytes is enough.
 pub(crate) fn read_header(bytes: &[u8]) -> Result<u64, LoadError> {
-    let mut rest = bytes;
-    let Some((format, version)) = read_first_fields(&mut rest) else {
-        return Err(malformed(match () {
-            _ if bytes.is_empty() => "there are no bytes".into(),
-            _ if rest.is_empty() => truncated(bytes),
-            _ => "the bytes do not begin with a map of format and version".into(),
-        }));
-    };
-    if format != MAGIC {
-        let reason = format!("the format field is {format:?}, not {MAGIC:?}");
-        return Err(malformed(reason));
-    }
+    let version = header(bytes, MAGIC, "model").map_err(malformed)?;
     if !(OLDEST_VERSION..=VERSION).contains(&version) {
         return Err(LoadError::Version {
             found: version,
             supported: VERSION,
         });
+    }
+    Ok(version)
+}
+
+/// The format version that `bytes` begin with, once their `format` is checked to be `magic`:
+/// else the reason they are not a weft `what` (a model, a checkpoint), as
+/// [`LoadError::Malformed`] words it.
+pub(crate) fn header(bytes: &[u8], magic: &str, what: &str) -> Result<u64, String> {
+    let mut rest = bytes;
+    let Some((format, version)) = read_first_fields(&mut rest) else {
+        return Err(match () {
+            _ if bytes.is_empty() => "there are no bytes".into(),
+            _ if rest.is_empty() => truncated(bytes, what),
+            _ => "the bytes do not begin with a map of format and version".into(),
+        });
+    };
+    if format != magic {
+        return Err(format!("the format field is {format:?}, not {magic:?}"));
     }
     Ok(version)
 }
@@ -248,22 +305,20 @@ fn check_checksum(version: u64, saved: &Saved<'_>) -> Result<(), LoadError> {
     }
 }
 
-/// Decodes one msgpack value that spans all of `bytes`.
-fn decode<'de, T: Deserialize<'de>>(bytes: &[u8]) -> Result<T, LoadError> {
+/// Decodes one msgpack value, a weft `what` (a model, a checkpoint), that spans all of `bytes`:
+/// else the reason it does not, as [`LoadError::Malformed`] words it.
+pub(crate) fn decode<'de, T: Deserialize<'de>>(bytes: &[u8], what: &str) -> Result<T, String> {
     use rmp_serde::decode::Error::{InvalidDataRead, InvalidMarkerRead};
     let mut decoder = rmp_serde::Deserializer::new(Cursor::new(bytes));
     let value = T::deserialize(&mut decoder).map_err(|error| match error {
         InvalidMarkerRead(e) | InvalidDataRead(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            malformed(truncated(bytes))
+            truncated(bytes, what)
         }
-        other => malformed(other.to_string()),
+        other => other.to_string(),
     })?;
     let end = decoder.position();
     if end != bytes.len() as u64 {
-        return Err(malformed(format!(
-            "the model ends at byte {end} of {}",
-            bytes.len()
-        )));
+        return Err(format!("the {what} ends at byte {end} of {}", bytes.len()));
     }
     Ok(value)
 }
@@ -272,9 +327,14 @@ fn malformed(reason: String) -> LoadError {
     LoadError::Malformed { reason }
 }
 
-fn truncated(bytes: &[u8]) -> String {
+/// The error of a parameter saved twice.
+fn twice(path: &str) -> LoadError {
+    malformed(format!("parameter {path} appears twice"))
+}
+
+fn truncated(bytes: &[u8], what: &str) -> String {
     format!(
-        "truncated: the bytes end at {}, inside the model",
+        "truncated: the bytes end at {}, inside the {what}",
         bytes.len()
     )
 }

@@ -27,6 +27,27 @@ impl Rng {
         }
     }
 
+    /// The generator's state: [`from_state`](Self::from_state) makes a generator that goes on
+    /// with the same stream from here (a training checkpoint keeps its shuffling's).
+    ///
+    /// ```
+    /// use weft_runtime::Rng;
+    /// let mut a = Rng::new(7);
+    /// a.next_u64();
+    /// let mut b = Rng::from_state(a.state()).unwrap();
+    /// assert_eq!(a.next_u64(), b.next_u64());
+    /// assert!(Rng::from_state([0; 4]).is_none());
+    /// ```
+    pub fn state(&self) -> [u64; 4] {
+        self.state
+    }
+
+    /// The generator in `state`, which [`state`](Self::state) gave; `None` for all zeros, a
+    /// state xoshiro256++ never reaches (its stream would be zeros for ever).
+    pub fn from_state(state: [u64; 4]) -> Option<Self> {
+        (state != [0; 4]).then_some(Rng { state })
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         let [s0, s1, s2, s3] = &mut self.state;

@@ -279,6 +279,34 @@ pub trait Optimizer {
     }
     /// Updates `param` (at `path`) from its gradient times `grad_scale`, and zeroes the gradient.
     fn update(&mut self, path: &str, param: &mut Param, grad_scale: f32);
+
+    /// The optimizer's state for the parameters of `model` (for [`Adam`](crate::Adam), its
+    /// step count and its moments), with the settings it holds it under, as bytes that
+    /// [`load_state`](Self::load_state) reads back: what a training checkpoint keeps of the
+    /// optimizer (`docs/format.md`, "Checkpoints"). The default has none to give, and refuses:
+    /// an optimizer that does not implement both methods cannot be checkpointed.
+    fn save_state(&self, model: &dyn Params) -> Result<Vec<u8>> {
+        let _ = model;
+        Err(no_saved_state())
+    }
+
+    /// Takes up the state that [`save_state`](Self::save_state) gave, for the parameters of
+    /// `model`, checking it first: an [`Error::Checkpoint`] for bytes that are not a state or
+    /// are damaged, a state of another optimizer or saved under other settings, or of a
+    /// parameter the model lacks or has another shape of. On error the optimizer is as it
+    /// was. The default refuses, as `save_state`'s does.
+    fn load_state(&mut self, state: &[u8], model: &dyn Params) -> Result<()> {
+        let _ = (state, model);
+        Err(no_saved_state())
+    }
+}
+
+/// The error of an optimizer that cannot save or load its state.
+fn no_saved_state() -> Error {
+    Error::checkpoint(
+        "this optimizer cannot save its state (it does not implement Optimizer::save_state \
+         and Optimizer::load_state)",
+    )
 }
 
 /// Checks the gradient-norm limit `clip` of `optimizer` (named in the error), as

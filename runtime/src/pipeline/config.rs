@@ -307,6 +307,7 @@ impl Config {
             },
             averages: training.averages,
             seed: training.seed,
+            checkpoint: None,
         };
         settings.validate()?;
         Ok(settings)

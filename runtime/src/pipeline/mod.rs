@@ -40,7 +40,7 @@ pub use config::{
     BatchBy, Config, DataConfig, ModelConfig, ScoreName, Setting, Task, TrainingConfig,
 };
 pub use prediction::Prediction;
-pub use train::{Progress, Start, Trained, train};
+pub use train::{Progress, Start, Trained, read_log, resume, train};
 
 /// A trained network, its config, vocabulary and labels: see the [module](self) for its folder.
 ///
@@ -95,10 +95,7 @@ impl Pipeline {
     /// [module](self)); errors name the file.
     pub fn from_disk(dir: impl AsRef<Path>) -> Result<Pipeline> {
         let dir = dir.as_ref();
-        let read = |name: &str| {
-            let path = dir.join(name);
-            read_regular(&path).map_err(|source| Error::Io { path, source })
-        };
+        let read = |name: &str| read_regular(&dir.join(name), "pipeline's file");
         let meta = read(META)?;
         let (config, vocab, labels) = (read(CONFIG)?, read(VOCAB)?, read(LABELS)?);
         check_meta(

@@ -34,10 +34,77 @@ const TEXTS: &str = "pos\tgood fine\nneg\tbad awful\npos\tfine great\nneg\tawful
 struct Seen(Vec<Evaluation>);
 
 impl Progress for Seen {
-    fn evaluation(&mut self, evaluation: &Evaluation) -> Result<()> {
+    fn evaluation(&mut self, evaluation: &Evaluation, log: &[Evaluation]) -> Result<()> {
         self.0.push(evaluation.clone());
+        assert_eq!(log.last(), Some(evaluation));
         Ok(())
     }
+}
+
+/// Stops a run with an error after `n` evaluations.
+struct StopAfter(usize);
+
+impl Progress for StopAfter {
+    fn evaluation(&mut self, _: &Evaluation, log: &[Evaluation]) -> Result<()> {
+        match log.len() >= self.0 {
+            true => Err(Error::Config {
+                place: "test".into(),
+                message: "stopped".into(),
+            }),
+            false => Ok(()),
+        }
+    }
+}
+
+/// A run stopped after its second evaluation and resumed from its checkpoint ends with the
+/// weights, the log and the pipeline of the run left alone.
+#[test]
+fn a_resumed_run_ends_as_the_uninterrupted_one() {
+    let folder = folder("resume");
+    let network = "embed(width = 8) >> bilstm(hidden = 4) >> attention >> softmax";
+    let mut config = config(&folder, Task::Textcat, network, TEXTS, TEXTS);
+    config.training.epochs = 4;
+    config.training.averages = true;
+    let whole = train(&config, &folder.join("whole"), &mut ()).unwrap();
+    let stopped = train(&config, &folder.join("parts"), &mut StopAfter(2))
+        .err()
+        .unwrap();
+    assert_eq!(stopped.to_string(), "test: stopped");
+    let mut seen = Seen::default();
+    let resumed = resume(&config, &folder.join("parts"), &mut seen).unwrap();
+    // The run stopped as its second evaluation was shown, before its checkpoint: it goes on
+    // from the first, and makes the second again (its line in the log is not kept twice).
+    let steps_seen: Vec<_> = seen.0.iter().map(|e| e.step).collect();
+    let later: Vec<_> = whole.outcome.evaluations[1..]
+        .iter()
+        .map(|e| e.step)
+        .collect();
+    assert_eq!(steps_seen, later);
+    let (whole_log, parts_log) = (
+        read_log(&folder.join("whole/log.jsonl")),
+        read_log(&folder.join("parts/log.jsonl")),
+    );
+    let steps = |log: Vec<Evaluation>| {
+        log.iter()
+            .map(|e| (e.step, e.train_loss, e.score))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(steps(parts_log.unwrap()), steps(whole_log.unwrap()));
+    let weights = |dir: &str| fs::read(folder.join(dir).join("model-best/model.weft")).unwrap();
+    assert_eq!(weights("parts"), weights("whole"));
+    let texts = ["good", "awful dull", "fine great bad"];
+    assert_eq!(
+        resumed.pipeline.predict(&texts).unwrap(),
+        whole.pipeline.predict(&texts).unwrap()
+    );
+
+    config.training.seed = 7;
+    let error = resume(&config, &folder.join("parts"), &mut ())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("seed"), "{error}");
+    fs::remove_dir_all(&folder).unwrap();
 }
 
 /// The pipeline `train` keeps is the best evaluation's: loaded from `model-best`, it scores on
@@ -297,7 +364,7 @@ fn bad_data_files_are_errors_that_name_the_file() {
     let dev = config.data.dev.display();
     assert_eq!(
         error,
-        format!("{dev}:1: `meh` is not one of the training labels: neg, pos")
+        format!("{dev}:1: `meh` is not one of the 2 training labels: neg, pos")
     );
     config.data.train = folder.join("missing.tsv");
     let error = train(&config, &folder.join("out"), &mut ())

@@ -1,18 +1,18 @@
 //! [`train`]: a pipeline trained as its [`Config`] says, kept in an output folder.
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use super::data::{self, Example};
 use super::{Component, Config, Pipeline, Task};
 use crate::corpus::{LabelledText, Labels, TaggedSentence, Vocab};
 use crate::data::{Batch, Ids, Ragged};
 use crate::error::{Error, Result};
+use crate::io::disk::write_atomically;
 use crate::kernels::rng::set_seed;
 use crate::kernels::threads::with_threads;
 use crate::model::{Boxed, Params};
-use crate::training::{self, Adam, Evaluation, Observer, Outcome, Scores, WeightDecay};
+use crate::training::{self, Adam, Evaluation, Observer, Outcome, Scores, Settings, WeightDecay};
 
 /// What [`train`] tells as it goes. Every method does nothing unless implemented; `()` is told
 /// nothing.
@@ -28,10 +28,11 @@ pub trait Progress {
         let _ = (epoch, step, steps, loss);
     }
 
-    /// After an evaluation on dev, once it is logged (and, if the best, saved). An error stops
-    /// training.
-    fn evaluation(&mut self, evaluation: &Evaluation) -> Result<()> {
-        let _ = evaluation;
+    /// After an evaluation on dev, once it is logged (and, if the best, saved), with every
+    /// evaluation of the run so far (`log.jsonl`'s, those before a resume among them). An error
+    /// stops training.
+    fn evaluation(&mut self, evaluation: &Evaluation, log: &[Evaluation]) -> Result<()> {
+        let _ = (evaluation, log);
         Ok(())
     }
 }
@@ -69,9 +70,11 @@ pub struct Trained {
 /// network of the config's text, and trains it with Adam by [`training::train`] as the config's
 /// `[training]` says. The folder gets, as training goes:
 /// - `log.jsonl`: a line of JSON per evaluation (step, epoch, training loss, dev score, words
-///   and seconds so far, whether the best, every dev score);
+///   and seconds so far, whether the best, every dev score), rewritten whole at each;
 /// - `model-best/`: the pipeline of the best evaluation so far, saved whole at each new best
-///   (see [`Pipeline`]).
+///   (see [`Pipeline`]);
+/// - `checkpoint.weft`: where the run stands after its last evaluation, weights and optimizer
+///   state with it, from which [`resume`] goes on.
 ///
 /// Training runs on a pool of the config's threads of its own ([`with_threads`]).
 pub fn train(
@@ -79,99 +82,144 @@ pub fn train(
     output: &Path,
     progress: &mut (impl Progress + Send),
 ) -> Result<Trained> {
-    let io_error = |source| Error::Io {
+    run(config, output, progress, Begin::Afresh)
+}
+
+/// Goes on with the run of `config` in `output` from its `checkpoint.weft`, as [`train`] would
+/// have gone on had it not stopped (the same weights, bit for bit, on the same machine and
+/// threads). The config may differ in its epochs and patience only: anything else that
+/// changes what training does is refused, naming it (see [`training::resume`]).
+pub fn resume(
+    config: &Config,
+    output: &Path,
+    progress: &mut (impl Progress + Send),
+) -> Result<Trained> {
+    run(config, output, progress, Begin::FromCheckpoint)
+}
+
+/// Where a run begins.
+#[derive(Clone, Copy, PartialEq)]
+enum Begin {
+    Afresh,
+    FromCheckpoint,
+}
+
+fn run(
+    config: &Config,
+    output: &Path,
+    progress: &mut (impl Progress + Send),
+    begin: Begin,
+) -> Result<Trained> {
+    fs::create_dir_all(output).map_err(|source| Error::Io {
         path: output.to_owned(),
         source,
-    };
-    fs::create_dir_all(output).map_err(io_error)?;
+    })?;
     with_threads(config.training.threads, || {
         set_seed(config.training.seed);
+        let run = Run {
+            config,
+            output,
+            begin,
+        };
         match config.model.task {
-            Task::Textcat => fit::<LabelledText, _>(
-                config,
-                output,
+            Task::Textcat => run.fit::<LabelledText, _>(
                 progress,
                 training::TextClassification::new,
                 Component::Textcat,
             ),
-            Task::Tagger => fit::<TaggedSentence, _>(
-                config,
-                output,
-                progress,
-                training::Tagging::new,
-                Component::Tagger,
-            ),
+            Task::Tagger => {
+                run.fit::<TaggedSentence, _>(progress, training::Tagging::new, Component::Tagger)
+            }
         }
     })?
 }
 
-/// [`train`] for examples `E` and task `T`: `task` makes the task of the labels, `component`
-/// holds the trained model in a pipeline.
-fn fit<E, T>(
-    config: &Config,
-    output: &Path,
-    progress: &mut (impl Progress + Send),
-    task: fn(Vec<String>) -> T,
-    component: fn(Boxed<Ragged<Ids>, T::Out>) -> Component,
-) -> Result<Trained>
-where
-    E: Example,
-    T: training::Task<Truth = E::Truth>,
-    T::Out: Batch,
-{
-    let data = &config.data;
-    let train_examples = E::read(&data.train)?;
-    let (vocab, labels) = data::vocab_and_labels(&train_examples);
-    let train = data::encode(&train_examples, &vocab, &labels, &data.train)?;
-    drop(train_examples);
-    let dev = data::encode(&E::read(&data.dev)?, &vocab, &labels, &data.dev)?;
-    let mut model = super::build::<T::Out>(config, &vocab, &labels)?;
-    let task = task(labels.names().to_vec());
-    progress.start(&Start {
-        train: (train.len(), train.words()),
-        dev: (dev.len(), dev.words()),
-        vocab_rows: vocab.rows(),
-        labels: labels.names().to_vec(),
-        params: model.param_count(),
-    });
+/// A training run of a config into an output folder.
+struct Run<'a> {
+    config: &'a Config,
+    output: &'a Path,
+    begin: Begin,
+}
 
-    let log_path = output.join("log.jsonl");
-    let log = File::create(&log_path).map_err(|source| Error::Io {
-        path: log_path.clone(),
-        source,
-    })?;
-    let mut keeper = Keeper {
-        output,
-        config,
-        vocab: &vocab,
-        labels: &labels,
-        log: (BufWriter::new(log), log_path),
-        progress,
-    };
-    let outcome = training::train(
-        &mut model,
-        &mut optimizer(config),
-        &task,
-        &train,
-        &dev,
-        &config.settings()?,
-        &mut keeper,
-    )?;
-    let pipeline = Pipeline {
-        config: config.clone(),
-        vocab,
-        labels,
-        model: component(model),
-    };
-    let test = match &data.test {
-        Some(path) => Some(pipeline.evaluate(path)?),
-        None => None,
-    };
-    Ok(Trained {
-        pipeline,
-        outcome,
-        test,
-    })
+impl Run<'_> {
+    /// The run for examples `E` and task `T`: `task` makes the task of the labels, `component`
+    /// holds the trained model in a pipeline.
+    fn fit<E, T>(
+        &self,
+        progress: &mut (impl Progress + Send),
+        task: fn(Vec<String>) -> T,
+        component: fn(Boxed<Ragged<Ids>, T::Out>) -> Component,
+    ) -> Result<Trained>
+    where
+        E: Example,
+        T: training::Task<Truth = E::Truth>,
+        T::Out: Batch,
+    {
+        let (config, output) = (self.config, self.output);
+        let data = &config.data;
+        let train_examples = E::read(&data.train)?;
+        let (vocab, labels) = data::vocab_and_labels(&train_examples);
+        let train = data::encode(&train_examples, &vocab, &labels, &data.train)?;
+        drop(train_examples);
+        let dev = data::encode(&E::read(&data.dev)?, &vocab, &labels, &data.dev)?;
+        let mut model = super::build::<T::Out>(config, &vocab, &labels)?;
+        let task = task(labels.names().to_vec());
+        progress.start(&Start {
+            train: (train.len(), train.words()),
+            dev: (dev.len(), dev.words()),
+            vocab_rows: vocab.rows(),
+            labels: labels.names().to_vec(),
+            params: model.param_count(),
+        });
+
+        let log = output.join("log.jsonl");
+        let mut keeper = Keeper {
+            output,
+            config,
+            vocab: &vocab,
+            labels: &labels,
+            evaluations: match self.begin {
+                Begin::Afresh => Vec::new(),
+                Begin::FromCheckpoint => read_log(&log)?,
+            },
+            resumed: self.begin == Begin::FromCheckpoint,
+            log,
+            progress,
+        };
+        let settings = Settings {
+            checkpoint: Some(output.join("checkpoint.weft")),
+            ..config.settings()?
+        };
+        let go = match self.begin {
+            Begin::Afresh => training::train,
+            Begin::FromCheckpoint => training::resume,
+        };
+        let mut adam = optimizer(config);
+        let outcome = go(
+            &mut model,
+            &mut adam,
+            &task,
+            &train,
+            &dev,
+            &settings,
+            &mut keeper,
+        )?;
+        let pipeline = Pipeline {
+            config: config.clone(),
+            vocab,
+            labels,
+            model: component(model),
+        };
+        let test = match &data.test {
+            Some(path) => Some(pipeline.evaluate(path)?),
+            None => None,
+        };
+        Ok(Trained {
+            pipeline,
+            outcome,
+            test,
+        })
+    }
 }
 
 /// Adam as the config says: its learning rate (the schedule sets it at every step), gradient
@@ -192,7 +240,11 @@ struct Keeper<'a, P> {
     config: &'a Config,
     vocab: &'a Vocab,
     labels: &'a Labels,
-    log: (BufWriter<File>, std::path::PathBuf),
+    /// The evaluations of the run, as `log.jsonl` at `log` holds them.
+    evaluations: Vec<Evaluation>,
+    log: PathBuf,
+    /// Whether the run resumed and has not evaluated since.
+    resumed: bool,
     progress: &'a mut P,
 }
 
@@ -202,36 +254,45 @@ impl<M: Params, P: Progress> Observer<M> for Keeper<'_, P> {
     }
 
     fn evaluation(&mut self, evaluation: &Evaluation, model: &M) -> Result<()> {
-        let (log, path) = &mut self.log;
-        writeln!(log, "{}", log_line(evaluation))
-            .and_then(|()| log.flush())
-            .map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
+        if std::mem::take(&mut self.resumed) {
+            // Evaluations logged after the checkpoint (by a run stopped before it wrote the
+            // next) are made again.
+            self.evaluations.retain(|e| e.step < evaluation.step);
+        }
+        self.evaluations.push(evaluation.clone());
+        let mut log = String::new();
+        for evaluation in &self.evaluations {
+            // An evaluation is numbers and strings: serializing cannot fail.
+            log.push_str(&serde_json::to_string(evaluation).unwrap_or_default());
+            log.push('\n');
+        }
+        write_atomically(&self.log, log.as_bytes())?;
         if evaluation.best {
             let dir = self.output.join("model-best");
             let weights = model.to_bytes()?;
             super::save(&dir, self.config, self.vocab, self.labels, &weights)?;
         }
-        self.progress.evaluation(evaluation)
+        self.progress.evaluation(evaluation, &self.evaluations)
     }
 }
 
-/// The line of `log.jsonl` of `evaluation`.
-fn log_line(evaluation: &Evaluation) -> String {
-    let dev: serde_json::Value =
-        serde_json::from_str(&evaluation.scores.to_json()).unwrap_or_default();
-    serde_json::json!({
-        "step": evaluation.step,
-        "epoch": evaluation.epoch,
-        "train_loss": evaluation.train_loss,
-        "score": evaluation.score,
-        "best": evaluation.best,
-        "words": evaluation.words,
-        "seconds": evaluation.seconds,
-        "words_per_second": evaluation.words_per_second(),
-        "dev": dev,
-    })
-    .to_string()
+/// The evaluations of the `log.jsonl` at `path`: none when there is no file; an error at the
+/// line that is not an evaluation.
+pub fn read_log(path: &Path) -> Result<Vec<Evaluation>> {
+    let text = match fs::read_to_string(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        read => read.map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?,
+    };
+    (text.lines().enumerate())
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|error| Error::Parse {
+                path: path.to_owned(),
+                line: i + 1,
+                message: format!("not an evaluation: {error}"),
+            })
+        })
+        .collect()
 }

@@ -1,16 +1,20 @@
 //! Training: the loop ([`train()`]) over [`Examples`] for a [`Task`] (text classification,
-//! tagging), as [`Settings`] say, with its [`Evaluation`]s; learning-rate and batch-size
-//! schedules ([`Schedule`]); parameter averaging ([`ParamAverages`]); evaluation metrics
-//! ([`Scores`]); the optimizers ([`Sgd`], [`Adam`]); the losses; and [`gradcheck()`], which
-//! checks a layer's gradients against finite differences.
+//! tagging), as [`Settings`] say, with its [`Evaluation`]s, its checkpoints and [`resume()`],
+//! which goes on from one; learning-rate and batch-size schedules ([`Schedule`]); parameter
+//! averaging ([`ParamAverages`]); evaluation metrics ([`Scores`]); the optimizers ([`Sgd`],
+//! [`Adam`]) and their saved states; the losses; and [`gradcheck()`], which checks a layer's
+//! gradients against finite differences.
 //!
-//! What it may use: `model/`, `data/` and `kernels/`.
+//! What it may use: `model/`, `data/` and `kernels/`; and `io/` for checkpoints and optimizer
+//! states: their sealed form (`io::envelope`), the saved form of their parameters
+//! (`io::serialize`), the checksum of their examples and their files (`io::disk`).
 
 mod averages;
 mod examples;
 mod gradcheck;
 pub mod losses;
 mod metrics;
+mod named_settings;
 mod optimizers;
 mod schedules;
 mod task;
@@ -25,4 +29,4 @@ pub use metrics::{ClassScores, Scores};
 pub use optimizers::{Adam, Sgd, WeightDecay};
 pub use schedules::Schedule;
 pub use task::{Tagging, Task, TextClassification};
-pub use train::{Evaluation, Observer, Outcome, Score, Settings, evaluate, predict, train};
+pub use train::{Evaluation, Observer, Outcome, Score, Settings, evaluate, predict, resume, train};

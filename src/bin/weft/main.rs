@@ -31,13 +31,17 @@ enum Command {
     Train {
         /// The config file (TOML; `weft init-config` writes one).
         config: PathBuf,
-        /// The folder of the run: model-best/ (the pipeline), log.jsonl (every evaluation) and
-        /// training.svg (loss and dev score per evaluation).
+        /// The folder of the run: model-best/ (the pipeline), log.jsonl (every evaluation),
+        /// training.svg (loss and dev score per evaluation) and checkpoint.weft.
         #[arg(long, short)]
         output: PathBuf,
         /// Change a key of the config: `--set training.epochs=3`, `--set model.network="..."`.
         #[arg(long = "set", value_name = "SECTION.KEY=VALUE")]
         sets: Vec<String>,
+        /// Go on from OUTPUT/checkpoint.weft (written after every evaluation) where a run
+        /// stopped; the config may change its epochs and patience only.
+        #[arg(long)]
+        resume: bool,
     },
     /// Score a saved pipeline on a data file of its format; prints every score.
     Evaluate {
@@ -89,11 +93,12 @@ fn run(command: Command) -> weft::Result<()> {
             config,
             output,
             sets,
+            resume,
         } => {
             let config = sets
                 .iter()
                 .try_fold(Config::from_file(&config)?, |config, set| config.with(set))?;
-            train::train(&config, &output)
+            train::train(&config, &output, resume)
         }
         Command::Evaluate {
             pipeline,

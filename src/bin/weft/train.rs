@@ -9,21 +9,23 @@ use weft::training::Evaluation;
 
 use crate::plot;
 
-/// Trains the pipeline of `config` into `output`, showing the run, and prints the best
-/// evaluation and the test scores.
-pub fn train(config: &Config, output: &Path) -> weft::Result<()> {
+/// Trains the pipeline of `config` into `output` (from its checkpoint when `resume`), showing
+/// the run, and prints the best evaluation and the test scores.
+pub fn train(config: &Config, output: &Path, resume: bool) -> weft::Result<()> {
     let mut shown = Shown {
         bar: ProgressBar::new(0),
         plot: output.join("training.svg"),
         score: format!("{:?}", config.training.score).to_lowercase(),
-        evaluations: Vec::new(),
     };
     shown.bar.set_style(
         ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} steps, loss {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     println!("network: {}", config.model.network);
-    let trained = weft::pipeline::train(config, output, &mut shown)?;
+    let trained = match resume {
+        true => weft::pipeline::resume(config, output, &mut shown)?,
+        false => weft::pipeline::train(config, output, &mut shown)?,
+    };
     shown.bar.finish_and_clear();
     let best = trained.outcome.best().ok_or_else(|| weft::Error::Config {
         place: "training".into(),
@@ -53,7 +55,6 @@ struct Shown {
     bar: ProgressBar,
     plot: PathBuf,
     score: String,
-    evaluations: Vec<Evaluation>,
 }
 
 impl Progress for Shown {
@@ -78,9 +79,8 @@ impl Progress for Shown {
         self.bar.set_message(format!("{loss:.4}"));
     }
 
-    fn evaluation(&mut self, evaluation: &Evaluation) -> weft::Result<()> {
+    fn evaluation(&mut self, evaluation: &Evaluation, log: &[Evaluation]) -> weft::Result<()> {
         self.bar.suspend(|| println!("{evaluation}"));
-        self.evaluations.push(evaluation.clone());
-        plot::draw(&self.plot, &self.evaluations, &self.score)
+        plot::draw(&self.plot, log, &self.score)
     }
 }

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
 
 /// The classes [`Scores`]' tables show at most: those of most support.
@@ -47,7 +49,8 @@ const SHOWN: usize = 30;
 /// );
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scores {
     /// The part of the items predicted right, `correct / total`.
     pub accuracy: f64,
@@ -69,11 +72,13 @@ pub struct Scores {
     /// The confusion matrix: the number of items of each `(true, predicted)` pair of classes
     /// that occurs; the pairs absent are 0. Sparse, so that many classes take no more room
     /// than the items.
+    #[serde(with = "confusion_triples")]
     pub confusion: BTreeMap<(usize, usize), usize>,
 }
 
 /// The scores of one class, as [`Scores`] defines them.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClassScores {
     /// The class's label.
     pub label: String,
@@ -407,3 +412,32 @@ fn json_string(text: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// The confusion matrix in serde's data model as a list of `[true, predicted, count]`, so that
+/// JSON (whose keys are strings) holds it as well as msgpack.
+mod confusion_triples {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        confusion: &BTreeMap<(usize, usize), usize>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            confusion
+                .iter()
+                .map(|(&(truth, guess), &n)| [truth, guess, n]),
+        )
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<(usize, usize), usize>, D::Error> {
+        let triples = Vec::<[usize; 3]>::deserialize(deserializer)?;
+        Ok(triples
+            .into_iter()
+            .map(|[truth, guess, n]| ((truth, guess), n))
+            .collect())
+    }
+}

@@ -2,13 +2,21 @@
 
 use std::collections::HashMap;
 
+use super::state::SavedState;
 use super::{Largest, WeightDecay, check_learn_rate, check_setting, within_limit};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::io::serialize::tensor_of;
 use crate::kernels::ops::multiversion;
 use crate::kernels::threads::threads;
-use crate::model::{Optimizer, Param, check_grad_clip};
+use crate::model::{Optimizer, Param, Params, check_grad_clip};
+use crate::training::named_settings::NamedSettings;
 
 /// Adam (Kingma & Ba), with bias correction, as in PyTorch and Thinc.
+///
+/// Its state (the step count, and the moments of each parameter by path) goes to bytes and
+/// back with [`save_state`](Optimizer::save_state) and [`load_state`](Optimizer::load_state),
+/// which refuses a state saved under other settings (`beta1`, `beta2`, `eps`, the weight decay
+/// or `grad_clip`; the learning rate may differ, as schedules set it at every step).
 ///
 /// The settings are checked by [`validate`](Optimizer::validate), which
 /// [`finish_update`](crate::Params::finish_update) calls before every update: `learn_rate`
@@ -248,6 +256,17 @@ impl Adam {
         }
     }
 
+    /// The settings a saved state must have been saved under: all but the learning rate.
+    pub(super) fn settings(&self) -> NamedSettings {
+        NamedSettings::new([
+            ("beta1", self.beta1.to_string()),
+            ("beta2", self.beta2.to_string()),
+            ("eps", self.eps.to_string()),
+            ("weight_decay", format!("{:?}", self.weight_decay)),
+            ("grad_clip", format!("{:?}", self.grad_clip)),
+        ])
+    }
+
     /// The moments kept for the parameter at `path` of `n` values, if any.
     fn moments_of(&self, path: &str, n: usize) -> Option<&Moments> {
         self.moments.get(path).filter(|m| m.mean.len() == n)
@@ -318,6 +337,38 @@ impl Optimizer for Adam {
             adam_in_parallel(&step, u.values, u.grad, moments, u.width, u.touched);
             bound
         });
+    }
+
+    /// The step count, and the moments of `model`'s parameters (those it has for them).
+    fn save_state(&self, model: &dyn Params) -> Result<Vec<u8>> {
+        let mut state = SavedState::new("Adam", self.settings());
+        state.step = i64::from(self.step);
+        model.for_each_param(&mut |path, param| {
+            if let Some(moments) = self.moments_of(path, param.len()) {
+                state.means.push(tensor_of(path, param, &moments.mean));
+                state.variances.push(tensor_of(path, param, &moments.var));
+            }
+        });
+        Ok(state.seal())
+    }
+
+    /// Replaces the step count and all the moments with the state's.
+    fn load_state(&mut self, state: &[u8], model: &dyn Params) -> Result<()> {
+        let state = SavedState::open(state, "Adam", &self.settings())?;
+        let step = i32::try_from(state.step).ok().filter(|&step| step >= 0);
+        let step = step.ok_or_else(|| {
+            Error::checkpoint(format!(
+                "the state's step count, {}, is not one Adam counts to (0 to {})",
+                state.step,
+                i32::MAX
+            ))
+        })?;
+        let moments = state.moments(model)?;
+        self.step = step;
+        self.moments = (moments.into_iter())
+            .map(|(path, mean, var)| (path, Moments { mean, var }))
+            .collect();
+        Ok(())
     }
 }
 

@@ -1,4 +1,5 @@
-//! Optimizers: [`Sgd`] and [`Adam`], with L2 or decoupled weight decay and gradient clipping.
+//! Optimizers: [`Sgd`] and [`Adam`], with L2 or decoupled weight decay and gradient clipping;
+//! their states saved and loaded (`state`) for training checkpoints.
 //!
 //! An optimizer is handed every parameter by [`Params::finish_update`](crate::Params::finish_update),
 //! which also computes the global gradient norm for clipping. State (Adam's moments) is kept per
@@ -25,6 +26,7 @@
 
 mod adam;
 mod sgd;
+mod state;
 #[cfg(test)]
 mod tests;
 

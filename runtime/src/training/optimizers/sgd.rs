@@ -1,9 +1,11 @@
 //! [`Sgd`], its kernel, and the check of its steps.
 
+use super::state::SavedState;
 use super::{Largest, WeightDecay, check_learn_rate, within_limit};
 use crate::error::Result;
 use crate::kernels::ops::multiversion;
-use crate::model::{Optimizer, Param, check_grad_clip};
+use crate::model::{Optimizer, Param, Params, check_grad_clip};
+use crate::training::named_settings::NamedSettings;
 
 /// Stochastic gradient descent: `w -= learn_rate * g`.
 ///
@@ -11,6 +13,10 @@ use crate::model::{Optimizer, Param, check_grad_clip};
 /// [`finish_update`](crate::Params::finish_update) calls before every update: `learn_rate`
 /// finite and at least 0, a weight decay rate finite and at least 0, and `grad_clip` `None` or
 /// finite and above 0.
+///
+/// It keeps no state: [`save_state`](Optimizer::save_state) saves its settings, and
+/// [`load_state`](Optimizer::load_state) only checks that they are its own (all but the
+/// learning rate, which schedules set at every step).
 ///
 /// ```
 /// use weft_runtime::{Optimizer, Param, Sgd};
@@ -110,6 +116,14 @@ impl Sgd {
         }
     }
 
+    /// The settings a saved state must have been saved under: all but the learning rate.
+    fn settings(&self) -> NamedSettings {
+        NamedSettings::new([
+            ("weight_decay", format!("{:?}", self.weight_decay)),
+            ("grad_clip", format!("{:?}", self.grad_clip)),
+        ])
+    }
+
     /// The constants of a step for gradients times `grad_scale`.
     fn constants(&self, grad_scale: f32) -> SgdStep {
         SgdStep {
@@ -157,5 +171,15 @@ impl Optimizer for Sgd {
             }
             largest.value()
         });
+    }
+
+    /// The settings alone: SGD keeps no state.
+    fn save_state(&self, _: &dyn Params) -> Result<Vec<u8>> {
+        Ok(SavedState::new("Sgd", self.settings()).seal())
+    }
+
+    /// Checks the state: saved by SGD under these settings.
+    fn load_state(&mut self, state: &[u8], _: &dyn Params) -> Result<()> {
+        SavedState::open(state, "Sgd", &self.settings()).map(drop)
     }
 }

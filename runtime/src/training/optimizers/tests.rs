@@ -205,3 +205,101 @@ fn beyond_the_bounds_the_step_is_computed_to_decide() {
         assert_eq!(result.is_err(), refused, "{learn_rate}: {result:?}");
     }
 }
+
+/// [`stepped_layer`] after two steps of `adam`, with the gradients of a third.
+fn twice_stepped_layer(adam: &mut Adam) -> Linear<Const<2>, Const<2>> {
+    let (mut layer, _) = stepped_layer();
+    layer.finish_update(adam).unwrap();
+    let mut layer = with_gradients(layer);
+    layer.finish_update(adam).unwrap();
+    with_gradients(layer)
+}
+
+/// Adam's state goes to bytes and back: an Adam that loads it (at another learning rate,
+/// which schedules set) saves the same bytes and takes the next step as the Adam that saved
+/// it does, to the bit, where a fresh one would not. SGD's state, its settings, loads too.
+#[test]
+fn an_optimizer_that_loads_a_state_steps_as_the_one_that_saved_it() {
+    let mut adam = Adam::new(0.01);
+    let mut layer = twice_stepped_layer(&mut adam);
+    let state = adam.save_state(&layer).unwrap();
+    let mut loaded = Adam::new(0.5);
+    loaded.load_state(&state, &layer).unwrap();
+    assert_eq!(loaded.save_state(&layer).unwrap(), state);
+    loaded.learn_rate = 0.01;
+    let twin = |layer: &Linear<Const<2>, Const<2>>| {
+        let mut twin = Linear::new(Const::<2>, Const::<2>);
+        twin.from_bytes(&layer.to_bytes().unwrap()).unwrap();
+        with_gradients(twin)
+    };
+    let (mut resumed, mut fresh) = (twin(&layer), twin(&layer));
+    layer.finish_update(&mut adam).unwrap();
+    resumed.finish_update(&mut loaded).unwrap();
+    fresh.finish_update(&mut Adam::new(0.01)).unwrap();
+    assert_eq!(resumed.to_bytes().unwrap(), layer.to_bytes().unwrap());
+    assert_ne!(fresh.to_bytes().unwrap(), layer.to_bytes().unwrap());
+    assert_eq!(
+        loaded.save_state(&resumed).unwrap(),
+        adam.save_state(&layer).unwrap()
+    );
+    let sgd = Sgd::new(0.1).save_state(&layer).unwrap();
+    Sgd::new(0.3).load_state(&sgd, &layer).unwrap();
+}
+
+/// A state that does not fit is refused, naming why, and the optimizer keeps its own: a state
+/// of another optimizer, of other settings, of another model (a parameter of another shape,
+/// or one the model lacks), damaged, cut short, or of a step count Adam cannot count to.
+#[test]
+fn states_that_do_not_fit_are_refused_naming_why_and_change_nothing() {
+    let mut adam = Adam::new(0.01);
+    let layer = twice_stepped_layer(&mut adam);
+    let own = adam.save_state(&layer).unwrap();
+    let mut refused = |state: &[u8], model: &dyn Params| {
+        let error = adam.load_state(state, model).unwrap_err().to_string();
+        assert_eq!(
+            adam.save_state(&layer).unwrap(),
+            own,
+            "{error}: the state changed"
+        );
+        error
+    };
+    let sgd = Sgd::new(0.1).save_state(&layer).unwrap();
+    assert_eq!(
+        refused(&sgd, &layer),
+        "checkpoint: the state is Sgd's, and this optimizer is Adam"
+    );
+    let other = adam_with(|a| a.beta1 = 0.8).save_state(&layer).unwrap();
+    assert_eq!(
+        refused(&other, &layer),
+        "checkpoint: the state has beta1 = 0.8, this optimizer has beta1 = 0.9"
+    );
+    let wider = Linear::new(Const::<3>, Const::<2>);
+    assert_eq!(
+        refused(&own, &wider),
+        "checkpoint: the state's means: parameter 0.linear.W has shape [2, 2] in the file, \
+         the model expects [2, 3]"
+    );
+    let relu = crate::layers::Relu::new(Const::<2>, Const::<2>);
+    assert_eq!(
+        refused(&own, &relu),
+        "checkpoint: the state's means: the file has parameter 0.linear.W, which the model \
+         does not have"
+    );
+    let mut damaged = own.clone();
+    *damaged.last_mut().unwrap() ^= 1;
+    let message = refused(&damaged, &layer);
+    let expected = "checkpoint: the optimizer state is damaged: its checksum does not match its \
+                    contents (0x";
+    assert!(message.starts_with(expected), "{message}");
+    assert_eq!(
+        refused(&own[..30], &layer),
+        "checkpoint: not a weft optimizer state: truncated: the bytes end at 30, inside the \
+         optimizer state"
+    );
+    let mut counted_back = super::state::SavedState::new("Adam", Adam::new(0.01).settings());
+    counted_back.step = -1;
+    assert_eq!(
+        refused(&counted_back.seal(), &layer),
+        "checkpoint: the state's step count, -1, is not one Adam counts to (0 to 2147483647)"
+    );
+}

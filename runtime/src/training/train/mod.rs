@@ -1,101 +1,28 @@
 //! [`train`]: the training loop. Shuffled batches, a step each (forward, loss, backprop,
 //! update, on the thread pool whole), an evaluation on dev every so many steps, the best
-//! model kept, and an early stop when dev stops improving.
+//! model kept, an early stop when dev stops improving, and a checkpoint after every
+//! evaluation that [`resume`] goes on from (`checkpoint.rs`).
 
+mod checkpoint;
 mod run;
+mod settings;
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::{Batch, Ids, Ragged};
 use crate::error::{Error, Result};
-use crate::kernels::rng::Rng;
 use crate::model::{Model, Optimizer};
-use crate::training::examples::{BatchSize, Examples};
+use crate::training::examples::Examples;
 use crate::training::metrics::Scores;
-use crate::training::schedules::Schedule;
 use crate::training::task::Task;
 use run::Run;
-
-/// How to train: see [`train`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct Settings {
-    /// The most passes over the training examples.
-    pub epochs: usize,
-    /// The size of a step's batch, constant or scheduled.
-    pub batch_size: BatchSize,
-    /// The optimizer's learning rate at each step, constant or scheduled.
-    pub learn_rate: Schedule,
-    /// Steps between two evaluations on dev, and one after the last step; `None`: after every
-    /// epoch.
-    pub eval_every: Option<usize>,
-    /// Evaluations in a row without a better dev score after which training stops; `None`:
-    /// never before the last epoch.
-    pub patience: Option<usize>,
-    /// The score that ranks evaluations.
-    pub score: Score,
-    /// Evaluate, keep and return the moving averages of the weights rather than the weights
-    /// (Thinc's `use_averages`; see [`ParamAverages`](crate::training::ParamAverages)). Training goes on with the weights.
-    pub averages: bool,
-    /// Seeds the shuffling of the examples.
-    pub seed: u64,
-}
-
-impl Default for Settings {
-    /// Ten epochs of batches of 32 examples, learning rate 0.001, an evaluation after every
-    /// epoch ranked by accuracy, no early stop, no averages, seed 0.
-    fn default() -> Self {
-        Settings {
-            epochs: 10,
-            batch_size: BatchSize::examples(32),
-            learn_rate: Schedule::Constant { rate: 0.001 },
-            eval_every: None,
-            patience: None,
-            score: Score::Accuracy,
-            averages: false,
-            seed: 0,
-        }
-    }
-}
-
-impl Settings {
-    /// Checks every setting: an [`Error::OutOfRange`] naming the first one out of its range
-    /// (no epoch, a schedule out of its range, no steps between evaluations, no patience).
-    pub fn validate(&self) -> Result<()> {
-        let at_least_one = |name: &str, value: usize| match value {
-            0 => Err(Error::out_of_range(name, "at least 1", 0)),
-            _ => Ok(()),
-        };
-        at_least_one("epochs", self.epochs)?;
-        self.batch_size.schedule().validate()?;
-        self.learn_rate.validate()?;
-        self.eval_every
-            .map_or(Ok(()), |n| at_least_one("eval_every", n))?;
-        self.patience
-            .map_or(Ok(()), |n| at_least_one("patience", n))
-    }
-}
-
-/// The score that ranks evaluations, and so picks the model training returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Score {
-    /// The share of classes (or tags) predicted right.
-    Accuracy,
-    /// The mean of the classes' F1 scores: every class counts alike, however rare.
-    MacroF1,
-}
-
-impl Score {
-    /// The score of `scores`.
-    pub fn of(self, scores: &Scores) -> f64 {
-        match self {
-            Score::Accuracy => scores.accuracy,
-            Score::MacroF1 => scores.macro_f1,
-        }
-    }
-}
+pub use settings::{Score, Settings};
 
 /// An evaluation on dev during training, and where training stood.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Evaluation {
     /// Training steps so far.
     pub step: usize,
@@ -149,7 +76,8 @@ pub trait Observer<M> {
         let _ = (epoch, step, steps, loss);
     }
 
-    /// After an evaluation, with the model as evaluated. An error stops training.
+    /// After an evaluation, with the model as evaluated. An error stops training, before the
+    /// evaluation's checkpoint is written: a run resumed from the one before shows it again.
     fn evaluation(&mut self, evaluation: &Evaluation, model: &M) -> Result<()> {
         let _ = (evaluation, model);
         Ok(())
@@ -166,7 +94,8 @@ impl<M, F: FnMut(&Evaluation)> Observer<M> for F {
 }
 
 /// What training did: every evaluation, and whether it stopped early.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Outcome {
     /// The evaluations, in order.
     pub evaluations: Vec<Evaluation>,
@@ -188,7 +117,10 @@ impl Outcome {
 /// takes the loss's gradient, backpropagates and updates, on the thread pool whole. Every
 /// [`eval_every`](Settings::eval_every) steps (or after every epoch), the model predicts
 /// `dev`; a better score than all before keeps a copy of the weights; after
-/// [`patience`](Settings::patience) evaluations without one, training stops.
+/// [`patience`](Settings::patience) evaluations without one, training stops. With a
+/// [`checkpoint`](Settings::checkpoint) file, each evaluation writes the run's checkpoint
+/// there, which [`resume`] goes on from; an optimizer that cannot save its state
+/// ([`Optimizer::save_state`]) is then refused before the first step.
 ///
 /// ```
 /// use weft_runtime::{Adam, Network, Ragged, Ids, Floats2, Boxed};
@@ -224,49 +156,198 @@ where
     T: Task,
     O: Optimizer + Send,
 {
-    settings.validate()?;
-    for (examples, what) in [(train, "training"), (dev, "dev")] {
-        if examples.is_empty() {
-            return Err(Error::shape(
-                format!("the {what} examples"),
-                "at least one",
-                "none",
-            ));
-        }
+    let plan = Plan::new(task, train, dev, settings)?;
+    if settings.checkpoint.is_some() {
+        // An optimizer that cannot save its state is refused before the first step.
+        optimizer.save_state(model)?;
     }
-    let mut run = Run::new(settings.averages);
-    let mut rng = Rng::new(settings.seed);
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    'epochs: for epoch in 1..=settings.epochs {
-        rng.shuffle(&mut order);
-        let batches = settings.batch_size.cut(&order, train, run.step)?;
-        for (i, range) in batches.iter().enumerate() {
-            optimizer.set_learn_rate(settings.learn_rate.value(run.step)?)?;
-            run.step(model, optimizer, task, train, &order[range.clone()])?;
-            observer.step(epoch, i + 1, batches.len(), run.mean_loss());
-            // Every so many steps, or at the end of every epoch; and after the last step, so
-            // that no step goes unevaluated.
-            let last_in_epoch = i + 1 == batches.len();
-            let due = match settings.eval_every {
-                Some(n) => run.step.is_multiple_of(n),
-                None => last_in_epoch,
-            } || (last_in_epoch && epoch == settings.epochs);
-            if due {
-                run.evaluate(model, task, dev, epoch, settings.score, observer)?;
-                if settings
-                    .patience
-                    .is_some_and(|patience| run.since_best >= patience)
-                {
-                    run.outcome.stopped_early = epoch < settings.epochs || i + 1 < batches.len();
-                    break 'epochs;
-                }
+    go_on(
+        Run::new(settings, train.len()),
+        model,
+        optimizer,
+        &plan,
+        observer,
+    )
+}
+
+/// Goes on with the training run whose checkpoint is at
+/// [`settings.checkpoint`](Settings::checkpoint), as [`train`] would have gone on had it not
+/// stopped: the same weights, bit for bit, and the same evaluations. The checkpoint, written
+/// after the last evaluation the run's observer took, gives `model` and `optimizer` their
+/// weights and state (so they must be of the run's network and kind, and built with the same
+/// settings: Adam's betas, say, all but its learning rate), and gives the run its place (the
+/// epoch, the batch, the shuffled order of the examples and the shuffling generator's state),
+/// its evaluations, the best weights and the evaluations since (patience), the averages of the
+/// weights, and its loss so far. Training then goes on and writes its checkpoints in the same
+/// file. `observer` sees the steps and evaluations after the checkpoint's; the outcome holds
+/// every evaluation, those before it too.
+///
+/// `train`, `dev`, `task` and `settings` must be the run's: the checkpoint holds the number and
+/// a checksum of each set of examples (token ids and classes), the task's labels, and every
+/// setting but `epochs` (more epochs go on further; fewer stop at the end of the epoch under
+/// way, or at once), `patience` (applied from here, to the evaluations since the best) and
+/// `checkpoint`; any other difference is refused, naming it. So is a missing, damaged or
+/// truncated file, or one of another network (the architecture differs) or of another
+/// optimizer's kind or settings. Nothing changes in the model or the optimizer unless the
+/// whole checkpoint loads. A model with [`Dropout`](crate::layers::Dropout) draws other masks
+/// after resuming than the run would have: the layer's generator is not saved.
+///
+/// ```
+/// use weft_runtime::{Adam, Boxed, Error, Floats2, Ids, Network, Params, Ragged, Result};
+/// use weft_runtime::training::{
+///     Evaluation, Examples, Observer, Schedule, Settings, TextClassification, resume, train,
+/// };
+/// type Classifier = Boxed<Ragged<Ids>, Floats2>;
+///
+/// /// Stops training at its third evaluation, as a crash would.
+/// struct StopAtThird(usize);
+/// impl Observer<Classifier> for StopAtThird {
+///     fn evaluation(&mut self, _: &Evaluation, _: &Classifier) -> Result<()> {
+///         self.0 += 1;
+///         let stop = std::io::Error::other("stopped");
+///         if self.0 == 3 { Err(Error::Io { path: "-".into(), source: stop }) } else { Ok(()) }
+///     }
+/// }
+///
+/// let examples = Examples::new(vec![vec![1, 2], vec![3], vec![1, 3], vec![2]], vec![0, 1, 0, 1])?;
+/// let network = Network::parse("embed(width = 8) >> reduce_mean >> softmax")?;
+/// let new_model = || -> Result<Classifier> { network.initialize(&examples.inputs(), examples.truths()) };
+/// let task = TextClassification::new(["rotten", "fresh"]);
+/// let path = std::env::temp_dir().join(format!("weft-doc-resume-{}.ckpt", std::process::id()));
+/// let settings = Settings {
+///     epochs: 5,
+///     learn_rate: Schedule::Constant { rate: 0.05 },
+///     checkpoint: Some(path.clone()),
+///     ..Settings::default()
+/// };
+/// let mut model = new_model()?;
+/// let start = model.to_bytes()?;
+/// // A run cut short at its third evaluation: its checkpoint is the second's...
+/// let stopped = train(&mut model, &mut Adam::new(0.001), &task, &examples, &examples, &settings, &mut StopAtThird(0));
+/// assert_eq!(stopped.unwrap_err().to_string(), "-: stopped");
+/// // ... goes on in another model and optimizer from the third epoch ...
+/// let mut resumed = new_model()?;
+/// let mut epochs = Vec::new();
+/// let mut observe = |e: &Evaluation| epochs.push(e.epoch);
+/// let outcome = resume(&mut resumed, &mut Adam::new(0.001), &task, &examples, &examples, &settings, &mut observe)?;
+/// assert_eq!((epochs, outcome.evaluations.len()), (vec![3, 4, 5], 5));
+/// // ... and ends as the run would have, uninterrupted.
+/// let mut whole = new_model()?;
+/// whole.from_bytes(&start)?;
+/// let uninterrupted = Settings { checkpoint: None, ..settings };
+/// train(&mut whole, &mut Adam::new(0.001), &task, &examples, &examples, &uninterrupted, &mut ())?;
+/// assert_eq!(resumed.to_bytes()?, whole.to_bytes()?);
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), weft_runtime::Error>(())
+/// ```
+pub fn resume<M, T, O>(
+    model: &mut M,
+    optimizer: &mut O,
+    task: &T,
+    train: &Examples<T::Truth>,
+    dev: &Examples<T::Truth>,
+    settings: &Settings,
+    observer: &mut impl Observer<M>,
+) -> Result<Outcome>
+where
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M::Out: Batch,
+    T: Task,
+    O: Optimizer + Send,
+{
+    let plan = Plan::new(task, train, dev, settings)?;
+    let Some(path) = &settings.checkpoint else {
+        let message = "nothing to resume from: Settings::checkpoint names no file";
+        return Err(Error::checkpoint(message));
+    };
+    let run = checkpoint::resume(path, model, optimizer, &plan)?;
+    go_on(run, model, optimizer, &plan, observer)
+}
+
+/// What a run follows: the task, the examples to train on and to evaluate on, and the
+/// settings, checked.
+struct Plan<'a, T: Task> {
+    task: &'a T,
+    train: &'a Examples<T::Truth>,
+    dev: &'a Examples<T::Truth>,
+    settings: &'a Settings,
+}
+
+impl<'a, T: Task> Plan<'a, T> {
+    /// The plan, once the settings are valid and there are examples to train and evaluate on.
+    fn new(
+        task: &'a T,
+        train: &'a Examples<T::Truth>,
+        dev: &'a Examples<T::Truth>,
+        settings: &'a Settings,
+    ) -> Result<Self> {
+        settings.validate()?;
+        for (examples, what) in [(train, "training"), (dev, "dev")] {
+            if examples.is_empty() {
+                return Err(Error::shape(
+                    format!("the {what} examples"),
+                    "at least one",
+                    "none",
+                ));
+            }
+        }
+        Ok(Plan {
+            task,
+            train,
+            dev,
+            settings,
+        })
+    }
+}
+
+/// Trains on from where `run` stands, as `plan` says, to the end of the last epoch or until
+/// patience runs out, checkpointing after every evaluation when asked; leaves in `model` the
+/// weights of the best evaluation.
+fn go_on<M, T, O>(
+    mut run: Run,
+    model: &mut M,
+    optimizer: &mut O,
+    plan: &Plan<'_, T>,
+    observer: &mut impl Observer<M>,
+) -> Result<Outcome>
+where
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M::Out: Batch,
+    T: Task,
+    O: Optimizer + Send,
+{
+    let settings = plan.settings;
+    while run.steps_left(settings.epochs) {
+        // Checked before the step rather than after the evaluation, so that a run resumed
+        // from the evaluation that ran out of patience stops there too.
+        if run.out_of_patience(settings.patience) {
+            run.progress.outcome.stopped_early = true;
+            break;
+        }
+        if run.epoch_done() {
+            run.next_epoch(&settings.batch_size, plan.train)?;
+        }
+        optimizer.set_learn_rate(settings.learn_rate.value(run.progress.step)?)?;
+        run.step(model, optimizer, plan.task, plan.train)?;
+        let (epoch, batches_done, batches) = run.place();
+        observer.step(epoch, batches_done, batches, run.mean_loss());
+        // Every so many steps, or at the end of every epoch; and after the last step, so that
+        // no step goes unevaluated.
+        let due = match settings.eval_every {
+            Some(n) => run.progress.step.is_multiple_of(n),
+            None => run.epoch_done(),
+        } || !run.steps_left(settings.epochs);
+        if due {
+            run.evaluate(model, plan.task, plan.dev, settings.score, observer)?;
+            if let Some(path) = &settings.checkpoint {
+                checkpoint::write(path, &mut run, model, optimizer, plan)?;
             }
         }
     }
     if let Some(best) = &run.best {
         model.from_bytes(best)?;
     }
-    Ok(run.outcome)
+    Ok(run.progress.outcome)
 }
 
 /// Every score of `model` on `examples`: accuracy, per-class precision, recall and F1, their

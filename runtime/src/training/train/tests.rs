@@ -5,24 +5,31 @@ use super::*;
 use crate::data::Floats2;
 use crate::io::Network;
 use crate::model::{Boxed, Params};
-use crate::training::{Adam, Schedule, TextClassification};
+use crate::training::{Adam, BatchSize, Schedule, TextClassification};
 
-type Classifier = Boxed<Ragged<Ids>, Floats2>;
+pub(super) type Classifier = Boxed<Ragged<Ids>, Floats2>;
 
-fn examples() -> Examples<usize> {
+pub(super) fn examples() -> Examples<usize> {
     let ids = vec![vec![1, 2], vec![3], vec![1, 3], vec![2], vec![4, 1]];
     Examples::new(ids, vec![0, 1, 0, 1, 0]).unwrap()
 }
 
-fn task() -> TextClassification {
+pub(super) fn task() -> TextClassification {
     TextClassification::new(["a", "b"])
+}
+
+/// A fresh classifier of `examples()` (each of other weights), with embeddings of `width`.
+pub(super) fn classifier(width: usize) -> Classifier {
+    let data = examples();
+    let text = format!("embed(width = {width}) >> reduce_mean >> softmax");
+    let network = Network::parse(&text).unwrap();
+    network.initialize(&data.inputs(), data.truths()).unwrap()
 }
 
 /// Trains a fresh classifier on `examples()`, evaluated on them too.
 fn run(settings: &Settings, observer: &mut impl Observer<Classifier>) -> (Classifier, Outcome) {
     let data = examples();
-    let network = Network::parse("embed(width = 4) >> reduce_mean >> softmax").unwrap();
-    let mut model: Classifier = network.initialize(&data.inputs(), data.truths()).unwrap();
+    let mut model = classifier(4);
     let mut adam = Adam::new(0.001);
     let outcome = train(
         &mut model,
@@ -36,7 +43,7 @@ fn run(settings: &Settings, observer: &mut impl Observer<Classifier>) -> (Classi
     (model, outcome.unwrap())
 }
 
-fn settings(epochs: usize, rate: f64, batch_size: usize, eval_every: usize) -> Settings {
+pub(super) fn settings(epochs: usize, rate: f64, batch_size: usize, eval_every: usize) -> Settings {
     Settings {
         epochs,
         learn_rate: Schedule::Constant { rate },
@@ -131,8 +138,7 @@ fn a_scheduled_learning_rate_is_set_at_every_step() {
         }
     }
     let data = examples();
-    let network = Network::parse("embed(width = 4) >> reduce_mean >> softmax").unwrap();
-    let mut model: Classifier = network.initialize(&data.inputs(), data.truths()).unwrap();
+    let mut model = classifier(4);
     let warm_up = "warmup_linear(initial_rate = 0.4, warmup_steps = 2, total_steps = 6)";
     let scheduled = Settings {
         learn_rate: warm_up.parse().unwrap(),
