@@ -148,6 +148,8 @@ fn the_saved_pipeline_is_the_best_evaluation_and_predicts_from_strings() {
         log.lines().all(|line| line.starts_with("{\"step\":")),
         "{log}"
     );
+    let nothing: [&str; 0] = [];
+    assert_eq!(loaded.predict(&nothing).unwrap(), []);
     let error = loaded.predict(&["good", " "]).unwrap_err().to_string();
     assert_eq!(
         error,
@@ -163,6 +165,16 @@ fn a_tagger_pipeline_tags_each_token() {
     let network = "embed(width = 8) >> bilstm(hidden = 4) >> softmax";
     let config = config(&folder, Task::Tagger, network, train_data, train_data);
     let trained = train(&config, &folder.join("out"), &mut ()).unwrap();
+    let nothing: [&str; 0] = [];
+    assert_eq!(trained.pipeline.predict(&nothing).unwrap(), []);
+    let blank = trained.pipeline.predict(&[" "]).unwrap();
+    assert_eq!(
+        blank,
+        [Prediction::Tags {
+            tokens: vec![],
+            tags: vec![]
+        }]
+    );
     let predicted = trained.pipeline.predict(&["Ali gitti", ""]).unwrap();
     let expected = Prediction::Tags {
         tokens: vec!["Ali".into(), "gitti".into()],
