@@ -27,7 +27,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use common::{Data, Options};
+use common::Options;
+use weft::pipeline::Corpus;
 use weft::training::{Examples, Tagging, Task, TextClassification, evaluate};
 use weft::{Adam, Batch, Ids, Model, Ragged};
 
@@ -207,7 +208,7 @@ where
 fn train_epochs<M, T: Task>(
     model: &mut M,
     options: &Options,
-    data: &Data<T::Truth>,
+    data: &Corpus<T::Truth>,
     task: &T,
 ) -> weft::Result<Training>
 where
@@ -246,7 +247,7 @@ where
 /// Heap allocations per training step, over a few steps on the first batch of `data`.
 fn training_allocations<M, T: Task>(
     model: &mut M,
-    data: &Data<T::Truth>,
+    data: &Corpus<T::Truth>,
     options: &BenchOptions,
     task: &T,
 ) -> weft::Result<usize>
@@ -268,7 +269,7 @@ where
 /// until each has had `seconds`. It goes on training `model`, on its training data in order.
 fn training_by_turns<M, T: Task>(
     model: &mut M,
-    data: &Data<T::Truth>,
+    data: &Corpus<T::Truth>,
     options: &BenchOptions,
     task: &T,
 ) -> Result<[f64; 2], Box<dyn Error>>
@@ -307,7 +308,7 @@ where
 /// Trains `model` on `data`, times prediction, and returns the JSON line of the run.
 fn measure<M, T: Task>(
     options: &BenchOptions,
-    data: &Data<T::Truth>,
+    data: &Corpus<T::Truth>,
     mut model: M,
     task: &T,
 ) -> Result<String, Box<dyn Error>>

@@ -1,5 +1,4 @@
-//! What the example programs share: command-line options, and a task's data as
-//! [`Examples`].
+//! What the example programs share: command-line options.
 //!
 //! The tasks themselves (files, network, loss, predictions) are `textcat.rs` and `tagger.rs`
 //! next to this file. A program includes the ones it runs with
@@ -7,9 +6,6 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-
-use weft::corpus::{Labels, Vocab};
-use weft::training::Examples;
 
 /// Options of the example trainers: `--train`, `--dev`, `--test` paths and numbers.
 pub struct Options {
@@ -98,18 +94,4 @@ pub fn number<N: FromStr>(usage: &str, flag: &str, value: &str) -> N {
 pub fn fail(usage: &str, message: &str) -> ! {
     eprintln!("error: {message}\n\n{usage}");
     std::process::exit(2);
-}
-
-/// A task's data: the vocabulary and labels read off the training split, and every split as ids.
-pub struct Data<T> {
-    /// The token ids.
-    pub vocab: Vocab,
-    /// The classes, or the tags.
-    pub labels: Labels,
-    /// The training split.
-    pub train: Examples<T>,
-    /// The dev split.
-    pub dev: Examples<T>,
-    /// The test split, when there is a test file.
-    pub test: Option<Examples<T>>,
 }

@@ -1,14 +1,11 @@
 //! Text classification: texts labelled with a class (sentence polarity in the shipped data),
 //! and the network embed (64) >> BiLSTM (64 per direction) >> attention >> softmax.
 
-use std::error::Error;
-use std::path::Path;
-
-use weft::corpus::{LabelledText, Labels, Vocab, read_texts};
+use weft::pipeline::Corpus;
 use weft::training::Examples;
 use weft::{model, model_type};
 
-use crate::common::{Data, Options};
+use crate::common::Options;
 
 const WIDTH: usize = 64;
 const HIDDEN: usize = 64;
@@ -26,40 +23,9 @@ pub fn file(split: &str) -> String {
     format!("rt_polarity.{split}.tsv")
 }
 
-/// Reads the files of `options`: the vocabulary and the labels come from the training texts.
-pub fn load(options: &Options) -> Result<Data<usize>, Box<dyn Error>> {
-    let train = read_texts(&options.train)?;
-    let vocab = Vocab::from_tokens(train.iter().flat_map(|t| &t.tokens));
-    let labels = Labels::from_names(train.iter().map(|t| &t.label));
-    let dataset = |texts: &[LabelledText], path: &Path| dataset(texts, &vocab, &labels, path);
-    let train = dataset(&train, &options.train)?;
-    let dev = dataset(&read_texts(&options.dev)?, &options.dev)?;
-    let test = match &options.test {
-        Some(path) => Some(dataset(&read_texts(path)?, path)?),
-        None => None,
-    };
-    Ok(Data {
-        vocab,
-        labels,
-        train,
-        dev,
-        test,
-    })
-}
-
-/// The texts of the file at `path` as ids.
-fn dataset(
-    texts: &[LabelledText],
-    vocab: &Vocab,
-    labels: &Labels,
-    path: &Path,
-) -> weft::Result<Examples<usize>> {
-    let truths = texts
-        .iter()
-        .map(|text| labels.index_at(&text.label, path, text.line))
-        .collect::<weft::Result<_>>()?;
-    let ids = texts.iter().map(|t| vocab.encode(&t.tokens)).collect();
-    Examples::new(ids, truths)
+/// Reads the files of `options`: the vocabulary and the labels come from the training file.
+pub fn load(options: &Options) -> weft::Result<Corpus<usize>> {
+    Corpus::texts(&options.train, &options.dev, options.test.as_deref())
 }
 
 /// The network, sized from the training data.

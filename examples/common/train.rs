@@ -1,10 +1,11 @@
 //! Training an example's network with the library's loop: the settings from the options, an
 //! evaluation line after every epoch, and the best epoch's model scored on test.
 
+use weft::pipeline::Corpus;
 use weft::training::{BatchSize, Evaluation, Schedule, Settings, Task, evaluate, train};
 use weft::{Adam, Batch, Ids, Model, Ragged};
 
-use crate::common::{Data, Options};
+use crate::common::Options;
 
 /// The settings of the training loop: the options' epochs, batches of `batch_size` examples,
 /// learning rate and seed; an evaluation on dev after every epoch.
@@ -25,7 +26,7 @@ fn settings(options: &Options) -> Settings {
 pub fn train_and_test<M, T>(
     model: &mut M,
     task: &T,
-    data: &Data<T::Truth>,
+    data: &Corpus<T::Truth>,
     options: &Options,
 ) -> weft::Result<()>
 where

@@ -1,4 +1,4 @@
-//! The examples of a pipeline's task as read from its files: [`Example`] is what the texts
+//! [`Corpus`]: the examples of a task as read from its files. `Example` is what the texts
 //! (`tsv`) and the tagged sentences (`conll`) share, so that reading, the vocabulary, the labels
 //! and the ids are written once for both.
 
@@ -70,7 +70,7 @@ impl Example for TaggedSentence {
 }
 
 /// The vocabulary and the labels of training examples.
-pub(crate) fn vocab_and_labels<E: Example>(train: &[E]) -> (Vocab, Labels) {
+fn vocab_and_labels<E: Example>(train: &[E]) -> (Vocab, Labels) {
     let vocab = Vocab::from_tokens(train.iter().flat_map(|e| e.tokens()));
     let labels = Labels::from_names(train.iter().flat_map(|e| e.names()));
     (vocab, labels)
@@ -88,4 +88,69 @@ pub(crate) fn encode<E: Example>(
         .collect::<Result<_>>()?;
     let ids = examples.iter().map(|e| vocab.encode(e.tokens())).collect();
     Examples::new(ids, truths)
+}
+
+/// A task's data files read as ids: the vocabulary and the labels of the training file, and
+/// every file's examples as ids of them. A label of dev or test that the training file lacks is
+/// an error at its line.
+///
+/// ```
+/// use weft_runtime::pipeline::Corpus;
+/// let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
+/// let train = data.join("rt_polarity.train.tsv");
+/// let corpus = Corpus::texts(&train, &data.join("rt_polarity.dev.tsv"), None)?;
+/// assert_eq!(corpus.labels.names(), ["fresh", "rotten"]);
+/// assert_eq!(corpus.train.len(), 10201);
+/// assert!(Corpus::tagged(&train, &train, None).is_err()); // texts are no tagged tokens
+/// # Ok::<(), weft_runtime::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Corpus<T> {
+    /// The token ids of the training file's tokens.
+    pub vocab: Vocab,
+    /// The training file's classes, or tags.
+    pub labels: Labels,
+    /// The training examples.
+    pub train: Examples<T>,
+    /// The dev examples.
+    pub dev: Examples<T>,
+    /// The test examples, when there is a test file.
+    pub test: Option<Examples<T>>,
+}
+
+impl Corpus<usize> {
+    /// Texts (`label<TAB>tokens`, [`read_texts`]) of a text classifier.
+    pub fn texts(train: &Path, dev: &Path, test: Option<&Path>) -> Result<Self> {
+        Corpus::read::<LabelledText>(train, dev, test)
+    }
+}
+
+impl Corpus<Vec<usize>> {
+    /// Tagged sentences (`token<TAB>tag`, [`read_tagged`]) of a tagger.
+    pub fn tagged(train: &Path, dev: &Path, test: Option<&Path>) -> Result<Self> {
+        Corpus::read::<TaggedSentence>(train, dev, test)
+    }
+}
+
+impl<T: Clone> Corpus<T> {
+    /// The files read as examples `E`.
+    pub(crate) fn read<E: Example<Truth = T>>(
+        train: &Path,
+        dev: &Path,
+        test: Option<&Path>,
+    ) -> Result<Self> {
+        let train_examples = E::read(train)?;
+        let (vocab, labels) = vocab_and_labels(&train_examples);
+        let encoded = |path: &Path| encode(&E::read(path)?, &vocab, &labels, path);
+        let train = encode(&train_examples, &vocab, &labels, train)?;
+        let dev = encoded(dev)?;
+        let test = test.map(encoded).transpose()?;
+        Ok(Corpus {
+            vocab,
+            labels,
+            train,
+            dev,
+            test,
+        })
+    }
 }

@@ -39,6 +39,7 @@ use data::Example;
 pub use config::{
     BatchBy, Config, DataConfig, ModelConfig, ScoreName, Setting, Task, TrainingConfig,
 };
+pub use data::Corpus;
 pub use prediction::Prediction;
 pub use train::{Progress, Start, Trained, read_log, resume, train};
 

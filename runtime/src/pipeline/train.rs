@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::data::{self, Example};
+use super::data::{Corpus, Example};
 use super::{Component, Config, Pipeline, Task};
 use crate::corpus::{LabelledText, Labels, TaggedSentence, Vocab};
 use crate::data::{Batch, Ids, Ragged};
@@ -157,11 +157,13 @@ impl Run<'_> {
     {
         let (config, output) = (self.config, self.output);
         let data = &config.data;
-        let train_examples = E::read(&data.train)?;
-        let (vocab, labels) = data::vocab_and_labels(&train_examples);
-        let train = data::encode(&train_examples, &vocab, &labels, &data.train)?;
-        drop(train_examples);
-        let dev = data::encode(&E::read(&data.dev)?, &vocab, &labels, &data.dev)?;
+        let Corpus {
+            vocab,
+            labels,
+            train,
+            dev,
+            ..
+        } = Corpus::read::<E>(&data.train, &data.dev, None)?;
         let mut model = super::build::<T::Out>(config, &vocab, &labels)?;
         let task = task(labels.names().to_vec());
         progress.start(&Start {
