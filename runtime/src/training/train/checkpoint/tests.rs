@@ -98,7 +98,7 @@ fn untimed(evaluations: &[Evaluation]) -> Vec<Evaluation> {
 }
 
 /// Five examples in batches of two: three batches an epoch, an evaluation every second step
-/// (steps 2, 4, 6 and 8) and a learning rate that changes the predictions. The run stops at
+/// (steps 2, 4, 6 and 8) and after the last (9), and a learning rate that changes the predictions. The run stops at
 /// its third evaluation, so its checkpoint is the second's, at the first batch of epoch 2:
 /// mid-epoch, with the shuffled order, the generator and Adam's moments and step count to
 /// carry on. Resumed in a fresh model and optimizer (other weights, no moments), it shows
@@ -122,7 +122,7 @@ fn a_resumed_run_ends_as_the_uninterrupted_one_bit_for_bit() {
         let at: Vec<_> = (outcome.evaluations.iter())
             .map(|e| (e.epoch, e.step))
             .collect();
-        assert_eq!(at, [(1, 2), (2, 4), (2, 6), (3, 8)]);
+        assert_eq!(at, [(1, 2), (2, 4), (2, 6), (3, 8), (3, 9)]);
 
         let (_, _, stopped, error) = trained(&settings, Some(2));
         assert_eq!(error.unwrap_err().to_string(), "-: stopped by the test");
