@@ -156,6 +156,7 @@ const EMBEDDING_WIDTH: ArgSpec = arg("width", ArgKind::Width, Int(64));
 const RECURRENT: &[ArgSpec] = &[
     arg("hidden", ArgKind::Width, KnownInput),
     arg("depth", Count, Int(1)),
+    arg("dropout", Rate, ArgDefault::Float(0.0)),
 ];
 
 /// Every built-in layer.
@@ -190,7 +191,7 @@ pub const LAYERS: &[LayerSpec] = &[
         RECURRENT,
         Width::Twice("hidden"),
         (
-            "::weft::layers::BiLstm::<_, _, #out>::new($in, $hidden, $depth)",
+            "::weft::layers::BiLstm::<_, _, #out>::new($in, $hidden, $depth).with_dropout($dropout)",
             "::weft::layers::BiLstm<#in, #hidden, #out>",
         ),
     ),
@@ -200,7 +201,7 @@ pub const LAYERS: &[LayerSpec] = &[
         RECURRENT,
         Width::Arg("hidden"),
         (
-            "::weft::layers::Lstm::new($in, $hidden, $depth)",
+            "::weft::layers::Lstm::new($in, $hidden, $depth).with_dropout($dropout)",
             "::weft::layers::Lstm<#in, #out>",
         ),
     ),

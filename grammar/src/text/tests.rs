@@ -155,7 +155,7 @@ fn an_error_is_shown_under_its_line_and_column() {
     let err = check(text).unwrap_err();
     assert_eq!(
         render(&err, text),
-        "`bilstm` has no argument `size`; it takes `hidden`, `depth`, `input`\n  \
+        "`bilstm` has no argument `size`; it takes `hidden`, `depth`, `dropout`, `input`\n  \
          at line 2, column 13:\n    >> bilstm(size = 3)\n              ^^^^"
     );
 }
