@@ -107,8 +107,12 @@ impl Expander<'_> {
                         quote!(#ty)
                     }
                     (Mode::Value, Some(i)) => {
+                        // A call written where the user wrote the layer, in the context of
+                        // the user's code: rustc points its errors about the layer (not a
+                        // model, not what the layer before outputs) at the argument if it is
+                        // of the context of the call, at the whole macro otherwise.
                         let ident = eager_ident(*i);
-                        quote_spanned!(expr.span()=> #ident)
+                        quote_spanned!(expr.span()=> ::core::convert::identity(#ident))
                     }
                     (Mode::Value, None) => quote!(#expr),
                 }
