@@ -145,7 +145,7 @@ impl fmt::Display for Evaluation {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot observe training",
     label = "not an observer",
-    note = "pass `&mut ()` to observe nothing, `&mut |e: &Evaluation| ..` to see each evaluation, or implement `Observer`"
+    note = "pass `&mut ()` to observe nothing, `&mut |e: &Evaluation| ..` to see each evaluation, or implement `weft::training::Observer`"
 )]
 pub trait Observer<M> {
     /// After step `step` (from 1) of `steps` in its epoch `epoch`, with the mean loss per
