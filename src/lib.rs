@@ -63,7 +63,8 @@
 /// run-time width, evaluated once when `model!` runs). Widths around your own layers are
 /// inferred by rustc. A count (`** n`, `depth`, `pieces`) is from 1 to 2^16, a dropout `rate`
 /// (and an LSTM's `dropout`, applied in training to the output of each stacked layer but the
-/// last) from 0 to below 1: a literal out of range is an error, never clamped.
+/// last, so above 0 only with a `depth` of 2 or more) from 0 to below 1: a literal out of range
+/// is an error, never clamped.
 ///
 /// # Built-in layers
 ///

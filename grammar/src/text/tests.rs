@@ -185,6 +185,24 @@ fn out_of_range_arguments_are_errors_never_clamped() {
         ("`depth` is at most 65536, not 100000".into(), "100000")
     );
     assert_eq!(
+        fails("embed >> lstm(depth = 2, dropout = -0.5)"),
+        (
+            "a dropout rate is at least 0 and below 1, not -0.5".into(),
+            "-0.5"
+        )
+    );
+    assert_eq!(
+        fails("embed >> lstm(depth = 1, dropout = 0.5)"),
+        (
+            "`dropout` drops values between stacked layers, and `lstm` has one (`depth` is 1): \
+             give `depth = 2` or more, or drop its output with a dropout layer after it"
+                .into(),
+            "0.5"
+        )
+    );
+    assert!(check("embed >> lstm(dropout = 0)").is_ok());
+    assert!(check("embed >> lstm(depth = 2, dropout = 0.5)").is_ok());
+    assert_eq!(
         fails("embed >> attention >> relu ** 99999999999"),
         (
             "`** n` is at most 65536, not 99999999999".into(),
