@@ -62,7 +62,9 @@
 /// UPPER_CASE name or a `{ block }` (checked by rustc), or any other `usize` expression (a
 /// run-time width, evaluated once when `model!` runs). Widths around your own layers are
 /// inferred by rustc. A count (`** n`, `depth`, `pieces`) is from 1 to 2^16, a dropout `rate`
-/// from 0 to below 1: a literal out of range is an error, never clamped.
+/// (and an LSTM's `dropout`, applied in training to the output of each stacked layer but the
+/// last, so above 0 only with a `depth` of 2 or more) from 0 to below 1: a literal out of range
+/// is an error, never clamped.
 ///
 /// # Built-in layers
 ///
@@ -70,8 +72,8 @@
 /// |---|---|---|---|
 /// | `embed` | token ids | a vector per token | `rows` (from the data), `width` (64) |
 /// | `hash_embed` | hash keys | a vector per token | `rows` (5000), `width` (64), `seed` (0) |
-/// | `bilstm` | vectors per token | `2 × hidden` per token | `hidden` (the input width), `depth` (1) |
-/// | `lstm` | vectors per token | `hidden` per token | `hidden` (the input width), `depth` (1) |
+/// | `bilstm` | vectors per token | `2 × hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
+/// | `lstm` | vectors per token | `hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
 /// | `attention` | vectors per token | one per sequence | |
 /// | `reduce_sum`, `reduce_mean`, `reduce_max` | vectors per token | one per sequence | |
 /// | `linear`, `relu`, `mish` | vectors | vectors | `width` (the input width) |

@@ -130,8 +130,39 @@ impl<'a, S: Copy> Args<'a, S> {
                 }
                 ValueKind::Const(e) | ValueKind::Expr(e) => ArgValue::Expr(e),
             },
-            ArgKind::Rate => rate(value)?,
+            ArgKind::Rate | ArgKind::Between(_) => rate(value)?,
         })
+    }
+
+    /// Refuses a rate between stacked layers ([`ArgKind::Between`]) given above 0 where the
+    /// count of those layers is 1: there is nothing between, and nothing would be dropped.
+    /// `values` are the layer's resolved arguments; a count given as an expression is not
+    /// checked.
+    pub(crate) fn check_between(&self, values: &[(&str, ArgValue)]) -> Result<(), Error<S>> {
+        let value = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, v)| v);
+        for arg in self.layer.spec.args {
+            let ArgKind::Between(count) = arg.kind else {
+                continue;
+            };
+            let (Some(ArgValue::Float(rate)), Some(ArgValue::Int(1))) =
+                (value(arg.name), value(count))
+            else {
+                continue;
+            };
+            if let (true, Some(given)) = (*rate > 0.0, self.layer.arg(arg.name)) {
+                let layer = self.layer.spec.name;
+                return Err(Error::new(
+                    given.span,
+                    format!(
+                        "`{}` drops values between stacked layers, and `{layer}` has one \
+                         (`{count}` is 1): give `{count} = 2` or more, or drop its output with \
+                         a dropout layer after it",
+                        arg.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A width: an integer from 1 to [`MAX_WIDTH`], a constant, or a run-time `usize`

@@ -50,6 +50,16 @@ pub enum ArgKind {
     Seed,
     /// A probability, at least 0 and below 1 (`f32`).
     Rate,
+    /// A [`Rate`](ArgKind::Rate) applied between stacked layers, which the count argument
+    /// named here counts: not above 0 when that count is 1, where there is nothing between.
+    Between(&'static str),
+}
+
+impl ArgKind {
+    /// Whether it is a probability.
+    pub fn is_rate(self) -> bool {
+        matches!(self, ArgKind::Rate | ArgKind::Between(_))
+    }
 }
 
 /// What an argument is when it is not given.
@@ -156,6 +166,7 @@ const EMBEDDING_WIDTH: ArgSpec = arg("width", ArgKind::Width, Int(64));
 const RECURRENT: &[ArgSpec] = &[
     arg("hidden", ArgKind::Width, KnownInput),
     arg("depth", Count, Int(1)),
+    arg("dropout", ArgKind::Between("depth"), ArgDefault::Float(0.0)),
 ];
 
 /// Every built-in layer.
@@ -190,7 +201,7 @@ pub const LAYERS: &[LayerSpec] = &[
         RECURRENT,
         Width::Twice("hidden"),
         (
-            "::weft::layers::BiLstm::<_, _, #out>::new($in, $hidden, $depth)",
+            "::weft::layers::BiLstm::<_, _, #out>::new($in, $hidden, $depth).with_dropout($dropout)",
             "::weft::layers::BiLstm<#in, #hidden, #out>",
         ),
     ),
@@ -200,7 +211,7 @@ pub const LAYERS: &[LayerSpec] = &[
         RECURRENT,
         Width::Arg("hidden"),
         (
-            "::weft::layers::Lstm::new($in, $hidden, $depth)",
+            "::weft::layers::Lstm::new($in, $hidden, $depth).with_dropout($dropout)",
             "::weft::layers::Lstm<#in, #out>",
         ),
     ),
@@ -426,8 +437,8 @@ mod tests {
         for spec in LAYERS {
             for a in spec.args {
                 let fits = match a.default {
-                    ArgDefault::Int(_) => a.kind != ArgKind::Rate,
-                    ArgDefault::Float(x) => a.kind == ArgKind::Rate && (0.0..1.0).contains(&x),
+                    ArgDefault::Int(_) => !a.kind.is_rate(),
+                    ArgDefault::Float(x) => a.kind.is_rate() && (0.0..1.0).contains(&x),
                     ArgDefault::Input | ArgDefault::KnownInput => {
                         a.kind == ArgKind::Width && spec.takes_input()
                     }
@@ -438,6 +449,10 @@ mod tests {
                     "{}: `{}` defaults to {:?}",
                     spec.name, a.name, a.default
                 );
+                if let ArgKind::Between(count) = a.kind {
+                    let count = spec.arg(count).map(|c| c.kind);
+                    assert_eq!(count, Some(ArgKind::Count), "{}: `{}`", spec.name, a.name);
+                }
                 if let ArgDefault::Int(0) = a.default {
                     assert_eq!(
                         a.kind,

@@ -259,6 +259,7 @@ impl Checker {
         for arg in spec.args {
             values.push((arg.name, args.resolve(arg, &in_width, &input, &source)?));
         }
+        args.check_between(&values)?;
         let width_of = |name: &str| match values.iter().find(|(n, _)| *n == name) {
             Some((_, ArgValue::Width(w))) => w.clone(),
             _ => unreachable!("the catalog's width rules name width arguments"),

@@ -51,8 +51,10 @@ fn text_builds_the_networks_model_builds() {
     let (text, tagger) = both!(
         &x,
         &tags,
-        embed(width = 8) >> bilstm(hidden = 4, depth = 2) >> softmax
+        embed(width = 8) >> bilstm(hidden = 4, depth = 2, dropout = 0.3) >> softmax
     );
+    let signature = tagger.signature().to_string();
+    assert!(signature.contains("1.bilstm depth=2 dropout=0.3 hidden=4 n_in=8\n"));
     let network = Network::parse(text).unwrap();
     same_as_the_macros(text, network.initialize(&x, &tags).unwrap(), tagger, &x);
 
@@ -62,7 +64,7 @@ fn text_builds_the_networks_model_builds() {
         embed(width = 8)
             >> (relu | mish(width = 4))
             >> with_array(layer_norm >> dropout(rate = 0.2))
-            >> lstm(hidden = 6)
+            >> lstm(hidden = 6, depth = 2, dropout = 0.25)
             >> (reduce_sum + reduce_mean + reduce_max)
             >> residual(relu)
             >> maxout(width = 3, pieces = 2)

@@ -155,7 +155,7 @@ fn an_error_is_shown_under_its_line_and_column() {
     let err = check(text).unwrap_err();
     assert_eq!(
         render(&err, text),
-        "`bilstm` has no argument `size`; it takes `hidden`, `depth`, `input`\n  \
+        "`bilstm` has no argument `size`; it takes `hidden`, `depth`, `dropout`, `input`\n  \
          at line 2, column 13:\n    >> bilstm(size = 3)\n              ^^^^"
     );
 }
@@ -184,6 +184,24 @@ fn out_of_range_arguments_are_errors_never_clamped() {
         fails("embed >> bilstm(depth = 100000)"),
         ("`depth` is at most 65536, not 100000".into(), "100000")
     );
+    assert_eq!(
+        fails("embed >> lstm(depth = 2, dropout = -0.5)"),
+        (
+            "a dropout rate is at least 0 and below 1, not -0.5".into(),
+            "-0.5"
+        )
+    );
+    assert_eq!(
+        fails("embed >> lstm(depth = 1, dropout = 0.5)"),
+        (
+            "`dropout` drops values between stacked layers, and `lstm` has one (`depth` is 1): \
+             give `depth = 2` or more, or drop its output with a dropout layer after it"
+                .into(),
+            "0.5"
+        )
+    );
+    assert!(check("embed >> lstm(dropout = 0)").is_ok());
+    assert!(check("embed >> lstm(depth = 2, dropout = 0.5)").is_ok());
     assert_eq!(
         fails("embed >> attention >> relu ** 99999999999"),
         (

@@ -6,7 +6,6 @@
 use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use weft_grammar::catalog::ArgKind;
 use weft_grammar::{ArgValue, Built, Checked, Count, Eager, Net, Sym, Width};
 
 use super::syntax::Exprs;
@@ -107,8 +106,12 @@ impl Expander<'_> {
                         quote!(#ty)
                     }
                     (Mode::Value, Some(i)) => {
+                        // A call written where the user wrote the layer, in the context of
+                        // the user's code: rustc points its errors about the layer (not a
+                        // model, not what the layer before outputs) at the argument if it is
+                        // of the context of the call, at the whole macro otherwise.
                         let ident = eager_ident(*i);
-                        quote_spanned!(expr.span()=> #ident)
+                        quote_spanned!(expr.span()=> ::core::convert::identity(#ident))
                     }
                     (Mode::Value, None) => quote!(#expr),
                 }
@@ -220,10 +223,7 @@ impl Expander<'_> {
             Some(value) => value,
             None => return self.width_value(placeholder_width(name, built)),
         };
-        let rate = built
-            .spec
-            .arg(name)
-            .is_some_and(|a| a.kind == ArgKind::Rate);
+        let rate = built.spec.arg(name).is_some_and(|a| a.kind.is_rate());
         match value {
             ArgValue::Width(width) => self.width_value(width),
             ArgValue::Int(n) => Literal::u64_unsuffixed(*n).into_token_stream(),

@@ -18,6 +18,11 @@ use crate::data::{Data, Dim, Floats2, Ids, Keys, Ragged};
 /// fn takes_batches<B: Batch>() {}
 /// takes_batches::<Ragged<Ids>>();
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be cut into parts: it is not a weft batch",
+    label = "not a batch",
+    note = "`predict_parallel` cuts `Floats2`, `Ids`, `Keys` and `Ragged` batches of them, and no other type; run other data with `predict`"
+)]
 pub trait Batch: Data + split::Split {}
 
 impl<T: Data + split::Split> Batch for T {}

@@ -7,6 +7,11 @@
 use std::fmt::Debug;
 
 /// A width: either a compile-time [`Const`] or a run-time `usize`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a width",
+    label = "not a width",
+    note = "a width is `Const::<N>` (checked at compile time) or a `usize` (a run-time value); convert another integer with `as usize`"
+)]
 pub trait Dim: Copy + Debug + PartialEq + Send + Sync + 'static {
     /// The width when it is a compile-time constant; `None` for a run-time width.
     const CONST: Option<usize>;

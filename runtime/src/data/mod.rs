@@ -28,6 +28,11 @@ pub use ragged::Ragged;
 pub use tokens::{Ids, Keys, NoGrad};
 
 /// A value that can flow through a model. `Grad` is the type of its gradient.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot flow between weft layers: it does not implement `Data`",
+    label = "not weft data",
+    note = "layers take and return `Floats2<W>`, `Ragged<T>`, `Ids` or `Keys`; a type of your own implements `weft::Data`, naming the type of its gradient"
+)]
 pub trait Data: Send + Sized + 'static {
     /// The gradient of this value: the same type for floats, [`NoGrad`] for integers.
     type Grad: Accumulate + Send + 'static;
@@ -37,6 +42,11 @@ pub trait Data: Send + Sized + 'static {
 pub type Grad<T> = <T as Data>::Grad;
 
 /// Gradients that can be summed: fan-out combinators add their branches' gradients.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a gradient: it does not implement `Accumulate`",
+    label = "gradients of this type cannot be summed",
+    note = "combinators that feed one input to several layers add their gradients; `Floats2<W>` and `Ragged<Floats2<W>>` are gradients, and `NoGrad` is the gradient of data without floats"
+)]
 pub trait Accumulate {
     /// Adds `other` into `self`, element by element.
     ///
@@ -48,6 +58,11 @@ pub trait Accumulate {
 
 /// Read and write access to every float of a value, in a fixed order (used by
 /// [`gradcheck`](crate::gradcheck())). Integer data has no floats.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not give `gradcheck` its floats: it does not implement `Values`",
+    label = "no floats to perturb",
+    note = "`gradcheck` perturbs the floats of a model's input and output: `Floats2<W>`, `Ragged<Floats2<W>>`, `Ids` and `Keys` (which have none) implement `Values`"
+)]
 pub trait Values {
     /// All floats of the value.
     fn values(&self) -> &[f32];
@@ -56,6 +71,11 @@ pub trait Values {
 }
 
 /// Data made of rows: the packed content of a [`Ragged`] batch.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not made of rows",
+    label = "not rows",
+    note = "a `Ragged` batch packs the rows of its sequences: `Floats2<W>`, `Ids` or `Keys`"
+)]
 pub trait Rows: Data {
     /// Number of rows.
     fn rows(&self) -> usize;
@@ -63,6 +83,11 @@ pub trait Rows: Data {
 
 /// Data whose rows are vectors of one width: `Floats2<W>` and `Ragged<Floats2<W>>`. Lets a
 /// type name the width of a model's output, as `<<M as Model>::Out as Columns>::Width`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no width: it is not rows of vectors",
+    label = "no width",
+    note = "`Floats2<W>` and `Ragged<Floats2<W>>` have a width; token ids and hash keys have none"
+)]
 pub trait Columns: Data {
     /// The width of every row.
     type Width: Dim;

@@ -3,7 +3,9 @@
 //! Shapes: `Ragged<Floats2<I>>` → `Ragged<Floats2<O>>` with `O = 2H`, the same lengths. Row `r`
 //! of the output is `[h_fwd | h_bwd]`: the forward direction's hidden state after reading its
 //! sequence up to and including token `r`, then the backward direction's after reading from the
-//! sequence's end back to token `r`. Layer `k + 1` reads the `2H`-wide output of layer `k`.
+//! sequence's end back to token `r`. Layer `k + 1` reads the `2H`-wide output of layer `k`,
+//! after dropout at the rate given by [`BiLstm::with_dropout`] (none by default) during training,
+//! as `torch.nn.LSTM(dropout = r)` does.
 //!
 //! Parameters per layer `k` and direction `d` in `fwd`, `bwd` (paths such as
 //! `<n>.bilstm.<k>.fwd.W_ih`): `W_ih` `(4H, I)` for `k = 0`, `(4H, 2H)` above; `W_hh` `(4H, H)`;
@@ -26,7 +28,9 @@ use crate::data::dim::sum_fits;
 use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::threads::threads;
 use crate::kernels::unwritten::Unwritten;
-use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
+use crate::layers::recurrence::{
+    self, Between, Cache, Direction, LstmWeights, Packing, gather, scatter,
+};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A bidirectional LSTM from width `I` to `O = 2H` (`H` hidden units each way), `depth` layers.
@@ -55,6 +59,7 @@ pub struct BiLstm<I: Dim, H: Dim, O: Dim> {
     hidden: H,
     /// Per layer, the forward then the backward direction.
     layers: Vec<[LstmWeights; 2]>,
+    dropout: Between,
     n_out: PhantomData<fn() -> O>,
 }
 
@@ -87,8 +92,38 @@ impl<I: Dim, H: Dim, O: Dim> BiLstm<I, H, O> {
             n_in,
             hidden,
             layers,
+            dropout: Between::new(0.0),
             n_out: PhantomData,
         }
+    }
+
+    /// The same LSTM with dropout at `rate` on the output of every layer but the last, during
+    /// training ([`predict`](Model::predict) keeps every value), as `torch.nn.LSTM(dropout =
+    /// rate)`. At rate 0, the default, nothing is dropped and no random number is drawn.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Params, layers::BiLstm};
+    /// let bilstm = BiLstm::<_, _, Const<8>>::new(Const::<3>, Const::<4>, 2).with_dropout(0.25);
+    /// assert_eq!(bilstm.dropout(), 0.25);
+    /// let signature = "0.bilstm depth=2 dropout=0.25 hidden=4 n_in=3\n";
+    /// assert_eq!(bilstm.signature().to_string(), signature);
+    /// ```
+    ///
+    /// # Panics
+    /// When `rate` is not in `[0, 1)`, as [`Dropout::new`](crate::layers::Dropout::new).
+    pub fn with_dropout(mut self, rate: f32) -> Self {
+        self.dropout = Between::new(rate);
+        self
+    }
+
+    /// The rate of the dropout between layers.
+    pub fn dropout(&self) -> f32 {
+        self.dropout.rate()
+    }
+
+    /// Restarts the sequence of dropout masks from `seed`, to reproduce a run.
+    pub fn reseed(&self, seed: u64) {
+        self.dropout.reseed(seed);
     }
 
     /// The input width.
@@ -183,6 +218,7 @@ impl<I: Dim, H: Dim, O: Dim> Params for BiLstm<I, H, O> {
             walk.attr("n_in", &self.n_in.size());
             walk.attr("hidden", &self.hidden.size());
             walk.attr("depth", &self.layers.len());
+            self.dropout.visit(walk);
             for (k, layer) in self.layers.iter().enumerate() {
                 walk.scope(&k.to_string(), |walk| {
                     for (weights, (_, name)) in layer.iter().zip(DIRECTIONS) {
@@ -220,8 +256,17 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         let (x, lengths) = x.into_parts();
         let packing = Packing::new(&lengths);
         let mut traces = Vec::with_capacity(2 * self.layers.len());
+        // The masks of the dropout on the input of layers 1 and above.
+        let mut masks = Vec::with_capacity(self.layers.len());
         let mut y = x.into_array();
         for k in 0..self.layers.len() {
+            if k > 0 {
+                let dropped = self.dropout.apply(y.view());
+                masks.push(dropped.map(|(dropped, mask)| {
+                    y = dropped;
+                    mask
+                }));
+            }
             y = self.layer_forward(k, &packing, y.view(), &mut traces);
         }
         let y = Ragged::wrap(Floats2::wrap(y), lengths.clone());
@@ -250,7 +295,11 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
                         true,
                     );
                 }
-                d = d_in;
+                // The mask of this layer's input, when it is not the first and there is dropout.
+                d = match masks.pop().flatten() {
+                    Some(mask) => mask(d_in),
+                    None => d_in,
+                };
             }
             Ragged::wrap(Floats2::wrap(d), lengths)
         };

@@ -15,6 +15,11 @@ use crate::kernels::rng::Rng;
 use crate::model::{Model, Param, Params, Visit, VisitMut};
 
 /// The activation of a [`Dense`] layer, applied row by row.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an activation of a dense layer",
+    label = "not an activation",
+    note = "`Identity` (linear), `ReluActivation`, `MishActivation` and `SoftmaxActivation` are activations; or implement `weft::layers::Activation`"
+)]
 pub trait Activation: Send + Sync + 'static {
     /// The layer kind in parameter paths (`relu`, `softmax`, ...).
     const KIND: &'static str;

@@ -122,43 +122,16 @@ impl<W: Dim> Model for Dropout<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Const, Grad};
+    use crate::data::Const;
+    use crate::training::testing::Reseeded;
     use crate::training::{GradcheckOptions, gradcheck};
-
-    /// Dropout whose mask restarts from one seed at every call, so finite differences see the
-    /// same mask as the backprop closure.
-    struct FixedMask(Dropout<Const<4>>);
-
-    impl Params for FixedMask {
-        fn visit(&self, walk: &mut Visit<'_>) {
-            self.0.visit(walk)
-        }
-        fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-            self.0.visit_mut(walk)
-        }
-    }
-
-    impl Model for FixedMask {
-        type In = Floats2<Const<4>>;
-        type Out = Floats2<Const<4>>;
-        fn begin_update<'a>(
-            &'a self,
-            x: Self::In,
-        ) -> (
-            Self::Out,
-            impl FnOnce(Grad<Self::Out>) -> Grad<Self::In> + Send + 'a,
-        ) {
-            self.0.reseed(5);
-            self.0.begin_update(x)
-        }
-        fn predict(&self, x: Self::In) -> Self::Out {
-            self.0.predict(x)
-        }
-    }
 
     #[test]
     fn dropout_gradients_match_finite_differences() {
-        let mut model = FixedMask(Dropout::new(0.5));
+        let mut model = Reseeded {
+            model: Dropout::<Const<4>>::new(0.5),
+            reseed: |dropout| dropout.reseed(5),
+        };
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 2.2]]);
         gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
     }

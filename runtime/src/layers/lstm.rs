@@ -3,7 +3,8 @@
 //! Shapes: `Ragged<Floats2<I>>` → `Ragged<Floats2<H>>`, the same lengths: one hidden state per
 //! token. Parameters per layer `k` (paths `<n>.lstm.<k>.W_ih` and so on): `W_ih` `(4H, I)` for
 //! `k = 0`, `(4H, H)` above; `W_hh` `(4H, H)`; `b_ih` and `b_hh` `(4H)`. Layer `k + 1` reads the
-//! hidden states of layer `k`.
+//! hidden states of layer `k`, after dropout at the rate given by [`Lstm::with_dropout`] (none by
+//! default) during training, as `torch.nn.LSTM(dropout = r)` does.
 //!
 //! The math and the parameters are PyTorch's (`torch.nn.LSTM`), gates `i, f, g, o`:
 //! `c_t = σ(f) ⊙ c_{t-1} + σ(i) ⊙ tanh(g)`, `h_t = σ(o) ⊙ tanh(c_t)`, every sequence starting
@@ -16,7 +17,9 @@ use ndarray::Array2;
 use super::boundary::{check_sequences_gradient, check_width};
 use crate::data::{Dim, Floats2, Ragged};
 use crate::kernels::unwritten::Unwritten;
-use crate::layers::recurrence::{self, Cache, Direction, LstmWeights, Packing, gather, scatter};
+use crate::layers::recurrence::{
+    self, Between, Cache, Direction, LstmWeights, Packing, gather, scatter,
+};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A unidirectional LSTM from width `I` to hidden width `H`, `depth` layers deep.
@@ -37,6 +40,7 @@ pub struct Lstm<I: Dim, H: Dim> {
     n_in: I,
     hidden: H,
     layers: Vec<LstmWeights>,
+    dropout: Between,
 }
 
 impl<I: Dim, H: Dim> Lstm<I, H> {
@@ -54,7 +58,36 @@ impl<I: Dim, H: Dim> Lstm<I, H> {
             n_in,
             hidden,
             layers,
+            dropout: Between::new(0.0),
         }
+    }
+
+    /// The same LSTM with dropout at `rate` on the output of every layer but the last, during
+    /// training ([`predict`](Model::predict) keeps every value), as `torch.nn.LSTM(dropout =
+    /// rate)`. At rate 0, the default, nothing is dropped and no random number is drawn.
+    ///
+    /// ```
+    /// use weft_runtime::{Const, Params, layers::Lstm};
+    /// let lstm = Lstm::new(Const::<3>, Const::<4>, 2).with_dropout(0.25);
+    /// assert_eq!(lstm.dropout(), 0.25);
+    /// assert_eq!(lstm.signature().to_string(), "0.lstm depth=2 dropout=0.25 hidden=4 n_in=3\n");
+    /// ```
+    ///
+    /// # Panics
+    /// When `rate` is not in `[0, 1)`, as [`Dropout::new`](crate::layers::Dropout::new).
+    pub fn with_dropout(mut self, rate: f32) -> Self {
+        self.dropout = Between::new(rate);
+        self
+    }
+
+    /// The rate of the dropout between layers.
+    pub fn dropout(&self) -> f32 {
+        self.dropout.rate()
+    }
+
+    /// Restarts the sequence of dropout masks from `seed`, to reproduce a run.
+    pub fn reseed(&self, seed: u64) {
+        self.dropout.reseed(seed);
     }
 
     /// The input width.
@@ -79,6 +112,7 @@ impl<I: Dim, H: Dim> Params for Lstm<I, H> {
             walk.attr("n_in", &self.n_in.size());
             walk.attr("hidden", &self.hidden.size());
             walk.attr("depth", &self.layers.len());
+            self.dropout.visit(walk);
             for (k, layer) in self.layers.iter().enumerate() {
                 walk.scope(&k.to_string(), |walk| layer.visit(walk));
             }
@@ -108,12 +142,21 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
         let (x, lengths) = x.into_parts();
         let packing = Packing::new(&lengths);
         let rows = packing.rows(Direction::Forward);
-        // states[0] is the packed input, states[k + 1] the packed output of layer k.
+        // states[0] is the packed input, states[k + 1] the packed output of layer k; dropped[k],
+        // when there is dropout, that output with values dropped, the input of layer k + 1, and
+        // its mask.
         let mut states = vec![gather(x.view(), rows)];
+        let mut dropped = Vec::with_capacity(self.layers.len());
         let mut caches: Vec<Cache> = Vec::with_capacity(self.layers.len());
-        for layer in &self.layers {
-            let input = states.last().expect("the input is there").view();
-            let (hs, cache) = recurrence::forward(layer, &packing, input);
+        for (k, layer) in self.layers.iter().enumerate() {
+            let input = match dropped.last() {
+                Some(Some((input, _))) => input,
+                _ => &states[k],
+            };
+            let (hs, cache) = recurrence::forward(layer, &packing, input.view());
+            if k + 1 < self.layers.len() {
+                dropped.push(self.dropout.apply(hs.view()));
+            }
             states.push(hs);
             caches.push(cache);
         }
@@ -126,8 +169,13 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
             let mut d = gather(d_y.view(), rows);
             for (k, layer) in self.layers.iter().enumerate().rev() {
                 let cache = caches.pop().expect("one cache per layer");
-                let (xp, hs) = (states[k].view(), states[k + 1].view());
-                d = recurrence::backward(layer, &packing, xp, hs, cache, d);
+                // Layer k's input, with values dropped when k > 0 and there is dropout.
+                let input = if k > 0 { dropped.pop().flatten() } else { None };
+                let xp = input.as_ref().map_or(&states[k], |(input, _)| input).view();
+                d = recurrence::backward(layer, &packing, xp, states[k + 1].view(), cache, d);
+                if let Some((_, mask)) = input {
+                    d = mask(d);
+                }
             }
             Ragged::wrap(Floats2::wrap(unpack(&d, &packing)), lengths)
         };
@@ -166,7 +214,7 @@ mod tests {
     use super::*;
     use crate::data::Const;
     use crate::layers::BiLstm;
-    use crate::training::testing::{assert_close, random_ragged};
+    use crate::training::testing::{Reseeded, assert_close, random_ragged};
     use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
@@ -275,5 +323,137 @@ mod tests {
         let y = lstm.predict(x.clone()).into_parts().0.into_array();
         let both = bilstm.predict(x).into_parts().0.into_array();
         assert_eq!(y, both.slice(ndarray::s![.., ..2]));
+    }
+
+    type Tokens = Ragged<Floats2<Const<3>>>;
+
+    /// A deep LSTM of either kind, from width 3 to 4.
+    trait Deep: Model<In = Tokens, Out = Ragged<Floats2<Const<4>>>> + Sized {
+        /// `depth` layers, made by `new`.
+        fn plain(depth: usize) -> Self;
+        /// `with_dropout`.
+        fn with_rate(self, rate: f32) -> Self;
+        /// `reseed`.
+        fn reseed_masks(&self, seed: u64);
+        /// `depth` layers, dropout at `rate` between them.
+        fn deep(depth: usize, rate: f32) -> Self {
+            Self::plain(depth).with_rate(rate)
+        }
+    }
+
+    impl Deep for Lstm<Const<3>, Const<4>> {
+        fn plain(depth: usize) -> Self {
+            Lstm::new(Const::<3>, Const::<4>, depth)
+        }
+        fn with_rate(self, rate: f32) -> Self {
+            self.with_dropout(rate)
+        }
+        fn reseed_masks(&self, seed: u64) {
+            self.reseed(seed)
+        }
+    }
+
+    impl Deep for BiLstm<Const<3>, Const<2>, Const<4>> {
+        fn plain(depth: usize) -> Self {
+            BiLstm::new(Const::<3>, Const::<2>, depth)
+        }
+        fn with_rate(self, rate: f32) -> Self {
+            self.with_dropout(rate)
+        }
+        fn reseed_masks(&self, seed: u64) {
+            self.reseed(seed)
+        }
+    }
+
+    /// A model of kind `M` with the weights of `like`, dropout at `rate`.
+    fn copy<M: Deep>(like: &M, depth: usize, rate: f32) -> M {
+        let mut values = Vec::new();
+        like.for_each_param(&mut |_, p| values.push(p.value().to_vec()));
+        let mut model = M::deep(depth, rate);
+        let mut values = values.into_iter();
+        model
+            .for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()));
+        model
+    }
+
+    /// Every value `model` computes in a training pass on `x`: the output, the input's gradient
+    /// (of the output as the output's gradient), the parameters' gradients, as bits.
+    fn training_pass<M: Deep>(model: &M, x: &Tokens) -> (M::Out, Vec<u32>) {
+        let (y, backprop) = model.begin_update(x.clone());
+        let d_x = backprop(y.clone());
+        let mut bits: Vec<u32> = d_x.data().view().iter().map(|v| v.to_bits()).collect();
+        model.for_each_param(&mut |_, p| bits.extend(p.grad().iter().map(|v| v.to_bits())));
+        (y, bits)
+    }
+
+    /// `with_dropout(0.0)` is the LSTM `new` makes, as it was before LSTMs had dropout.
+    fn at_rate_zero_nothing_changes<M: Deep>() {
+        let x = random_ragged::<3>(&[3, 0, 4, 1], 10);
+        let before = M::plain(3);
+        let after = copy(&before, 3, 0.0);
+        assert_eq!(before.signature(), after.signature());
+        assert!(!after.signature().to_string().contains("dropout"));
+        assert_eq!(training_pass(&before, &x), training_pass(&after, &x));
+    }
+
+    /// Training differs, prediction does not, and one layer has nothing to drop.
+    fn dropout_acts_between_layers_in_training_only<M: Deep>() {
+        let x = random_ragged::<3>(&[3, 0, 4, 1, 5], 11);
+        let plain = M::deep(2, 0.0);
+        let dropped = copy(&plain, 2, 0.5);
+        assert_eq!(dropped.predict(x.clone()), plain.predict(x.clone()));
+        let (trained, _) = dropped.begin_update(x.clone());
+        assert_ne!(trained, plain.begin_update(x.clone()).0);
+        // The last layer's output is not dropped.
+        assert!(trained.data().view().iter().all(|&v| v != 0.0));
+        // One layer has no layer after it: nothing to drop.
+        let one = M::deep(1, 0.0);
+        assert_eq!(
+            training_pass(&copy(&one, 1, 0.5), &x),
+            training_pass(&one, &x)
+        );
+    }
+
+    fn dropout_gradients_match_finite_differences<M: Deep>() {
+        let mut model = Reseeded {
+            model: M::deep(3, 0.5),
+            reseed: |model| model.reseed_masks(12),
+        };
+        let x = random_ragged::<3>(&[3, 0, 1, 2], 13);
+        gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    /// A file saved with dropout does not load into a model without, and names the difference.
+    fn dropout_is_part_of_the_architecture<M: Deep>() {
+        let saved = M::deep(2, 0.5).to_bytes().unwrap();
+        let err = M::deep(2, 0.0).from_bytes(&saved).unwrap_err().to_string();
+        assert!(
+            err.ends_with("dropout = 0.5 in the file, no dropout in the model"),
+            "{err}"
+        );
+        M::deep(2, 0.5).from_bytes(&saved).unwrap();
+    }
+
+    #[test]
+    fn lstm_dropout_between_layers() {
+        type L = Lstm<Const<3>, Const<4>>;
+        type B = BiLstm<Const<3>, Const<2>, Const<4>>;
+        at_rate_zero_nothing_changes::<L>();
+        at_rate_zero_nothing_changes::<B>();
+        dropout_acts_between_layers_in_training_only::<L>();
+        dropout_acts_between_layers_in_training_only::<B>();
+        dropout_gradients_match_finite_differences::<L>();
+        dropout_gradients_match_finite_differences::<B>();
+        dropout_is_part_of_the_architecture::<L>();
+        dropout_is_part_of_the_architecture::<B>();
+    }
+
+    #[test]
+    fn an_lstm_dropout_rate_out_of_range_is_refused() {
+        for rate in [-0.1, 1.0, 1.5, f32::NAN] {
+            assert!(std::panic::catch_unwind(|| Lstm::new(3, 4, 2).with_dropout(rate)).is_err());
+            let bilstm = || BiLstm::<_, _, usize>::new(3, 4, 2).with_dropout(rate);
+            assert!(std::panic::catch_unwind(bilstm).is_err());
+        }
     }
 }

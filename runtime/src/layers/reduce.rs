@@ -16,6 +16,11 @@ use crate::kernels::ops::beats;
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// How a sequence of rows becomes one row.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a pooling",
+    label = "not a pooling",
+    note = "`SumPooling`, `MeanPooling` and `MaxPooling` are poolings; or implement `weft::layers::Pooling`"
+)]
 pub trait Pooling: Send + Sync + 'static {
     /// The layer kind in parameter paths.
     const KIND: &'static str;

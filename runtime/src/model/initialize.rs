@@ -149,6 +149,11 @@ impl DataSizes {
 }
 
 /// Inputs that carry token ids: what [`Uninitialized::initialize`] sizes a vocabulary from.
+#[diagnostic::on_unimplemented(
+    message = "`initialize` counts the vocabulary in token ids, and `{Self}` holds none",
+    label = "no token ids to size the network from",
+    note = "`initialize` reads `Ids` or `Ragged<Ids>`; for other inputs, give the sizes in the network (`embed(rows = ..)`, `softmax(classes = ..)`), and `model!` returns the model at once, with no `initialize`"
+)]
 pub trait TokenIds {
     /// Number of examples (sequences, or rows).
     fn examples(&self) -> usize;
@@ -176,6 +181,11 @@ impl TokenIds for Ragged<Ids> {
 
 /// Truths a number of classes can be read from: class indices per example (`[usize]`), per
 /// token (`[Vec<usize>]`), or none (`()`).
+#[diagnostic::on_unimplemented(
+    message = "`initialize` counts the classes in the truths, and `{Self}` are not class indices",
+    label = "not class indices",
+    note = "give a class index per example (`&[usize]`, `&Vec<usize>`) or per token (`&[Vec<usize>]`), or `&()` when `softmax(classes = ..)` gives the classes; map labels to indices first"
+)]
 pub trait Truths {
     /// Number of examples, or `None` when there are no truths.
     fn count(&self) -> Option<usize>;

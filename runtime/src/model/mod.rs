@@ -55,7 +55,7 @@ use crate::kernels::threads::threads;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a weft model",
     label = "not a layer or a network",
-    note = "a layer implements `weft::Model`; a network from `model!` whose sizes come from the data is a model once `.initialize(&x, &y)` has built it"
+    note = "a layer implements `weft::Model` (see examples/custom_layer.rs); a network from `model!` whose sizes come from the data is a model once `.initialize(&x, &y)` has built it"
 )]
 pub trait Model: Params + Send + Sync {
     /// The input.
@@ -126,6 +126,11 @@ pub trait Model: Params + Send + Sync {
 pub type BoxedBackprop<'a, In, Out> = Box<dyn FnOnce(Grad<Out>) -> Grad<In> + Send + 'a>;
 
 /// The dyn-compatible face of [`Model`], implemented for every model.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a weft model from `{In}` to `{Out}`",
+    label = "not a model from `{In}` to `{Out}`",
+    note = "a boxed model is any `weft::Model` with these input and output types: `model.boxed()` makes one"
+)]
 pub trait DynModel<In: Data, Out: Data>: Params + Send + Sync {
     /// [`Model::begin_update`] with a boxed closure.
     fn begin_update_boxed(&self, x: In) -> (Out, BoxedBackprop<'_, In, Out>);

@@ -247,6 +247,11 @@ fn until_refused<P: Params + ?Sized>(
 /// [`grad_clip`](Self::grad_clip), calls [`check`](Self::check) for every parameter, and then,
 /// when nothing was refused, [`begin_step`](Self::begin_step) and [`update`](Self::update) for
 /// every parameter.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an optimizer",
+    label = "not an optimizer",
+    note = "pass an optimizer, such as `&mut Adam::new(0.001)` or `&mut Sgd::new(0.1)`, or implement `weft::Optimizer`"
+)]
 pub trait Optimizer {
     /// The largest global gradient L2 norm allowed; larger gradients are scaled down to it.
     fn grad_clip(&self) -> Option<f32>;

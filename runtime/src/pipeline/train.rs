@@ -16,6 +16,11 @@ use crate::training::{self, Adam, Evaluation, Observer, Outcome, Scores, Setting
 
 /// What [`train`] tells as it goes. Every method does nothing unless implemented; `()` is told
 /// nothing.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be told the progress of training",
+    label = "not a `Progress`",
+    note = "pass `&mut ()` to be told nothing, or implement `weft::pipeline::Progress`"
+)]
 pub trait Progress {
     /// Once the data are read and the network built, before the first step.
     fn start(&mut self, start: &Start) {

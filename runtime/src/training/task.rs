@@ -13,6 +13,11 @@ use crate::error::Result;
 use crate::training::losses::{CategoricalCrossentropy, SequenceCategoricalCrossentropy};
 
 /// What a network is trained to do.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a training task",
+    label = "not a task",
+    note = "`TextClassification` (a class per text) and `Tagging` (a tag per token) are tasks; or implement `weft::training::Task`"
+)]
 pub trait Task: Sync {
     /// What the network outputs.
     type Out: Data;

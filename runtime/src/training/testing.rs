@@ -1,8 +1,8 @@
 //! Helpers for the unit tests.
 
-use crate::data::{Const, Floats2, Ragged};
+use crate::data::{Const, Floats2, Grad, Ragged};
 use crate::kernels::rng::Rng;
-use crate::model::Params;
+use crate::model::{Model, Params, Visit, VisitMut};
 
 /// The gradient accumulated in the parameter at `path`.
 pub(crate) fn grad_of(model: &impl Params, path: &str) -> Vec<f32> {
@@ -47,5 +47,39 @@ pub(crate) fn assert_close(
             (f - e).abs() <= tol,
             "at {index:?}: found {f}, expected {e}"
         );
+    }
+}
+
+/// A model whose random state `reseed` restarts before every training pass, so that
+/// finite differences see the same dropout masks as the backprop closure.
+pub(crate) struct Reseeded<M> {
+    pub(crate) model: M,
+    pub(crate) reseed: fn(&M),
+}
+
+impl<M: Params> Params for Reseeded<M> {
+    fn visit(&self, walk: &mut Visit<'_>) {
+        self.model.visit(walk)
+    }
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        self.model.visit_mut(walk)
+    }
+}
+
+impl<M: Model> Model for Reseeded<M> {
+    type In = M::In;
+    type Out = M::Out;
+    fn begin_update<'a>(
+        &'a self,
+        x: Self::In,
+    ) -> (
+        Self::Out,
+        impl FnOnce(Grad<Self::Out>) -> Grad<Self::In> + Send + 'a,
+    ) {
+        (self.reseed)(&self.model);
+        self.model.begin_update(x)
+    }
+    fn predict(&self, x: Self::In) -> Self::Out {
+        self.model.predict(x)
     }
 }

@@ -21,6 +21,7 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
     let o = b.width(&built.output)?;
     let per_token = built.per_token;
     let count = |name| Ok::<_, Error>(b.int(built, name)? as usize);
+    let rate = |name| Ok::<_, Error>(b.float(built, name)? as f32);
     Ok(match built.spec.name {
         "embed" => IdsTokens(with_array(Embed::new(count("rows")?, o)).boxed()),
         "hash_embed" => {
@@ -28,10 +29,14 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
             KeysTokens(with_array(HashEmbed::new(count("rows")?, o, seed)).boxed())
         }
         "bilstm" => {
-            let hidden = count("hidden")?;
-            TokensTokens(BiLstm::<usize, usize, usize>::new(i()?, hidden, count("depth")?).boxed())
+            let (hidden, depth) = (count("hidden")?, count("depth")?);
+            let bilstm = BiLstm::<usize, usize, usize>::new(i()?, hidden, depth);
+            TokensTokens(bilstm.with_dropout(rate("dropout")?).boxed())
         }
-        "lstm" => TokensTokens(Lstm::new(i()?, count("hidden")?, count("depth")?).boxed()),
+        "lstm" => {
+            let lstm = Lstm::new(i()?, count("hidden")?, count("depth")?);
+            TokensTokens(lstm.with_dropout(rate("dropout")?).boxed())
+        }
         "attention" => TokensRows(Attention::new(i()?).boxed()),
         "reduce_sum" => TokensRows(ReduceSum::new(i()?).boxed()),
         "reduce_mean" => TokensRows(ReduceMean::new(i()?).boxed()),
@@ -42,10 +47,7 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
         "maxout" => Stage::rows(Maxout::new(i()?, o, count("pieces")?), per_token),
         "softmax" => Stage::rows(Softmax::new(i()?, o), per_token),
         "layer_norm" => Stage::rows(LayerNorm::new(i()?), per_token),
-        "dropout" => Stage::rows(
-            Dropout::<usize>::new(b.float(built, "rate")? as f32),
-            per_token,
-        ),
+        "dropout" => Stage::rows(Dropout::<usize>::new(rate("rate")?), per_token),
         other => {
             return Err(Error::Network {
                 message: format!("`{other}` cannot be built at run time yet"),

@@ -54,9 +54,11 @@
 //! - `forward`: the step driver of [`forward`] and [`predict()`], and the choice of kernel;
 //! - `fused` (AVX-512, AVX2): the fused step kernels;
 //! - `stacked`: the portable step, for other CPUs;
-//! - `backward`: [`backward`].
+//! - `backward`: [`backward`];
+//! - `between`: [`Between`], the dropout between stacked layers.
 
 mod backward;
+mod between;
 mod forward;
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
@@ -67,6 +69,7 @@ mod stacked;
 use std::sync::OnceLock;
 
 pub(crate) use backward::backward;
+pub(crate) use between::Between;
 use forward::Layout;
 pub(crate) use forward::{Cache, forward, predict};
 pub(crate) use packing::{Packing, gather, scatter};

@@ -69,6 +69,11 @@ impl fmt::Display for Evaluation {
 /// What the loop tells as it goes: each step and each evaluation. Every method does nothing
 /// unless implemented; `()` observes nothing, and a closure of an [`Evaluation`] observes the
 /// evaluations (`&mut |e: &Evaluation| println!("{e}")`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot observe training",
+    label = "not an observer",
+    note = "pass `&mut ()` to observe nothing, `&mut |e: &Evaluation| ..` to see each evaluation, or implement `weft::training::Observer`"
+)]
 pub trait Observer<M> {
     /// After step `step` (from 1) of `steps` in its epoch `epoch`, with the mean loss per
     /// example since the last evaluation.
