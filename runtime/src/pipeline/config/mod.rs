@@ -1,11 +1,11 @@
 //! [`Config`]: a training run written as a TOML file: the network in `model!`'s grammar, the
 //! data files, and the training settings.
 
-use std::fmt;
+mod values;
+
 use std::path::{Path, PathBuf};
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::corpus::Format;
 use crate::error::{Error, Result};
@@ -101,7 +101,11 @@ impl Task {
 pub struct DataConfig {
     /// The format of every file; by default the task's (`tsv` for `textcat`, `conll` for
     /// `tagger`), and no other is allowed (yet).
-    #[serde(default, with = "format_name", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "values::format_name",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub format: Option<Format>,
     /// The training examples, which also give the vocabulary and the labels.
     pub train: PathBuf,
@@ -118,7 +122,7 @@ pub struct DataConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct TrainingConfig {
     /// The most passes over the training examples; at least 1.
-    #[serde(deserialize_with = "at_least_one")]
+    #[serde(deserialize_with = "values::at_least_one")]
     pub epochs: usize,
     /// The size of a batch: a whole number, or a schedule of sizes such as
     /// `"compounding(start = 4, stop = 32, compound = 1.001)"`.
@@ -126,7 +130,7 @@ pub struct TrainingConfig {
     /// What `batch_size` counts: `examples` or `words` (spaCy's batching by words).
     pub batch_by: BatchBy,
     /// Adam's learning rate (its peak, under a schedule); finite and above 0.
-    #[serde(deserialize_with = "positive")]
+    #[serde(deserialize_with = "values::positive")]
     pub learn_rate: f64,
     /// How the learning rate changes with the step: Thinc's schedule as text, without its
     /// rate, which is `learn_rate`: `"warmup_linear(warmup_steps = 250, total_steps = 5000)"`,
@@ -135,13 +139,13 @@ pub struct TrainingConfig {
     pub schedule: Option<String>,
     /// Steps between two evaluations on dev; none: after every epoch.
     #[serde(
-        deserialize_with = "some_at_least_one",
+        deserialize_with = "values::some_at_least_one",
         skip_serializing_if = "Option::is_none"
     )]
     pub eval_every: Option<usize>,
     /// Evaluations without a better dev score after which training stops; none: never.
     #[serde(
-        deserialize_with = "some_at_least_one",
+        deserialize_with = "values::some_at_least_one",
         skip_serializing_if = "Option::is_none"
     )]
     pub patience: Option<usize>,
@@ -152,17 +156,17 @@ pub struct TrainingConfig {
     /// Seeds the weights and the order of the examples.
     pub seed: u64,
     /// Threads of the pool; at least 1.
-    #[serde(deserialize_with = "at_least_one")]
+    #[serde(deserialize_with = "values::at_least_one")]
     pub threads: usize,
     /// The largest global gradient norm; gradients above it are scaled down. None: no
     /// clipping.
     #[serde(
-        deserialize_with = "some_positive",
+        deserialize_with = "values::some_positive",
         skip_serializing_if = "Option::is_none"
     )]
     pub grad_clip: Option<f64>,
     /// L2 penalty on the weights, added to the gradient; 0: none.
-    #[serde(deserialize_with = "non_negative")]
+    #[serde(deserialize_with = "values::non_negative")]
     pub l2: f64,
 }
 
@@ -395,116 +399,5 @@ fn in_file(path: &Path, error: Error) -> Error {
             message,
         },
         other => other,
-    }
-}
-
-impl Serialize for Setting {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            Setting::Number(n) if n.fract() == 0.0 => serializer.serialize_i64(*n as i64),
-            Setting::Number(n) => serializer.serialize_f64(*n),
-            Setting::Schedule(schedule) => serializer.serialize_str(&schedule.to_string()),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Setting {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct NumberOrSchedule;
-        impl Visitor<'_> for NumberOrSchedule {
-            type Value = Setting;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number, or a schedule such as \"compounding(start = 4, stop = 32, compound = 1.001)\"")
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> std::result::Result<Setting, E> {
-                self.visit_f64(n as f64)
-            }
-            fn visit_f64<E: de::Error>(self, n: f64) -> std::result::Result<Setting, E> {
-                match n.is_finite() && n >= 1.0 {
-                    true => Ok(Setting::Number(n)),
-                    false => Err(E::custom(format!("must be at least 1, found {n}"))),
-                }
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> std::result::Result<Setting, E> {
-                text.parse()
-                    .map(Setting::Schedule)
-                    .map_err(|e: Error| E::custom(e))
-            }
-        }
-        deserializer.deserialize_any(NumberOrSchedule)
-    }
-}
-
-fn at_least_one<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<usize, D::Error> {
-    let n = u64::deserialize(d)?;
-    match n {
-        0 => Err(de::Error::custom("must be at least 1, found 0")),
-        n => usize::try_from(n).map_err(de::Error::custom),
-    }
-}
-
-fn some_at_least_one<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<usize>, D::Error> {
-    at_least_one(d).map(Some)
-}
-
-fn positive<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
-    let x = f64::deserialize(d)?;
-    match x.is_finite() && x > 0.0 {
-        true => Ok(x),
-        false => Err(de::Error::custom(format!(
-            "must be finite and above 0, found {x}"
-        ))),
-    }
-}
-
-fn some_positive<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
-    positive(d).map(Some)
-}
-
-fn non_negative<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
-    let x = f64::deserialize(d)?;
-    match x.is_finite() && x >= 0.0 {
-        true => Ok(x),
-        false => Err(de::Error::custom(format!(
-            "must be finite and at least 0, found {x}"
-        ))),
-    }
-}
-
-/// A [`Format`] in a config, by its name (`tsv`, `conll`, ...).
-mod format_name {
-    use serde::{Deserialize, Deserializer, Serializer, de};
-
-    use crate::corpus::Format;
-
-    const FORMATS: [Format; 4] = [
-        Format::Texts,
-        Format::Tagged,
-        Format::Documents,
-        Format::Pairs,
-    ];
-
-    pub(super) fn serialize<S: Serializer>(
-        format: &Option<Format>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match format {
-            Some(format) => serializer.serialize_str(format.name()),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Format>, D::Error> {
-        let name = String::deserialize(d)?;
-        let format = FORMATS.into_iter().find(|format| format.name() == name);
-        format.map(Some).ok_or_else(|| {
-            let names: Vec<&str> = FORMATS.iter().map(|format| format.name()).collect();
-            de::Error::custom(format!(
-                "unknown format `{name}`, expected one of {}",
-                names.join(", ")
-            ))
-        })
     }
 }
