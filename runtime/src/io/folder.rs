@@ -68,7 +68,13 @@ fn swap_in(new: &Path, target: &Path) -> io::Result<()> {
     if replacing {
         fs::rename(target, &old)?;
     }
-    fs::rename(new, target)?;
+    if let Err(error) = fs::rename(new, target) {
+        if replacing {
+            // The old folder goes back, whole; the error is the rename's.
+            let _ = fs::rename(&old, target);
+        }
+        return Err(error);
+    }
     sync_folder(folder_of(target))?;
     if replacing {
         // The new folder is in place: the old one's removal is housekeeping.

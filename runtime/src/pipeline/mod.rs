@@ -10,7 +10,7 @@
 //! | `vocab.txt` | the known tokens, one per line, line `i` (from 1) for id `i` (0: unknown) |
 //! | `labels.txt` | the labels (classes or tags), one per line, in class order |
 //! | `model.weft` | the weights, as [`Params::to_disk`] saves them (`docs/format.md`) |
-//! | `meta.json` | the weft version, the task, and the CRC-32 of the three text files |
+//! | `meta.json` | the weft version and the CRC-32 of the three text files |
 //!
 //! It is written whole or not at all: into a temporary folder beside it, which then takes its
 //! place. Loading checks every file: the text files against their checksums (a vocabulary
@@ -209,8 +209,11 @@ impl Pipeline {
     }
 }
 
-/// The network of `config`'s text, sized by the rows of `vocab` and the number of `labels`.
-fn build<Out: Data>(
+/// The network of `config`'s text, sized by the rows of `vocab` and the number of `labels`: an
+/// error when it outputs another number of probabilities than there are labels (a `softmax`
+/// given its classes in the config, and data of other labels), which could train but never
+/// name a prediction.
+fn build<Out: Probabilities>(
     config: &Config,
     vocab: &Vocab,
     labels: &Labels,
@@ -219,7 +222,38 @@ fn build<Out: Data>(
         place: "model.network".into(),
         message: error.to_string(),
     })?;
-    network.build(&DataSizes::given(Some(vocab.rows()), Some(labels.len())))
+    let model: Boxed<Ragged<Ids>, Out> =
+        network.build(&DataSizes::given(Some(vocab.rows()), Some(labels.len())))?;
+    let width = model.predict(Ragged::from_sequences([vec![0]])).width();
+    if width != labels.len() {
+        return Err(Error::Config {
+            place: "model.network".into(),
+            message: format!(
+                "the network outputs {width} probabilities, but the training data have {} \
+                 labels: leave softmax's classes to the data",
+                labels.len()
+            ),
+        });
+    }
+    Ok(model)
+}
+
+/// What a pipeline's network outputs: probabilities of each label, per text or per token.
+trait Probabilities: Data {
+    /// The number of probabilities in a row.
+    fn width(&self) -> usize;
+}
+
+impl Probabilities for Floats2 {
+    fn width(&self) -> usize {
+        self.view().ncols()
+    }
+}
+
+impl Probabilities for Ragged<Floats2> {
+    fn width(&self) -> usize {
+        self.data().view().ncols()
+    }
 }
 
 /// Saves a pipeline of these parts as the folder `dir`, whole.

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::data::{Corpus, Example};
-use super::{Component, Config, Pipeline, Task};
+use super::{Component, Config, Pipeline, Probabilities, Task};
 use crate::corpus::{LabelledText, Labels, TaggedSentence, Vocab};
 use crate::data::{Batch, Ids, Ragged};
 use crate::error::{Error, Result};
@@ -158,7 +158,7 @@ impl Run<'_> {
     where
         E: Example,
         T: training::Task<Truth = E::Truth>,
-        T::Out: Batch,
+        T::Out: Batch + Probabilities,
     {
         let (config, output) = (self.config, self.output);
         let data = &config.data;
@@ -167,8 +167,8 @@ impl Run<'_> {
             labels,
             train,
             dev,
-            ..
-        } = Corpus::read::<E>(&data.train, &data.dev, None)?;
+            test,
+        } = Corpus::read::<E>(&data.train, &data.dev, data.test.as_deref())?;
         let mut model = super::build::<T::Out>(config, &vocab, &labels)?;
         let task = task(labels.names().to_vec());
         progress.start(&Start {
@@ -211,15 +211,19 @@ impl Run<'_> {
             &settings,
             &mut keeper,
         )?;
+        if std::mem::take(&mut keeper.resumed) {
+            // No evaluation since the checkpoint: the log is the checkpoint's.
+            keeper.evaluations = outcome.evaluations.clone();
+            keeper.write_log()?;
+        }
+        let test = (test.as_ref())
+            .map(|test| training::evaluate(&model, &task, test))
+            .transpose()?;
         let pipeline = Pipeline {
             config: config.clone(),
             vocab,
             labels,
             model: component(model),
-        };
-        let test = match &data.test {
-            Some(path) => Some(pipeline.evaluate(path)?),
-            None => None,
         };
         Ok(Trained {
             pipeline,
@@ -267,19 +271,26 @@ impl<M: Params, P: Progress> Observer<M> for Keeper<'_, P> {
             self.evaluations.retain(|e| e.step < evaluation.step);
         }
         self.evaluations.push(evaluation.clone());
-        let mut log = String::new();
-        for evaluation in &self.evaluations {
-            // An evaluation is numbers and strings: serializing cannot fail.
-            log.push_str(&serde_json::to_string(evaluation).unwrap_or_default());
-            log.push('\n');
-        }
-        write_atomically(&self.log, log.as_bytes())?;
+        self.write_log()?;
         if evaluation.best {
             let dir = self.output.join("model-best");
             let weights = model.to_bytes()?;
             super::save(&dir, self.config, self.vocab, self.labels, &weights)?;
         }
         self.progress.evaluation(evaluation, &self.evaluations)
+    }
+}
+
+impl<P> Keeper<'_, P> {
+    /// Writes the evaluations to `log.jsonl`, whole.
+    fn write_log(&self) -> Result<()> {
+        let mut log = String::new();
+        for evaluation in &self.evaluations {
+            // An evaluation is numbers and strings: serializing cannot fail.
+            log.push_str(&serde_json::to_string(evaluation).unwrap_or_default());
+            log.push('\n');
+        }
+        write_atomically(&self.log, log.as_bytes())
     }
 }
 

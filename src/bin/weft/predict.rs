@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use weft::pipeline::Pipeline;
+use weft::pipeline::{Pipeline, Task};
 
 /// Lines predicted at once.
 const BATCH: usize = 256;
@@ -34,9 +34,13 @@ pub fn predict(pipeline: &Pipeline, path: Option<&Path>) -> weft::Result<()> {
             batch.push((i + 1, line));
         }
         let texts: Vec<&str> = batch.iter().map(|(_, text)| text.as_str()).collect();
-        let predictions = pipeline
-            .predict(&texts)
-            .map_err(|error| at_line(error, &name, &batch))?;
+        let predictions =
+            pipeline
+                .predict(&texts)
+                .map_err(|error| match pipeline.config().model.task {
+                    Task::Textcat => at_line(error, &name, &batch),
+                    Task::Tagger => error,
+                })?;
         for prediction in predictions {
             writeln!(out, "{}", prediction.to_json()).map_err(io_error)?;
         }
@@ -47,8 +51,8 @@ pub fn predict(pipeline: &Pipeline, path: Option<&Path>) -> weft::Result<()> {
     })
 }
 
-/// An error of the prediction of `batch` (line numbers and texts), at the line of the first
-/// text without tokens when there is one.
+/// An error of a text classifier's prediction of `batch` (line numbers and texts), at the line
+/// of the first text without tokens when there is one.
 fn at_line(error: weft::Error, path: &Path, batch: &[(usize, String)]) -> weft::Error {
     match batch.iter().find(|(_, text)| text.trim().is_empty()) {
         Some(&(line, _)) => weft::Error::Parse {

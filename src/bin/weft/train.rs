@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use weft::pipeline::{Config, Progress, Start};
+use weft::pipeline::{Config, Progress, ScoreName, Start};
 use weft::training::Evaluation;
 
 use crate::plot;
@@ -15,7 +15,11 @@ pub fn train(config: &Config, output: &Path, resume: bool) -> weft::Result<()> {
     let mut shown = Shown {
         bar: ProgressBar::new(0),
         plot: output.join("training.svg"),
-        score: format!("{:?}", config.training.score).to_lowercase(),
+        score: match config.training.score {
+            ScoreName::Accuracy => "accuracy",
+            ScoreName::MacroF1 => "macro_f1",
+        }
+        .to_owned(),
     };
     shown.bar.set_style(
         ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} steps, loss {msg}")
