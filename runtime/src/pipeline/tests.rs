@@ -381,13 +381,22 @@ fn bad_data_files_are_errors_that_name_the_file() {
     // A missing test file is found before training, not after it.
     config.data.dev = config.data.train.clone();
     config.data.test = Some(folder.join("missing-test.tsv"));
-    let error = train(&config, &folder.join("early"), &mut ()).err().unwrap().to_string();
-    assert!(error.starts_with(&folder.join("missing-test.tsv").display().to_string()), "{error}");
+    let error = train(&config, &folder.join("early"), &mut ())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.starts_with(&folder.join("missing-test.tsv").display().to_string()),
+        "{error}"
+    );
     assert!(!folder.join("early/log.jsonl").exists());
     // A network of other outputs than the labels could train but never name a prediction.
     config.data.test = None;
     config.model.network = "embed(width = 4) >> reduce_mean >> softmax(classes = 3)".into();
-    let error = train(&config, &folder.join("out"), &mut ()).err().unwrap().to_string();
+    let error = train(&config, &folder.join("out"), &mut ())
+        .err()
+        .unwrap()
+        .to_string();
     assert_eq!(
         error,
         "model.network: the network outputs 3 probabilities, but the training data have 2 \
