@@ -55,8 +55,10 @@
 /// token (`Ragged<Floats2<W>>`) or one vector per example (`Floats2<W>`), with its width.
 /// Each layer's input width is the width before it; a layer that cannot take what comes
 /// before it is a compile error that says why, at the layer. After an embedding, dense layers
-/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `layer_norm`, `dropout`) and `|` run
-/// token by token; after pooling (`attention`, `reduce_*`), once per example.
+/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `layer_norm`, `dropout`) run token by
+/// token; after pooling (`attention`, `reduce_*`), once per example. `|` and `+` join branches
+/// that output one kind: two embeddings, two sequence encoders (`bilstm | lstm`), two
+/// poolings (`reduce_mean | reduce_max`), your own layers among them.
 ///
 /// A width is an integer literal (checked by the macro: from 1 to 2^24), a constant's
 /// UPPER_CASE name or a `{ block }` (checked by rustc), or any other `usize` expression (a

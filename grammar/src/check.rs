@@ -101,7 +101,9 @@ impl Checker {
         let (nets, outs) = self.branches(nodes, &input)?;
         let first = outs[0].clone();
         for out in &outs[1..] {
-            let message = if out.data != first.data {
+            let kinds_differ =
+                out.data != first.data && ![out.data, first.data].contains(&Data::Unknown);
+            let message = if kinds_differ {
                 format!(
                     "`+` adds outputs of one kind, but {} and {}",
                     first.says(),
@@ -120,46 +122,40 @@ impl Checker {
             };
             return Err(Error::new(span, message));
         }
-        Ok((Net::Add(nets), first))
+        // A layer of the user's fits any kind; what the others output is what flows on.
+        let out = outs.into_iter().find(|o| o.data != Data::Unknown);
+        Ok((Net::Add(nets), out.unwrap_or(first)))
     }
 
+    /// `a | b`: outputs of one kind (a vector per token, or one per example) side by side.
     fn concat<S: Copy>(&mut self, nodes: Vec<Node<S>>, span: S, input: Flow) -> Outcome<S> {
-        if input.data == Data::Tokens {
-            // Over sequences, per-token branches are joined token by token, inside `with_array`.
-            let rows = Flow {
-                data: Data::Rows,
-                token_by_token: true,
-                ..input
-            };
-            let (net, out) = self.concat(nodes, span, rows).map_err(|inner| {
-                Error::new(
-                    span,
-                    format!(
-                        "`|` over sequences joins layers that work token by token: {}",
-                        inner.message
-                    ),
-                )
-            })?;
-            let out = Flow {
-                data: Data::Tokens,
-                token_by_token: false,
-                ..out
-            };
-            return Ok((Net::WithArray(Box::new(net)), out));
-        }
         let (nets, outs) = self.branches(nodes, &input)?;
         if let Some(out) = outs
             .iter()
-            .find(|o| !matches!(o.data, Data::Rows | Data::Unknown))
+            .find(|o| !matches!(o.data, Data::Tokens | Data::Rows | Data::Unknown))
         {
             return Err(Error::new(
                 span,
-                format!(
-                    "`|` puts vectors side by side, one per example, but {}",
-                    out.says()
-                ),
+                format!("`|` puts vectors side by side, but {}", out.says()),
             ));
         }
+        let mut known = outs.iter().filter(|o| o.data != Data::Unknown);
+        let data = match known.next() {
+            Some(first) => {
+                if let Some(other) = known.find(|o| o.data != first.data) {
+                    return Err(Error::new(
+                        span,
+                        format!(
+                            "`|` puts outputs of one kind side by side, but {} and {}",
+                            first.says(),
+                            other.says()
+                        ),
+                    ));
+                }
+                first.data
+            }
+            None => Data::Unknown,
+        };
         let widths: Vec<Width> = outs.iter().map(|o| o.width.clone()).collect();
         let width = Width::sum(&widths);
         let source = outs
@@ -168,10 +164,10 @@ impl Checker {
             .collect::<Vec<_>>()
             .join(" | ");
         let flow = Flow {
-            data: Data::Rows,
+            data,
             width: width.clone(),
             source,
-            token_by_token: input.token_by_token,
+            token_by_token: input.token_by_token && data == Data::Rows,
         };
         Ok((Net::Concat(nets, width), flow))
     }

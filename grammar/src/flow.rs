@@ -28,7 +28,7 @@ pub struct Flow {
     pub width: Width,
     /// The layer that made it, as written.
     pub source: String,
-    /// Inside `with_array` (or `|` over sequences): rows are single tokens' vectors.
+    /// Inside `with_array`: rows are single tokens' vectors.
     pub token_by_token: bool,
 }
 
@@ -51,9 +51,7 @@ impl Flow {
             Data::Keys => format!("`{}` outputs hash keys", self.source),
             Data::Tokens => format!("`{}` outputs a vector per token", self.source),
             Data::Rows if self.token_by_token => {
-                "here layers see one token's vector at a time (inside `with_array`, or `|` over \
-                 sequences)"
-                    .into()
+                "here layers see one token's vector at a time (inside `with_array`)".into()
             }
             Data::Rows => format!("`{}` outputs one vector per example", self.source),
             Data::Unknown => format!("`{}` outputs a type the macro cannot see", self.source),

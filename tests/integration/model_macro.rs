@@ -131,6 +131,31 @@ fn per_token_layers_run_on_every_token() {
 }
 
 #[test]
+fn bars_and_pluses_join_any_layers_of_one_kind() {
+    let (x, y) = batch();
+    // Two embeddings side by side, two sequence encoders side by side, two poolings side by
+    // side: `|` joins outputs of one kind, a vector per token or one per example.
+    let mut model = model!(
+        (embed(rows = 10, width = 4) | embed(rows = 10, width = 2))
+            >> (bilstm(hidden = 3) | lstm(hidden = 2))
+            >> (reduce_mean | reduce_max)
+            >> softmax(classes = 3)
+    );
+    let p = model.predict(x.clone());
+    assert_eq!(p.view().shape(), &[3, 3]);
+    assert_eq!(model.param_names()[0], "0.embed.E");
+    gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    // A sequence layer of the user's beside a built-in one, and summed with one.
+    let mine = with_array(Embed::new(10, Const::<8>));
+    let encoder = weft::layers::BiLstm::new(Const::<16>, Const::<4>, 1);
+    let model =
+        model!((mine | embed(width = 8)) >> (encoder + bilstm(hidden = 4)) >> attention >> softmax)
+            .initialize(&x, &y)
+            .unwrap();
+    assert_eq!(model.predict(x).view().shape(), &[3, 3]);
+}
+
+#[test]
 fn widths_can_be_constants_and_run_time_values() {
     let classes = 4;
     let model = model!(

@@ -73,6 +73,16 @@ fn text_builds_the_networks_model_builds() {
     );
     same_as_the_macros(text, from_text(text), every_combinator, &x);
 
+    let (text, joined) = both!(
+        &x,
+        &y,
+        (embed(width = 4) | embed(width = 2))
+            >> (bilstm(hidden = 3) | lstm(hidden = 2))
+            >> (reduce_mean | reduce_max)
+            >> softmax
+    );
+    same_as_the_macros(text, from_text(text), joined, &x);
+
     // Sized in full: built with no sizes from the data.
     let keys = Ragged::new(Keys(vec![11, 12, 13, 14]), vec![3, 1]).unwrap();
     let classes = 3;

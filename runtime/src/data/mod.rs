@@ -82,13 +82,43 @@ pub trait Rows: Data {
 }
 
 /// Data whose rows are vectors of one width: `Floats2<W>` and `Ragged<Floats2<W>>`. Lets a
-/// type name the width of a model's output, as `<<M as Model>::Out as Columns>::Width`.
+/// type name the width of a model's output, as `<<M as Model>::Out as Columns>::Width`, and
+/// lets `a | b` put two outputs of one kind side by side, whatever that kind is: the rows
+/// come out as one array ([`unpack`](Columns::unpack)) with how they are grouped (the
+/// [`Layout`](Columns::Layout): nothing for `Floats2`, the sequence lengths for `Ragged`), and
+/// go back in with another width ([`Of`](Columns::Of)).
+///
+/// ```
+/// use weft_runtime::{Columns, Const, Floats2, Ragged};
+/// let x = Ragged::new(Floats2::<Const<2>>::zeros(3, Const), vec![2, 1]).unwrap();
+/// let (rows, lengths) = x.unpack();
+/// assert_eq!((rows.dim(), lengths.clone()), ((3, 2), vec![2, 1]));
+/// let wider = <Ragged<Floats2<Const<2>>> as Columns>::Of::<usize>::pack(
+///     ndarray::Array2::zeros((3, 5)),
+///     lengths,
+/// );
+/// assert_eq!(wider.data().width(), 5);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no width: it is not rows of vectors",
     label = "no width",
     note = "`Floats2<W>` and `Ragged<Floats2<W>>` have a width; token ids and hash keys have none"
 )]
-pub trait Columns: Data {
+pub trait Columns: Data<Grad = Self> {
     /// The width of every row.
     type Width: Dim;
+    /// The same kind of data with rows `W` wide.
+    type Of<W: Dim>: Columns<Width = W, Layout = Self::Layout>;
+    /// How the rows are grouped: `()` for `Floats2`, the sequence lengths for `Ragged`.
+    type Layout: Clone + PartialEq + std::fmt::Debug + Send;
+
+    /// The rows, as one array, and how they are grouped.
+    fn unpack(self) -> (ndarray::Array2<f32>, Self::Layout);
+
+    /// Rows grouped as `layout` says.
+    ///
+    /// # Panics
+    /// When the array's columns are not the constant width `Width`, or the layout does not
+    /// hold its rows: callers give back what [`unpack`](Columns::unpack) gave, cut by columns.
+    fn pack(rows: ndarray::Array2<f32>, layout: Self::Layout) -> Self;
 }

@@ -152,6 +152,17 @@ impl<T: Values> Values for Ragged<T> {
 
 impl<W: Dim> Columns for Ragged<Floats2<W>> {
     type Width = W;
+    type Of<O: Dim> = Ragged<Floats2<O>>;
+    type Layout = Vec<usize>;
+
+    fn unpack(self) -> (ndarray::Array2<f32>, Vec<usize>) {
+        (self.data.unpack().0, self.lengths)
+    }
+
+    fn pack(rows: ndarray::Array2<f32>, lengths: Vec<usize>) -> Self {
+        let rows = Floats2::pack(rows, ());
+        Ragged::new(rows, lengths).expect("the lengths of the rows unpacked")
+    }
 }
 
 #[cfg(test)]

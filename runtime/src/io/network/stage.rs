@@ -26,6 +26,23 @@ pub(crate) enum Stage {
 
 use Stage::*;
 
+/// `$join(a, b)` of two stages of one kind, a stage of that kind; an internal error for two
+/// kinds.
+macro_rules! one_kind {
+    ($first:expr, $second:expr, $what:expr, $join:expr) => {
+        match ($first, $second) {
+            (IdsTokens(a), IdsTokens(b)) => Ok(IdsTokens($join(a, b).boxed())),
+            (IdsRows(a), IdsRows(b)) => Ok(IdsRows($join(a, b).boxed())),
+            (KeysTokens(a), KeysTokens(b)) => Ok(KeysTokens($join(a, b).boxed())),
+            (KeysRows(a), KeysRows(b)) => Ok(KeysRows($join(a, b).boxed())),
+            (TokensTokens(a), TokensTokens(b)) => Ok(TokensTokens($join(a, b).boxed())),
+            (TokensRows(a), TokensRows(b)) => Ok(TokensRows($join(a, b).boxed())),
+            (RowsRows(a), RowsRows(b)) => Ok(RowsRows($join(a, b).boxed())),
+            _ => Err(misfit($what)),
+        }
+    };
+}
+
 /// An error for parts the grammar should not have let through.
 fn misfit(what: &str) -> Error {
     Error::Network {
@@ -99,33 +116,12 @@ impl Stage {
 
     /// `self + other`: parts of one kind, their outputs summed.
     pub(crate) fn add(self, other: Stage) -> Result<Stage> {
-        macro_rules! sums {
-            ($($kind:ident),*) => {
-                match (self, other) {
-                    $(($kind(a), $kind(b)) => Ok($kind(add(a, b).boxed())),)*
-                    _ => Err(misfit("a sum")),
-                }
-            };
-        }
-        sums!(
-            IdsTokens,
-            IdsRows,
-            KeysTokens,
-            KeysRows,
-            TokensTokens,
-            TokensRows,
-            RowsRows
-        )
+        one_kind!(self, other, "a sum", add)
     }
 
-    /// `self | other`: vectors side by side, `width` wide in all.
+    /// `self | other`: parts of one kind, their vectors side by side.
     pub(crate) fn concat(self, other: Stage) -> Result<Stage> {
-        match (self, other) {
-            (RowsRows(a), RowsRows(b)) => {
-                Ok(RowsRows(concat::<_, _, usize, usize, usize>(a, b).boxed()))
-            }
-            _ => Err(misfit("a concatenation")),
-        }
+        one_kind!(self, other, "a concatenation", concat::<_, _, _, _, usize>)
     }
 
     /// `x + self(x)`.
