@@ -43,7 +43,10 @@ impl<'a, S: Copy> Args<'a, S> {
             return Ok(input.width.clone());
         };
         let width = self.width(given)?;
-        if matches!(width, Width::Run(_)) {
+        // A run-time width can follow only a width that is not known when the program is
+        // built: the network's input, a run-time width, a layer of the user's.
+        let built_in = matches!(input.width, Width::Lit(_) | Width::Const(_));
+        if matches!(width, Width::Run(_)) && built_in {
             return Err(Error::new(
                 given.span,
                 "`input` states the width a layer expects, checked when the program is built: \
@@ -84,7 +87,8 @@ impl<'a, S: Copy> Args<'a, S> {
             ArgDefault::Int(n) => ArgValue::Int(n),
             ArgDefault::Float(x) => ArgValue::Float(x),
             ArgDefault::Input => ArgValue::Width(in_width.clone()),
-            ArgDefault::KnownInput if in_width.is_inferred() => {
+            // A layer of the user's reports its width when the network is built.
+            ArgDefault::KnownInput if in_width.is_inferred() && !user_width(in_width, input) => {
                 return Err(Error::new(
                     self.layer.span,
                     format!(
@@ -228,4 +232,10 @@ fn rate<S: Copy>(value: &Value<S>) -> Result<ArgValue, Error<S>> {
         ));
     }
     Ok(ArgValue::Float(number))
+}
+
+/// Whether `width` is the output width of the layer of the user's that `input` comes from,
+/// which the network reads off that layer when it is built.
+pub(crate) fn user_width(width: &Width, input: &Flow) -> bool {
+    matches!((width, input.after), (Width::Infer(Some(id)), Some(after)) if *id == after.expr)
 }

@@ -8,7 +8,7 @@ use crate::catalog::{Outputs, Takes, Width as OutWidth};
 use crate::error::Error;
 use crate::flow::{Data, Flow};
 use crate::message;
-use crate::net::{ArgValue, Bindings, Built, Checked, Eager, FromData, Net};
+use crate::net::{ArgValue, Bindings, Built, Checked, Eager, FromData, Net, UserOutput};
 use crate::width::Width;
 
 /// Checks a whole network, from its input.
@@ -168,6 +168,8 @@ impl Checker {
             width: width.clone(),
             source,
             token_by_token: input.token_by_token && data == Data::Rows,
+            // Branches of one kind: the first tells the kind of all.
+            after: outs[0].after.filter(|_| data == Data::Unknown),
         };
         Ok((Net::Concat(nets, width), flow))
     }
@@ -240,6 +242,10 @@ impl Checker {
             width: Width::Infer(Some(user.expr)),
             source: user.text.clone(),
             token_by_token: false,
+            after: binding.map(|binding| UserOutput {
+                binding,
+                expr: user.expr,
+            }),
         };
         (Net::User { user, binding }, flow)
     }
@@ -271,11 +277,24 @@ impl Checker {
             Outputs::Same if per_token => Data::Tokens,
             Outputs::Same => Data::Rows,
         };
+        // After a layer of the user's, a layer that takes vectors takes them of whatever kind
+        // that layer outputs, and outputs the same kind.
+        let lift =
+            input.after.is_some() && spec.takes == Takes::Vectors && input.data == Data::Unknown;
+        let data = if lift && spec.outputs == Outputs::Same {
+            Data::Unknown
+        } else {
+            data
+        };
+        let after = input
+            .after
+            .filter(|_| lift || args::user_width(&in_width, &input));
         let flow = Flow {
             data,
             width: output.clone(),
             source,
             token_by_token: input.token_by_token && data == Data::Rows,
+            after: after.filter(|_| data == Data::Unknown || output.is_inferred()),
         };
         let built = Built {
             spec,
@@ -283,6 +302,8 @@ impl Checker {
             input: in_width,
             output,
             per_token,
+            after,
+            lift,
             args: values,
         };
         Ok((Net::Layer(built), flow))

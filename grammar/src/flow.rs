@@ -1,5 +1,6 @@
 //! What flows between two layers: the kind of data, its width, and the layer that made it.
 
+use crate::net::UserOutput;
 use crate::width::Width;
 
 /// The kind of data between two layers.
@@ -30,6 +31,9 @@ pub struct Flow {
     pub source: String,
     /// Inside `with_array`: rows are single tokens' vectors.
     pub token_by_token: bool,
+    /// The layer of the user's whose output this is, as far as its kind (when `data` is
+    /// `Unknown`) or its width (when `width` is inferred) goes.
+    pub after: Option<UserOutput>,
 }
 
 impl Flow {
@@ -40,6 +44,7 @@ impl Flow {
             width: Width::Infer(None),
             source: "the input".into(),
             token_by_token: false,
+            after: None,
         }
     }
 

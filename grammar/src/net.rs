@@ -54,8 +54,23 @@ pub struct Built<S> {
     pub output: Width,
     /// It takes vectors and runs on every token of sequences (wrapped in `with_array`).
     pub per_token: bool,
+    /// The layer of the user's whose output it reads, when its input width is that layer's
+    /// (then read off the layer when the network is built) or its input's kind is unknown.
+    pub after: Option<UserOutput>,
+    /// It takes vectors of a layer of the user's, which may output one per example or one
+    /// per token: it runs on every token if they are sequences (`after` tells when built).
+    pub lift: bool,
     /// Every argument of its spec but `input`, given or defaulted, in the spec's order.
     pub args: Vec<(&'static str, ArgValue)>,
+}
+
+/// A layer of the user's whose output a built-in layer reads.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct UserOutput {
+    /// The layer's entry in [`Bindings::eager`].
+    pub binding: usize,
+    /// The layer as written.
+    pub expr: ExprId,
 }
 
 /// The value of a layer's argument.

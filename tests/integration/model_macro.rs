@@ -1,8 +1,8 @@
 //! `model!` and `model_type!`: every operator and combinator builds, trains and names its
 //! parameters in flat order.
 
-use weft::combinators::with_array;
-use weft::layers::{Embed, Relu};
+use weft::combinators::{chain, with_array};
+use weft::layers::{Embed, ReduceMean, Relu};
 use weft::losses::CategoricalCrossentropy;
 use weft::{
     Adam, Const, Error, Floats2, GradcheckOptions, Ids, Model, Params, Ragged, gradcheck, model,
@@ -182,6 +182,43 @@ fn user_layers_take_part() {
 struct Classifier {
     network:
         model_type!(embed(width = 8) >> bilstm(hidden = 4) >> attention >> softmax(classes = 2)),
+}
+
+/// A width-generic helper, as a user writes one: a run-time width, a network of its own.
+fn encoder(width: usize) -> impl Model<In = Ragged<Floats2>, Out = Ragged<Floats2>> {
+    model!(bilstm(input = width, hidden = width / 2) >> relu)
+}
+
+#[test]
+fn layers_after_a_users_layer_take_its_kind_and_width() {
+    let (x, y) = batch();
+    // `encoder` outputs a vector per token, 12 wide at run time: `relu` and `linear` after it
+    // run on every token, and `bilstm` and `attention` read its width.
+    let width = 12;
+    let model = model!(
+        embed(width = width)
+            >> encoder(width)
+            >> relu
+            >> linear(width = 6)
+            >> bilstm
+            >> attention
+            >> softmax
+    )
+    .initialize(&x, &y)
+    .unwrap();
+    assert_eq!(model.predict(x.clone()).view().shape(), &[3, 3]);
+    assert_eq!(model.param_names()[1], "1.bilstm.0.fwd.W_ih");
+    // One vector per example from a layer of the user's: dense layers run once per example,
+    // and a constant width is read off its type.
+    let pooled = chain(
+        with_array(Embed::new(10, Const::<4>)),
+        ReduceMean::new(Const),
+    );
+    let mut model = model!(pooled >> relu >> softmax(classes = 3));
+    let p = model.predict(x.clone());
+    assert_eq!(p.view().shape(), &[3, 3]);
+    gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    let _ = y;
 }
 
 #[test]

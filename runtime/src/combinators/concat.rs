@@ -121,6 +121,12 @@ where
         let ya = self.first.predict(x.clone());
         side_by_side(ya, self.second.predict(x)).0
     }
+
+    fn output_width(&self) -> Option<usize> {
+        O::CONST.or(Some(
+            self.first.output_width()? + self.second.output_width()?,
+        ))
+    }
 }
 
 /// `a` and `b` side by side, grouped as both are, and the width of `a`.
@@ -146,8 +152,9 @@ fn side_by_side<A: Columns, B: Columns<Layout = A::Layout>, O: Dim>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Const;
-    use crate::layers::{Linear, Relu};
+    use crate::combinators::with_array;
+    use crate::data::{Const, Floats2, Ragged};
+    use crate::layers::{Linear, Lstm, Relu};
     use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
@@ -158,5 +165,27 @@ mod tests {
         );
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
         gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn concat_over_sequences_gradients_match_finite_differences() {
+        let mut model = concat::<_, _, _, _, Const<5>>(
+            with_array(Linear::new(Const::<2>, Const::<2>)),
+            Lstm::new(Const::<2>, Const::<3>, 1),
+        );
+        let rows = Floats2::from_rows(&[[0.5, -1.0], [1.5, 0.3], [-0.7, 0.2]]);
+        let x = Ragged::new(rows, vec![2, 0, 1]).unwrap();
+        gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    /// Branches that group their rows otherwise (a layer of the user's could) are refused.
+    #[test]
+    #[should_panic(expected = "concat: the branches group their rows differently")]
+    fn branches_of_other_sequences_are_refused() {
+        let (a, b) = (Floats2::<usize>::zeros(3, 2), Floats2::<usize>::zeros(3, 1));
+        side_by_side::<_, _, usize>(
+            Ragged::new(a, vec![2, 1]).unwrap(),
+            Ragged::new(b, vec![1, 2]).unwrap(),
+        );
     }
 }

@@ -9,6 +9,9 @@
 //! | [`residual`] | `residual(a)` | `x + a(x)` |
 //! | [`with_array`] | `with_array(a)` | a per-row layer applied to every token of ragged sequences |
 //!
+//! [`After`] is how `model!` sizes the built-in layers after a layer of yours and runs them on
+//! every token when it outputs sequences.
+//!
 //! Combinators are transparent in parameter paths: the layers inside are numbered in the
 //! order they appear in the flattened expression, however the expression is nested.
 //! Backprop of the fan-out combinators (`concat`, `add`, `residual`) sums the input gradients.
@@ -19,6 +22,7 @@ mod add;
 mod chain;
 mod clones;
 mod concat;
+mod lift;
 mod residual;
 mod with_array;
 
@@ -26,5 +30,6 @@ pub use add::{Add, add};
 pub use chain::{Chain, chain};
 pub use clones::{Clones, clones};
 pub use concat::{Concat, concat};
+pub use lift::{After, Lift};
 pub use residual::{Residual, residual};
 pub use with_array::{WithArray, with_array};

@@ -201,6 +201,10 @@ impl<W: Dim> Model for Attention<W> {
     fn predict(&self, x: Ragged<Floats2<W>>) -> Floats2<W> {
         self.forward(&x).0
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.width.size())
+    }
 }
 
 #[cfg(test)]
