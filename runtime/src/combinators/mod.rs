@@ -8,6 +8,7 @@
 //! | [`clones`] | `a ** n` | `n` fresh copies of `a`, chained |
 //! | [`residual`] | `residual(a)` | `x + a(x)` |
 //! | [`with_array`] | `with_array(a)` | a per-row layer applied to every token of ragged sequences |
+//! | [`sentences`] | `sentences(a)` | a sequence model pooled over every sentence of documents; the documents get a vector per sentence |
 //!
 //! Combinators are transparent in parameter paths: the layers inside are numbered in the
 //! order they appear in the flattened expression, however the expression is nested.
@@ -20,6 +21,7 @@ mod chain;
 mod clones;
 mod concat;
 mod residual;
+mod sentences;
 mod with_array;
 
 pub use add::{Add, add};
@@ -27,4 +29,5 @@ pub use chain::{Chain, chain};
 pub use clones::{Clones, clones};
 pub use concat::{Concat, concat};
 pub use residual::{Residual, residual};
+pub use sentences::{Sentences, sentences};
 pub use with_array::{WithArray, with_array};
