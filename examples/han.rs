@@ -19,7 +19,7 @@
 mod common;
 
 use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use common::Options;
@@ -99,7 +99,8 @@ fn file(split: &str) -> String {
 }
 
 fn run() -> Result<(), Box<dyn Error>> {
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    // The shared data folder beside the checkout.
+    let shared = common::data_dir().join("../../../shared/data");
     let mut options = Options::new(&shared, file, EPOCHS);
     options.apply(USAGE, common::args(USAGE));
     weft::set_seed(options.seed);

@@ -4,9 +4,9 @@
 //! tokens `T`) → `Ragged<Floats2<W>>` (documents of sentence vectors). The inner model takes
 //! the sentences of every document at once, packed as one `Ragged<T>` batch, and outputs one
 //! row per sentence, `Floats2<W>`; the rows are grouped back by document, so that what follows
-//! reads each document as a sequence whose tokens are its sentences: `sentences(embed >> bilstm
-//! >> attention) >> bilstm >> attention >> softmax` is a hierarchical attention network (Yang
-//! et al. 2016: words → sentence vectors → document vector).
+//! reads each document as a sequence whose tokens are its sentences. A hierarchical attention
+//! network (Yang et al. 2016: words → sentence vectors → document vector) is then
+//! `sentences(embed >> bilstm >> attention) >> bilstm >> attention >> softmax`.
 //!
 //! Backprop hands the inner model the gradient of the sentence rows, ungrouped.
 //!
