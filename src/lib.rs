@@ -41,6 +41,7 @@
 /// | `chain(a, b, ..)`, `concat(a, b, ..)`, `add(a, b, ..)`, `clone(a, n)` | the same, as calls |
 /// | `residual(a)` | `x + a(x)` |
 /// | `with_array(a)` | `a` applied to every token's vector of a batch of sequences |
+/// | `sentences(a)` | `a` (from a sentence's tokens to one vector) over every sentence of a batch of [`Documents`]: the layers after it read a sequence of sentence vectors per document |
 /// | `layer`, `layer(arg = value, ..)` | a built-in layer, with defaults for what is unsaid |
 /// | any other expression | a value of yours implementing [`Model`] |
 ///
@@ -59,6 +60,27 @@
 /// token; after pooling (`attention`, `reduce_*`), once per example. `|` and `+` join branches
 /// that output one kind: two embeddings, two sequence encoders (`bilstm | lstm`), two
 /// poolings (`reduce_mean | reduce_max`), your own layers among them.
+///
+/// A network that starts with `sentences(..)` reads documents of sentences
+/// ([`Documents`]: `Ragged<Ragged<Ids>>`, packed without padding at either level). The network
+/// inside reads each sentence as a network reads its input and must pool it to one vector
+/// (end it with `attention` or `reduce_*`); the layers after `sentences` read each document as
+/// a sequence of those vectors, its sentences taking the place of tokens. A sentence of no
+/// tokens pools to zeros, and a document of no sentences is an empty sequence:
+///
+/// ```
+/// use weft::{Documents, Model, model};
+/// let docs = Documents::from_documents([vec![vec![1, 2], vec![3]], vec![], vec![vec![]]]);
+/// let model = model!(
+///     sentences(embed(width = 16) >> bilstm(hidden = 8) >> attention)
+///         >> bilstm(hidden = 8)
+///         >> attention
+///         >> softmax
+/// )
+/// .initialize(&docs, &vec![0, 1, 1])?;
+/// assert_eq!(model.predict(docs).view().shape(), &[3, 2]);
+/// # Ok::<(), weft::Error>(())
+/// ```
 ///
 /// A width is an integer literal (checked by the macro: from 1 to 2^24), a constant's
 /// UPPER_CASE name or a `{ block }` (checked by rustc), or any other `usize` expression (a

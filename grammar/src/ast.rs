@@ -147,6 +147,9 @@ pub enum Node<S> {
     Residual(Box<Node<S>>, S),
     /// `with_array(a)`: a per-row network applied to every token.
     WithArray(Box<Node<S>>, S),
+    /// `sentences(a)`: a network from a sentence's tokens to one vector, run over every
+    /// sentence of documents.
+    Sentences(Box<Node<S>>, S),
     /// A built-in layer, with its named arguments.
     Layer(Layer<S>),
     /// A layer of the user's.
@@ -201,9 +204,11 @@ impl<S: Copy> Node<S> {
         match self {
             Node::Layer(l) => Some(l.span),
             Node::User(u) => Some(u.span),
-            Node::Concat(_, s) | Node::Add(_, s) | Node::Residual(_, s) | Node::WithArray(_, s) => {
-                Some(*s)
-            }
+            Node::Concat(_, s)
+            | Node::Add(_, s)
+            | Node::Residual(_, s)
+            | Node::WithArray(_, s)
+            | Node::Sentences(_, s) => Some(*s),
             Node::Chain(nodes) => nodes.first().and_then(Node::span),
             Node::Clone(inner, _) => inner.span(),
         }

@@ -368,6 +368,8 @@ pub enum Combinator {
     Residual,
     /// `with_array(a)`: `a` on every token's vector.
     WithArray,
+    /// `sentences(a)`: `a` over every sentence of documents, one vector per sentence.
+    Sentences,
 }
 
 /// Every combinator written as a call, by name.
@@ -378,6 +380,7 @@ pub const COMBINATORS: &[(&str, Combinator)] = &[
     ("clone", Combinator::Clone),
     ("residual", Combinator::Residual),
     ("with_array", Combinator::WithArray),
+    ("sentences", Combinator::Sentences),
 ];
 
 /// The combinator called `name`.

@@ -28,6 +28,8 @@ pub(crate) struct Checker {
     /// Inside `** n` or `clone(...)`: layers of the user's stay inline, to be built once per
     /// copy.
     in_clone: bool,
+    /// Inside `sentences(...)`: the network reads one sentence's tokens.
+    in_sentences: bool,
 }
 
 /// A checked node and what flows out of it.
@@ -77,6 +79,7 @@ impl Checker {
                 Ok((Net::Residual(Box::new(net)), out))
             }
             Node::WithArray(inner, span) => self.with_array(*inner, span, input),
+            Node::Sentences(inner, span) => self.sentences(*inner, span, input),
             Node::Layer(layer) => self.layer(layer, input),
             Node::User(user) => Ok(self.user(user)),
         }
@@ -233,6 +236,46 @@ impl Checker {
             ..out
         };
         Ok((Net::WithArray(Box::new(net)), out))
+    }
+
+    /// `sentences(a)`: the network reads documents, and `a` reads each of their sentences, as a
+    /// network reads its input, and pools it to one vector; the layers after `sentences` read a
+    /// sequence of those vectors per document.
+    fn sentences<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        let refuse = |message: String| Err(Error::new(span, message));
+        if self.in_sentences {
+            return refuse(
+                "`sentences` inside `sentences`: documents are sentences of tokens, one level \
+                 deep"
+                    .into(),
+            );
+        }
+        if !matches!(input.data, Data::Start | Data::Unknown) {
+            return refuse(format!(
+                "`sentences` reads documents, so it comes first in a network; but {}",
+                input.says()
+            ));
+        }
+        self.in_sentences = true;
+        let result = self.check(node, Flow::start());
+        self.in_sentences = false;
+        let (net, out) = result?;
+        if !matches!(out.data, Data::Rows | Data::Unknown) {
+            return refuse(format!(
+                "`sentences` hands on one vector per sentence, but {}: end the sentence's \
+                 network with a pooling layer, such as `attention`",
+                out.says()
+            ));
+        }
+        let out = Flow {
+            data: Data::Tokens,
+            width: out.width,
+            source: "sentences".into(),
+            token_by_token: false,
+            // A layer of the user's inside reads sentences: its kind is not what flows here.
+            after: None,
+        };
+        Ok((Net::Sentences(Box::new(net)), out))
     }
 
     fn user<S: Copy>(&mut self, user: User<S>) -> (Net<S>, Flow) {

@@ -20,6 +20,8 @@ pub enum Net<S> {
     Residual(Box<Net<S>>),
     /// `inner` on every token's vector.
     WithArray(Box<Net<S>>),
+    /// `inner` over every sentence of documents, one vector per sentence.
+    Sentences(Box<Net<S>>),
     /// A built-in layer.
     Layer(Built<S>),
     /// A layer of the user's, evaluated once into entry `binding` of
@@ -141,9 +143,10 @@ impl<S> Net<S> {
             Net::Chain(nets) => nets.last().map_or(Width::Infer(None), Net::output_width),
             Net::Add(nets) => nets.first().map_or(Width::Infer(None), Net::output_width),
             Net::Concat(_, width) => width.clone(),
-            Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => {
-                inner.output_width()
-            }
+            Net::Clone(inner, _)
+            | Net::Residual(inner)
+            | Net::WithArray(inner)
+            | Net::Sentences(inner) => inner.output_width(),
             Net::Layer(built) => built.output.clone(),
             Net::User { .. } => Width::Infer(None),
         }

@@ -5,8 +5,8 @@ use weft::combinators::{chain, with_array};
 use weft::layers::{Embed, ReduceMean, Relu};
 use weft::losses::CategoricalCrossentropy;
 use weft::{
-    Adam, Const, Error, Floats2, GradcheckOptions, Ids, Model, Params, Ragged, gradcheck, model,
-    model_type,
+    Adam, Const, Documents, Error, Floats2, GradcheckOptions, Ids, Model, Params, Ragged,
+    gradcheck, model, model_type,
 };
 
 const WIDTH: usize = 16;
@@ -46,6 +46,58 @@ fn the_design_card_network_trains() {
     model.for_each_param(&mut |_, p| shapes.push(p.shape().to_vec()));
     assert_eq!(shapes[0], [7, 64]);
     assert_eq!(shapes.last().unwrap(), &[3]);
+}
+
+/// The hierarchical attention network: words → sentence vectors → a document vector.
+type Han = model_type!(
+    sentences(embed(rows = 7, width = 8) >> bilstm(hidden = 4) >> attention)
+        >> bilstm(hidden = 4)
+        >> attention
+        >> softmax(classes = 2)
+);
+
+#[test]
+fn a_hierarchical_network_trains_both_levels() {
+    // Documents of two sentences, of none, and of an empty sentence and one of one token.
+    let x = Documents::from_documents([
+        vec![vec![1, 2, 3], vec![4]],
+        vec![],
+        vec![vec![], vec![5, 6]],
+    ]);
+    let y = vec![0, 1, 1];
+    let mut model = model!(
+        sentences(embed(width = 8) >> bilstm(hidden = 4) >> attention)
+            >> bilstm(hidden = 4)
+            >> attention
+            >> softmax
+    )
+    .initialize(&x, &y)
+    .unwrap();
+    let names = model.param_names();
+    assert_eq!(names.first().unwrap(), "0.embed.E");
+    assert!(names.contains(&"2.attention.Q".to_string()));
+    assert_eq!(names.last().unwrap(), "5.softmax.b");
+    let typed: Han = model!(
+        sentences(embed(rows = 7, width = 8) >> bilstm(hidden = 4) >> attention)
+            >> bilstm(hidden = 4)
+            >> attention
+            >> softmax(classes = 2)
+    );
+    assert_eq!(typed.signature(), model.signature());
+    let mut adam = Adam::new(0.05);
+    for step in 0..2 {
+        let (p, backprop) = model.begin_update(x.clone());
+        let (d_p, _) = CategoricalCrossentropy.get_grad(&p, &y).unwrap();
+        backprop(d_p);
+        // After the first step (the output layer starts at zero), every parameter of both
+        // levels has a gradient.
+        if step == 1 {
+            model.for_each_param(&mut |name, param| {
+                assert!(param.grad().iter().any(|g| *g != 0.0), "{name}");
+            });
+        }
+        model.finish_update(&mut adam).unwrap();
+    }
 }
 
 #[test]

@@ -17,6 +17,7 @@ fn shape(node: &Node<Pos>) -> String {
         Node::Clone(inner, count) => format!("clone({}, {})", shape(inner), count.text),
         Node::Residual(inner, _) => format!("residual({})", shape(inner)),
         Node::WithArray(inner, _) => format!("with_array({})", shape(inner)),
+        Node::Sentences(inner, _) => format!("sentences({})", shape(inner)),
         Node::Layer(layer) => layer.source(),
         Node::User(user) => format!("user {}", user.text),
     }
@@ -145,6 +146,67 @@ fn what_text_cannot_say_is_an_error_at_its_place() {
         (
             "expected a count: an integer or a `usize` expression".into(),
             "many"
+        )
+    );
+}
+
+#[test]
+fn sentences_read_documents_and_hand_on_a_vector_per_sentence() {
+    let text = "sentences(embed(width = 8) >> bilstm(hidden = 4) >> attention) \
+                >> bilstm(hidden = 3) >> attention >> softmax(classes = 2)";
+    let checked = check(text).unwrap();
+    let Net::Chain(nets) = &checked.net else {
+        panic!("a chain")
+    };
+    assert!(matches!(&nets[0], Net::Sentences(_)));
+    assert_eq!(nets[0].output_width(), Width::Lit(8));
+    let Net::Layer(bilstm) = &nets[1] else {
+        panic!("a layer")
+    };
+    assert_eq!(
+        (&bilstm.input, &bilstm.output),
+        (&Width::Lit(8), &Width::Lit(6))
+    );
+    // After `sentences`, vector layers run on every sentence's vector.
+    let Net::Chain(nets) = check("sentences(embed >> reduce_mean) >> relu")
+        .unwrap()
+        .net
+    else {
+        panic!("a chain")
+    };
+    assert!(matches!(&nets[1], Net::Layer(relu) if relu.per_token));
+}
+
+#[test]
+fn sentences_come_first_pool_each_sentence_and_do_not_nest() {
+    let pool = "`sentences` hands on one vector per sentence, but `bilstm` outputs a vector per \
+                token: end the sentence's network with a pooling layer, such as `attention`";
+    assert_eq!(
+        fails("sentences(embed >> bilstm) >> bilstm"),
+        (pool.into(), "sentences")
+    );
+    assert_eq!(
+        fails("embed >> sentences(bilstm >> attention)"),
+        (
+            "`sentences` reads documents, so it comes first in a network; but `embed` outputs \
+             a vector per token"
+                .into(),
+            "sentences"
+        )
+    );
+    assert_eq!(
+        fails("sentences(sentences(embed >> attention) >> attention)"),
+        (
+            "`sentences` inside `sentences`: documents are sentences of tokens, one level deep"
+                .into(),
+            "sentences"
+        )
+    );
+    assert_eq!(
+        fails("sentences(embed >> attention, relu)"),
+        (
+            "`sentences` takes one network, found 2 arguments".into(),
+            "sentences"
         )
     );
 }

@@ -112,6 +112,14 @@ impl Expander<'_> {
                 }
             }
             Net::WithArray(inner) => self.with_array(self.network(inner)?, Span::call_site()),
+            Net::Sentences(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::combinators::sentences(#inner))
+                } else {
+                    quote!(::weft::combinators::Sentences<#inner>)
+                }
+            }
             Net::Layer(built) => self.layer(built)?,
             Net::User { user, binding } => {
                 let expr = self.exprs.get(user.expr);
@@ -378,7 +386,10 @@ fn concat_width(nets: &[Net<Span>]) -> Width {
 fn first_span(net: &Net<Span>) -> Span {
     match net {
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => first_span(&nets[0]),
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => first_span(inner),
+        Net::Clone(inner, _)
+        | Net::Residual(inner)
+        | Net::WithArray(inner)
+        | Net::Sentences(inner) => first_span(inner),
         Net::Layer(built) => built.span,
         Net::User { user, .. } => user.span,
     }
@@ -394,9 +405,10 @@ fn user_at(net: &Net<Span>, binding: usize) -> Option<&User<Span>> {
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => {
             nets.iter().find_map(|n| user_at(n, binding))
         }
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => {
-            user_at(inner, binding)
-        }
+        Net::Clone(inner, _)
+        | Net::Residual(inner)
+        | Net::WithArray(inner)
+        | Net::Sentences(inner) => user_at(inner, binding),
         Net::Layer(_) | Net::User { .. } => None,
     }
 }

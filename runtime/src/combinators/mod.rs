@@ -8,6 +8,7 @@
 //! | [`clones`] | `a ** n` | `n` fresh copies of `a`, chained |
 //! | [`residual`] | `residual(a)` | `x + a(x)` |
 //! | [`with_array`] | `with_array(a)` | a per-row layer applied to every token of ragged sequences |
+//! | [`sentences`] | `sentences(a)` | a sequence model pooled over every sentence of documents; the documents get a vector per sentence |
 //!
 //! [`After`] is how `model!` sizes the built-in layers after a layer of yours and runs them on
 //! every token when it outputs sequences.
@@ -24,6 +25,7 @@ mod clones;
 mod concat;
 mod lift;
 mod residual;
+mod sentences;
 mod with_array;
 
 pub use add::{Add, add};
@@ -32,4 +34,5 @@ pub use clones::{Clones, clones};
 pub use concat::{Concat, concat};
 pub use lift::{After, Lift};
 pub use residual::{Residual, residual};
+pub use sentences::{Sentences, sentences};
 pub use with_array::{WithArray, with_array};

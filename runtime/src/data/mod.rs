@@ -3,6 +3,9 @@
 //! - [`Floats2<W>`]: a batch of rows of width `W` (row-major `f32`).
 //! - [`Ragged<T>`]: a batch of variable-length sequences, packed contiguously: `T` holds every
 //!   token of every sequence, one after the other, and `lengths` says where each ends. No padding.
+//! - [`Documents`]: a batch of documents of sentences, `Ragged<Ragged<Ids>>`: a ragged batch
+//!   whose rows are the sentences, themselves a ragged batch of tokens. No padding at either
+//!   level.
 //! - [`Ids`] and [`Keys`]: one token id (`u32`) or hash key (`u64`) per row; their gradient is
 //!   [`NoGrad`].
 //! - Widths ([`Dim`]): a compile-time [`Const`] or a run-time `usize`.
@@ -17,12 +20,14 @@
 
 pub(crate) mod batch;
 pub(crate) mod dim;
+mod documents;
 mod floats;
 mod ragged;
 mod tokens;
 
 pub use batch::Batch;
 pub use dim::{Const, Dim};
+pub use documents::Documents;
 pub use floats::Floats2;
 pub use ragged::Ragged;
 pub use tokens::{Ids, Keys, NoGrad};
@@ -70,11 +75,12 @@ pub trait Values {
     fn values_mut(&mut self) -> &mut [f32];
 }
 
-/// Data made of rows: the packed content of a [`Ragged`] batch.
+/// Data made of rows: the packed content of a [`Ragged`] batch. The rows of a `Ragged` batch
+/// are its sequences, so that a ragged batch of ragged batches packs documents of sentences.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not made of rows",
     label = "not rows",
-    note = "a `Ragged` batch packs the rows of its sequences: `Floats2<W>`, `Ids` or `Keys`"
+    note = "a `Ragged` batch packs the rows of its sequences: `Floats2<W>`, `Ids`, `Keys`, or the sequences of a `Ragged` batch"
 )]
 pub trait Rows: Data {
     /// Number of rows.

@@ -141,6 +141,14 @@ impl<T: Accumulate> Accumulate for Ragged<T> {
     }
 }
 
+/// The rows of a ragged batch are its sequences: a `Ragged<Ragged<T>>` packs sequences of
+/// sequences, such as documents of sentences ([`Documents`](crate::Documents)).
+impl<T: Data> Rows for Ragged<T> {
+    fn rows(&self) -> usize {
+        self.len()
+    }
+}
+
 impl<T: Values> Values for Ragged<T> {
     fn values(&self) -> &[f32] {
         self.data.values()

@@ -152,7 +152,7 @@ impl DataSizes {
 #[diagnostic::on_unimplemented(
     message = "`initialize` counts the vocabulary in token ids, and `{Self}` holds none",
     label = "no token ids to size the network from",
-    note = "`initialize` reads `Ids` or `Ragged<Ids>`; for other inputs, give the sizes in the network (`embed(rows = ..)`, `softmax(classes = ..)`), and `model!` returns the model at once, with no `initialize`"
+    note = "`initialize` reads `Ids`, `Ragged<Ids>` or documents (`Ragged<Ragged<Ids>>`); for other inputs, give the sizes in the network (`embed(rows = ..)`, `softmax(classes = ..)`), and `model!` returns the model at once, with no `initialize`"
 )]
 pub trait TokenIds {
     /// Number of examples (sequences, or rows).
@@ -170,7 +170,9 @@ impl TokenIds for Ids {
     }
 }
 
-impl TokenIds for Ragged<Ids> {
+/// Sequences of token ids, and sequences of those (documents of sentences): one example per
+/// sequence.
+impl<T: TokenIds> TokenIds for Ragged<T> {
     fn examples(&self) -> usize {
         self.len()
     }

@@ -6,8 +6,9 @@
 //!   line, tokens separated by spaces; blank lines are skipped.
 //! - **tagged tokens** (`conll`, read by [`read_tagged`]): `token<TAB>tag`, one token per line,
 //!   a blank line after each sentence (CoNLL-style).
-//! - **documents** (`docs`): `label<TAB>sentence ||| sentence ...`, one document per line, the
-//!   tokens of a sentence separated by spaces. No reader takes them yet.
+//! - **documents** (`docs`, read by [`read_documents`]): `label<TAB>sentence ||| sentence ...`,
+//!   one document per line, the tokens of a sentence separated by spaces; blank lines are
+//!   skipped.
 //! - **sentence pairs** (`pairs`): `label<TAB>tokens<TAB>tokens`, one pair of texts per line.
 //!   No reader takes them yet.
 //!
@@ -23,6 +24,7 @@
 //! number of its line, so that later checks (a dev label the training data lacks:
 //! [`Labels::index_at`]) can name it too.
 
+mod documents;
 mod format;
 mod lines;
 mod vocab;
@@ -32,6 +34,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use lines::Lines;
 
+pub use documents::{LabelledDocument, read_documents};
 pub use format::{Format, guess_format};
 pub use lines::MAX_LINE_BYTES;
 pub use vocab::{Labels, Vocab};
@@ -83,51 +86,71 @@ fn parse_error(path: &Path, line: usize, message: impl Into<String>) -> Error {
 /// assert!(err.ends_with("texts.tsv:2: expected `label<TAB>tokens`, found no tab"), "{err}");
 /// ```
 pub fn read_texts(path: impl AsRef<Path>) -> Result<Vec<LabelledText>> {
-    let path = path.as_ref();
-    format::check(path, Format::Texts)?;
+    read_examples(
+        path.as_ref(),
+        Format::Texts,
+        "the file holds no texts: a text is a line `label<TAB>token token ...`",
+        |line, number| {
+            let (label, text) = label_and_text(line, "tokens")?;
+            let tokens = tokens(text);
+            if tokens.is_empty() {
+                return Err("the text after the tab has no tokens".into());
+            }
+            Ok(LabelledText {
+                label,
+                tokens,
+                line: number,
+            })
+        },
+    )
+}
+
+/// The examples of the file at `path`, one per line that is not blank, each read by `example`
+/// from the line and its number: an [`Error::Format`] when the file looks like another format
+/// than `format`, an [`Error::Parse`] at the first line `example` refuses, and one with
+/// `none` when there is no example.
+fn read_examples<X>(
+    path: &Path,
+    format: Format,
+    none: &str,
+    example: impl Fn(&str, usize) -> std::result::Result<X, String>,
+) -> Result<Vec<X>> {
+    format::check(path, format)?;
     let mut lines = Lines::open(path)?;
-    let mut texts = Vec::new();
+    let mut examples = Vec::new();
     while let Some((line, text)) = lines.next_line()? {
         if text.trim().is_empty() {
             continue;
         }
-        let text = labelled_text(text).map_err(|message| parse_error(path, line, message))?;
-        texts.push(LabelledText { line, ..text });
+        examples.push(example(text, line).map_err(|message| parse_error(path, line, message))?);
     }
-    if texts.is_empty() {
-        return Err(
-            lines.error("the file holds no texts: a text is a line `label<TAB>token token ...`")
-        );
+    if examples.is_empty() {
+        return Err(lines.error(none));
     }
-    Ok(texts)
+    Ok(examples)
 }
 
-/// One line of a texts file, or what is wrong with it.
-fn labelled_text(line: &str) -> std::result::Result<LabelledText, String> {
+/// The label of a `label<TAB>text` line and its text, which holds `what` (for messages), or
+/// what is wrong with them.
+fn label_and_text<'a>(line: &'a str, what: &str) -> std::result::Result<(String, &'a str), String> {
     let Some((label, text)) = line.split_once('\t') else {
-        return Err("expected `label<TAB>tokens`, found no tab".into());
+        return Err(format!("expected `label<TAB>{what}`, found no tab"));
     };
     name_field(label, "the label before the tab")?;
     if text.contains('\t') {
-        return Err(
-            "expected `label<TAB>tokens`, found a second tab: tokens are separated by \
-                    spaces"
-                .into(),
-        );
+        return Err(format!(
+            "expected `label<TAB>{what}`, found a second tab: tokens are separated by spaces"
+        ));
     }
-    let tokens: Vec<String> = text
-        .split(' ')
+    Ok((label.to_owned(), text))
+}
+
+/// The tokens of `text`, separated by spaces.
+fn tokens(text: &str) -> Vec<String> {
+    text.split(' ')
         .filter(|t| !t.is_empty())
         .map(String::from)
-        .collect();
-    if tokens.is_empty() {
-        return Err("the text after the tab has no tokens".into());
-    }
-    Ok(LabelledText {
-        label: label.to_owned(),
-        tokens,
-        line: 0,
-    })
+        .collect()
 }
 
 /// Checks a field that names something (a label, a tag, a token): not empty, no white space
@@ -360,7 +383,13 @@ mod tests {
                 texts,
                 "give it as format `conll` (read_tagged)",
             ),
-            (DOCUMENTS, false, documents, texts, no_reader),
+            (
+                DOCUMENTS,
+                false,
+                documents,
+                texts,
+                "give it as format `docs` (read_documents)",
+            ),
             (PAIRS, false, pairs, texts, no_reader),
             (
                 TEXTS,
@@ -369,7 +398,13 @@ mod tests {
                 tagged,
                 "give it as format `tsv` (read_texts)",
             ),
-            (DOCUMENTS, true, documents, tagged, no_reader),
+            (
+                DOCUMENTS,
+                true,
+                documents,
+                tagged,
+                "give it as format `docs` (read_documents)",
+            ),
             (PAIRS, true, pairs, tagged, no_reader),
         ];
         for (text, as_tagged, found, read_as, advice) in cases {
@@ -426,8 +461,9 @@ mod tests {
                 let (read, other) = match format {
                     Format::Texts => (texts, sentences),
                     Format::Tagged => (sentences, texts),
-                    // Read by neither: one example a line, as the README says.
-                    _ => {
+                    Format::Documents => (read_documents(&path).map(|docs| docs.len()), texts),
+                    // Read by none: one example a line, as the README says.
+                    Format::Pairs => {
                         assert!(refused(&texts), "{name}: {texts:?}");
                         let text = std::fs::read_to_string(&path).unwrap();
                         (Ok(text.lines().count()), sentences)

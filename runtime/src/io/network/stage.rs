@@ -4,21 +4,26 @@
 
 use std::any::Any;
 
-use crate::combinators::{add, chain, concat, residual, with_array};
-use crate::data::{Floats2, Ids, Keys, Ragged};
+use crate::combinators::{add, chain, concat, residual, sentences, with_array};
+use crate::data::{Documents, Floats2, Ids, Keys, Ragged};
 use crate::error::{Error, Result};
 use crate::model::{Boxed, Model};
 
 /// A vector per token.
 pub(crate) type Tokens = Ragged<Floats2>;
 
-/// A built part of a network, by what it takes (token ids, hash keys, a vector per token, one
-/// vector per example) and what it outputs (a vector per token, one per example).
+/// A built part of a network, by what it takes (token ids, hash keys, documents of either, a
+/// vector per token, one vector per example) and what it outputs (a vector per token, one per
+/// example). Over documents, a token is a sentence: `DocsTokens` outputs a vector per sentence.
 pub(crate) enum Stage {
     IdsTokens(Boxed<Ragged<Ids>, Tokens>),
     IdsRows(Boxed<Ragged<Ids>, Floats2>),
     KeysTokens(Boxed<Ragged<Keys>, Tokens>),
     KeysRows(Boxed<Ragged<Keys>, Floats2>),
+    DocsTokens(Boxed<Documents, Tokens>),
+    DocsRows(Boxed<Documents, Floats2>),
+    KeyDocsTokens(Boxed<Documents<Keys>, Tokens>),
+    KeyDocsRows(Boxed<Documents<Keys>, Floats2>),
     TokensTokens(Boxed<Tokens, Tokens>),
     TokensRows(Boxed<Tokens, Floats2>),
     RowsRows(Boxed<Floats2, Floats2>),
@@ -35,6 +40,10 @@ macro_rules! one_kind {
             (IdsRows(a), IdsRows(b)) => Ok(IdsRows($join(a, b).boxed())),
             (KeysTokens(a), KeysTokens(b)) => Ok(KeysTokens($join(a, b).boxed())),
             (KeysRows(a), KeysRows(b)) => Ok(KeysRows($join(a, b).boxed())),
+            (DocsTokens(a), DocsTokens(b)) => Ok(DocsTokens($join(a, b).boxed())),
+            (DocsRows(a), DocsRows(b)) => Ok(DocsRows($join(a, b).boxed())),
+            (KeyDocsTokens(a), KeyDocsTokens(b)) => Ok(KeyDocsTokens($join(a, b).boxed())),
+            (KeyDocsRows(a), KeyDocsRows(b)) => Ok(KeyDocsRows($join(a, b).boxed())),
             (TokensTokens(a), TokensTokens(b)) => Ok(TokensTokens($join(a, b).boxed())),
             (TokensRows(a), TokensRows(b)) => Ok(TokensRows($join(a, b).boxed())),
             (RowsRows(a), RowsRows(b)) => Ok(RowsRows($join(a, b).boxed())),
@@ -60,6 +69,10 @@ impl Stage {
             IdsRows(_) => "takes token ids and outputs one vector per example",
             KeysTokens(_) => "takes hash keys and outputs a vector per token",
             KeysRows(_) => "takes hash keys and outputs one vector per example",
+            DocsTokens(_) => "takes documents of token ids and outputs a vector per sentence",
+            DocsRows(_) => "takes documents of token ids and outputs one vector per document",
+            KeyDocsTokens(_) => "takes documents of hash keys and outputs a vector per sentence",
+            KeyDocsRows(_) => "takes documents of hash keys and outputs one vector per document",
             TokensTokens(_) => "takes a vector per token and outputs a vector per token",
             TokensRows(_) => "takes a vector per token and outputs one vector per example",
             RowsRows(_) => "takes one vector per example and outputs one per example",
@@ -73,6 +86,10 @@ impl Stage {
             IdsRows(m) => Box::new(m),
             KeysTokens(m) => Box::new(m),
             KeysRows(m) => Box::new(m),
+            DocsTokens(m) => Box::new(m),
+            DocsRows(m) => Box::new(m),
+            KeyDocsTokens(m) => Box::new(m),
+            KeyDocsRows(m) => Box::new(m),
             TokensTokens(m) => Box::new(m),
             TokensRows(m) => Box::new(m),
             RowsRows(m) => Box::new(m),
@@ -107,6 +124,12 @@ impl Stage {
             KeysTokens >> TokensTokens => KeysTokens,
             KeysTokens >> TokensRows => KeysRows,
             KeysRows >> RowsRows => KeysRows,
+            DocsTokens >> TokensTokens => DocsTokens,
+            DocsTokens >> TokensRows => DocsRows,
+            DocsRows >> RowsRows => DocsRows,
+            KeyDocsTokens >> TokensTokens => KeyDocsTokens,
+            KeyDocsTokens >> TokensRows => KeyDocsRows,
+            KeyDocsRows >> RowsRows => KeyDocsRows,
             TokensTokens >> TokensTokens => TokensTokens,
             TokensTokens >> TokensRows => TokensRows,
             TokensRows >> RowsRows => TokensRows,
@@ -138,6 +161,15 @@ impl Stage {
         match self {
             RowsRows(a) => Ok(TokensTokens(with_array(a).boxed())),
             _ => Err(misfit("`with_array`")),
+        }
+    }
+
+    /// `self` over every sentence of documents, a vector per sentence.
+    pub(crate) fn sentences(self) -> Result<Stage> {
+        match self {
+            IdsRows(a) => Ok(DocsTokens(sentences(a).boxed())),
+            KeysRows(a) => Ok(KeyDocsTokens(sentences(a).boxed())),
+            _ => Err(misfit("`sentences`")),
         }
     }
 
