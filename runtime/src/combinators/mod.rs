@@ -8,6 +8,7 @@
 //! | [`clones`] | `a ** n` | `n` fresh copies of `a`, chained |
 //! | [`residual`] | `residual(a)` | `x + a(x)` |
 //! | [`with_array`] | `with_array(a)` | a per-row layer applied to every token of ragged sequences |
+//! | [`both`] | `both(a)` | `a` on both sides of [`Pairs`](crate::Pairs), one set of weights |
 //!
 //! Combinators are transparent in parameter paths: the layers inside are numbered in the
 //! order they appear in the flattened expression, however the expression is nested.
@@ -16,6 +17,7 @@
 //! What they may use: `model/` and `data/`. Their tests also use `layers/` and `training/`.
 
 mod add;
+mod both;
 mod chain;
 mod clones;
 mod concat;
@@ -23,6 +25,7 @@ mod residual;
 mod with_array;
 
 pub use add::{Add, add};
+pub use both::{Both, both};
 pub use chain::{Chain, chain};
 pub use clones::{Clones, clones};
 pub use concat::{Concat, concat};

@@ -3,6 +3,8 @@
 //! - [`Floats2<W>`]: a batch of rows of width `W` (row-major `f32`).
 //! - [`Ragged<T>`]: a batch of variable-length sequences, packed contiguously: `T` holds every
 //!   token of every sequence, one after the other, and `lengths` says where each ends. No padding.
+//! - [`Pairs<T>`]: a batch of pairs of texts, both sides in one batch `T`, first sides then
+//!   second sides.
 //! - [`Ids`] and [`Keys`]: one token id (`u32`) or hash key (`u64`) per row; their gradient is
 //!   [`NoGrad`].
 //! - Widths ([`Dim`]): a compile-time [`Const`] or a run-time `usize`.
@@ -18,12 +20,14 @@
 pub(crate) mod batch;
 pub(crate) mod dim;
 mod floats;
+mod pairs;
 mod ragged;
 mod tokens;
 
 pub use batch::Batch;
 pub use dim::{Const, Dim};
 pub use floats::Floats2;
+pub use pairs::Pairs;
 pub use ragged::Ragged;
 pub use tokens::{Ids, Keys, NoGrad};
 

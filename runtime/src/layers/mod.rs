@@ -12,6 +12,7 @@
 //! [`Param`](crate::Param)s), `data/` and `kernels/`. Their tests also use `training/`, to check
 //! gradients, and `combinators/`.
 
+mod align;
 mod attention;
 mod bilstm;
 mod boundary;
@@ -19,6 +20,7 @@ mod dense;
 mod dropout;
 mod embed;
 mod hash_embed;
+mod join;
 mod layer_norm;
 mod lstm;
 mod maxout;
@@ -30,12 +32,14 @@ mod softmax;
 #[cfg(test)]
 mod tests;
 
+pub use align::Align;
 pub use attention::Attention;
 pub use bilstm::BiLstm;
 pub use dense::{Activation, Dense, Identity, Linear};
 pub use dropout::Dropout;
 pub use embed::Embed;
 pub use hash_embed::HashEmbed;
+pub use join::Join;
 pub use layer_norm::LayerNorm;
 pub use lstm::Lstm;
 pub use maxout::Maxout;
