@@ -77,6 +77,7 @@ impl Checker {
                 Ok((Net::Residual(Box::new(net)), out))
             }
             Node::WithArray(inner, span) => self.with_array(*inner, span, input),
+            Node::Both(inner, span) => self.both(*inner, span, input),
             Node::Layer(layer) => self.layer(layer, input),
             Node::User(user) => Ok(self.user(user)),
         }
@@ -101,7 +102,7 @@ impl Checker {
         let (nets, outs) = self.branches(nodes, &input)?;
         let first = outs[0].clone();
         for out in &outs[1..] {
-            let message = if out.data != first.data {
+            let message = if out.data != first.data || out.paired != first.paired {
                 format!(
                     "`+` adds outputs of one kind, but {} and {}",
                     first.says(),
@@ -124,6 +125,16 @@ impl Checker {
     }
 
     fn concat<S: Copy>(&mut self, nodes: Vec<Node<S>>, span: S, input: Flow) -> Outcome<S> {
+        if input.paired {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`|` puts vectors side by side, one per example, but {}: `concat_sides` puts the \
+                     two sides' vectors side by side",
+                    input.says()
+                ),
+            ));
+        }
         if input.data == Data::Tokens {
             // Over sequences, per-token branches are joined token by token, inside `with_array`.
             let rows = Flow {
@@ -172,6 +183,7 @@ impl Checker {
             width: width.clone(),
             source,
             token_by_token: input.token_by_token,
+            paired: false,
         };
         Ok((Net::Concat(nets, width), flow))
     }
@@ -185,7 +197,8 @@ impl Checker {
         why: &str,
     ) -> Outcome<S> {
         let (net, out) = self.check(node, input.clone())?;
-        let message = if input.data != Data::Start && out.data != input.data {
+        let kind_differs = out.data != input.data || out.paired != input.paired;
+        let message = if input.data != Data::Start && kind_differs {
             format!("{why} must output what it takes, but {}", out.says())
         } else if out.width.differs(&input.width) {
             format!(
@@ -202,6 +215,9 @@ impl Checker {
 
     fn with_array<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
         let data = match input.data {
+            _ if input.paired => {
+                return Err(Error::new(span, one_side_at_a_time("with_array", &input)));
+            }
             Data::Tokens | Data::Start => Data::Rows,
             Data::Unknown => Data::Unknown,
             _ => {
@@ -237,6 +253,29 @@ impl Checker {
         Ok((Net::WithArray(Box::new(net)), out))
     }
 
+    /// `both(node)`: `node` on each side of pairs, which come in (or start the network).
+    fn both<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        if !input.paired && !matches!(input.data, Data::Start | Data::Unknown) {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`both` runs a network on both sides of pairs, but {}",
+                    input.says()
+                ),
+            ));
+        }
+        let side = Flow {
+            paired: false,
+            ..input
+        };
+        let (net, out) = self.check(node, side)?;
+        let out = Flow {
+            paired: true,
+            ..out
+        };
+        Ok((Net::Both(Box::new(net)), out))
+    }
+
     fn user<S: Copy>(&mut self, user: User<S>) -> (Net<S>, Flow) {
         let binding = (!self.in_clone).then(|| self.bind(Eager::Layer(user.expr)));
         let flow = Flow {
@@ -244,6 +283,7 @@ impl Checker {
             width: Width::Infer(Some(user.expr)),
             source: user.text.clone(),
             token_by_token: false,
+            paired: false,
         };
         (Net::User { user, binding }, flow)
     }
@@ -268,9 +308,17 @@ impl Checker {
             OutWidth::Input => in_width.clone(),
             OutWidth::Arg(name) => width_of(name),
             OutWidth::Twice(name) => width_of(name).twice(),
+            OutWidth::Parts { base, flags } => {
+                let set = |name: &str| {
+                    let value = values.iter().find(|(n, _)| *n == name);
+                    matches!(value, Some((_, ArgValue::Bool(true))))
+                };
+                let parts = base + flags.iter().filter(|name| set(name)).count();
+                Width::sum(&vec![in_width.clone(); parts])
+            }
         };
         let data = match spec.outputs {
-            Outputs::Sequences => Data::Tokens,
+            Outputs::Sequences | Outputs::PairedSequences => Data::Tokens,
             Outputs::Pooled => Data::Rows,
             Outputs::Same if per_token => Data::Tokens,
             Outputs::Same => Data::Rows,
@@ -280,6 +328,7 @@ impl Checker {
             width: output.clone(),
             source,
             token_by_token: input.token_by_token && data == Data::Rows,
+            paired: spec.outputs == Outputs::PairedSequences,
         };
         let built = Built {
             spec,
@@ -308,11 +357,39 @@ impl Checker {
     }
 }
 
+/// The message for `name`, which works on one side of pairs, given both.
+fn one_side_at_a_time(name: &str, input: &Flow) -> String {
+    format!(
+        "`{name}` works on one side of pairs at a time, but {}: `both({name})` runs it on \
+         each side",
+        input.says()
+    )
+}
+
 /// Whether `layer` can read what flows in; `true` when it runs on every token of sequences.
 fn takes<S: Copy>(layer: &Layer<S>, input: &Flow) -> Result<bool, Error<S>> {
     let (name, span) = (layer.spec.name, layer.span);
     let refuse = |message: String| Err(Error::new(span, message));
+    if input.paired && !layer.spec.takes_pairs() {
+        return refuse(one_side_at_a_time(name, input));
+    }
     match layer.spec.takes {
+        Takes::PairedSequences | Takes::PairedVectors => {
+            let (wanted, what) = match layer.spec.takes {
+                Takes::PairedSequences => (Data::Tokens, "pairs of sequences of vectors"),
+                _ => (Data::Rows, "pairs of vectors, one per side"),
+            };
+            match input.data {
+                Data::Start | Data::Unknown => Ok(false),
+                data if data == wanted && input.paired => Ok(false),
+                _ if input.paired => refuse(format!("`{name}` reads {what}, but {}", input.says())),
+                _ => refuse(format!(
+                    "`{name}` reads {what}, but {}: `both(...)` runs a network on both sides of \
+                     pairs",
+                    input.says()
+                )),
+            }
+        }
         Takes::Ids | Takes::Keys => {
             let (wanted, what) = match layer.spec.takes {
                 Takes::Ids => (Data::Ids, "token ids"),

@@ -30,6 +30,9 @@ pub struct Flow {
     pub source: String,
     /// Inside `with_array` (or `|` over sequences): rows are single tokens' vectors.
     pub token_by_token: bool,
+    /// Pairs of such data, one for each side of a pair (the input of a network that starts
+    /// with `both`, and what `both` outputs).
+    pub paired: bool,
 }
 
 impl Flow {
@@ -40,11 +43,21 @@ impl Flow {
             width: Width::Infer(None),
             source: "the input".into(),
             token_by_token: false,
+            paired: false,
         }
     }
 
     /// What comes here, for a message: "`embed` outputs a vector per token".
     pub fn says(&self) -> String {
+        if self.paired {
+            let what = match self.data {
+                Data::Ids => "token ids",
+                Data::Keys => "hash keys",
+                Data::Tokens => "a vector per token",
+                _ => "one vector",
+            };
+            return format!("`{}` outputs pairs, {what} on each side", self.source);
+        }
         match self.data {
             Data::Start => "the network starts here".into(),
             Data::Ids => format!("`{}` outputs token ids", self.source),

@@ -20,6 +20,8 @@ pub enum Net<S> {
     Residual(Box<Net<S>>),
     /// `inner` on every token's vector.
     WithArray(Box<Net<S>>),
+    /// `inner` on both sides of pairs.
+    Both(Box<Net<S>>),
     /// A built-in layer.
     Layer(Built<S>),
     /// A layer of the user's, evaluated once into entry `binding` of
@@ -67,6 +69,8 @@ pub enum ArgValue {
     Int(u64),
     /// A number with a fraction.
     Float(f64),
+    /// A flag.
+    Bool(bool),
     /// An expression, written where the layer is built.
     Expr(ExprId),
     /// A size evaluated once when the network is built: entry `i` of [`Bindings::eager`].
@@ -126,9 +130,10 @@ impl<S> Net<S> {
             Net::Chain(nets) => nets.last().map_or(Width::Infer(None), Net::output_width),
             Net::Add(nets) => nets.first().map_or(Width::Infer(None), Net::output_width),
             Net::Concat(_, width) => width.clone(),
-            Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => {
-                inner.output_width()
-            }
+            Net::Clone(inner, _)
+            | Net::Residual(inner)
+            | Net::WithArray(inner)
+            | Net::Both(inner) => inner.output_width(),
             Net::Layer(built) => built.output.clone(),
             Net::User { .. } => Width::Infer(None),
         }

@@ -143,11 +143,12 @@ fn combinator_call<S: Copy>(
     };
     let found = args.len();
     match combinator {
-        Combinator::Residual | Combinator::WithArray => {
+        Combinator::Residual | Combinator::WithArray | Combinator::Both => {
             let [arg] = <[_; 1]>::try_from(args).map_err(|_| wrong("one network", found))?;
             let inner = Box::new(network(positional(arg)?.0)?);
             Ok(match combinator {
                 Combinator::Residual => Node::Residual(inner, span),
+                Combinator::Both => Node::Both(inner, span),
                 _ => Node::WithArray(inner, span),
             })
         }

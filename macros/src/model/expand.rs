@@ -97,6 +97,14 @@ impl Expander<'_> {
                 }
             }
             Net::WithArray(inner) => self.with_array(self.network(inner)?, Span::call_site()),
+            Net::Both(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::combinators::both(#inner))
+                } else {
+                    quote!(::weft::combinators::Both<#inner>)
+                }
+            }
             Net::Layer(built) => self.layer(built)?,
             Net::User { user, binding } => {
                 let expr = self.exprs.get(user.expr);
@@ -146,7 +154,7 @@ impl Expander<'_> {
         })
     }
 
-    /// Joins `nets` two by two into a balanced tree with `join`.
+    /// Joins `nets` two by two into a balanced tree with `concat_sides`.
     fn balanced(
         &self,
         nets: &[Net<Span>],
@@ -228,6 +236,7 @@ impl Expander<'_> {
             ArgValue::Width(width) => self.width_value(width),
             ArgValue::Int(n) => Literal::u64_unsuffixed(*n).into_token_stream(),
             ArgValue::Float(x) => Literal::f32_suffixed(*x as f32).into_token_stream(),
+            ArgValue::Bool(b) => quote!(#b),
             ArgValue::Expr(id) if rate => {
                 let expr = self.expr(*id);
                 quote!((#expr) as f32)
@@ -328,7 +337,9 @@ fn concat_width(nets: &[Net<Span>]) -> Width {
 fn first_span(net: &Net<Span>) -> Span {
     match net {
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => first_span(&nets[0]),
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => first_span(inner),
+        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) | Net::Both(inner) => {
+            first_span(inner)
+        }
         Net::Layer(built) => built.span,
         Net::User { user, .. } => user.span,
     }

@@ -4,7 +4,7 @@
 //! The items of a batch of `n` pairs are the `2n` sides, first sides then second sides: item `i`
 //! and item `n + i` make pair `i`. A network runs on both sides at once (one product per layer
 //! for the whole batch, [`both`](crate::combinators::both)), and layers that relate the two sides
-//! ([`Align`](crate::layers::Align), [`Join`](crate::layers::Join)) find pair `i`'s sides at
+//! ([`Align`](crate::layers::Align), [`ConcatSides`](crate::layers::ConcatSides)) find pair `i`'s sides at
 //! items `i` and `n + i`.
 
 use crate::data::batch::split::Split;

@@ -33,7 +33,7 @@ pub enum Format {
     /// separated by spaces. No reader takes documents yet.
     Documents,
     /// `label<TAB>tokens<TAB>tokens`, one pair of texts per line (a premise and a hypothesis,
-    /// say). No reader takes pairs yet.
+    /// say): read by [`read_pairs`](super::read_pairs).
     Pairs,
 }
 
@@ -54,7 +54,8 @@ impl Format {
         match self {
             Format::Texts => Some("read_texts"),
             Format::Tagged => Some("read_tagged"),
-            Format::Documents | Format::Pairs => None,
+            Format::Pairs => Some("read_pairs"),
+            Format::Documents => None,
         }
     }
 }

@@ -104,7 +104,9 @@ fn built_in_only(net: &Net<Pos>) -> std::result::Result<(), weft_grammar::Error<
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => {
             nets.iter().try_for_each(built_in_only)
         }
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => built_in_only(inner),
+        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) | Net::Both(inner) => {
+            built_in_only(inner)
+        }
         Net::Layer(_) => Ok(()),
         Net::User { user, .. } => {
             let name = user.text.split('(').next().unwrap_or(&user.text);
@@ -154,6 +156,7 @@ impl Builder<'_> {
             }
             Net::Residual(inner) => self.net(inner)?.residual(),
             Net::WithArray(inner) => self.net(inner)?.with_array(),
+            Net::Both(inner) => self.net(inner)?.both(),
             Net::Layer(built) => layers::layer(self, built),
             Net::User { .. } => Err(Error::Network {
                 message: "internal error: a layer of the user's in text".into(),
@@ -216,6 +219,14 @@ impl Builder<'_> {
         match built.arg(name) {
             Some(ArgValue::Float(x)) => Ok(*x),
             _ => Ok(self.int(built, name)? as f64),
+        }
+    }
+
+    /// The value of a layer's flag `name`.
+    fn flag(&self, built: &Built<Pos>, name: &str) -> Result<bool> {
+        match built.arg(name) {
+            Some(ArgValue::Bool(b)) => Ok(*b),
+            _ => Err(self.no_expressions()),
         }
     }
 

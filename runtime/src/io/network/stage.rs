@@ -4,16 +4,24 @@
 
 use std::any::Any;
 
-use crate::combinators::{add, chain, concat, residual, with_array};
-use crate::data::{Floats2, Ids, Keys, Ragged};
+use crate::combinators::{add, both, chain, concat, residual, with_array};
+use crate::data::{Floats2, Ids, Keys, Pairs, Ragged};
 use crate::error::{Error, Result};
 use crate::model::{Boxed, Model};
 
 /// A vector per token.
 pub(crate) type Tokens = Ragged<Floats2>;
 
+/// Pairs of token ids.
+pub(crate) type PairIds = Pairs<Ragged<Ids>>;
+/// Pairs of a vector per token.
+pub(crate) type PairTokens = Pairs<Tokens>;
+/// Pairs of one vector per side.
+pub(crate) type PairRows = Pairs<Floats2>;
+
 /// A built part of a network, by what it takes (token ids, hash keys, a vector per token, one
-/// vector per example) and what it outputs (a vector per token, one per example).
+/// vector per example, or pairs of token ids, of vectors per token or of vectors) and what it
+/// outputs (a vector per token, one per example, or pairs of them).
 pub(crate) enum Stage {
     IdsTokens(Boxed<Ragged<Ids>, Tokens>),
     IdsRows(Boxed<Ragged<Ids>, Floats2>),
@@ -22,6 +30,14 @@ pub(crate) enum Stage {
     TokensTokens(Boxed<Tokens, Tokens>),
     TokensRows(Boxed<Tokens, Floats2>),
     RowsRows(Boxed<Floats2, Floats2>),
+    PairIdsPairTokens(Boxed<PairIds, PairTokens>),
+    PairIdsPairRows(Boxed<PairIds, PairRows>),
+    PairIdsRows(Boxed<PairIds, Floats2>),
+    PairTokensPairTokens(Boxed<PairTokens, PairTokens>),
+    PairTokensPairRows(Boxed<PairTokens, PairRows>),
+    PairTokensRows(Boxed<PairTokens, Floats2>),
+    PairRowsPairRows(Boxed<PairRows, PairRows>),
+    PairRowsRows(Boxed<PairRows, Floats2>),
 }
 
 use Stage::*;
@@ -46,6 +62,22 @@ impl Stage {
             TokensTokens(_) => "takes a vector per token and outputs a vector per token",
             TokensRows(_) => "takes a vector per token and outputs one vector per example",
             RowsRows(_) => "takes one vector per example and outputs one per example",
+            PairIdsPairTokens(_) => {
+                "takes pairs of token ids and outputs pairs of a vector per token"
+            }
+            PairIdsPairRows(_) => "takes pairs of token ids and outputs pairs of vectors",
+            PairIdsRows(_) => "takes pairs of token ids and outputs one vector per pair",
+            PairTokensPairTokens(_) => {
+                "takes pairs of a vector per token and outputs pairs of a vector per token"
+            }
+            PairTokensPairRows(_) => {
+                "takes pairs of a vector per token and outputs pairs of vectors"
+            }
+            PairTokensRows(_) => {
+                "takes pairs of a vector per token and outputs one vector per pair"
+            }
+            PairRowsPairRows(_) => "takes pairs of vectors and outputs pairs of vectors",
+            PairRowsRows(_) => "takes pairs of vectors and outputs one vector per pair",
         }
     }
 
@@ -59,6 +91,14 @@ impl Stage {
             TokensTokens(m) => Box::new(m),
             TokensRows(m) => Box::new(m),
             RowsRows(m) => Box::new(m),
+            PairIdsPairTokens(m) => Box::new(m),
+            PairIdsPairRows(m) => Box::new(m),
+            PairIdsRows(m) => Box::new(m),
+            PairTokensPairTokens(m) => Box::new(m),
+            PairTokensPairRows(m) => Box::new(m),
+            PairTokensRows(m) => Box::new(m),
+            PairRowsPairRows(m) => Box::new(m),
+            PairRowsRows(m) => Box::new(m),
         }
     }
 
@@ -94,6 +134,21 @@ impl Stage {
             TokensTokens >> TokensRows => TokensRows,
             TokensRows >> RowsRows => TokensRows,
             RowsRows >> RowsRows => RowsRows,
+            PairIdsPairTokens >> PairTokensPairTokens => PairIdsPairTokens,
+            PairIdsPairTokens >> PairTokensPairRows => PairIdsPairRows,
+            PairIdsPairTokens >> PairTokensRows => PairIdsRows,
+            PairIdsPairRows >> PairRowsPairRows => PairIdsPairRows,
+            PairIdsPairRows >> PairRowsRows => PairIdsRows,
+            PairIdsRows >> RowsRows => PairIdsRows,
+            PairTokensPairTokens >> PairTokensPairTokens => PairTokensPairTokens,
+            PairTokensPairTokens >> PairTokensPairRows => PairTokensPairRows,
+            PairTokensPairTokens >> PairTokensRows => PairTokensRows,
+            PairTokensPairRows >> PairRowsPairRows => PairTokensPairRows,
+            PairTokensPairRows >> PairRowsRows => PairTokensRows,
+            PairTokensRows >> RowsRows => PairTokensRows,
+            PairRowsPairRows >> PairRowsPairRows => PairRowsPairRows,
+            PairRowsPairRows >> PairRowsRows => PairRowsRows,
+            PairRowsRows >> RowsRows => PairRowsRows,
         )
     }
 
@@ -114,7 +169,15 @@ impl Stage {
             KeysRows,
             TokensTokens,
             TokensRows,
-            RowsRows
+            RowsRows,
+            PairIdsPairTokens,
+            PairIdsPairRows,
+            PairIdsRows,
+            PairTokensPairTokens,
+            PairTokensPairRows,
+            PairTokensRows,
+            PairRowsPairRows,
+            PairRowsRows
         )
     }
 
@@ -133,7 +196,26 @@ impl Stage {
         match self {
             TokensTokens(a) => Ok(TokensTokens(residual(a).boxed())),
             RowsRows(a) => Ok(RowsRows(residual(a).boxed())),
+            PairTokensPairTokens(a) => Ok(PairTokensPairTokens(residual(a).boxed())),
+            PairRowsPairRows(a) => Ok(PairRowsPairRows(residual(a).boxed())),
             _ => Err(misfit("a residual")),
+        }
+    }
+
+    /// `self` on both sides of pairs.
+    pub(crate) fn both(self) -> Result<Stage> {
+        match self {
+            IdsTokens(a) => Ok(PairIdsPairTokens(both(a).boxed())),
+            IdsRows(a) => Ok(PairIdsPairRows(both(a).boxed())),
+            TokensTokens(a) => Ok(PairTokensPairTokens(both(a).boxed())),
+            TokensRows(a) => Ok(PairTokensPairRows(both(a).boxed())),
+            RowsRows(a) => Ok(PairRowsPairRows(both(a).boxed())),
+            KeysTokens(_) | KeysRows(_) => Err(Error::Network {
+                message: "pairs of hash keys cannot be built at run time yet: give `model!` \
+                          the network"
+                    .into(),
+            }),
+            _ => Err(misfit("`both`")),
         }
     }
 

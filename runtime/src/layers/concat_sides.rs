@@ -1,8 +1,8 @@
-//! [`Join`]: the two vectors of each pair side by side, one vector per pair.
+//! [`ConcatSides`]: the two vectors of each pair side by side, one vector per pair.
 //!
 //! Shapes: `Pairs<Floats2<W>>` (a row per side) → `Floats2<O>` (a row per pair), `O = 2W`:
 //! row `i` is `[first_i; second_i]`. No parameters. Backprop splits each row's gradient
-//! between the two sides. After a pooling of both sides (`both(reduce_sum) >> join`), it is
+//! between the two sides. After a pooling of both sides (`both(reduce_sum) >> concat_sides`), it is
 //! the "aggregate" step of decomposable attention (Parikh et al. 2016).
 
 use std::marker::PhantomData;
@@ -17,29 +17,29 @@ use crate::model::{Model, Params, Visit, VisitMut};
 /// Each pair's two vectors side by side.
 ///
 /// ```
-/// use weft_runtime::{Const, Floats2, Model, Pairs, layers::Join};
+/// use weft_runtime::{Const, Floats2, Model, Pairs, layers::ConcatSides};
 /// let first = Floats2::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);
 /// let second = Floats2::from_rows(&[[5.0, 6.0], [7.0, 8.0]]);
-/// let y = Join::<_, Const<4>>::new(Const::<2>).predict(Pairs::new(first, second)?);
+/// let y = ConcatSides::<_, Const<4>>::new(Const::<2>).predict(Pairs::new(first, second)?);
 /// assert_eq!(y, Floats2::from_rows(&[[1.0, 2.0, 5.0, 6.0], [3.0, 4.0, 7.0, 8.0]]));
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
-pub struct Join<W: Dim, O: Dim> {
+pub struct ConcatSides<W: Dim, O: Dim> {
     width: W,
     out: PhantomData<fn() -> O>,
 }
 
-impl<W: Dim, O: Dim> Join<W, O> {
+impl<W: Dim, O: Dim> ConcatSides<W, O> {
     /// Joins pairs of rows of width `width`. `O` must be twice `W`: a constant `O` is checked
-    /// when the program is built; a run-time `O` needs a constant `W`.
+    /// when the program is built; a constant `O` needs a constant `W`.
     pub fn new(width: W) -> Self {
         const {
             assert!(
                 sum_fits(&[W::CONST, W::CONST], O::CONST),
-                "join: the output width must be twice the input width"
+                "concat_sides: the output width must be twice the input width"
             )
         };
-        Join {
+        ConcatSides {
             width,
             out: PhantomData,
         }
@@ -51,7 +51,7 @@ impl<W: Dim, O: Dim> Join<W, O> {
 
     fn forward(&self, x: Pairs<Floats2<W>>) -> Floats2<O> {
         let (sides, pairs) = x.into_parts();
-        check_width("join", self.width, sides.width());
+        check_width("concat_sides", self.width, sides.width());
         let w = self.width.size();
         let rows = sides.view();
         let mut y = Array2::zeros((pairs, 2 * w));
@@ -63,16 +63,18 @@ impl<W: Dim, O: Dim> Join<W, O> {
     }
 }
 
-impl<W: Dim, O: Dim> Params for Join<W, O> {
+impl<W: Dim, O: Dim> Params for ConcatSides<W, O> {
     fn visit(&self, walk: &mut Visit<'_>) {
-        walk.layer("join", |walk| walk.attr("width", &self.width.size()));
+        walk.layer("concat_sides", |walk| {
+            walk.attr("width", &self.width.size())
+        });
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
-        walk.layer("join", |_| {});
+        walk.layer("concat_sides", |_| {});
     }
 }
 
-impl<W: Dim, O: Dim> Model for Join<W, O> {
+impl<W: Dim, O: Dim> Model for ConcatSides<W, O> {
     type In = Pairs<Floats2<W>>;
     type Out = Floats2<O>;
 
@@ -85,7 +87,7 @@ impl<W: Dim, O: Dim> Model for Join<W, O> {
     ) {
         let pairs = x.len();
         let backprop = move |d_y: Floats2<O>| {
-            check_gradient("join", pairs, self.out_width(), &d_y);
+            check_gradient("concat_sides", pairs, self.out_width(), &d_y);
             let w = self.width.size();
             let d_y = d_y.view();
             let mut d_x = Array2::zeros((2 * pairs, w));
@@ -110,12 +112,12 @@ mod tests {
     use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
-    fn join_gradients_match_finite_differences() {
+    fn concat_sides_gradients_match_finite_differences() {
         let first = Floats2::from_rows(&[[0.5, -1.0], [1.5, 0.3]]);
         let second = Floats2::from_rows(&[[-0.7, 0.2], [0.9, 2.0]]);
         let x = Pairs::new(first, second).unwrap();
         gradcheck(
-            &mut Join::<_, Const<4>>::new(Const::<2>),
+            &mut ConcatSides::<_, Const<4>>::new(Const::<2>),
             &x,
             &GradcheckOptions::default(),
         )
@@ -123,11 +125,14 @@ mod tests {
     }
 
     #[test]
-    fn no_pairs_join_to_no_rows() {
+    fn no_pairs_concatenate_to_no_rows() {
         let empty = || Floats2::<Const<2>>::zeros(0, Const);
         let x = Pairs::new(empty(), empty()).unwrap();
         assert_eq!(
-            Join::<_, usize>::new(Const::<2>).predict(x).view().dim(),
+            ConcatSides::<_, usize>::new(Const::<2>)
+                .predict(x)
+                .view()
+                .dim(),
             (0, 4)
         );
     }
