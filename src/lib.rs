@@ -42,6 +42,7 @@
 /// | `residual(a)` | `x + a(x)` |
 /// | `with_array(a)` | `a` applied to every token's vector of a batch of sequences |
 /// | `both(a)` | `a` on both sides of a batch of [`Pairs`], one set of weights |
+/// | `attention_by(q)` | attention pooling of each sequence against the query `q` outputs for it (`q` takes the sequences, outputs one vector of their width per sequence) |
 /// | `layer`, `layer(arg = value, ..)` | a built-in layer, with defaults for what is unsaid |
 /// | any other expression | a value of yours implementing [`Model`] |
 ///

@@ -33,9 +33,10 @@ pub fn file(split: &str) -> String {
     format!("pairs_farstail.{split}.tsv")
 }
 
-/// The folder of the shared data sets, beside the checkout.
+/// The folder of the shared data sets, beside the checkout (`../shared/data`): FarsTail's
+/// splits are too large to ship in `examples/data`.
 pub fn shared_data_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
+    crate::common::data_dir().join("../../../shared/data")
 }
 
 /// Pairs as token ids, with their classes.

@@ -151,6 +151,8 @@ pub enum Node<S> {
     WithArray(Box<Node<S>>, S),
     /// `both(a)`: a network on both sides of pairs, one set of weights.
     Both(Box<Node<S>>, S),
+    /// `attention_by(q)`: attention pooling of each sequence against the query `q` gives it.
+    AttentionBy(Box<Node<S>>, S),
     /// A built-in layer, with its named arguments.
     Layer(Layer<S>),
     /// A layer of the user's.
@@ -209,7 +211,8 @@ impl<S: Copy> Node<S> {
             | Node::Add(_, s)
             | Node::Residual(_, s)
             | Node::WithArray(_, s)
-            | Node::Both(_, s) => Some(*s),
+            | Node::Both(_, s)
+            | Node::AttentionBy(_, s) => Some(*s),
             Node::Chain(nodes) => nodes.first().and_then(Node::span),
             Node::Clone(inner, _) => inner.span(),
         }

@@ -424,6 +424,8 @@ pub enum Combinator {
     WithArray,
     /// `both(a)`: `a` on both sides of pairs, one set of weights.
     Both,
+    /// `attention_by(q)`: attention pooling of each sequence against the query `q` gives it.
+    AttentionBy,
 }
 
 /// Every combinator written as a call, by name.
@@ -435,6 +437,7 @@ pub const COMBINATORS: &[(&str, Combinator)] = &[
     ("residual", Combinator::Residual),
     ("with_array", Combinator::WithArray),
     ("both", Combinator::Both),
+    ("attention_by", Combinator::AttentionBy),
 ];
 
 /// The combinator called `name`.

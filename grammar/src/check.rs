@@ -78,6 +78,7 @@ impl Checker {
             }
             Node::WithArray(inner, span) => self.with_array(*inner, span, input),
             Node::Both(inner, span) => self.both(*inner, span, input),
+            Node::AttentionBy(inner, span) => self.attention_by(*inner, span, input),
             Node::Layer(layer) => self.layer(layer, input),
             Node::User(user) => Ok(self.user(user)),
         }
@@ -274,6 +275,37 @@ impl Checker {
             ..out
         };
         Ok((Net::Both(Box::new(net)), out))
+    }
+
+    /// `attention_by(query)`: each sequence pooled by attention against the vector `query`
+    /// gives it, which must be the tokens' width.
+    fn attention_by<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        let why = "`attention_by` pools sequences against the query its network gives each";
+        if input.paired {
+            return Err(Error::new(span, one_side_at_a_time("attention_by", &input)));
+        }
+        if !matches!(input.data, Data::Tokens | Data::Start | Data::Unknown) {
+            return Err(Error::new(span, format!("{why}, but {}", input.says())));
+        }
+        let (net, out) = self.check(node, input.clone())?;
+        let message = if !matches!(out.data, Data::Rows | Data::Unknown) {
+            format!("{why}: one vector per sequence, but {}", out.says())
+        } else if out.width.differs(&input.width) {
+            format!(
+                "{why}, of the tokens' width {}, but `{}` outputs {}",
+                input.width.describe(),
+                out.source,
+                out.width.describe()
+            )
+        } else {
+            let flow = Flow {
+                data: Data::Rows,
+                source: format!("attention_by({})", out.source),
+                ..input
+            };
+            return Ok((Net::AttentionBy(Box::new(net)), flow));
+        };
+        Err(Error::new(span, message))
     }
 
     fn user<S: Copy>(&mut self, user: User<S>) -> (Net<S>, Flow) {

@@ -22,6 +22,8 @@ pub enum Net<S> {
     WithArray(Box<Net<S>>),
     /// `inner` on both sides of pairs.
     Both(Box<Net<S>>),
+    /// Attention pooling against the queries `inner` gives.
+    AttentionBy(Box<Net<S>>),
     /// A built-in layer.
     Layer(Built<S>),
     /// A layer of the user's, evaluated once into entry `binding` of
@@ -133,7 +135,8 @@ impl<S> Net<S> {
             Net::Clone(inner, _)
             | Net::Residual(inner)
             | Net::WithArray(inner)
-            | Net::Both(inner) => inner.output_width(),
+            | Net::Both(inner)
+            | Net::AttentionBy(inner) => inner.output_width(),
             Net::Layer(built) => built.output.clone(),
             Net::User { .. } => Width::Infer(None),
         }

@@ -105,6 +105,14 @@ impl Expander<'_> {
                     quote!(::weft::combinators::Both<#inner>)
                 }
             }
+            Net::AttentionBy(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::layers::AttentionBy::new(#inner))
+                } else {
+                    quote!(::weft::layers::AttentionBy<#inner>)
+                }
+            }
             Net::Layer(built) => self.layer(built)?,
             Net::User { user, binding } => {
                 let expr = self.exprs.get(user.expr);
@@ -337,9 +345,11 @@ fn concat_width(nets: &[Net<Span>]) -> Width {
 fn first_span(net: &Net<Span>) -> Span {
     match net {
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => first_span(&nets[0]),
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) | Net::Both(inner) => {
-            first_span(inner)
-        }
+        Net::Clone(inner, _)
+        | Net::Residual(inner)
+        | Net::WithArray(inner)
+        | Net::Both(inner)
+        | Net::AttentionBy(inner) => first_span(inner),
         Net::Layer(built) => built.span,
         Net::User { user, .. } => user.span,
     }

@@ -14,6 +14,7 @@
 
 mod align;
 mod attention;
+mod attention_by;
 mod bilstm;
 mod boundary;
 mod concat_sides;
@@ -34,6 +35,7 @@ mod tests;
 
 pub use align::Align;
 pub use attention::Attention;
+pub use attention_by::AttentionBy;
 pub use bilstm::BiLstm;
 pub use concat_sides::ConcatSides;
 pub use dense::{Activation, Dense, Identity, Linear};

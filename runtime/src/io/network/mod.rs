@@ -104,9 +104,11 @@ fn built_in_only(net: &Net<Pos>) -> std::result::Result<(), weft_grammar::Error<
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => {
             nets.iter().try_for_each(built_in_only)
         }
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) | Net::Both(inner) => {
-            built_in_only(inner)
-        }
+        Net::Clone(inner, _)
+        | Net::Residual(inner)
+        | Net::WithArray(inner)
+        | Net::Both(inner)
+        | Net::AttentionBy(inner) => built_in_only(inner),
         Net::Layer(_) => Ok(()),
         Net::User { user, .. } => {
             let name = user.text.split('(').next().unwrap_or(&user.text);
@@ -157,6 +159,7 @@ impl Builder<'_> {
             Net::Residual(inner) => self.net(inner)?.residual(),
             Net::WithArray(inner) => self.net(inner)?.with_array(),
             Net::Both(inner) => self.net(inner)?.both(),
+            Net::AttentionBy(inner) => self.net(inner)?.attention_by(),
             Net::Layer(built) => layers::layer(self, built),
             Net::User { .. } => Err(Error::Network {
                 message: "internal error: a layer of the user's in text".into(),

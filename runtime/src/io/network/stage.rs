@@ -7,6 +7,7 @@ use std::any::Any;
 use crate::combinators::{add, both, chain, concat, residual, with_array};
 use crate::data::{Floats2, Ids, Keys, Pairs, Ragged};
 use crate::error::{Error, Result};
+use crate::layers::AttentionBy;
 use crate::model::{Boxed, Model};
 
 /// A vector per token.
@@ -199,6 +200,14 @@ impl Stage {
             PairTokensPairTokens(a) => Ok(PairTokensPairTokens(residual(a).boxed())),
             PairRowsPairRows(a) => Ok(PairRowsPairRows(residual(a).boxed())),
             _ => Err(misfit("a residual")),
+        }
+    }
+
+    /// Attention pooling against the queries `self` gives.
+    pub(crate) fn attention_by(self) -> Result<Stage> {
+        match self {
+            TokensRows(query) => Ok(TokensRows(AttentionBy::new(query).boxed())),
+            _ => Err(misfit("`attention_by`")),
         }
     }
 
