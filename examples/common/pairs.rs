@@ -13,20 +13,27 @@ const WIDTH: usize = 64;
 /// Epochs to train by default.
 pub const EPOCHS: usize = 10;
 
-/// Decomposable attention: a shared encoder (the embedding and F, two ReLU layers) on both
-/// sides; each token aligned to the other side and compared by concatenation, difference and
-/// product; G (two ReLU layers) on every compared token of both sides, summed per side; the two
-/// sums side by side through H (two ReLU layers) and a softmax. F's outputs give the scores and
-/// the aligned vectors alike.
-pub type Decomposable = model_type!(
-    both(embed(width = WIDTH) >> relu(width = WIDTH) >> relu(width = WIDTH))
-        >> align(difference = true, product = true)
-        >> both(relu(width = WIDTH) >> relu(width = WIDTH) >> reduce_sum)
-        >> concat_sides
-        >> relu(width = WIDTH)
-        >> relu(width = WIDTH)
-        >> softmax
-);
+/// Decomposable attention, written once for `model!` and for `model_type!`: a shared encoder
+/// (the embedding and F, two ReLU layers) on both sides; each token aligned to the other side
+/// and compared by concatenation, difference and product; G (two ReLU layers) on every
+/// compared token of both sides, summed per side; the two sums side by side through H (two
+/// ReLU layers) and a softmax. F's outputs give the scores and the aligned vectors alike.
+macro_rules! decomposable {
+    ($macro:ident) => {
+        $macro!(
+            both(embed(width = WIDTH) >> relu(width = WIDTH) >> relu(width = WIDTH))
+                >> align(difference = true, product = true)
+                >> both(relu(width = WIDTH) >> relu(width = WIDTH) >> reduce_sum)
+                >> concat_sides
+                >> relu(width = WIDTH)
+                >> relu(width = WIDTH)
+                >> softmax
+        )
+    };
+}
+
+/// The network's type, for functions that take it.
+pub type Decomposable = decomposable!(model_type);
 
 /// The shared file of `split` (`train`, `dev` or `test`).
 pub fn file(split: &str) -> String {
@@ -125,14 +132,5 @@ pub fn load(train: &Path, dev: &Path, test: Option<&Path>) -> weft::Result<Data>
 /// The network, sized from the training data.
 pub fn new_model(train: &Split) -> weft::Result<Decomposable> {
     let (x, y) = train.all();
-    model!(
-        both(embed(width = WIDTH) >> relu(width = WIDTH) >> relu(width = WIDTH))
-            >> align(difference = true, product = true)
-            >> both(relu(width = WIDTH) >> relu(width = WIDTH) >> reduce_sum)
-            >> concat_sides
-            >> relu(width = WIDTH)
-            >> relu(width = WIDTH)
-            >> softmax
-    )
-    .initialize(&x, &y)
+    decomposable!(model).initialize(&x, &y)
 }

@@ -17,26 +17,24 @@ fn batch() -> (Pairs<Ragged<Ids>>, Vec<usize>) {
 const TEXT: &str = "both(embed(width = 8) >> relu) >> align(difference = true, product = true) \
                     >> both(relu(width = 8) >> reduce_sum) >> concat_sides >> relu >> softmax";
 
-type Decomposable = model_type!(
-    both(embed(width = 8) >> relu)
-        >> align(difference = true, product = true)
-        >> both(relu(width = 8) >> reduce_sum)
-        >> concat_sides
-        >> relu
-        >> softmax
-);
+/// The network of [`TEXT`], for `model!` and `model_type!`.
+macro_rules! decomposable {
+    ($macro:ident) => {
+        $macro!(
+            both(embed(width = 8) >> relu)
+                >> align(difference = true, product = true)
+                >> both(relu(width = 8) >> reduce_sum)
+                >> concat_sides
+                >> relu
+                >> softmax
+        )
+    };
+}
+
+type Decomposable = decomposable!(model_type);
 
 fn decomposable(x: &Pairs<Ragged<Ids>>, y: &[usize]) -> Decomposable {
-    model!(
-        both(embed(width = 8) >> relu)
-            >> align(difference = true, product = true)
-            >> both(relu(width = 8) >> reduce_sum)
-            >> concat_sides
-            >> relu
-            >> softmax
-    )
-    .initialize(x, y)
-    .unwrap()
+    decomposable!(model).initialize(x, y).unwrap()
 }
 
 #[test]
