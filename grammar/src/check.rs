@@ -80,6 +80,8 @@ impl Checker {
             }
             Node::WithArray(inner, span) => self.with_array(*inner, span, input),
             Node::Sentences(inner, span) => self.sentences(*inner, span, input),
+            Node::Both(inner, span) => self.both(*inner, span, input),
+            Node::AttentionBy(inner, span) => self.attention_by(*inner, span, input),
             Node::Layer(layer) => self.layer(layer, input),
             Node::User(user) => Ok(self.user(user)),
         }
@@ -106,7 +108,7 @@ impl Checker {
         for out in &outs[1..] {
             let kinds_differ =
                 out.data != first.data && ![out.data, first.data].contains(&Data::Unknown);
-            let message = if kinds_differ {
+            let message = if kinds_differ || out.paired != first.paired {
                 format!(
                     "`+` adds outputs of one kind, but {} and {}",
                     first.says(),
@@ -132,6 +134,16 @@ impl Checker {
 
     /// `a | b`: outputs of one kind (a vector per token, or one per example) side by side.
     fn concat<S: Copy>(&mut self, nodes: Vec<Node<S>>, span: S, input: Flow) -> Outcome<S> {
+        if input.paired {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`|` puts vectors side by side, one per example, but {}: `concat_sides` puts the \
+                     two sides' vectors side by side",
+                    input.says()
+                ),
+            ));
+        }
         let (nets, outs) = self.branches(nodes, &input)?;
         if let Some(out) = outs
             .iter()
@@ -173,6 +185,7 @@ impl Checker {
             token_by_token: input.token_by_token && data == Data::Rows,
             // Branches of one kind: the first tells the kind of all.
             after: outs[0].after.filter(|_| data == Data::Unknown),
+            paired: false,
         };
         Ok((Net::Concat(nets, width), flow))
     }
@@ -186,7 +199,8 @@ impl Checker {
         why: &str,
     ) -> Outcome<S> {
         let (net, out) = self.check(node, input.clone())?;
-        let message = if input.data != Data::Start && out.data != input.data {
+        let kind_differs = out.data != input.data || out.paired != input.paired;
+        let message = if input.data != Data::Start && kind_differs {
             format!("{why} must output what it takes, but {}", out.says())
         } else if out.width.differs(&input.width) {
             format!(
@@ -203,6 +217,9 @@ impl Checker {
 
     fn with_array<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
         let data = match input.data {
+            _ if input.paired => {
+                return Err(Error::new(span, one_side_at_a_time("with_array", &input)));
+            }
             Data::Tokens | Data::Start => Data::Rows,
             Data::Unknown => Data::Unknown,
             _ => {
@@ -274,8 +291,63 @@ impl Checker {
             token_by_token: false,
             // A layer of the user's inside reads sentences: its kind is not what flows here.
             after: None,
+            paired: false,
         };
         Ok((Net::Sentences(Box::new(net)), out))
+    }
+
+    /// `both(node)`: `node` on each side of pairs, which come in (or start the network).
+    fn both<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        if !input.paired && !matches!(input.data, Data::Start | Data::Unknown) {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`both` runs a network on both sides of pairs, but {}",
+                    input.says()
+                ),
+            ));
+        }
+        let side = Flow {
+            paired: false,
+            ..input
+        };
+        let (net, out) = self.check(node, side)?;
+        let out = Flow {
+            paired: true,
+            ..out
+        };
+        Ok((Net::Both(Box::new(net)), out))
+    }
+
+    /// `attention_by(query)`: each sequence pooled by attention against the vector `query`
+    /// gives it, which must be the tokens' width.
+    fn attention_by<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        let why = "`attention_by` pools sequences against the query its network gives each";
+        if input.paired {
+            return Err(Error::new(span, one_side_at_a_time("attention_by", &input)));
+        }
+        if !matches!(input.data, Data::Tokens | Data::Start | Data::Unknown) {
+            return Err(Error::new(span, format!("{why}, but {}", input.says())));
+        }
+        let (net, out) = self.check(node, input.clone())?;
+        let message = if !matches!(out.data, Data::Rows | Data::Unknown) {
+            format!("{why}: one vector per sequence, but {}", out.says())
+        } else if out.width.differs(&input.width) {
+            format!(
+                "{why}, of the tokens' width {}, but `{}` outputs {}",
+                input.width.describe(),
+                out.source,
+                out.width.describe()
+            )
+        } else {
+            let flow = Flow {
+                data: Data::Rows,
+                source: format!("attention_by({})", out.source),
+                ..input
+            };
+            return Ok((Net::AttentionBy(Box::new(net)), flow));
+        };
+        Err(Error::new(span, message))
     }
 
     fn user<S: Copy>(&mut self, user: User<S>) -> (Net<S>, Flow) {
@@ -289,6 +361,7 @@ impl Checker {
                 binding,
                 expr: user.expr,
             }),
+            paired: false,
         };
         (Net::User { user, binding }, flow)
     }
@@ -313,9 +386,17 @@ impl Checker {
             OutWidth::Input => in_width.clone(),
             OutWidth::Arg(name) => width_of(name),
             OutWidth::Twice(name) => width_of(name).twice(),
+            OutWidth::Parts { base, flags } => {
+                let set = |name: &str| {
+                    let value = values.iter().find(|(n, _)| *n == name);
+                    matches!(value, Some((_, ArgValue::Bool(true))))
+                };
+                let parts = base + flags.iter().filter(|name| set(name)).count();
+                Width::sum(&vec![in_width.clone(); parts])
+            }
         };
         let data = match spec.outputs {
-            Outputs::Sequences => Data::Tokens,
+            Outputs::Sequences | Outputs::PairedSequences => Data::Tokens,
             Outputs::Pooled => Data::Rows,
             Outputs::Same if per_token => Data::Tokens,
             Outputs::Same => Data::Rows,
@@ -338,6 +419,7 @@ impl Checker {
             source,
             token_by_token: input.token_by_token && data == Data::Rows,
             after: after.filter(|_| data == Data::Unknown || output.is_inferred()),
+            paired: spec.outputs == Outputs::PairedSequences,
         };
         let built = Built {
             spec,
@@ -368,11 +450,39 @@ impl Checker {
     }
 }
 
+/// The message for `name`, which works on one side of pairs, given both.
+fn one_side_at_a_time(name: &str, input: &Flow) -> String {
+    format!(
+        "`{name}` works on one side of pairs at a time, but {}: `both({name})` runs it on \
+         each side",
+        input.says()
+    )
+}
+
 /// Whether `layer` can read what flows in; `true` when it runs on every token of sequences.
 fn takes<S: Copy>(layer: &Layer<S>, input: &Flow) -> Result<bool, Error<S>> {
     let (name, span) = (layer.spec.name, layer.span);
     let refuse = |message: String| Err(Error::new(span, message));
+    if input.paired && !layer.spec.takes_pairs() {
+        return refuse(one_side_at_a_time(name, input));
+    }
     match layer.spec.takes {
+        Takes::PairedSequences | Takes::PairedVectors => {
+            let (wanted, what) = match layer.spec.takes {
+                Takes::PairedSequences => (Data::Tokens, "pairs of sequences of vectors"),
+                _ => (Data::Rows, "pairs of vectors, one per side"),
+            };
+            match input.data {
+                Data::Start | Data::Unknown => Ok(false),
+                data if data == wanted && input.paired => Ok(false),
+                _ if input.paired => refuse(format!("`{name}` reads {what}, but {}", input.says())),
+                _ => refuse(format!(
+                    "`{name}` reads {what}, but {}: `both(...)` runs a network on both sides of \
+                     pairs",
+                    input.says()
+                )),
+            }
+        }
         Takes::Ids | Takes::Keys => {
             let (wanted, what) = match layer.spec.takes {
                 Takes::Ids => (Data::Ids, "token ids"),

@@ -34,6 +34,9 @@ pub struct Flow {
     /// The layer of the user's whose output this is, as far as its kind (when `data` is
     /// `Unknown`) or its width (when `width` is inferred) goes.
     pub after: Option<UserOutput>,
+    /// Pairs of such data, one for each side of a pair (the input of a network that starts
+    /// with `both`, and what `both` outputs).
+    pub paired: bool,
 }
 
 impl Flow {
@@ -45,11 +48,21 @@ impl Flow {
             source: "the input".into(),
             token_by_token: false,
             after: None,
+            paired: false,
         }
     }
 
     /// What comes here, for a message: "`embed` outputs a vector per token".
     pub fn says(&self) -> String {
+        if self.paired {
+            let what = match self.data {
+                Data::Ids => "token ids",
+                Data::Keys => "hash keys",
+                Data::Tokens => "a vector per token",
+                _ => "one vector",
+            };
+            return format!("`{}` outputs pairs, {what} on each side", self.source);
+        }
         match self.data {
             Data::Start => "the network starts here".into(),
             Data::Ids => format!("`{}` outputs token ids", self.source),

@@ -22,6 +22,10 @@ pub enum Net<S> {
     WithArray(Box<Net<S>>),
     /// `inner` over every sentence of documents, one vector per sentence.
     Sentences(Box<Net<S>>),
+    /// `inner` on both sides of pairs.
+    Both(Box<Net<S>>),
+    /// Attention pooling against the queries `inner` gives.
+    AttentionBy(Box<Net<S>>),
     /// A built-in layer.
     Layer(Built<S>),
     /// A layer of the user's, evaluated once into entry `binding` of
@@ -84,6 +88,8 @@ pub enum ArgValue {
     Int(u64),
     /// A number with a fraction.
     Float(f64),
+    /// A flag.
+    Bool(bool),
     /// An expression, written where the layer is built.
     Expr(ExprId),
     /// A size evaluated once when the network is built: entry `i` of [`Bindings::eager`].
@@ -146,7 +152,9 @@ impl<S> Net<S> {
             Net::Clone(inner, _)
             | Net::Residual(inner)
             | Net::WithArray(inner)
-            | Net::Sentences(inner) => inner.output_width(),
+            | Net::Sentences(inner)
+            | Net::Both(inner)
+            | Net::AttentionBy(inner) => inner.output_width(),
             Net::Layer(built) => built.output.clone(),
             Net::User { .. } => Width::Infer(None),
         }

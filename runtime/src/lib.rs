@@ -36,7 +36,7 @@ pub mod training;
 
 pub use data::{
     Accumulate, Batch, Columns, Const, Data, Dim, Documents, Floats2, Grad, Ids, Keys, NoGrad,
-    Ragged, Rows, Values,
+    Pairs, Ragged, Rows, Values,
 };
 pub use error::{Error, LoadError, Result};
 pub use io::{Network, corpus};

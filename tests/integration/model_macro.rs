@@ -416,3 +416,28 @@ fn a_model_sized_from_data_loads_into_one_built_with_the_sizes_given() {
     shipped.from_bytes(&bytes).unwrap();
     assert_eq!(shipped.predict(x.clone()), trained.predict(x));
 }
+
+#[test]
+fn attention_by_takes_its_queries_from_a_network_as_model_and_as_text() {
+    let (x, y) = batch();
+    let model = model!(embed(width = 8) >> attention_by(reduce_mean >> linear) >> softmax)
+        .initialize(&x, &y)
+        .unwrap();
+    assert_eq!(
+        model.param_names(),
+        [
+            "0.embed.E",
+            "2.linear.W",
+            "2.linear.b",
+            "3.softmax.W",
+            "3.softmax.b"
+        ]
+    );
+    let text = "embed(width = 8) >> attention_by(reduce_mean >> linear) >> softmax";
+    let mut built: weft::Boxed<Ragged<Ids>, Floats2> = weft::Network::parse(text)
+        .unwrap()
+        .initialize(&x, &y)
+        .unwrap();
+    built.from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(built.predict(x.clone()), model.predict(x));
+}

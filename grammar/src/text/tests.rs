@@ -18,6 +18,8 @@ fn shape(node: &Node<Pos>) -> String {
         Node::Residual(inner, _) => format!("residual({})", shape(inner)),
         Node::WithArray(inner, _) => format!("with_array({})", shape(inner)),
         Node::Sentences(inner, _) => format!("sentences({})", shape(inner)),
+        Node::Both(inner, _) => format!("both({})", shape(inner)),
+        Node::AttentionBy(inner, _) => format!("attention_by({})", shape(inner)),
         Node::Layer(layer) => layer.source(),
         Node::User(user) => format!("user {}", user.text),
     }
@@ -279,4 +281,51 @@ fn out_of_range_arguments_are_errors_never_clamped() {
     let widest = "relu(input = 16777216) | relu(width = 16777216) | relu(width = 16777216)";
     let checked = check(widest).unwrap();
     assert_eq!(checked.net.output_width(), Width::Lit(3 << 24));
+}
+
+/// Pairs: `both` over the sides, `align` compared by its flags (two parts of the input width,
+/// one more per flag set), `concat_sides` twice the width; flags are `true` or `false`.
+#[test]
+fn pairs_check_and_their_widths_follow_the_flags() {
+    let text = "both(embed(width = 8)) >> align(product = true) >> both(attention_by(reduce_mean)) \
+                >> concat_sides";
+    assert_eq!(
+        read(text),
+        "chain(both(embed(width = 8)), align(product = true), both(attention_by(reduce_mean)), \
+         concat_sides)"
+    );
+    let checked = check(text).unwrap();
+    assert_eq!(checked.net.output_width(), Width::Lit(48));
+    let Net::Chain(nets) = &checked.net else {
+        panic!("a chain")
+    };
+    let Net::Layer(align) = &nets[1] else {
+        panic!("align")
+    };
+    assert_eq!(align.output, Width::Lit(24));
+    assert!(matches!(
+        align.arg("difference"),
+        Some(ArgValue::Bool(false))
+    ));
+    assert_eq!(
+        fails("both(embed) >> align(difference = 1)").0,
+        "`difference` is `true` or `false`, not `1`"
+    );
+    assert_eq!(
+        fails("embed >> both(relu)"),
+        (
+            "`both` runs a network on both sides of pairs, but `embed` outputs a vector per token"
+                .into(),
+            "both"
+        )
+    );
+    assert_eq!(
+        fails("both(embed) >> align >> concat_sides").0,
+        "`concat_sides` reads pairs of vectors, one per side, but `align` outputs pairs, a \
+         vector per token on each side"
+    );
+    assert_eq!(
+        fails("both(embed) >> attention_by(reduce_mean)").1,
+        "attention_by"
+    );
 }

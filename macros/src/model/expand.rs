@@ -120,6 +120,22 @@ impl Expander<'_> {
                     quote!(::weft::combinators::Sentences<#inner>)
                 }
             }
+            Net::Both(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::combinators::both(#inner))
+                } else {
+                    quote!(::weft::combinators::Both<#inner>)
+                }
+            }
+            Net::AttentionBy(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::layers::AttentionBy::new(#inner))
+                } else {
+                    quote!(::weft::layers::AttentionBy<#inner>)
+                }
+            }
             Net::Layer(built) => self.layer(built)?,
             Net::User { user, binding } => {
                 let expr = self.exprs.get(user.expr);
@@ -169,7 +185,7 @@ impl Expander<'_> {
         })
     }
 
-    /// Joins `nets` two by two into a balanced tree with `join`.
+    /// Joins `nets` two by two into a balanced tree with `concat_sides`.
     fn balanced(
         &self,
         nets: &[Net<Span>],
@@ -274,6 +290,7 @@ impl Expander<'_> {
             ArgValue::Width(width) => self.layer_width(width, built),
             ArgValue::Int(n) => Literal::u64_unsuffixed(*n).into_token_stream(),
             ArgValue::Float(x) => Literal::f32_suffixed(*x as f32).into_token_stream(),
+            ArgValue::Bool(b) => quote!(#b),
             ArgValue::Expr(id) if rate => {
                 let expr = self.expr(*id);
                 quote!((#expr) as f32)
@@ -389,7 +406,9 @@ fn first_span(net: &Net<Span>) -> Span {
         Net::Clone(inner, _)
         | Net::Residual(inner)
         | Net::WithArray(inner)
-        | Net::Sentences(inner) => first_span(inner),
+        | Net::Sentences(inner)
+        | Net::Both(inner)
+        | Net::AttentionBy(inner) => first_span(inner),
         Net::Layer(built) => built.span,
         Net::User { user, .. } => user.span,
     }
@@ -408,7 +427,9 @@ fn user_at(net: &Net<Span>, binding: usize) -> Option<&User<Span>> {
         Net::Clone(inner, _)
         | Net::Residual(inner)
         | Net::WithArray(inner)
-        | Net::Sentences(inner) => user_at(inner, binding),
+        | Net::Sentences(inner)
+        | Net::Both(inner)
+        | Net::AttentionBy(inner) => user_at(inner, binding),
         Net::Layer(_) | Net::User { .. } => None,
     }
 }

@@ -9,6 +9,7 @@
 //! | [`residual`] | `residual(a)` | `x + a(x)` |
 //! | [`with_array`] | `with_array(a)` | a per-row layer applied to every token of ragged sequences |
 //! | [`sentences`] | `sentences(a)` | a sequence model pooled over every sentence of documents; the documents get a vector per sentence |
+//! | [`both`] | `both(a)` | `a` on both sides of [`Pairs`](crate::Pairs), one set of weights |
 //!
 //! [`After`] is how `model!` sizes the built-in layers after a layer of yours and runs them on
 //! every token when it outputs sequences.
@@ -20,6 +21,7 @@
 //! What they may use: `model/` and `data/`. Their tests also use `layers/` and `training/`.
 
 mod add;
+mod both;
 mod chain;
 mod clones;
 mod concat;
@@ -29,6 +31,7 @@ mod sentences;
 mod with_array;
 
 pub use add::{Add, add};
+pub use both::{Both, both};
 pub use chain::{Chain, chain};
 pub use clones::{Clones, clones};
 pub use concat::{Concat, concat};

@@ -6,6 +6,8 @@
 //! - [`Documents`]: a batch of documents of sentences, `Ragged<Ragged<Ids>>`: a ragged batch
 //!   whose rows are the sentences, themselves a ragged batch of tokens. No padding at either
 //!   level.
+//! - [`Pairs<T>`]: a batch of pairs of texts, both sides in one batch `T`, first sides then
+//!   second sides.
 //! - [`Ids`] and [`Keys`]: one token id (`u32`) or hash key (`u64`) per row; their gradient is
 //!   [`NoGrad`].
 //! - Widths ([`Dim`]): a compile-time [`Const`] or a run-time `usize`.
@@ -22,6 +24,7 @@ pub(crate) mod batch;
 pub(crate) mod dim;
 mod documents;
 mod floats;
+mod pairs;
 mod ragged;
 mod tokens;
 
@@ -29,6 +32,7 @@ pub use batch::Batch;
 pub use dim::{Const, Dim};
 pub use documents::Documents;
 pub use floats::Floats2;
+pub use pairs::Pairs;
 pub use ragged::Ragged;
 pub use tokens::{Ids, Keys, NoGrad};
 

@@ -33,7 +33,7 @@ pub enum Format {
     /// separated by spaces: read by [`read_documents`](super::read_documents).
     Documents,
     /// `label<TAB>tokens<TAB>tokens`, one pair of texts per line (a premise and a hypothesis,
-    /// say). No reader takes pairs yet.
+    /// say): read by [`read_pairs`](super::read_pairs).
     Pairs,
 }
 
@@ -55,7 +55,7 @@ impl Format {
             Format::Texts => Some("read_texts"),
             Format::Tagged => Some("read_tagged"),
             Format::Documents => Some("read_documents"),
-            Format::Pairs => None,
+            Format::Pairs => Some("read_pairs"),
         }
     }
 }

@@ -9,8 +9,8 @@
 //! - **documents** (`docs`, read by [`read_documents`]): `label<TAB>sentence ||| sentence ...`,
 //!   one document per line, the tokens of a sentence separated by spaces; blank lines are
 //!   skipped.
-//! - **sentence pairs** (`pairs`): `label<TAB>tokens<TAB>tokens`, one pair of texts per line.
-//!   No reader takes them yet.
+//! - **sentence pairs** (`pairs`, read by [`read_pairs`]): `label<TAB>tokens<TAB>tokens`, one
+//!   pair of texts per line (a premise and a hypothesis, say); blank lines are skipped.
 //!
 //! A reader first looks at the file's first lines ([`guess_format`]): a file that looks like
 //! another format is an [`Error::Format`] saying which and how to read it, before any example is
@@ -59,6 +59,19 @@ pub struct TaggedSentence {
     pub tags: Vec<String>,
     /// The line of the file its first token was read from, from 1; token `i` is on line
     /// `line + i`.
+    pub line: usize,
+}
+
+/// One labelled pair of texts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelledPair {
+    /// The pair's class.
+    pub label: String,
+    /// The tokens of its first text (a premise, say).
+    pub first: Vec<String>,
+    /// The tokens of its second text (a hypothesis, say).
+    pub second: Vec<String>,
+    /// The line of the file it was read from, from 1.
     pub line: usize,
 }
 
@@ -151,6 +164,68 @@ fn tokens(text: &str) -> Vec<String> {
         .filter(|t| !t.is_empty())
         .map(String::from)
         .collect()
+}
+
+/// Reads `label<TAB>tokens<TAB>tokens` lines: [`Format::Pairs`]. An [`Error::Format`] when the
+/// file looks like another format ([`guess_format`]), an [`Error::Parse`] at a malformed line.
+///
+/// ```
+/// let dir = std::env::temp_dir().join("weft-doc-read-pairs");
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("pairs.tsv");
+/// std::fs::write(&path, "entailment\ta cat sat\ta cat\n\nneutral\tit rained\tthe sun shone\n").unwrap();
+/// let pairs = weft_runtime::corpus::read_pairs(&path).unwrap();
+/// assert_eq!((pairs[0].first.len(), pairs[0].second.len()), (3, 2));
+/// assert_eq!((pairs[1].label.as_str(), pairs[1].line), ("neutral", 3));
+/// std::fs::write(&path, "entailment\ta cat sat\ta cat\nneutral\tno second text\n").unwrap();
+/// let err = weft_runtime::corpus::read_pairs(&path).unwrap_err().to_string();
+/// assert!(err.ends_with("pairs.tsv:2: expected `label<TAB>tokens<TAB>tokens`, found 2 fields"), "{err}");
+/// ```
+pub fn read_pairs(path: impl AsRef<Path>) -> Result<Vec<LabelledPair>> {
+    let path = path.as_ref();
+    format::check(path, Format::Pairs)?;
+    let mut lines = Lines::open(path)?;
+    let mut pairs = Vec::new();
+    while let Some((line, text)) = lines.next_line()? {
+        if text.trim().is_empty() {
+            continue;
+        }
+        let pair = labelled_pair(text).map_err(|message| parse_error(path, line, message))?;
+        pairs.push(LabelledPair { line, ..pair });
+    }
+    if pairs.is_empty() {
+        return Err(lines.error(
+            "the file holds no pairs: a pair is a line `label<TAB>token token ...<TAB>token ...`",
+        ));
+    }
+    Ok(pairs)
+}
+
+/// One line of a pairs file, or what is wrong with it.
+fn labelled_pair(line: &str) -> std::result::Result<LabelledPair, String> {
+    let fields: Vec<&str> = line.split('\t').collect();
+    let [label, first, second] = fields[..] else {
+        return Err(format!(
+            "expected `label<TAB>tokens<TAB>tokens`, found {} fields",
+            fields.len()
+        ));
+    };
+    name_field(label, "the label")?;
+    let tokens = |text: &str, which: &str| {
+        let tokens: Vec<String> = (text.split(' ').filter(|t| !t.is_empty()))
+            .map(String::from)
+            .collect();
+        match tokens.is_empty() {
+            true => Err(format!("the {which} text has no tokens")),
+            false => Ok(tokens),
+        }
+    };
+    Ok(LabelledPair {
+        label: label.to_owned(),
+        first: tokens(first, "first")?,
+        second: tokens(second, "second")?,
+        line: 0,
+    })
 }
 
 /// Checks a field that names something (a label, a tag, a token): not empty, no white space
@@ -258,6 +333,20 @@ mod tests {
         let err = read_tagged(&path).unwrap_err().to_string();
         assert!(
             err.ends_with("c.conll:3: expected `token<TAB>tag`, found 3 fields"),
+            "{err}"
+        );
+        let path = write("e.tsv", "c\ta b\tc\nn\ta b\t \n");
+        let err = read_pairs(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("e.tsv:2: the second text has no tokens"),
+            "{err}"
+        );
+        let path = write("f.tsv", "c\ta b\tc\n c\ta b\tb\n");
+        let err = read_pairs(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "f.tsv:2: the label, ` c`, has white space at its edge: it would be another name"
+            ),
             "{err}"
         );
         let err = read_texts(write("d", "").with_extension("missing")).unwrap_err();
@@ -374,7 +463,7 @@ mod tests {
         let tagged = "tagged tokens (`token<TAB>tag`, a blank line after each sentence)";
         let documents = "documents (`label<TAB>sentence ||| sentence ...`)";
         let pairs = "sentence pairs (`label<TAB>tokens<TAB>tokens`)";
-        let no_reader = "weft has no reader for them yet";
+        let read_as_pairs = "give it as format `pairs` (read_pairs)";
         let cases = [
             (
                 TAGGED,
@@ -390,7 +479,7 @@ mod tests {
                 texts,
                 "give it as format `docs` (read_documents)",
             ),
-            (PAIRS, false, pairs, texts, no_reader),
+            (PAIRS, false, pairs, texts, read_as_pairs),
             (
                 TEXTS,
                 true,
@@ -405,7 +494,7 @@ mod tests {
                 tagged,
                 "give it as format `docs` (read_documents)",
             ),
-            (PAIRS, true, pairs, tagged, no_reader),
+            (PAIRS, true, pairs, tagged, read_as_pairs),
         ];
         for (text, as_tagged, found, read_as, advice) in cases {
             let err = refusal("other.txt", text.as_bytes(), as_tagged);
@@ -462,11 +551,9 @@ mod tests {
                     Format::Texts => (texts, sentences),
                     Format::Tagged => (sentences, texts),
                     Format::Documents => (read_documents(&path).map(|docs| docs.len()), texts),
-                    // Read by none: one example a line, as the README says.
                     Format::Pairs => {
                         assert!(refused(&texts), "{name}: {texts:?}");
-                        let text = std::fs::read_to_string(&path).unwrap();
-                        (Ok(text.lines().count()), sentences)
+                        (read_pairs(&path).map(|pairs| pairs.len()), sentences)
                     }
                 };
                 assert_eq!(read.ok(), Some(examples), "{name}");

@@ -109,7 +109,9 @@ fn built_in_only(net: &Net<Pos>) -> std::result::Result<(), weft_grammar::Error<
         Net::Clone(inner, _)
         | Net::Residual(inner)
         | Net::WithArray(inner)
-        | Net::Sentences(inner) => built_in_only(inner),
+        | Net::Sentences(inner)
+        | Net::Both(inner)
+        | Net::AttentionBy(inner) => built_in_only(inner),
         Net::Layer(_) => Ok(()),
         Net::User { user, .. } => {
             let name = user.text.split('(').next().unwrap_or(&user.text);
@@ -160,6 +162,8 @@ impl Builder<'_> {
             Net::Residual(inner) => self.net(inner)?.residual(),
             Net::WithArray(inner) => self.net(inner)?.with_array(),
             Net::Sentences(inner) => self.net(inner)?.sentences(),
+            Net::Both(inner) => self.net(inner)?.both(),
+            Net::AttentionBy(inner) => self.net(inner)?.attention_by(),
             Net::Layer(built) => layers::layer(self, built),
             Net::User { .. } => Err(Error::Network {
                 message: "internal error: a layer of the user's in text".into(),
@@ -222,6 +226,14 @@ impl Builder<'_> {
         match built.arg(name) {
             Some(ArgValue::Float(x)) => Ok(*x),
             _ => Ok(self.int(built, name)? as f64),
+        }
+    }
+
+    /// The value of a layer's flag `name`.
+    fn flag(&self, built: &Built<Pos>, name: &str) -> Result<bool> {
+        match built.arg(name) {
+            Some(ArgValue::Bool(b)) => Ok(*b),
+            _ => Err(self.no_expressions()),
         }
     }
 

@@ -4,17 +4,26 @@
 
 use std::any::Any;
 
-use crate::combinators::{add, chain, concat, residual, sentences, with_array};
-use crate::data::{Documents, Floats2, Ids, Keys, Ragged};
+use crate::combinators::{add, both, chain, concat, residual, sentences, with_array};
+use crate::data::{Documents, Floats2, Ids, Keys, Pairs, Ragged};
 use crate::error::{Error, Result};
+use crate::layers::AttentionBy;
 use crate::model::{Boxed, Model};
 
 /// A vector per token.
 pub(crate) type Tokens = Ragged<Floats2>;
 
+/// Pairs of token ids.
+pub(crate) type PairIds = Pairs<Ragged<Ids>>;
+/// Pairs of a vector per token.
+pub(crate) type PairTokens = Pairs<Tokens>;
+/// Pairs of one vector per side.
+pub(crate) type PairRows = Pairs<Floats2>;
+
 /// A built part of a network, by what it takes (token ids, hash keys, documents of either, a
-/// vector per token, one vector per example) and what it outputs (a vector per token, one per
-/// example). Over documents, a token is a sentence: `DocsTokens` outputs a vector per sentence.
+/// vector per token, one vector per example, or pairs of token ids, of vectors per token or of
+/// vectors) and what it outputs (a vector per token, one per example, or pairs of them). Over
+/// documents, a token is a sentence: `DocsTokens` outputs a vector per sentence.
 pub(crate) enum Stage {
     IdsTokens(Boxed<Ragged<Ids>, Tokens>),
     IdsRows(Boxed<Ragged<Ids>, Floats2>),
@@ -27,26 +36,24 @@ pub(crate) enum Stage {
     TokensTokens(Boxed<Tokens, Tokens>),
     TokensRows(Boxed<Tokens, Floats2>),
     RowsRows(Boxed<Floats2, Floats2>),
+    PairIdsPairTokens(Boxed<PairIds, PairTokens>),
+    PairIdsPairRows(Boxed<PairIds, PairRows>),
+    PairIdsRows(Boxed<PairIds, Floats2>),
+    PairTokensPairTokens(Boxed<PairTokens, PairTokens>),
+    PairTokensPairRows(Boxed<PairTokens, PairRows>),
+    PairTokensRows(Boxed<PairTokens, Floats2>),
+    PairRowsPairRows(Boxed<PairRows, PairRows>),
+    PairRowsRows(Boxed<PairRows, Floats2>),
 }
 
 use Stage::*;
 
-/// `$join(a, b)` of two stages of one kind, a stage of that kind; an internal error for two
-/// kinds.
+/// `$join(a, b)` of two stages of one of the `$kind`s, a stage of that kind; an internal error
+/// for two kinds, or another.
 macro_rules! one_kind {
-    ($first:expr, $second:expr, $what:expr, $join:expr) => {
+    ($first:expr, $second:expr, $what:expr, $join:expr; $($kind:ident),*) => {
         match ($first, $second) {
-            (IdsTokens(a), IdsTokens(b)) => Ok(IdsTokens($join(a, b).boxed())),
-            (IdsRows(a), IdsRows(b)) => Ok(IdsRows($join(a, b).boxed())),
-            (KeysTokens(a), KeysTokens(b)) => Ok(KeysTokens($join(a, b).boxed())),
-            (KeysRows(a), KeysRows(b)) => Ok(KeysRows($join(a, b).boxed())),
-            (DocsTokens(a), DocsTokens(b)) => Ok(DocsTokens($join(a, b).boxed())),
-            (DocsRows(a), DocsRows(b)) => Ok(DocsRows($join(a, b).boxed())),
-            (KeyDocsTokens(a), KeyDocsTokens(b)) => Ok(KeyDocsTokens($join(a, b).boxed())),
-            (KeyDocsRows(a), KeyDocsRows(b)) => Ok(KeyDocsRows($join(a, b).boxed())),
-            (TokensTokens(a), TokensTokens(b)) => Ok(TokensTokens($join(a, b).boxed())),
-            (TokensRows(a), TokensRows(b)) => Ok(TokensRows($join(a, b).boxed())),
-            (RowsRows(a), RowsRows(b)) => Ok(RowsRows($join(a, b).boxed())),
+            $(($kind(a), $kind(b)) => Ok($kind($join(a, b).boxed())),)*
             _ => Err(misfit($what)),
         }
     };
@@ -76,6 +83,22 @@ impl Stage {
             TokensTokens(_) => "takes a vector per token and outputs a vector per token",
             TokensRows(_) => "takes a vector per token and outputs one vector per example",
             RowsRows(_) => "takes one vector per example and outputs one per example",
+            PairIdsPairTokens(_) => {
+                "takes pairs of token ids and outputs pairs of a vector per token"
+            }
+            PairIdsPairRows(_) => "takes pairs of token ids and outputs pairs of vectors",
+            PairIdsRows(_) => "takes pairs of token ids and outputs one vector per pair",
+            PairTokensPairTokens(_) => {
+                "takes pairs of a vector per token and outputs pairs of a vector per token"
+            }
+            PairTokensPairRows(_) => {
+                "takes pairs of a vector per token and outputs pairs of vectors"
+            }
+            PairTokensRows(_) => {
+                "takes pairs of a vector per token and outputs one vector per pair"
+            }
+            PairRowsPairRows(_) => "takes pairs of vectors and outputs pairs of vectors",
+            PairRowsRows(_) => "takes pairs of vectors and outputs one vector per pair",
         }
     }
 
@@ -93,6 +116,14 @@ impl Stage {
             TokensTokens(m) => Box::new(m),
             TokensRows(m) => Box::new(m),
             RowsRows(m) => Box::new(m),
+            PairIdsPairTokens(m) => Box::new(m),
+            PairIdsPairRows(m) => Box::new(m),
+            PairIdsRows(m) => Box::new(m),
+            PairTokensPairTokens(m) => Box::new(m),
+            PairTokensPairRows(m) => Box::new(m),
+            PairTokensRows(m) => Box::new(m),
+            PairRowsPairRows(m) => Box::new(m),
+            PairRowsRows(m) => Box::new(m),
         }
     }
 
@@ -134,17 +165,38 @@ impl Stage {
             TokensTokens >> TokensRows => TokensRows,
             TokensRows >> RowsRows => TokensRows,
             RowsRows >> RowsRows => RowsRows,
+            PairIdsPairTokens >> PairTokensPairTokens => PairIdsPairTokens,
+            PairIdsPairTokens >> PairTokensPairRows => PairIdsPairRows,
+            PairIdsPairTokens >> PairTokensRows => PairIdsRows,
+            PairIdsPairRows >> PairRowsPairRows => PairIdsPairRows,
+            PairIdsPairRows >> PairRowsRows => PairIdsRows,
+            PairIdsRows >> RowsRows => PairIdsRows,
+            PairTokensPairTokens >> PairTokensPairTokens => PairTokensPairTokens,
+            PairTokensPairTokens >> PairTokensPairRows => PairTokensPairRows,
+            PairTokensPairTokens >> PairTokensRows => PairTokensRows,
+            PairTokensPairRows >> PairRowsPairRows => PairTokensPairRows,
+            PairTokensPairRows >> PairRowsRows => PairTokensRows,
+            PairTokensRows >> RowsRows => PairTokensRows,
+            PairRowsPairRows >> PairRowsPairRows => PairRowsPairRows,
+            PairRowsPairRows >> PairRowsRows => PairRowsRows,
+            PairRowsRows >> RowsRows => PairRowsRows,
         )
     }
 
     /// `self + other`: parts of one kind, their outputs summed.
     pub(crate) fn add(self, other: Stage) -> Result<Stage> {
-        one_kind!(self, other, "a sum", add)
+        one_kind!(self, other, "a sum", add; IdsTokens, IdsRows, KeysTokens, KeysRows,
+            DocsTokens, DocsRows, KeyDocsTokens, KeyDocsRows, TokensTokens, TokensRows, RowsRows,
+            PairIdsPairTokens, PairIdsPairRows, PairIdsRows, PairTokensPairTokens,
+            PairTokensPairRows, PairTokensRows, PairRowsPairRows, PairRowsRows)
     }
 
     /// `self | other`: parts of one kind, their vectors side by side.
     pub(crate) fn concat(self, other: Stage) -> Result<Stage> {
-        one_kind!(self, other, "a concatenation", concat::<_, _, _, _, usize>)
+        // Pairs of outputs are not side by side: `concat_sides` joins the two sides.
+        one_kind!(self, other, "a concatenation", concat::<_, _, _, _, usize>; IdsTokens, IdsRows,
+            KeysTokens, KeysRows, DocsTokens, DocsRows, KeyDocsTokens, KeyDocsRows, TokensTokens,
+            TokensRows, RowsRows, PairIdsRows, PairTokensRows, PairRowsRows)
     }
 
     /// `x + self(x)`.
@@ -152,7 +204,34 @@ impl Stage {
         match self {
             TokensTokens(a) => Ok(TokensTokens(residual(a).boxed())),
             RowsRows(a) => Ok(RowsRows(residual(a).boxed())),
+            PairTokensPairTokens(a) => Ok(PairTokensPairTokens(residual(a).boxed())),
+            PairRowsPairRows(a) => Ok(PairRowsPairRows(residual(a).boxed())),
             _ => Err(misfit("a residual")),
+        }
+    }
+
+    /// Attention pooling against the queries `self` gives.
+    pub(crate) fn attention_by(self) -> Result<Stage> {
+        match self {
+            TokensRows(query) => Ok(TokensRows(AttentionBy::new(query).boxed())),
+            _ => Err(misfit("`attention_by`")),
+        }
+    }
+
+    /// `self` on both sides of pairs.
+    pub(crate) fn both(self) -> Result<Stage> {
+        match self {
+            IdsTokens(a) => Ok(PairIdsPairTokens(both(a).boxed())),
+            IdsRows(a) => Ok(PairIdsPairRows(both(a).boxed())),
+            TokensTokens(a) => Ok(PairTokensPairTokens(both(a).boxed())),
+            TokensRows(a) => Ok(PairTokensPairRows(both(a).boxed())),
+            RowsRows(a) => Ok(PairRowsPairRows(both(a).boxed())),
+            KeysTokens(_) | KeysRows(_) => Err(Error::Network {
+                message: "pairs of hash keys cannot be built at run time yet: give `model!` \
+                          the network"
+                    .into(),
+            }),
+            _ => Err(misfit("`both`")),
         }
     }
 
