@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 /// assert_eq!(pairs.sides().lengths(), &[3, 1, 1, 0]);
 /// assert_eq!(pairs.into_sides(), (premises, hypotheses));
 ///
-/// let err = Pairs::new(Ragged::from_sequences([vec![1]]), Ragged::from_sequences([vec![2]; 2]));
+/// let err = Pairs::new(Ragged::from_sequences([vec![1]]), Ragged::from_sequences(vec![vec![2]; 2]));
 /// assert_eq!(
 ///     err.unwrap_err().to_string(),
 ///     "pairs: expected a second side for each of the 1 first sides, found 2 second sides",
