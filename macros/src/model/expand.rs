@@ -103,39 +103,27 @@ impl Expander<'_> {
                     quote!(::weft::combinators::Clones<#inner>)
                 }
             }
-            Net::Residual(inner) => {
-                let inner = self.network(inner)?;
-                if value {
-                    quote!(::weft::combinators::residual(#inner))
-                } else {
-                    quote!(::weft::combinators::Residual<#inner>)
-                }
-            }
+            Net::Residual(inner) => self.wrapped(
+                inner,
+                quote!(::weft::combinators::residual),
+                quote!(::weft::combinators::Residual),
+            )?,
             Net::WithArray(inner) => self.with_array(self.network(inner)?, Span::call_site()),
-            Net::Sentences(inner) => {
-                let inner = self.network(inner)?;
-                if value {
-                    quote!(::weft::combinators::sentences(#inner))
-                } else {
-                    quote!(::weft::combinators::Sentences<#inner>)
-                }
-            }
-            Net::Both(inner) => {
-                let inner = self.network(inner)?;
-                if value {
-                    quote!(::weft::combinators::both(#inner))
-                } else {
-                    quote!(::weft::combinators::Both<#inner>)
-                }
-            }
-            Net::AttentionBy(inner) => {
-                let inner = self.network(inner)?;
-                if value {
-                    quote!(::weft::layers::AttentionBy::new(#inner))
-                } else {
-                    quote!(::weft::layers::AttentionBy<#inner>)
-                }
-            }
+            Net::Sentences(inner) => self.wrapped(
+                inner,
+                quote!(::weft::combinators::sentences),
+                quote!(::weft::combinators::Sentences),
+            )?,
+            Net::Both(inner) => self.wrapped(
+                inner,
+                quote!(::weft::combinators::both),
+                quote!(::weft::combinators::Both),
+            )?,
+            Net::AttentionBy(inner) => self.wrapped(
+                inner,
+                quote!(::weft::layers::AttentionBy::new),
+                quote!(::weft::layers::AttentionBy),
+            )?,
             Net::Layer(built) => self.layer(built)?,
             Net::User { user, binding } => {
                 let expr = self.exprs.get(user.expr);
@@ -155,6 +143,16 @@ impl Expander<'_> {
                     (Mode::Value, None) => quote!(#expr),
                 }
             }
+        })
+    }
+
+    /// `inner` inside a combinator of one network: `make(inner)` as a value, `Type<inner>` as a
+    /// type.
+    fn wrapped(&self, inner: &Net<Span>, make: TokenStream, ty: TokenStream) -> Tokens {
+        let inner = self.network(inner)?;
+        Ok(match self.mode {
+            Mode::Value => quote!(#make(#inner)),
+            Mode::Type => quote!(#ty<#inner>),
         })
     }
 
