@@ -11,6 +11,7 @@
 
 mod averages;
 mod examples;
+mod exchange;
 mod gradcheck;
 pub mod losses;
 mod metrics;
@@ -24,9 +25,13 @@ mod train;
 
 pub use averages::{Averaged, ParamAverages};
 pub use examples::{BatchSize, Examples};
+pub use exchange::{Alone, Exchange};
 pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
 pub use metrics::{ClassScores, Scores};
 pub use optimizers::{Adam, Sgd, WeightDecay};
 pub use schedules::Schedule;
 pub use task::{Tagging, Task, TextClassification};
-pub use train::{Evaluation, Observer, Outcome, Score, Settings, evaluate, predict, resume, train};
+pub use train::{
+    Data, Evaluation, Observer, Outcome, Score, Settings, evaluate, predict, resume,
+    resume_data_parallel, train, train_data_parallel,
+};
