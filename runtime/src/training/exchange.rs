@@ -103,11 +103,12 @@ pub(crate) fn sum_gradients(
     if exchange.processes() == 1 {
         return Ok(loss);
     }
-    let mut rows = Vec::new();
-    model.for_each_param(&mut |_, p| rows.push(p.touched_rows()));
-    let touched = exchange.gather(&encode(&rows)?)?;
-    let mut shapes = Vec::new();
-    model.for_each_param(&mut |_, p| shapes.push(p.matrix().dim()));
+    let (mut shapes, mut rows) = (Vec::new(), Vec::new());
+    model.for_each_param(&mut |_, p| {
+        shapes.push(p.matrix().dim());
+        rows.push(p.touched_rows());
+    });
+    let touched = exchange.gather(&encode(&shapes, &rows)?)?;
     let rows = union(&touched, &shapes, exchange.processes())?;
 
     let mut sums = Vec::new();
@@ -145,8 +146,10 @@ pub(crate) fn sum_gradients(
 }
 
 /// The rows each parameter's gradient may be non-zero in (`None`: anywhere), as the first
-/// exchange sends them: for each parameter, [`DENSE`], or the count of its rows and the rows.
-fn encode(rows: &[Option<Vec<usize>>]) -> Result<Vec<u32>> {
+/// exchange sends them: the count of the parameters, and for each its shape as a matrix (rows,
+/// columns), and [`DENSE`], or the count of the rows touched and the rows. The shapes let each
+/// process check that all sum buffers of the same length.
+fn encode(shapes: &[(usize, usize)], rows: &[Option<Vec<usize>>]) -> Result<Vec<u32>> {
     let number = |n: usize| {
         u32::try_from(n)
             .ok()
@@ -154,7 +157,8 @@ fn encode(rows: &[Option<Vec<usize>>]) -> Result<Vec<u32>> {
             .ok_or_else(|| Error::shape("a lookup table's rows", "fewer than 2³² - 1", n))
     };
     let mut encoded = vec![number(rows.len())?];
-    for rows in rows {
+    for (&(n_rows, n_columns), rows) in shapes.iter().zip(rows) {
+        encoded.extend([number(n_rows)?, number(n_columns)?]);
         match rows {
             None => encoded.push(DENSE),
             Some(rows) => {
@@ -176,17 +180,22 @@ fn union(
     shapes: &[(usize, usize)],
     processes: usize,
 ) -> Result<Vec<Option<Vec<usize>>>> {
-    let differ = || {
-        let message = "the processes' models differ: each must build the same network";
-        Error::shape("the gradients' rows", "the same parameters", message)
+    let differ = |process: usize| {
+        let what = "the parameters of the processes' models";
+        let expected = "the same in every process (each must build the same network)";
+        Error::shape(what, expected, format!("others in process {process}"))
     };
     let mut union: Vec<Option<Vec<usize>>> = vec![Some(Vec::new()); shapes.len()];
     let mut touched = touched.iter().map(|&n| n as usize);
-    for _ in 0..processes {
+    for process in 0..processes {
+        let differ = || differ(process);
         if touched.next() != Some(shapes.len()) {
             return Err(differ());
         }
-        for (union, &(n_rows, _)) in union.iter_mut().zip(shapes) {
+        for (union, &(n_rows, n_columns)) in union.iter_mut().zip(shapes) {
+            if (touched.next(), touched.next()) != (Some(n_rows), Some(n_columns)) {
+                return Err(differ());
+            }
             match touched.next().ok_or_else(differ)? {
                 n if n == DENSE as usize => *union = None,
                 n => {
@@ -274,13 +283,18 @@ mod tests {
     #[test]
     fn processes_of_other_models_are_refused() {
         let shapes = [(4, 2), (1, 3)];
-        let one = encode(&[Some(vec![1]), None]).unwrap();
-        let other = encode(&[Some(vec![7]), None]).unwrap();
-        let fewer = encode(&[None]).unwrap();
-        assert!(union(&[one.clone(), one.clone()].concat(), &shapes, 2).is_ok());
-        for touched in [[one.clone(), other].concat(), [one, fewer].concat()] {
+        let one = encode(&shapes, &[Some(vec![1]), None]).unwrap();
+        let beyond = encode(&shapes, &[Some(vec![7]), None]).unwrap();
+        let wider = encode(&[(4, 2), (1, 4)], &[Some(vec![1]), None]).unwrap();
+        let fewer = encode(&shapes[..1], &[None]).unwrap();
+        let both = union(&[one.clone(), one.clone()].concat(), &shapes, 2).unwrap();
+        assert_eq!(both, [Some(vec![1]), None]);
+        for other in [beyond, wider, fewer] {
+            let touched = [one.clone(), other].concat();
             let error = union(&touched, &shapes, 2).unwrap_err().to_string();
-            assert!(error.contains("the processes' models differ"), "{error}");
+            let expected = "the parameters of the processes' models: expected the same in every \
+                process (each must build the same network), found others in process 1";
+            assert_eq!(error, expected);
         }
     }
 

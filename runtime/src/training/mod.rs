@@ -15,6 +15,8 @@ mod exchange;
 mod gradcheck;
 pub mod losses;
 mod metrics;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod named_settings;
 mod optimizers;
 mod schedules;
@@ -28,6 +30,8 @@ pub use examples::{BatchSize, Examples};
 pub use exchange::{Alone, Exchange};
 pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
 pub use metrics::{ClassScores, Scores};
+#[cfg(feature = "mpi")]
+pub use mpi::Mpi;
 pub use optimizers::{Adam, Sgd, WeightDecay};
 pub use schedules::Schedule;
 pub use task::{Tagging, Task, TextClassification};
