@@ -30,7 +30,7 @@ use crate::model::Params;
 /// operation at the same point of the run, in the same order.
 ///
 /// [`Alone`] is the run of one process; with the `mpi` feature,
-/// [`Mpi`](crate::training::Mpi) is a run started by `mpirun`.
+/// `training::Mpi` is a run started by `mpirun`.
 pub trait Exchange: Send {
     /// This process's place among them, from 0. Process 0 is the one that tells: the training
     /// loop calls its observer and writes its checkpoints there only.

@@ -2,8 +2,10 @@
 //! tagging), as [`Settings`] say, with its [`Evaluation`]s, its checkpoints and [`resume()`],
 //! which goes on from one; learning-rate and batch-size schedules ([`Schedule`]); parameter
 //! averaging ([`ParamAverages`]); evaluation metrics ([`Scores`]); the optimizers ([`Sgd`],
-//! [`Adam`]) and their saved states; the losses; and [`gradcheck()`], which checks a layer's
-//! gradients against finite differences.
+//! [`Adam`]) and their saved states; the losses; [`gradcheck()`], which checks a layer's
+//! gradients against finite differences; and data-parallel training ([`train_data_parallel`]),
+//! whose processes share their gradients through an [`Exchange`] (one process: [`Alone`], which
+//! sends nothing; with the feature `mpi`, `Mpi`).
 //!
 //! What it may use: `model/`, `data/` and `kernels/`; and `io/` for checkpoints and optimizer
 //! states: their sealed form (`io::envelope`), the saved form of their parameters
