@@ -22,8 +22,8 @@ use std::time::Instant;
 
 use weft::pipeline::Corpus;
 use weft::training::{
-    Alone, BatchSize, Data, Examples, Exchange, Mpi, Settings, Tagging, Task, TextClassification,
-    train_data_parallel,
+    Alone, BatchSize, Begin, Data, Examples, Exchange, Mpi, Settings, Tagging, Task,
+    TextClassification, train_data_parallel,
 };
 use weft::{Adam, Boxed, Floats2, Ids, Network, Params, Ragged, Truths};
 
@@ -125,8 +125,15 @@ where
             dev: &dev,
         };
         let mut adam = Adam::new(0.001);
-        let outcome =
-            train_data_parallel(exchange, &mut model, &mut adam, data, &settings, &mut ())?;
+        let outcome = train_data_parallel(
+            exchange,
+            Begin::Afresh,
+            &mut model,
+            &mut adam,
+            data,
+            &settings,
+            &mut (),
+        )?;
         let last = outcome.evaluations.last().ok_or("no evaluation")?;
         let mut weights = Vec::new();
         model.for_each_param(&mut |_, p| weights.extend_from_slice(p.value()));

@@ -13,7 +13,8 @@ use crate::kernels::rng::set_seed;
 use crate::kernels::threads::with_threads;
 use crate::model::{Boxed, Params};
 use crate::training::{
-    self, Adam, Alone, Evaluation, Exchange, Observer, Outcome, Scores, Settings, WeightDecay,
+    self, Adam, Alone, Begin, Evaluation, Exchange, Observer, Outcome, Scores, Settings,
+    WeightDecay,
 };
 
 /// What [`train`] tells as it goes. Every method does nothing unless implemented; `()` is told
@@ -89,20 +90,7 @@ pub fn train(
     output: &Path,
     progress: &mut (impl Progress + Send),
 ) -> Result<Trained> {
-    train_data_parallel(config, output, progress, &mut Alone)
-}
-
-/// [`train`], data-parallel among the processes of `exchange`, as
-/// [`training::train_data_parallel`] trains: the config's `batch_size` is the size of the whole
-/// batch of a step, which the processes share. Every process must be given the same config and
-/// output folder (one they all see); only process 0 tells `progress` and writes the folder.
-pub fn train_data_parallel(
-    config: &Config,
-    output: &Path,
-    progress: &mut (impl Progress + Send),
-    exchange: &mut dyn Exchange,
-) -> Result<Trained> {
-    run(config, output, progress, exchange, Begin::Afresh)
+    train_data_parallel(config, output, progress, &mut Alone, Begin::Afresh)
 }
 
 /// Goes on with the run of `config` in `output` from its `checkpoint.weft`, as [`train`] would
@@ -114,28 +102,15 @@ pub fn resume(
     output: &Path,
     progress: &mut (impl Progress + Send),
 ) -> Result<Trained> {
-    resume_data_parallel(config, output, progress, &mut Alone)
+    train_data_parallel(config, output, progress, &mut Alone, Begin::FromCheckpoint)
 }
 
-/// [`resume`], data-parallel among the processes of `exchange`, as [`train_data_parallel`]
-/// trains (with as many processes as the run had, or another count).
-pub fn resume_data_parallel(
-    config: &Config,
-    output: &Path,
-    progress: &mut (impl Progress + Send),
-    exchange: &mut dyn Exchange,
-) -> Result<Trained> {
-    run(config, output, progress, exchange, Begin::FromCheckpoint)
-}
-
-/// Where a run begins.
-#[derive(Clone, Copy, PartialEq)]
-enum Begin {
-    Afresh,
-    FromCheckpoint,
-}
-
-fn run(
+/// [`train`] (`begin`: [`Begin::Afresh`]) or [`resume`] ([`Begin::FromCheckpoint`]),
+/// data-parallel among the processes of `exchange`, as [`training::train_data_parallel`]
+/// trains: the config's `batch_size` is the size of the whole batch of a step, which the
+/// processes share. Every process must be given the same config and output folder (one they
+/// all see); only process 0 tells `progress` and writes the folder.
+pub fn train_data_parallel(
     config: &Config,
     output: &Path,
     progress: &mut (impl Progress + Send),
@@ -229,19 +204,15 @@ impl Run<'_> {
             checkpoint: Some(output.join("checkpoint.weft")),
             ..config.settings()?
         };
-        let go = match self.begin {
-            Begin::Afresh => training::train_data_parallel,
-            Begin::FromCheckpoint => training::resume_data_parallel,
-        };
         let mut adam = optimizer(config);
         let data = training::Data {
             task: &task,
             train: &train,
             dev: &dev,
         };
-        let exchange = &mut *self.exchange;
-        let outcome = go(
-            exchange,
+        let outcome = training::train_data_parallel(
+            &mut *self.exchange,
+            self.begin,
             &mut model,
             &mut adam,
             data,

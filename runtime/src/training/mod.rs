@@ -38,6 +38,6 @@ pub use optimizers::{Adam, Sgd, WeightDecay};
 pub use schedules::Schedule;
 pub use task::{Tagging, Task, TextClassification};
 pub use train::{
-    Data, Evaluation, Observer, Outcome, Score, Settings, evaluate, predict, resume,
-    resume_data_parallel, train, train_data_parallel,
+    Begin, Data, Evaluation, Observer, Outcome, Score, Settings, evaluate, predict, resume, train,
+    train_data_parallel,
 };

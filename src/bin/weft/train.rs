@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use weft::pipeline::{Config, Progress, ScoreName, Start, Trained};
-use weft::training::{Evaluation, Exchange};
+use weft::training::{Begin, Evaluation, Exchange};
 
 use crate::plot;
 
@@ -90,10 +90,11 @@ fn go(
     progress: &mut (impl Progress + Send),
     exchange: &mut dyn Exchange,
 ) -> weft::Result<Trained> {
-    match resume {
-        true => weft::pipeline::resume_data_parallel(config, output, progress, exchange),
-        false => weft::pipeline::train_data_parallel(config, output, progress, exchange),
-    }
+    let begin = match resume {
+        true => Begin::FromCheckpoint,
+        false => Begin::Afresh,
+    };
+    weft::pipeline::train_data_parallel(config, output, progress, exchange, begin)
 }
 
 /// Shows the run: a progress bar of the epoch's steps (drawn only on a terminal), a line per

@@ -163,11 +163,19 @@ where
     O: Optimizer + Send,
 {
     let data = Data { task, train, dev };
-    train_data_parallel(&mut Alone, model, optimizer, data, settings, observer)
+    train_data_parallel(
+        &mut Alone,
+        Begin::Afresh,
+        model,
+        optimizer,
+        data,
+        settings,
+        observer,
+    )
 }
 
-/// A task and its examples to train and to evaluate on: what [`train_data_parallel`] and
-/// [`resume_data_parallel`] train for.
+/// A task and its examples to train and to evaluate on: what [`train_data_parallel`] trains
+/// for.
 pub struct Data<'a, T: Task> {
     /// What the network is trained to do.
     pub task: &'a T,
@@ -177,16 +185,18 @@ pub struct Data<'a, T: Task> {
     pub dev: &'a Examples<T::Truth>,
 }
 
-/// [`train`], data-parallel: each of the processes of `exchange` takes its part of every batch,
-/// their gradients are summed before each update ([`Exchange`]), and every process holds the
-/// same weights after every step: those of one process that took each batch whole (to the
-/// rounding of the sums; `Settings::batch_size` is the size of the whole batch). Every process
-/// evaluates (so that all stop together); only process 0 tells `observer` and writes the
-/// checkpoint. Every process must call it with the same model, examples and settings.
+/// [`train`] (`begin`: [`Begin::Afresh`]) or [`resume`] ([`Begin::FromCheckpoint`]),
+/// data-parallel: each of the processes of `exchange` takes its part of every batch, their
+/// gradients are summed before each update ([`Exchange`]), and every process holds the same
+/// weights after every step: those of one process that took each batch whole (to the rounding
+/// of the sums; `Settings::batch_size` is the size of the whole batch). Every process evaluates
+/// (so that all stop together); only process 0 tells `observer` and writes the checkpoint,
+/// which every process reads to resume (a folder all of them see; with as many processes or
+/// another count). Every process must call it with the same model, examples and settings.
 ///
 /// ```
 /// use weft_runtime::{Adam, Boxed, Floats2, Ids, Network, Params, Ragged};
-/// use weft_runtime::training::{Alone, Data, Examples, Settings, TextClassification};
+/// use weft_runtime::training::{Alone, Begin, Data, Examples, Settings, TextClassification};
 /// use weft_runtime::training::{train, train_data_parallel};
 /// let examples = Examples::new(vec![vec![1, 2], vec![3], vec![1, 3]], vec![0, 1, 0])?;
 /// let network = Network::parse("embed(width = 4) >> reduce_mean >> softmax")?;
@@ -201,7 +211,8 @@ pub struct Data<'a, T: Task> {
 ///         false => train(&mut model, &mut adam, &task, &examples, &examples, &settings, &mut ())?,
 ///         true => {
 ///             let data = Data { task: &task, train: &examples, dev: &examples };
-///             train_data_parallel(&mut Alone, &mut model, &mut adam, data, &settings, &mut ())?
+///             let (begin, observer) = (Begin::Afresh, &mut ());
+///             train_data_parallel(&mut Alone, begin, &mut model, &mut adam, data, &settings, observer)?
 ///         }
 ///     };
 ///     fits.push(model.to_bytes()?);
@@ -211,6 +222,7 @@ pub struct Data<'a, T: Task> {
 /// ```
 pub fn train_data_parallel<M, T, O>(
     exchange: &mut dyn Exchange,
+    begin: Begin,
     model: &mut M,
     optimizer: &mut O,
     data: Data<'_, T>,
@@ -224,12 +236,32 @@ where
     O: Optimizer + Send,
 {
     let plan = Plan::new(data, settings)?;
-    if settings.checkpoint.is_some() {
-        // An optimizer that cannot save its state is refused before the first step.
-        optimizer.save_state(model)?;
-    }
-    let run = Run::new(settings, plan.train.len());
+    let run = match begin {
+        Begin::Afresh => {
+            if settings.checkpoint.is_some() {
+                // An optimizer that cannot save its state is refused before the first step.
+                optimizer.save_state(model)?;
+            }
+            Run::new(settings, plan.train.len())
+        }
+        Begin::FromCheckpoint => {
+            let Some(path) = &settings.checkpoint else {
+                let message = "nothing to resume from: Settings::checkpoint names no file";
+                return Err(Error::checkpoint(message));
+            };
+            checkpoint::resume(path, model, optimizer, &plan)?
+        }
+    };
     go_on(run, model, optimizer, &plan, exchange, observer)
+}
+
+/// Where a training run begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Begin {
+    /// From the model as it is, at the first step ([`train`]).
+    Afresh,
+    /// From the checkpoint at [`Settings::checkpoint`] ([`resume`]).
+    FromCheckpoint,
 }
 
 /// Goes on with the training run whose checkpoint is at
@@ -318,33 +350,10 @@ where
     O: Optimizer + Send,
 {
     let data = Data { task, train, dev };
-    resume_data_parallel(&mut Alone, model, optimizer, data, settings, observer)
-}
-
-/// [`resume`], data-parallel as [`train_data_parallel`] trains: every process reads the
-/// checkpoint that process 0 wrote (a folder all of them see), and goes on as the run would
-/// have gone on, with as many processes or another count.
-pub fn resume_data_parallel<M, T, O>(
-    exchange: &mut dyn Exchange,
-    model: &mut M,
-    optimizer: &mut O,
-    data: Data<'_, T>,
-    settings: &Settings,
-    observer: &mut impl Observer<M>,
-) -> Result<Outcome>
-where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
-    M::Out: Batch,
-    T: Task,
-    O: Optimizer + Send,
-{
-    let plan = Plan::new(data, settings)?;
-    let Some(path) = &settings.checkpoint else {
-        let message = "nothing to resume from: Settings::checkpoint names no file";
-        return Err(Error::checkpoint(message));
-    };
-    let run = checkpoint::resume(path, model, optimizer, &plan)?;
-    go_on(run, model, optimizer, &plan, exchange, observer)
+    let begin = Begin::FromCheckpoint;
+    train_data_parallel(
+        &mut Alone, begin, model, optimizer, data, settings, observer,
+    )
 }
 
 /// What a run follows: the task, the examples to train on and to evaluate on, and the

@@ -6,7 +6,9 @@ use crate::data::Floats2;
 use crate::io::Network;
 use crate::model::{Boxed, Params};
 use crate::training::testing::Threads;
-use crate::training::{Adam, Alone, BatchSize, Exchange, Schedule, Tagging, TextClassification};
+use crate::training::{
+    Adam, Alone, BatchSize, Begin, Exchange, Schedule, Tagging, TextClassification,
+};
 
 pub(super) type Classifier = Boxed<Ragged<Ids>, Floats2>;
 
@@ -240,7 +242,17 @@ where
         };
         let mut observe = |_: &Evaluation| told += 1;
         let adam = &mut Adam::new(0.05);
-        train_data_parallel(exchange, &mut model, adam, data, &settings, &mut observe).unwrap();
+        let begin = Begin::Afresh;
+        train_data_parallel(
+            exchange,
+            begin,
+            &mut model,
+            adam,
+            data,
+            &settings,
+            &mut observe,
+        )
+        .unwrap();
         (values(&model), told)
     };
     let (alone, evaluations) = fit(&mut Alone);
