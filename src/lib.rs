@@ -41,6 +41,9 @@
 /// | `chain(a, b, ..)`, `concat(a, b, ..)`, `add(a, b, ..)`, `clone(a, n)` | the same, as calls |
 /// | `residual(a)` | `x + a(x)` |
 /// | `with_array(a)` | `a` applied to every token's vector of a batch of sequences |
+/// | `sentences(a)` | `a` (from a sentence's tokens to one vector) over every sentence of a batch of [`Documents`]: the layers after it read a sequence of sentence vectors per document |
+/// | `both(a)` | `a` on both sides of a batch of [`Pairs`], one set of weights |
+/// | `attention_by(q)` | attention pooling of each sequence against the query `q` outputs for it (`q` takes the sequences, outputs one vector of their width per sequence) |
 /// | `layer`, `layer(arg = value, ..)` | a built-in layer, with defaults for what is unsaid |
 /// | any other expression | a value of yours implementing [`Model`] |
 ///
@@ -55,8 +58,55 @@
 /// token (`Ragged<Floats2<W>>`) or one vector per example (`Floats2<W>`), with its width.
 /// Each layer's input width is the width before it; a layer that cannot take what comes
 /// before it is a compile error that says why, at the layer. After an embedding, dense layers
-/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `layer_norm`, `dropout`) and `|` run
-/// token by token; after pooling (`attention`, `reduce_*`), once per example.
+/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `layer_norm`, `dropout`) run token by
+/// token; after pooling (`attention`, `reduce_*`), once per example. `|` and `+` join branches
+/// that output one kind: two embeddings, two sequence encoders (`bilstm | lstm`), two
+/// poolings (`reduce_mean | reduce_max`), your own layers among them.
+///
+/// A network that starts with `sentences(..)` reads documents of sentences
+/// ([`Documents`]: `Ragged<Ragged<Ids>>`, packed without padding at either level). The network
+/// inside reads each sentence as a network reads its input and must pool it to one vector
+/// (end it with `attention` or `reduce_*`); the layers after `sentences` read each document as
+/// a sequence of those vectors, its sentences taking the place of tokens. A sentence of no
+/// tokens pools to zeros, and a document of no sentences is an empty sequence:
+///
+/// ```
+/// use weft::{Documents, Model, model};
+/// let docs = Documents::from_documents([vec![vec![1, 2], vec![3]], vec![], vec![vec![]]]);
+/// let model = model!(
+///     sentences(embed(width = 16) >> bilstm(hidden = 8) >> attention)
+///         >> bilstm(hidden = 8)
+///         >> attention
+///         >> softmax
+/// )
+/// .initialize(&docs, &vec![0, 1, 1])?;
+/// assert_eq!(model.predict(docs).view().shape(), &[3, 2]);
+/// # Ok::<(), weft::Error>(())
+/// ```
+///
+/// Pairs of texts (`Pairs<Ragged<Ids>>`, a premise and a hypothesis, say) go through `both(..)`,
+/// which runs a network on each side with one set of weights, and through the layers that
+/// relate the sides: `align` (soft alignment by dot products, each token compared with its
+/// aligned vector) and `concat_sides` (each pair's two vectors side by side). Decomposable
+/// attention (Parikh et al. 2016) is one expression:
+///
+/// ```
+/// use weft::{Model, Pairs, Ragged, model};
+/// let x = Pairs::new(
+///     Ragged::from_sequences([vec![1, 2, 3], vec![4, 5]]),
+///     Ragged::from_sequences([vec![6], vec![]]),
+/// )?;
+/// let model = model!(
+///     both(embed(width = 32) >> relu) >> align(difference = true) >> both(relu >> reduce_sum)
+///         >> concat_sides >> relu >> softmax
+/// )
+/// .initialize(&x, &vec![0, 2])?;
+/// assert_eq!(model.predict(x).view().shape(), &[2, 3]);
+/// # Ok::<(), weft::Error>(())
+/// ```
+///
+/// A layer that works on one text given pairs is a compile error that says to wrap it in
+/// `both(..)`.
 ///
 /// A width is an integer literal (checked by the macro: from 1 to 2^24), a constant's
 /// UPPER_CASE name or a `{ block }` (checked by rustc), or any other `usize` expression (a
@@ -64,7 +114,7 @@
 /// inferred by rustc. A count (`** n`, `depth`, `pieces`) is from 1 to 2^16, a dropout `rate`
 /// (and an LSTM's `dropout`, applied in training to the output of each stacked layer but the
 /// last, so above 0 only with a `depth` of 2 or more) from 0 to below 1: a literal out of range
-/// is an error, never clamped.
+/// is an error, never clamped. A flag (`align`'s `difference`) is `true` or `false`.
 ///
 /// # Built-in layers
 ///
@@ -81,6 +131,8 @@
 /// | `softmax` | vectors | class probabilities | `classes` (from the data) |
 /// | `layer_norm` | vectors | vectors | |
 /// | `dropout` | vectors | vectors | `rate` (0.1) |
+/// | `align` | pairs of vectors per token | each token with what it aligns to on the other side, `(2 + difference + product) ×` the input width | `difference` (false), `product` (false) |
+/// | `concat_sides` | pairs of vectors | the two sides' vectors side by side, one per pair | |
 ///
 /// Every layer taking vectors also accepts `input = N`, checked against the width before it.
 /// See [`layers`] for each layer's math.

@@ -43,7 +43,10 @@ impl<'a, S: Copy> Args<'a, S> {
             return Ok(input.width.clone());
         };
         let width = self.width(given)?;
-        if matches!(width, Width::Run(_)) {
+        // A run-time width can follow only a width that is not known when the program is
+        // built: the network's input, a run-time width, a layer of the user's.
+        let built_in = matches!(input.width, Width::Lit(_) | Width::Const(_));
+        if matches!(width, Width::Run(_)) && built_in {
             return Err(Error::new(
                 given.span,
                 "`input` states the width a layer expects, checked when the program is built: \
@@ -83,8 +86,10 @@ impl<'a, S: Copy> Args<'a, S> {
             ArgDefault::Int(n) if kind == ArgKind::Width => ArgValue::Width(Width::Lit(n as usize)),
             ArgDefault::Int(n) => ArgValue::Int(n),
             ArgDefault::Float(x) => ArgValue::Float(x),
+            ArgDefault::Bool(b) => ArgValue::Bool(b),
             ArgDefault::Input => ArgValue::Width(in_width.clone()),
-            ArgDefault::KnownInput if in_width.is_inferred() => {
+            // A layer of the user's reports its width when the network is built.
+            ArgDefault::KnownInput if in_width.is_inferred() && !user_width(in_width, input) => {
                 return Err(Error::new(
                     self.layer.span,
                     format!(
@@ -112,7 +117,7 @@ impl<'a, S: Copy> Args<'a, S> {
             ArgKind::Width => ArgValue::Width(self.width(value)?),
             ArgKind::Size => match value.kind {
                 ValueKind::Int(_) => ArgValue::Int(within(value, 1, u64::MAX, &what)?),
-                ValueKind::Float(_) | ValueKind::Literal => {
+                ValueKind::Float(_) | ValueKind::Bool(_) | ValueKind::Literal => {
                     return Err(Error::new(value.span, EXPECTED_WIDTH));
                 }
                 ValueKind::Const(e) | ValueKind::Expr(e) => {
@@ -125,12 +130,21 @@ impl<'a, S: Copy> Args<'a, S> {
             },
             ArgKind::Seed => match value.kind {
                 ValueKind::Int(_) => ArgValue::Int(within(value, 0, u64::MAX, "a seed")?),
-                ValueKind::Float(_) | ValueKind::Literal => {
+                ValueKind::Float(_) | ValueKind::Bool(_) | ValueKind::Literal => {
                     return Err(Error::new(value.span, "expected a seed: an integer"));
                 }
                 ValueKind::Const(e) | ValueKind::Expr(e) => ArgValue::Expr(e),
             },
             ArgKind::Rate | ArgKind::Between(_) => rate(value)?,
+            ArgKind::Flag => match value.kind {
+                ValueKind::Bool(b) => ArgValue::Bool(b),
+                _ => {
+                    return Err(Error::new(
+                        value.span,
+                        format!("{what} is `true` or `false`, not `{}`", value.text),
+                    ));
+                }
+            },
         })
     }
 
@@ -170,7 +184,7 @@ impl<'a, S: Copy> Args<'a, S> {
     fn width(&mut self, value: &Value<S>) -> Result<Width, Error<S>> {
         Ok(match &value.kind {
             ValueKind::Int(_) => Width::Lit(within(value, 1, MAX_WIDTH, "a width")? as usize),
-            ValueKind::Float(_) | ValueKind::Literal => {
+            ValueKind::Float(_) | ValueKind::Bool(_) | ValueKind::Literal => {
                 return Err(Error::new(value.span, EXPECTED_WIDTH));
             }
             ValueKind::Const(e) => Width::Const(Sym::Expr(*e, value.text.clone())),
@@ -184,7 +198,9 @@ impl<'a, S: Copy> Args<'a, S> {
 pub(crate) fn count<S: Copy>(value: &Value<S>, what: &str) -> Result<Count, Error<S>> {
     match value.kind {
         ValueKind::Int(_) => Ok(Count::Int(within(value, 1, MAX_COUNT, what)?)),
-        ValueKind::Float(_) | ValueKind::Literal => Err(Error::new(value.span, EXPECTED_COUNT)),
+        ValueKind::Float(_) | ValueKind::Bool(_) | ValueKind::Literal => {
+            Err(Error::new(value.span, EXPECTED_COUNT))
+        }
         ValueKind::Const(e) | ValueKind::Expr(e) => Ok(Count::Expr(e)),
     }
 }
@@ -216,7 +232,7 @@ fn rate<S: Copy>(value: &Value<S>) -> Result<ArgValue, Error<S>> {
     let number = match value.kind {
         ValueKind::Float(x) => x,
         ValueKind::Int(n) => n as f64,
-        ValueKind::Literal => {
+        ValueKind::Bool(_) | ValueKind::Literal => {
             return Err(Error::new(value.span, "expected a rate between 0 and 1"));
         }
         ValueKind::Const(e) | ValueKind::Expr(e) => return Ok(ArgValue::Expr(e)),
@@ -228,4 +244,10 @@ fn rate<S: Copy>(value: &Value<S>) -> Result<ArgValue, Error<S>> {
         ));
     }
     Ok(ArgValue::Float(number))
+}
+
+/// Whether `width` is the output width of the layer of the user's that `input` comes from,
+/// which the network reads off that layer when it is built.
+pub(crate) fn user_width(width: &Width, input: &Flow) -> bool {
+    matches!((width, input.after), (Width::Infer(Some(id)), Some(after)) if *id == after.expr)
 }

@@ -29,7 +29,9 @@ pub enum ValueKind {
     Int(i128),
     /// A number with a fraction.
     Float(f64),
-    /// Another literal: a string, a boolean.
+    /// `true` or `false`.
+    Bool(bool),
+    /// Another literal: a string.
     Literal,
     /// A constant expression (an UPPER_CASE name, a `{ block }`), checked by rustc.
     Const(ExprId),
@@ -147,6 +149,13 @@ pub enum Node<S> {
     Residual(Box<Node<S>>, S),
     /// `with_array(a)`: a per-row network applied to every token.
     WithArray(Box<Node<S>>, S),
+    /// `sentences(a)`: a network from a sentence's tokens to one vector, run over every
+    /// sentence of documents.
+    Sentences(Box<Node<S>>, S),
+    /// `both(a)`: a network on both sides of pairs, one set of weights.
+    Both(Box<Node<S>>, S),
+    /// `attention_by(q)`: attention pooling of each sequence against the query `q` gives it.
+    AttentionBy(Box<Node<S>>, S),
     /// A built-in layer, with its named arguments.
     Layer(Layer<S>),
     /// A layer of the user's.
@@ -201,9 +210,13 @@ impl<S: Copy> Node<S> {
         match self {
             Node::Layer(l) => Some(l.span),
             Node::User(u) => Some(u.span),
-            Node::Concat(_, s) | Node::Add(_, s) | Node::Residual(_, s) | Node::WithArray(_, s) => {
-                Some(*s)
-            }
+            Node::Concat(_, s)
+            | Node::Add(_, s)
+            | Node::Residual(_, s)
+            | Node::WithArray(_, s)
+            | Node::Sentences(_, s)
+            | Node::Both(_, s)
+            | Node::AttentionBy(_, s) => Some(*s),
             Node::Chain(nodes) => nodes.first().and_then(Node::span),
             Node::Clone(inner, _) => inner.span(),
         }

@@ -24,6 +24,10 @@ pub enum Takes {
     Sequences,
     /// Vectors (`Floats2<W>`): one per example, or, over sequences, one per token.
     Vectors,
+    /// Pairs of sequences of vectors (`Pairs<Ragged<Floats2<W>>>`).
+    PairedSequences,
+    /// Pairs of vectors, one per side (`Pairs<Floats2<W>>`).
+    PairedVectors,
 }
 
 /// What a layer outputs.
@@ -35,6 +39,8 @@ pub enum Outputs {
     Pooled,
     /// What it takes: vectors per example, or per token.
     Same,
+    /// Pairs of sequences, a vector per token (`Pairs<Ragged<Floats2<W>>>`).
+    PairedSequences,
 }
 
 /// The kind of an argument: how its value is checked, and what type it has in Rust.
@@ -53,6 +59,9 @@ pub enum ArgKind {
     /// A [`Rate`] applied between stacked layers, which the count argument
     /// named here counts: not above 0 when that count is 1, where there is nothing between.
     Between(&'static str),
+    /// `true` or `false` (`bool`), written as such: an option that may change the output
+    /// width, which the grammar works out.
+    Flag,
 }
 
 impl ArgKind {
@@ -69,6 +78,8 @@ pub enum ArgDefault {
     Int(u64),
     /// This number.
     Float(f64),
+    /// This truth value.
+    Bool(bool),
     /// The width of the layer's input; left to rustc where the macro cannot see it.
     Input,
     /// The width of the layer's input, which must then be known.
@@ -98,6 +109,14 @@ pub enum Width {
     Arg(&'static str),
     /// Twice the value of this width argument.
     Twice(&'static str),
+    /// The input width once for each of `base` parts, and once more for each of these flag
+    /// arguments that is `true` (a comparison's parts, side by side).
+    Parts {
+        /// The parts always there.
+        base: usize,
+        /// The flags that add a part each.
+        flags: &'static [&'static str],
+    },
 }
 
 /// A built-in layer: everything the grammar and the code generation know of it.
@@ -161,6 +180,7 @@ use ArgKind::{Count, Rate, Seed, Size};
 const TOKENS: (Takes, Outputs) = (Takes::Sequences, Outputs::Sequences);
 const POOLING: (Takes, Outputs) = (Takes::Sequences, Outputs::Pooled);
 const VECTORS: (Takes, Outputs) = (Takes::Vectors, Outputs::Same);
+const PAIRED: (Takes, Outputs) = (Takes::PairedSequences, Outputs::PairedSequences);
 const WIDTH: ArgSpec = arg("width", ArgKind::Width, Input);
 const EMBEDDING_WIDTH: ArgSpec = arg("width", ArgKind::Width, Int(64));
 const RECURRENT: &[ArgSpec] = &[
@@ -223,6 +243,35 @@ pub const LAYERS: &[LayerSpec] = &[
         (
             "::weft::layers::Attention::new($in)",
             "::weft::layers::Attention<#in>",
+        ),
+    ),
+    layer(
+        "align",
+        PAIRED,
+        &[
+            arg("difference", ArgKind::Flag, ArgDefault::Bool(false)),
+            arg("product", ArgKind::Flag, ArgDefault::Bool(false)),
+        ],
+        Width::Parts {
+            base: 2,
+            flags: &["difference", "product"],
+        },
+        (
+            "::weft::layers::Align::<_, #out>::new($in, $difference, $product)",
+            "::weft::layers::Align<#in, #out>",
+        ),
+    ),
+    layer(
+        "concat_sides",
+        (Takes::PairedVectors, Outputs::Pooled),
+        &[],
+        Width::Parts {
+            base: 2,
+            flags: &[],
+        },
+        (
+            "::weft::layers::ConcatSides::<_, #out>::new($in)",
+            "::weft::layers::ConcatSides<#in, #out>",
         ),
     ),
     layer(
@@ -349,7 +398,12 @@ impl LayerSpec {
 
     /// Whether it reads vectors (per example or per token), and so takes `input`.
     pub fn takes_input(&self) -> bool {
-        matches!(self.takes, Takes::Sequences | Takes::Vectors)
+        !matches!(self.takes, Takes::Ids | Takes::Keys)
+    }
+
+    /// Whether it reads pairs: it relates the two sides of each pair.
+    pub fn takes_pairs(&self) -> bool {
+        matches!(self.takes, Takes::PairedSequences | Takes::PairedVectors)
     }
 }
 
@@ -368,6 +422,12 @@ pub enum Combinator {
     Residual,
     /// `with_array(a)`: `a` on every token's vector.
     WithArray,
+    /// `sentences(a)`: `a` over every sentence of documents, one vector per sentence.
+    Sentences,
+    /// `both(a)`: `a` on both sides of pairs, one set of weights.
+    Both,
+    /// `attention_by(q)`: attention pooling of each sequence against the query `q` gives it.
+    AttentionBy,
 }
 
 /// Every combinator written as a call, by name.
@@ -378,6 +438,9 @@ pub const COMBINATORS: &[(&str, Combinator)] = &[
     ("clone", Combinator::Clone),
     ("residual", Combinator::Residual),
     ("with_array", Combinator::WithArray),
+    ("sentences", Combinator::Sentences),
+    ("both", Combinator::Both),
+    ("attention_by", Combinator::AttentionBy),
 ];
 
 /// The combinator called `name`.
@@ -437,7 +500,8 @@ mod tests {
         for spec in LAYERS {
             for a in spec.args {
                 let fits = match a.default {
-                    ArgDefault::Int(_) => !a.kind.is_rate(),
+                    ArgDefault::Int(_) => !a.kind.is_rate() && a.kind != ArgKind::Flag,
+                    ArgDefault::Bool(_) => a.kind == ArgKind::Flag,
                     ArgDefault::Float(x) => a.kind.is_rate() && (0.0..1.0).contains(&x),
                     ArgDefault::Input | ArgDefault::KnownInput => {
                         a.kind == ArgKind::Width && spec.takes_input()
@@ -466,6 +530,12 @@ mod tests {
             if let Width::Arg(name) | Width::Twice(name) = spec.width {
                 let arg = spec.arg(name).expect("the width rule names an argument");
                 assert_eq!(arg.kind, ArgKind::Width, "{}: `{name}`", spec.name);
+            }
+            if let Width::Parts { flags, .. } = spec.width {
+                for name in flags {
+                    let arg = spec.arg(name).expect("the width rule names an argument");
+                    assert_eq!(arg.kind, ArgKind::Flag, "{}: `{name}`", spec.name);
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ use crate::catalog::{Outputs, Takes, Width as OutWidth};
 use crate::error::Error;
 use crate::flow::{Data, Flow};
 use crate::message;
-use crate::net::{ArgValue, Bindings, Built, Checked, Eager, FromData, Net};
+use crate::net::{ArgValue, Bindings, Built, Checked, Eager, FromData, Net, UserOutput};
 use crate::width::Width;
 
 /// Checks a whole network, from its input.
@@ -28,6 +28,8 @@ pub(crate) struct Checker {
     /// Inside `** n` or `clone(...)`: layers of the user's stay inline, to be built once per
     /// copy.
     in_clone: bool,
+    /// Inside `sentences(...)`: the network reads one sentence's tokens.
+    in_sentences: bool,
 }
 
 /// A checked node and what flows out of it.
@@ -77,6 +79,9 @@ impl Checker {
                 Ok((Net::Residual(Box::new(net)), out))
             }
             Node::WithArray(inner, span) => self.with_array(*inner, span, input),
+            Node::Sentences(inner, span) => self.sentences(*inner, span, input),
+            Node::Both(inner, span) => self.both(*inner, span, input),
+            Node::AttentionBy(inner, span) => self.attention_by(*inner, span, input),
             Node::Layer(layer) => self.layer(layer, input),
             Node::User(user) => Ok(self.user(user)),
         }
@@ -101,7 +106,9 @@ impl Checker {
         let (nets, outs) = self.branches(nodes, &input)?;
         let first = outs[0].clone();
         for out in &outs[1..] {
-            let message = if out.data != first.data {
+            let kinds_differ =
+                out.data != first.data && ![out.data, first.data].contains(&Data::Unknown);
+            let message = if kinds_differ || out.paired != first.paired {
                 format!(
                     "`+` adds outputs of one kind, but {} and {}",
                     first.says(),
@@ -120,46 +127,50 @@ impl Checker {
             };
             return Err(Error::new(span, message));
         }
-        Ok((Net::Add(nets), first))
+        // A layer of the user's fits any kind; what the others output is what flows on.
+        let out = outs.into_iter().find(|o| o.data != Data::Unknown);
+        Ok((Net::Add(nets), out.unwrap_or(first)))
     }
 
+    /// `a | b`: outputs of one kind (a vector per token, or one per example) side by side.
     fn concat<S: Copy>(&mut self, nodes: Vec<Node<S>>, span: S, input: Flow) -> Outcome<S> {
-        if input.data == Data::Tokens {
-            // Over sequences, per-token branches are joined token by token, inside `with_array`.
-            let rows = Flow {
-                data: Data::Rows,
-                token_by_token: true,
-                ..input
-            };
-            let (net, out) = self.concat(nodes, span, rows).map_err(|inner| {
-                Error::new(
-                    span,
-                    format!(
-                        "`|` over sequences joins layers that work token by token: {}",
-                        inner.message
-                    ),
-                )
-            })?;
-            let out = Flow {
-                data: Data::Tokens,
-                token_by_token: false,
-                ..out
-            };
-            return Ok((Net::WithArray(Box::new(net)), out));
+        if input.paired {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`|` puts vectors side by side, one per example, but {}: `concat_sides` puts the \
+                     two sides' vectors side by side",
+                    input.says()
+                ),
+            ));
         }
         let (nets, outs) = self.branches(nodes, &input)?;
         if let Some(out) = outs
             .iter()
-            .find(|o| !matches!(o.data, Data::Rows | Data::Unknown))
+            .find(|o| !matches!(o.data, Data::Tokens | Data::Rows | Data::Unknown))
         {
             return Err(Error::new(
                 span,
-                format!(
-                    "`|` puts vectors side by side, one per example, but {}",
-                    out.says()
-                ),
+                format!("`|` puts vectors side by side, but {}", out.says()),
             ));
         }
+        let mut known = outs.iter().filter(|o| o.data != Data::Unknown);
+        let data = match known.next() {
+            Some(first) => {
+                if let Some(other) = known.find(|o| o.data != first.data) {
+                    return Err(Error::new(
+                        span,
+                        format!(
+                            "`|` puts outputs of one kind side by side, but {} and {}",
+                            first.says(),
+                            other.says()
+                        ),
+                    ));
+                }
+                first.data
+            }
+            None => Data::Unknown,
+        };
         let widths: Vec<Width> = outs.iter().map(|o| o.width.clone()).collect();
         let width = Width::sum(&widths);
         let source = outs
@@ -168,10 +179,13 @@ impl Checker {
             .collect::<Vec<_>>()
             .join(" | ");
         let flow = Flow {
-            data: Data::Rows,
+            data,
             width: width.clone(),
             source,
-            token_by_token: input.token_by_token,
+            token_by_token: input.token_by_token && data == Data::Rows,
+            // Branches of one kind: the first tells the kind of all.
+            after: outs[0].after.filter(|_| data == Data::Unknown),
+            paired: false,
         };
         Ok((Net::Concat(nets, width), flow))
     }
@@ -185,7 +199,8 @@ impl Checker {
         why: &str,
     ) -> Outcome<S> {
         let (net, out) = self.check(node, input.clone())?;
-        let message = if input.data != Data::Start && out.data != input.data {
+        let kind_differs = out.data != input.data || out.paired != input.paired;
+        let message = if input.data != Data::Start && kind_differs {
             format!("{why} must output what it takes, but {}", out.says())
         } else if out.width.differs(&input.width) {
             format!(
@@ -202,6 +217,9 @@ impl Checker {
 
     fn with_array<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
         let data = match input.data {
+            _ if input.paired => {
+                return Err(Error::new(span, one_side_at_a_time("with_array", &input)));
+            }
             Data::Tokens | Data::Start => Data::Rows,
             Data::Unknown => Data::Unknown,
             _ => {
@@ -237,6 +255,101 @@ impl Checker {
         Ok((Net::WithArray(Box::new(net)), out))
     }
 
+    /// `sentences(a)`: the network reads documents, and `a` reads each of their sentences, as a
+    /// network reads its input, and pools it to one vector; the layers after `sentences` read a
+    /// sequence of those vectors per document.
+    fn sentences<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        let refuse = |message: String| Err(Error::new(span, message));
+        if self.in_sentences {
+            return refuse(
+                "`sentences` inside `sentences`: documents are sentences of tokens, one level \
+                 deep"
+                    .into(),
+            );
+        }
+        if !matches!(input.data, Data::Start | Data::Unknown) {
+            return refuse(format!(
+                "`sentences` reads documents, so it comes first in a network; but {}",
+                input.says()
+            ));
+        }
+        self.in_sentences = true;
+        let result = self.check(node, Flow::start());
+        self.in_sentences = false;
+        let (net, out) = result?;
+        if !matches!(out.data, Data::Rows | Data::Unknown) {
+            return refuse(format!(
+                "`sentences` hands on one vector per sentence, but {}: end the sentence's \
+                 network with a pooling layer, such as `attention`",
+                out.says()
+            ));
+        }
+        let out = Flow {
+            data: Data::Tokens,
+            width: out.width,
+            source: "sentences".into(),
+            token_by_token: false,
+            // A layer of the user's inside reads sentences: its kind is not what flows here.
+            after: None,
+            paired: false,
+        };
+        Ok((Net::Sentences(Box::new(net)), out))
+    }
+
+    /// `both(node)`: `node` on each side of pairs, which come in (or start the network).
+    fn both<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        if !input.paired && !matches!(input.data, Data::Start | Data::Unknown) {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`both` runs a network on both sides of pairs, but {}",
+                    input.says()
+                ),
+            ));
+        }
+        let side = Flow {
+            paired: false,
+            ..input
+        };
+        let (net, out) = self.check(node, side)?;
+        let out = Flow {
+            paired: true,
+            ..out
+        };
+        Ok((Net::Both(Box::new(net)), out))
+    }
+
+    /// `attention_by(query)`: each sequence pooled by attention against the vector `query`
+    /// gives it, which must be the tokens' width.
+    fn attention_by<S: Copy>(&mut self, node: Node<S>, span: S, input: Flow) -> Outcome<S> {
+        let why = "`attention_by` pools sequences against the query its network gives each";
+        if input.paired {
+            return Err(Error::new(span, one_side_at_a_time("attention_by", &input)));
+        }
+        if !matches!(input.data, Data::Tokens | Data::Start | Data::Unknown) {
+            return Err(Error::new(span, format!("{why}, but {}", input.says())));
+        }
+        let (net, out) = self.check(node, input.clone())?;
+        let message = if !matches!(out.data, Data::Rows | Data::Unknown) {
+            format!("{why}: one vector per sequence, but {}", out.says())
+        } else if out.width.differs(&input.width) {
+            format!(
+                "{why}, of the tokens' width {}, but `{}` outputs {}",
+                input.width.describe(),
+                out.source,
+                out.width.describe()
+            )
+        } else {
+            let flow = Flow {
+                data: Data::Rows,
+                source: format!("attention_by({})", out.source),
+                ..input
+            };
+            return Ok((Net::AttentionBy(Box::new(net)), flow));
+        };
+        Err(Error::new(span, message))
+    }
+
     fn user<S: Copy>(&mut self, user: User<S>) -> (Net<S>, Flow) {
         let binding = (!self.in_clone).then(|| self.bind(Eager::Layer(user.expr)));
         let flow = Flow {
@@ -244,6 +357,11 @@ impl Checker {
             width: Width::Infer(Some(user.expr)),
             source: user.text.clone(),
             token_by_token: false,
+            after: binding.map(|binding| UserOutput {
+                binding,
+                expr: user.expr,
+            }),
+            paired: false,
         };
         (Net::User { user, binding }, flow)
     }
@@ -268,18 +386,40 @@ impl Checker {
             OutWidth::Input => in_width.clone(),
             OutWidth::Arg(name) => width_of(name),
             OutWidth::Twice(name) => width_of(name).twice(),
+            OutWidth::Parts { base, flags } => {
+                let set = |name: &str| {
+                    let value = values.iter().find(|(n, _)| *n == name);
+                    matches!(value, Some((_, ArgValue::Bool(true))))
+                };
+                let parts = base + flags.iter().filter(|name| set(name)).count();
+                Width::sum(&vec![in_width.clone(); parts])
+            }
         };
         let data = match spec.outputs {
-            Outputs::Sequences => Data::Tokens,
+            Outputs::Sequences | Outputs::PairedSequences => Data::Tokens,
             Outputs::Pooled => Data::Rows,
             Outputs::Same if per_token => Data::Tokens,
             Outputs::Same => Data::Rows,
         };
+        // After a layer of the user's, a layer that takes vectors takes them of whatever kind
+        // that layer outputs, and outputs the same kind.
+        let lift =
+            input.after.is_some() && spec.takes == Takes::Vectors && input.data == Data::Unknown;
+        let data = if lift && spec.outputs == Outputs::Same {
+            Data::Unknown
+        } else {
+            data
+        };
+        let after = input
+            .after
+            .filter(|_| lift || args::user_width(&in_width, &input));
         let flow = Flow {
             data,
             width: output.clone(),
             source,
             token_by_token: input.token_by_token && data == Data::Rows,
+            after: after.filter(|_| data == Data::Unknown || output.is_inferred()),
+            paired: spec.outputs == Outputs::PairedSequences,
         };
         let built = Built {
             spec,
@@ -287,6 +427,8 @@ impl Checker {
             input: in_width,
             output,
             per_token,
+            after,
+            lift,
             args: values,
         };
         Ok((Net::Layer(built), flow))
@@ -308,11 +450,39 @@ impl Checker {
     }
 }
 
+/// The message for `name`, which works on one side of pairs, given both.
+fn one_side_at_a_time(name: &str, input: &Flow) -> String {
+    format!(
+        "`{name}` works on one side of pairs at a time, but {}: `both({name})` runs it on \
+         each side",
+        input.says()
+    )
+}
+
 /// Whether `layer` can read what flows in; `true` when it runs on every token of sequences.
 fn takes<S: Copy>(layer: &Layer<S>, input: &Flow) -> Result<bool, Error<S>> {
     let (name, span) = (layer.spec.name, layer.span);
     let refuse = |message: String| Err(Error::new(span, message));
+    if input.paired && !layer.spec.takes_pairs() {
+        return refuse(one_side_at_a_time(name, input));
+    }
     match layer.spec.takes {
+        Takes::PairedSequences | Takes::PairedVectors => {
+            let (wanted, what) = match layer.spec.takes {
+                Takes::PairedSequences => (Data::Tokens, "pairs of sequences of vectors"),
+                _ => (Data::Rows, "pairs of vectors, one per side"),
+            };
+            match input.data {
+                Data::Start | Data::Unknown => Ok(false),
+                data if data == wanted && input.paired => Ok(false),
+                _ if input.paired => refuse(format!("`{name}` reads {what}, but {}", input.says())),
+                _ => refuse(format!(
+                    "`{name}` reads {what}, but {}: `both(...)` runs a network on both sides of \
+                     pairs",
+                    input.says()
+                )),
+            }
+        }
         Takes::Ids | Takes::Keys => {
             let (wanted, what) = match layer.spec.takes {
                 Takes::Ids => (Data::Ids, "token ids"),

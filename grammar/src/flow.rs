@@ -1,5 +1,6 @@
 //! What flows between two layers: the kind of data, its width, and the layer that made it.
 
+use crate::net::UserOutput;
 use crate::width::Width;
 
 /// The kind of data between two layers.
@@ -28,8 +29,14 @@ pub struct Flow {
     pub width: Width,
     /// The layer that made it, as written.
     pub source: String,
-    /// Inside `with_array` (or `|` over sequences): rows are single tokens' vectors.
+    /// Inside `with_array`: rows are single tokens' vectors.
     pub token_by_token: bool,
+    /// The layer of the user's whose output this is, as far as its kind (when `data` is
+    /// `Unknown`) or its width (when `width` is inferred) goes.
+    pub after: Option<UserOutput>,
+    /// Pairs of such data, one for each side of a pair (the input of a network that starts
+    /// with `both`, and what `both` outputs).
+    pub paired: bool,
 }
 
 impl Flow {
@@ -40,20 +47,29 @@ impl Flow {
             width: Width::Infer(None),
             source: "the input".into(),
             token_by_token: false,
+            after: None,
+            paired: false,
         }
     }
 
     /// What comes here, for a message: "`embed` outputs a vector per token".
     pub fn says(&self) -> String {
+        if self.paired {
+            let what = match self.data {
+                Data::Ids => "token ids",
+                Data::Keys => "hash keys",
+                Data::Tokens => "a vector per token",
+                _ => "one vector",
+            };
+            return format!("`{}` outputs pairs, {what} on each side", self.source);
+        }
         match self.data {
             Data::Start => "the network starts here".into(),
             Data::Ids => format!("`{}` outputs token ids", self.source),
             Data::Keys => format!("`{}` outputs hash keys", self.source),
             Data::Tokens => format!("`{}` outputs a vector per token", self.source),
             Data::Rows if self.token_by_token => {
-                "here layers see one token's vector at a time (inside `with_array`, or `|` over \
-                 sequences)"
-                    .into()
+                "here layers see one token's vector at a time (inside `with_array`)".into()
             }
             Data::Rows => format!("`{}` outputs one vector per example", self.source),
             Data::Unknown => format!("`{}` outputs a type the macro cannot see", self.source),

@@ -40,6 +40,6 @@ pub use check::check;
 pub use error::Error;
 pub use flow::{Data, Flow};
 pub use message::{Piece, missing_operand, unknown_layer};
-pub use net::{ArgValue, Bindings, Built, Checked, Count, Eager, FromData, Net};
+pub use net::{ArgValue, Bindings, Built, Checked, Count, Eager, FromData, Net, UserOutput};
 pub use parse::network;
 pub use width::{Sym, Width};

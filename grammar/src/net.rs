@@ -20,6 +20,12 @@ pub enum Net<S> {
     Residual(Box<Net<S>>),
     /// `inner` on every token's vector.
     WithArray(Box<Net<S>>),
+    /// `inner` over every sentence of documents, one vector per sentence.
+    Sentences(Box<Net<S>>),
+    /// `inner` on both sides of pairs.
+    Both(Box<Net<S>>),
+    /// Attention pooling against the queries `inner` gives.
+    AttentionBy(Box<Net<S>>),
     /// A built-in layer.
     Layer(Built<S>),
     /// A layer of the user's, evaluated once into entry `binding` of
@@ -54,8 +60,23 @@ pub struct Built<S> {
     pub output: Width,
     /// It takes vectors and runs on every token of sequences (wrapped in `with_array`).
     pub per_token: bool,
+    /// The layer of the user's whose output it reads, when its input width is that layer's
+    /// (then read off the layer when the network is built) or its input's kind is unknown.
+    pub after: Option<UserOutput>,
+    /// It takes vectors of a layer of the user's, which may output one per example or one
+    /// per token: it runs on every token if they are sequences (`after` tells when built).
+    pub lift: bool,
     /// Every argument of its spec but `input`, given or defaulted, in the spec's order.
     pub args: Vec<(&'static str, ArgValue)>,
+}
+
+/// A layer of the user's whose output a built-in layer reads.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct UserOutput {
+    /// The layer's entry in [`Bindings::eager`].
+    pub binding: usize,
+    /// The layer as written.
+    pub expr: ExprId,
 }
 
 /// The value of a layer's argument.
@@ -67,6 +88,8 @@ pub enum ArgValue {
     Int(u64),
     /// A number with a fraction.
     Float(f64),
+    /// A flag.
+    Bool(bool),
     /// An expression, written where the layer is built.
     Expr(ExprId),
     /// A size evaluated once when the network is built: entry `i` of [`Bindings::eager`].
@@ -126,9 +149,12 @@ impl<S> Net<S> {
             Net::Chain(nets) => nets.last().map_or(Width::Infer(None), Net::output_width),
             Net::Add(nets) => nets.first().map_or(Width::Infer(None), Net::output_width),
             Net::Concat(_, width) => width.clone(),
-            Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => {
-                inner.output_width()
-            }
+            Net::Clone(inner, _)
+            | Net::Residual(inner)
+            | Net::WithArray(inner)
+            | Net::Sentences(inner)
+            | Net::Both(inner)
+            | Net::AttentionBy(inner) => inner.output_width(),
             Net::Layer(built) => built.output.clone(),
             Net::User { .. } => Width::Infer(None),
         }

@@ -143,12 +143,19 @@ fn combinator_call<S: Copy>(
     };
     let found = args.len();
     match combinator {
-        Combinator::Residual | Combinator::WithArray => {
+        Combinator::Residual
+        | Combinator::WithArray
+        | Combinator::Sentences
+        | Combinator::Both
+        | Combinator::AttentionBy => {
             let [arg] = <[_; 1]>::try_from(args).map_err(|_| wrong("one network", found))?;
             let inner = Box::new(network(positional(arg)?.0)?);
             Ok(match combinator {
                 Combinator::Residual => Node::Residual(inner, span),
-                _ => Node::WithArray(inner, span),
+                Combinator::WithArray => Node::WithArray(inner, span),
+                Combinator::Both => Node::Both(inner, span),
+                Combinator::AttentionBy => Node::AttentionBy(inner, span),
+                _ => Node::Sentences(inner, span),
             })
         }
         Combinator::Clone => {

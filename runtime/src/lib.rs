@@ -35,8 +35,8 @@ pub mod pipeline;
 pub mod training;
 
 pub use data::{
-    Accumulate, Batch, Columns, Const, Data, Dim, Floats2, Grad, Ids, Keys, NoGrad, Ragged, Rows,
-    Values,
+    Accumulate, Batch, Columns, Const, Data, Dim, Documents, Floats2, Grad, Ids, Keys, NoGrad,
+    Pairs, Ragged, Rows, Values,
 };
 pub use error::{Error, LoadError, Result};
 pub use io::{Network, corpus};

@@ -212,6 +212,8 @@ fn the_docs_of_model_list_every_layer_as_the_catalog_has_it() {
             Takes::Keys => "hash keys",
             Takes::Sequences => "vectors per token",
             Takes::Vectors => "vectors",
+            Takes::PairedSequences => "pairs of vectors per token",
+            Takes::PairedVectors => "pairs of vectors",
         };
         assert_eq!(row[1], takes, "what `{}` takes", spec.name);
         let args: Vec<String> = spec
@@ -221,6 +223,7 @@ fn the_docs_of_model_list_every_layer_as_the_catalog_has_it() {
                 let default = match a.default {
                     ArgDefault::Int(n) => n.to_string(),
                     ArgDefault::Float(x) => x.to_string(),
+                    ArgDefault::Bool(b) => b.to_string(),
                     ArgDefault::Input | ArgDefault::KnownInput => "the input width".into(),
                     ArgDefault::FromData(_) => "from the data".into(),
                 };

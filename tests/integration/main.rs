@@ -6,6 +6,7 @@ mod derive;
 mod grammar;
 mod model_macro;
 mod network;
+mod pairs;
 mod parallel;
 mod saving;
 mod saving_disk;

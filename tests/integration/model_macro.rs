@@ -1,12 +1,12 @@
 //! `model!` and `model_type!`: every operator and combinator builds, trains and names its
 //! parameters in flat order.
 
-use weft::combinators::with_array;
-use weft::layers::{Embed, Relu};
+use weft::combinators::{chain, with_array};
+use weft::layers::{Embed, ReduceMean, Relu};
 use weft::losses::CategoricalCrossentropy;
 use weft::{
-    Adam, Const, Error, Floats2, GradcheckOptions, Ids, Model, Params, Ragged, gradcheck, model,
-    model_type,
+    Adam, Const, Documents, Error, Floats2, GradcheckOptions, Ids, Model, Params, Ragged,
+    gradcheck, model, model_type,
 };
 
 const WIDTH: usize = 16;
@@ -46,6 +46,58 @@ fn the_design_card_network_trains() {
     model.for_each_param(&mut |_, p| shapes.push(p.shape().to_vec()));
     assert_eq!(shapes[0], [7, 64]);
     assert_eq!(shapes.last().unwrap(), &[3]);
+}
+
+/// The hierarchical attention network: words → sentence vectors → a document vector.
+type Han = model_type!(
+    sentences(embed(rows = 7, width = 8) >> bilstm(hidden = 4) >> attention)
+        >> bilstm(hidden = 4)
+        >> attention
+        >> softmax(classes = 2)
+);
+
+#[test]
+fn a_hierarchical_network_trains_both_levels() {
+    // Documents of two sentences, of none, and of an empty sentence and one of one token.
+    let x = Documents::from_documents([
+        vec![vec![1, 2, 3], vec![4]],
+        vec![],
+        vec![vec![], vec![5, 6]],
+    ]);
+    let y = vec![0, 1, 1];
+    let mut model = model!(
+        sentences(embed(width = 8) >> bilstm(hidden = 4) >> attention)
+            >> bilstm(hidden = 4)
+            >> attention
+            >> softmax
+    )
+    .initialize(&x, &y)
+    .unwrap();
+    let names = model.param_names();
+    assert_eq!(names.first().unwrap(), "0.embed.E");
+    assert!(names.contains(&"2.attention.Q".to_string()));
+    assert_eq!(names.last().unwrap(), "5.softmax.b");
+    let typed: Han = model!(
+        sentences(embed(rows = 7, width = 8) >> bilstm(hidden = 4) >> attention)
+            >> bilstm(hidden = 4)
+            >> attention
+            >> softmax(classes = 2)
+    );
+    assert_eq!(typed.signature(), model.signature());
+    let mut adam = Adam::new(0.05);
+    for step in 0..2 {
+        let (p, backprop) = model.begin_update(x.clone());
+        let (d_p, _) = CategoricalCrossentropy.get_grad(&p, &y).unwrap();
+        backprop(d_p);
+        // After the first step (the output layer starts at zero), every parameter of both
+        // levels has a gradient.
+        if step == 1 {
+            model.for_each_param(&mut |name, param| {
+                assert!(param.grad().iter().any(|g| *g != 0.0), "{name}");
+            });
+        }
+        model.finish_update(&mut adam).unwrap();
+    }
 }
 
 #[test]
@@ -131,6 +183,31 @@ fn per_token_layers_run_on_every_token() {
 }
 
 #[test]
+fn bars_and_pluses_join_any_layers_of_one_kind() {
+    let (x, y) = batch();
+    // Two embeddings side by side, two sequence encoders side by side, two poolings side by
+    // side: `|` joins outputs of one kind, a vector per token or one per example.
+    let mut model = model!(
+        (embed(rows = 10, width = 4) | embed(rows = 10, width = 2))
+            >> (bilstm(hidden = 3) | lstm(hidden = 2))
+            >> (reduce_mean | reduce_max)
+            >> softmax(classes = 3)
+    );
+    let p = model.predict(x.clone());
+    assert_eq!(p.view().shape(), &[3, 3]);
+    assert_eq!(model.param_names()[0], "0.embed.E");
+    gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    // A sequence layer of the user's beside a built-in one, and summed with one.
+    let mine = with_array(Embed::new(10, Const::<8>));
+    let encoder = weft::layers::BiLstm::new(Const::<16>, Const::<4>, 1);
+    let model =
+        model!((mine | embed(width = 8)) >> (encoder + bilstm(hidden = 4)) >> attention >> softmax)
+            .initialize(&x, &y)
+            .unwrap();
+    assert_eq!(model.predict(x).view().shape(), &[3, 3]);
+}
+
+#[test]
 fn widths_can_be_constants_and_run_time_values() {
     let classes = 4;
     let model = model!(
@@ -157,6 +234,43 @@ fn user_layers_take_part() {
 struct Classifier {
     network:
         model_type!(embed(width = 8) >> bilstm(hidden = 4) >> attention >> softmax(classes = 2)),
+}
+
+/// A width-generic helper, as a user writes one: a run-time width, a network of its own.
+fn encoder(width: usize) -> impl Model<In = Ragged<Floats2>, Out = Ragged<Floats2>> {
+    model!(bilstm(input = width, hidden = width / 2) >> relu)
+}
+
+#[test]
+fn layers_after_a_users_layer_take_its_kind_and_width() {
+    let (x, y) = batch();
+    // `encoder` outputs a vector per token, 12 wide at run time: `relu` and `linear` after it
+    // run on every token, and `bilstm` and `attention` read its width.
+    let width = 12;
+    let model = model!(
+        embed(width = width)
+            >> encoder(width)
+            >> relu
+            >> linear(width = 6)
+            >> bilstm
+            >> attention
+            >> softmax
+    )
+    .initialize(&x, &y)
+    .unwrap();
+    assert_eq!(model.predict(x.clone()).view().shape(), &[3, 3]);
+    assert_eq!(model.param_names()[1], "1.bilstm.0.fwd.W_ih");
+    // One vector per example from a layer of the user's: dense layers run once per example,
+    // and a constant width is read off its type.
+    let pooled = chain(
+        with_array(Embed::new(10, Const::<4>)),
+        ReduceMean::new(Const),
+    );
+    let mut model = model!(pooled >> relu >> softmax(classes = 3));
+    let p = model.predict(x.clone());
+    assert_eq!(p.view().shape(), &[3, 3]);
+    gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
+    let _ = y;
 }
 
 #[test]
@@ -301,4 +415,29 @@ fn a_model_sized_from_data_loads_into_one_built_with_the_sizes_given() {
     );
     shipped.from_bytes(&bytes).unwrap();
     assert_eq!(shipped.predict(x.clone()), trained.predict(x));
+}
+
+#[test]
+fn attention_by_takes_its_queries_from_a_network_as_model_and_as_text() {
+    let (x, y) = batch();
+    let model = model!(embed(width = 8) >> attention_by(reduce_mean >> linear) >> softmax)
+        .initialize(&x, &y)
+        .unwrap();
+    assert_eq!(
+        model.param_names(),
+        [
+            "0.embed.E",
+            "2.linear.W",
+            "2.linear.b",
+            "3.softmax.W",
+            "3.softmax.b"
+        ]
+    );
+    let text = "embed(width = 8) >> attention_by(reduce_mean >> linear) >> softmax";
+    let mut built: weft::Boxed<Ragged<Ids>, Floats2> = weft::Network::parse(text)
+        .unwrap()
+        .initialize(&x, &y)
+        .unwrap();
+    built.from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(built.predict(x.clone()), model.predict(x));
 }

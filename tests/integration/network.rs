@@ -2,7 +2,9 @@
 //! expression: the same parameter names and signature, each loads the other's weights and then
 //! predicts the same; and a mistake in the text gets the macro's message, under its place.
 
-use weft::{Boxed, Data, DataSizes, Floats2, Ids, Keys, Model, Network, Params, Ragged, model};
+use weft::{
+    Boxed, Data, DataSizes, Documents, Floats2, Ids, Keys, Model, Network, Params, Ragged, model,
+};
 
 /// The text of a network, and `model!`'s network of it sized from `x` and `y`.
 macro_rules! both {
@@ -73,6 +75,16 @@ fn text_builds_the_networks_model_builds() {
     );
     same_as_the_macros(text, from_text(text), every_combinator, &x);
 
+    let (text, joined) = both!(
+        &x,
+        &y,
+        (embed(width = 4) | embed(width = 2))
+            >> (bilstm(hidden = 3) | lstm(hidden = 2))
+            >> (reduce_mean | reduce_max)
+            >> softmax
+    );
+    same_as_the_macros(text, from_text(text), joined, &x);
+
     // Sized in full: built with no sizes from the data.
     let keys = Ragged::new(Keys(vec![11, 12, 13, 14]), vec![3, 1]).unwrap();
     let classes = 3;
@@ -83,6 +95,56 @@ fn text_builds_the_networks_model_builds() {
     let network = Network::parse(text).unwrap();
     let run_time = network.build(&DataSizes::given(None, None)).unwrap();
     same_as_the_macros(text, run_time, hashed, &keys);
+}
+
+#[test]
+fn text_builds_hierarchical_networks_over_documents() {
+    // Three documents: two sentences, none, and an empty sentence before one of one token.
+    let docs =
+        Documents::from_documents([vec![vec![1, 2, 3], vec![4]], vec![], vec![vec![], vec![5]]]);
+    let y = vec![0, 1, 1];
+    let (text, han) = both!(
+        &docs,
+        &y,
+        sentences(embed(width = 8) >> bilstm(hidden = 4) >> attention)
+            >> bilstm(hidden = 3)
+            >> attention
+            >> softmax
+    );
+    let network = Network::parse(text).unwrap();
+    let run_time: Boxed<Documents, Floats2> = network.initialize(&docs, &y).unwrap();
+    assert_eq!(run_time.predict(docs.clone()).view().dim(), (3, 2));
+    same_as_the_macros(text, run_time, han, &docs);
+    // The signature tells `sentences` apart: a model of another nesting loads no weights.
+    let signature = network.build::<Documents, Floats2>(&DataSizes::given(Some(6), Some(2)));
+    assert!(
+        signature
+            .unwrap()
+            .signature()
+            .to_string()
+            .contains("sentences")
+    );
+    // Sentences of hash keys, and a vector per sentence out.
+    let keys = Ragged::new(
+        Ragged::new(Keys(vec![7, 8, 9]), vec![2, 1]).unwrap(),
+        vec![1, 1],
+    );
+    let text = "sentences(hash_embed(rows = 20, width = 4) >> reduce_sum) >> relu";
+    let network = Network::parse(text).unwrap();
+    let model = network.build::<Documents<Keys>, Ragged<Floats2>>(&DataSizes::given(None, None));
+    assert_eq!(model.unwrap().predict(keys.unwrap()).lengths(), &[1, 1]);
+    let err = Network::parse(text)
+        .unwrap()
+        .build::<Ragged<Keys>, Ragged<Floats2>>(&DataSizes::given(None, None))
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "network: `{text}` takes documents of hash keys and outputs a vector per sentence, \
+             not `Ragged<Keys>` to `Ragged<Floats2>`"
+        )
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use std::marker::PhantomData;
 use std::path::PathBuf;
 
-use weft::combinators::{add, chain, clones, concat, residual, with_array};
+use weft::combinators::{add, chain, clones, concat, residual, sentences, with_array};
 use weft::layers::{
     Attention, BiLstm, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm, Maxout, Mish, ReduceMax,
     ReduceMean, ReduceSum, Relu, Softmax,
@@ -84,6 +84,9 @@ fn every_combinator_round_trips() {
     assert_round_trip(|| clones(3, mish), rows());
     assert_round_trip(|| residual(mish()), rows());
     assert_round_trip(|| with_array(mish()), sequences());
+    let documents = Ragged::new(sequences(), vec![1, 2]).unwrap();
+    let sentence = || chain(Lstm::new(C::<3>, C::<2>, 1), Attention::new(C::<2>));
+    assert_round_trip(|| sentences(sentence()), documents);
     assert_round_trip(|| chain(mish(), mish()).boxed(), rows());
 }
 

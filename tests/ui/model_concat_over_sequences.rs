@@ -1,5 +1,5 @@
 use weft::model;
 
 fn main() {
-    let _ = model!(embed >> (bilstm | lstm));
+    let _ = model!(embed >> (bilstm | reduce_mean) >> softmax);
 }

@@ -233,7 +233,7 @@ fn literal(token: &Token, text: &str, span: Pos) -> Option<Value<Pos>> {
         Token::Int(n) => ValueKind::Int(i128::from(*n)),
         Token::Float(x) => ValueKind::Float(*x),
         Token::Str => ValueKind::Literal,
-        Token::Name(name) if name == "true" || name == "false" => ValueKind::Literal,
+        Token::Name(name) if name == "true" || name == "false" => ValueKind::Bool(name == "true"),
         _ => return None,
     };
     Some(Value {

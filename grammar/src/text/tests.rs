@@ -17,6 +17,9 @@ fn shape(node: &Node<Pos>) -> String {
         Node::Clone(inner, count) => format!("clone({}, {})", shape(inner), count.text),
         Node::Residual(inner, _) => format!("residual({})", shape(inner)),
         Node::WithArray(inner, _) => format!("with_array({})", shape(inner)),
+        Node::Sentences(inner, _) => format!("sentences({})", shape(inner)),
+        Node::Both(inner, _) => format!("both({})", shape(inner)),
+        Node::AttentionBy(inner, _) => format!("attention_by({})", shape(inner)),
         Node::Layer(layer) => layer.source(),
         Node::User(user) => format!("user {}", user.text),
     }
@@ -150,6 +153,67 @@ fn what_text_cannot_say_is_an_error_at_its_place() {
 }
 
 #[test]
+fn sentences_read_documents_and_hand_on_a_vector_per_sentence() {
+    let text = "sentences(embed(width = 8) >> bilstm(hidden = 4) >> attention) \
+                >> bilstm(hidden = 3) >> attention >> softmax(classes = 2)";
+    let checked = check(text).unwrap();
+    let Net::Chain(nets) = &checked.net else {
+        panic!("a chain")
+    };
+    assert!(matches!(&nets[0], Net::Sentences(_)));
+    assert_eq!(nets[0].output_width(), Width::Lit(8));
+    let Net::Layer(bilstm) = &nets[1] else {
+        panic!("a layer")
+    };
+    assert_eq!(
+        (&bilstm.input, &bilstm.output),
+        (&Width::Lit(8), &Width::Lit(6))
+    );
+    // After `sentences`, vector layers run on every sentence's vector.
+    let Net::Chain(nets) = check("sentences(embed >> reduce_mean) >> relu")
+        .unwrap()
+        .net
+    else {
+        panic!("a chain")
+    };
+    assert!(matches!(&nets[1], Net::Layer(relu) if relu.per_token));
+}
+
+#[test]
+fn sentences_come_first_pool_each_sentence_and_do_not_nest() {
+    let pool = "`sentences` hands on one vector per sentence, but `bilstm` outputs a vector per \
+                token: end the sentence's network with a pooling layer, such as `attention`";
+    assert_eq!(
+        fails("sentences(embed >> bilstm) >> bilstm"),
+        (pool.into(), "sentences")
+    );
+    assert_eq!(
+        fails("embed >> sentences(bilstm >> attention)"),
+        (
+            "`sentences` reads documents, so it comes first in a network; but `embed` outputs \
+             a vector per token"
+                .into(),
+            "sentences"
+        )
+    );
+    assert_eq!(
+        fails("sentences(sentences(embed >> attention) >> attention)"),
+        (
+            "`sentences` inside `sentences`: documents are sentences of tokens, one level deep"
+                .into(),
+            "sentences"
+        )
+    );
+    assert_eq!(
+        fails("sentences(embed >> attention, relu)"),
+        (
+            "`sentences` takes one network, found 2 arguments".into(),
+            "sentences"
+        )
+    );
+}
+
+#[test]
 fn an_error_is_shown_under_its_line_and_column() {
     let text = "embed\n  >> bilstm(size = 3)";
     let err = check(text).unwrap_err();
@@ -217,4 +281,51 @@ fn out_of_range_arguments_are_errors_never_clamped() {
     let widest = "relu(input = 16777216) | relu(width = 16777216) | relu(width = 16777216)";
     let checked = check(widest).unwrap();
     assert_eq!(checked.net.output_width(), Width::Lit(3 << 24));
+}
+
+/// Pairs: `both` over the sides, `align` compared by its flags (two parts of the input width,
+/// one more per flag set), `concat_sides` twice the width; flags are `true` or `false`.
+#[test]
+fn pairs_check_and_their_widths_follow_the_flags() {
+    let text = "both(embed(width = 8)) >> align(product = true) >> both(attention_by(reduce_mean)) \
+                >> concat_sides";
+    assert_eq!(
+        read(text),
+        "chain(both(embed(width = 8)), align(product = true), both(attention_by(reduce_mean)), \
+         concat_sides)"
+    );
+    let checked = check(text).unwrap();
+    assert_eq!(checked.net.output_width(), Width::Lit(48));
+    let Net::Chain(nets) = &checked.net else {
+        panic!("a chain")
+    };
+    let Net::Layer(align) = &nets[1] else {
+        panic!("align")
+    };
+    assert_eq!(align.output, Width::Lit(24));
+    assert!(matches!(
+        align.arg("difference"),
+        Some(ArgValue::Bool(false))
+    ));
+    assert_eq!(
+        fails("both(embed) >> align(difference = 1)").0,
+        "`difference` is `true` or `false`, not `1`"
+    );
+    assert_eq!(
+        fails("embed >> both(relu)"),
+        (
+            "`both` runs a network on both sides of pairs, but `embed` outputs a vector per token"
+                .into(),
+            "both"
+        )
+    );
+    assert_eq!(
+        fails("both(embed) >> align >> concat_sides").0,
+        "`concat_sides` reads pairs of vectors, one per side, but `align` outputs pairs, a \
+         vector per token on each side"
+    );
+    assert_eq!(
+        fails("both(embed) >> attention_by(reduce_mean)").1,
+        "attention_by"
+    );
 }

@@ -3,10 +3,13 @@
 //! combinator become balanced trees, so a 100-layer chain is 7 levels deep for rustc;
 //! parameter paths do not depend on the nesting.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
 use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use weft_grammar::{ArgValue, Built, Checked, Count, Eager, Net, Sym, Width};
+use weft_grammar::{ArgValue, Built, Checked, Count, Eager, Net, Sym, User, UserOutput, Width};
 
 use super::syntax::Exprs;
 
@@ -21,6 +24,9 @@ pub enum Mode {
 pub struct Expander<'a> {
     pub exprs: &'a Exprs,
     pub mode: Mode,
+    /// The layers of the user's whose output built-in layers read (their bindings), so that
+    /// `model_value` writes an `After` for each.
+    pub afters: RefCell<BTreeSet<usize>>,
 }
 
 type Tokens = syn::Result<TokenStream>;
@@ -42,8 +48,17 @@ impl Expander<'_> {
                 }
             }
         });
-        let eager: Vec<TokenStream> = eager.collect();
+        let mut eager: Vec<TokenStream> = eager.collect();
         let network = self.network(&checked.net)?;
+        for &i in self.afters.borrow().iter() {
+            let user = user_at(&checked.net, i).expect("an `After` is of a bound layer");
+            let (after, ident, text) = (after_ident(i), eager_ident(i), &user.text);
+            // Spanned as the layer is where it is used: rustc's errors point at the layer.
+            let layer = quote_spanned!(self.exprs.get(user.expr).span()=>
+                ::core::convert::identity(&#ident)
+            );
+            eager.push(quote!(let #after = ::weft::combinators::After::of(#layer, #text);));
+        }
         if checked.bindings.from_data.is_empty() {
             return Ok(quote!({ #(#eager)* #network }));
         }
@@ -97,6 +112,30 @@ impl Expander<'_> {
                 }
             }
             Net::WithArray(inner) => self.with_array(self.network(inner)?, Span::call_site()),
+            Net::Sentences(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::combinators::sentences(#inner))
+                } else {
+                    quote!(::weft::combinators::Sentences<#inner>)
+                }
+            }
+            Net::Both(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::combinators::both(#inner))
+                } else {
+                    quote!(::weft::combinators::Both<#inner>)
+                }
+            }
+            Net::AttentionBy(inner) => {
+                let inner = self.network(inner)?;
+                if value {
+                    quote!(::weft::layers::AttentionBy::new(#inner))
+                } else {
+                    quote!(::weft::layers::AttentionBy<#inner>)
+                }
+            }
             Net::Layer(built) => self.layer(built)?,
             Net::User { user, binding } => {
                 let expr = self.exprs.get(user.expr);
@@ -146,7 +185,7 @@ impl Expander<'_> {
         })
     }
 
-    /// Joins `nets` two by two into a balanced tree with `join`.
+    /// Joins `nets` two by two into a balanced tree with `concat_sides`.
     fn balanced(
         &self,
         nets: &[Net<Span>],
@@ -178,11 +217,34 @@ impl Expander<'_> {
         };
         let tokens: TokenStream = template.parse().expect("the catalog's templates are Rust");
         let layer = self.fill(tokens, built)?;
-        Ok(if built.per_token {
-            self.with_array(layer, built.span)
-        } else {
-            layer
+        Ok(
+            match (built.per_token, built.lift.then_some(built.after).flatten()) {
+                (true, _) => self.with_array(layer, built.span),
+                (false, Some(after)) => self.lift(layer, after, built.span)?,
+                (false, None) => layer,
+            },
+        )
+    }
+
+    /// A layer that takes vectors, after a layer of the user's: on every token of its output
+    /// if that is sequences.
+    fn lift(&self, layer: TokenStream, after: UserOutput, span: Span) -> Tokens {
+        Ok(match self.mode {
+            Mode::Value => {
+                let ident = self.after(after);
+                quote_spanned!(span=> #ident.lift(#layer))
+            }
+            Mode::Type => {
+                let ty = user_type(self.exprs.get(after.expr))?;
+                quote!(<<#ty as ::weft::Model>::Out as ::weft::combinators::Lift>::Lifted<#layer>)
+            }
         })
+    }
+
+    /// The `After` of the layer of the user's bound as `after`, marked as used.
+    fn after(&self, after: UserOutput) -> Ident {
+        self.afters.borrow_mut().insert(after.binding);
+        after_ident(after.binding)
     }
 
     /// `tokens` with every `$x` and `#x` replaced by the value or type of `x`, and the
@@ -221,13 +283,14 @@ impl Expander<'_> {
     fn placeholder_value(&self, name: &str, built: &Built<Span>) -> TokenStream {
         let value = match built.arg(name) {
             Some(value) => value,
-            None => return self.width_value(placeholder_width(name, built)),
+            None => return self.layer_width(placeholder_width(name, built), built),
         };
         let rate = built.spec.arg(name).is_some_and(|a| a.kind.is_rate());
         match value {
-            ArgValue::Width(width) => self.width_value(width),
+            ArgValue::Width(width) => self.layer_width(width, built),
             ArgValue::Int(n) => Literal::u64_unsuffixed(*n).into_token_stream(),
             ArgValue::Float(x) => Literal::f32_suffixed(*x as f32).into_token_stream(),
+            ArgValue::Bool(b) => quote!(#b),
             ArgValue::Expr(id) if rate => {
                 let expr = self.expr(*id);
                 quote!((#expr) as f32)
@@ -235,6 +298,18 @@ impl Expander<'_> {
             ArgValue::Expr(id) => self.expr(*id),
             ArgValue::Bound(i) => eager_ident(*i).into_token_stream(),
             ArgValue::FromData(i) => data_ident(*i).into_token_stream(),
+        }
+    }
+
+    /// The value of a width of `built`: the output width of the layer of the user's before it,
+    /// read off that layer, where the width is that one.
+    fn layer_width(&self, width: &Width, built: &Built<Span>) -> TokenStream {
+        match (width, built.after) {
+            (Width::Infer(Some(id)), Some(after)) if *id == after.expr => {
+                let (ident, layer) = (self.after(after), built.spec.name);
+                quote_spanned!(built.span=> #ident.width(#layer))
+            }
+            _ => self.width_value(width),
         }
     }
 
@@ -328,10 +403,39 @@ fn concat_width(nets: &[Net<Span>]) -> Width {
 fn first_span(net: &Net<Span>) -> Span {
     match net {
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => first_span(&nets[0]),
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => first_span(inner),
+        Net::Clone(inner, _)
+        | Net::Residual(inner)
+        | Net::WithArray(inner)
+        | Net::Sentences(inner)
+        | Net::Both(inner)
+        | Net::AttentionBy(inner) => first_span(inner),
         Net::Layer(built) => built.span,
         Net::User { user, .. } => user.span,
     }
+}
+
+/// The layer of the user's bound as entry `binding`.
+fn user_at(net: &Net<Span>, binding: usize) -> Option<&User<Span>> {
+    match net {
+        Net::User {
+            user,
+            binding: Some(b),
+        } if *b == binding => Some(user),
+        Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => {
+            nets.iter().find_map(|n| user_at(n, binding))
+        }
+        Net::Clone(inner, _)
+        | Net::Residual(inner)
+        | Net::WithArray(inner)
+        | Net::Sentences(inner)
+        | Net::Both(inner)
+        | Net::AttentionBy(inner) => user_at(inner, binding),
+        Net::Layer(_) | Net::User { .. } => None,
+    }
+}
+
+fn after_ident(i: usize) -> Ident {
+    format_ident!("__weft_after{}", i, span = Span::mixed_site())
 }
 
 fn eager_ident(i: usize) -> Ident {

@@ -29,6 +29,7 @@ fn expand(input: TokenStream, mode: Mode) -> TokenStream {
     let expander = Expander {
         exprs: &exprs,
         mode,
+        afters: Default::default(),
     };
     let expanded = checked.and_then(|checked| match mode {
         Mode::Value => expander.model_value(&checked),

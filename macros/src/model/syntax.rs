@@ -143,6 +143,9 @@ fn value(expr: Expr, exprs: &mut Exprs) -> syn::Result<Value<Span>> {
             lit: Lit::Float(float),
             ..
         }) => ValueKind::Float(float.base10_parse()?),
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => ValueKind::Bool(b.value),
         Expr::Lit(_) => ValueKind::Literal,
         Expr::Unary(syn::ExprUnary {
             op: UnOp::Neg(_),

@@ -22,7 +22,15 @@ const LAYERS: &[&str] = &[
     "layer_norm",
     "dropout",
 ];
-const COMBINATORS: &[&str] = &["chain", "concat", "add", "clone", "residual", "with_array"];
+const COMBINATORS: &[&str] = &[
+    "chain",
+    "concat",
+    "add",
+    "clone",
+    "residual",
+    "with_array",
+    "sentences",
+];
 
 /// Argument names and values, right and wrong.
 const ARGS: &[&str] = &[

@@ -77,6 +77,10 @@ where
         y.accumulate(&self.second.predict(x));
         y
     }
+
+    fn output_width(&self) -> Option<usize> {
+        self.first.output_width().or(self.second.output_width())
+    }
 }
 
 #[cfg(test)]

@@ -48,6 +48,10 @@ impl<A: Model, B: Model<In = A::Out>> Model for Chain<A, B> {
     fn predict(&self, x: A::In) -> B::Out {
         self.second.predict(self.first.predict(x))
     }
+
+    fn output_width(&self) -> Option<usize> {
+        self.second.output_width()
+    }
 }
 
 #[cfg(test)]

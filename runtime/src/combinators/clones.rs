@@ -60,6 +60,10 @@ impl<L: Model<Out = <L as Model>::In>> Model for Clones<L> {
     fn predict(&self, x: L::In) -> L::In {
         self.layers.iter().fold(x, |h, layer| layer.predict(h))
     }
+
+    fn output_width(&self) -> Option<usize> {
+        self.layers.last()?.output_width()
+    }
 }
 
 #[cfg(test)]

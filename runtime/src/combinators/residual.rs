@@ -58,6 +58,10 @@ where
         y.accumulate(&x);
         y
     }
+
+    fn output_width(&self) -> Option<usize> {
+        self.layer.output_width()
+    }
 }
 
 #[cfg(test)]

@@ -65,6 +65,10 @@ where
         let (data, lengths) = x.into_parts();
         Ragged::wrap(self.layer.predict(data), lengths)
     }
+
+    fn output_width(&self) -> Option<usize> {
+        self.layer.output_width()
+    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! [`Model::predict_parallel`](crate::Model::predict_parallel).
 //!
 //! The items of a [`Floats2`], [`Ids`] or [`Keys`] batch are its rows; those of a [`Ragged`]
-//! batch are its sequences. A batch is cut into runs of consecutive items holding about as many
-//! rows each, and the parts' outputs are joined in the same order.
+//! batch are its sequences (the documents of a [`Documents`](crate::Documents) batch). A batch
+//! is cut into runs of consecutive items holding about as many rows each (tokens, however deep
+//! they are packed), and the parts' outputs are joined in the same order.
 
 use ndarray::s;
 
@@ -138,8 +139,12 @@ impl<T: Split> Split for Ragged<T> {
         self.len()
     }
 
+    /// The size of a sequence is the sum of its rows' sizes: a document's is its tokens.
     fn sizes(&self) -> Vec<usize> {
-        self.lengths().to_vec()
+        let rows = self.data().sizes();
+        self.ranges()
+            .map(|range| rows[range].iter().sum())
+            .collect()
     }
 
     fn split_at(self, ends: &[usize]) -> Vec<Self> {

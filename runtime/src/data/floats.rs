@@ -164,4 +164,20 @@ impl<W: Dim> Rows for Floats2<W> {
 
 impl<W: Dim> Columns for Floats2<W> {
     type Width = W;
+    type Of<O: Dim> = Floats2<O>;
+    type Layout = ();
+
+    fn unpack(self) -> (Array2<f32>, ()) {
+        (self.array, ())
+    }
+
+    fn pack(rows: Array2<f32>, (): ()) -> Self {
+        assert!(
+            W::from_size(rows.ncols()).is_some(),
+            "rows of width {} packed as Floats2<{}>",
+            rows.ncols(),
+            std::any::type_name::<W>()
+        );
+        Self::wrap(rows)
+    }
 }

@@ -141,6 +141,14 @@ impl<T: Accumulate> Accumulate for Ragged<T> {
     }
 }
 
+/// The rows of a ragged batch are its sequences: a `Ragged<Ragged<T>>` packs sequences of
+/// sequences, such as documents of sentences ([`Documents`](crate::Documents)).
+impl<T: Data> Rows for Ragged<T> {
+    fn rows(&self) -> usize {
+        self.len()
+    }
+}
+
 impl<T: Values> Values for Ragged<T> {
     fn values(&self) -> &[f32] {
         self.data.values()
@@ -152,6 +160,17 @@ impl<T: Values> Values for Ragged<T> {
 
 impl<W: Dim> Columns for Ragged<Floats2<W>> {
     type Width = W;
+    type Of<O: Dim> = Ragged<Floats2<O>>;
+    type Layout = Vec<usize>;
+
+    fn unpack(self) -> (ndarray::Array2<f32>, Vec<usize>) {
+        (self.data.unpack().0, self.lengths)
+    }
+
+    fn pack(rows: ndarray::Array2<f32>, lengths: Vec<usize>) -> Self {
+        let rows = Floats2::pack(rows, ());
+        Ragged::new(rows, lengths).expect("the lengths of the rows unpacked")
+    }
 }
 
 #[cfg(test)]

@@ -45,44 +45,15 @@ impl<W: Dim> Attention<W> {
         }
     }
 
-    /// The pooled rows and the attention weight of every token. Sequence by sequence, on the
-    /// thread pool when the batch is large enough ([`in_parallel`]).
+    /// The pooled rows and the attention weight of every token.
     fn forward(&self, x: &Ragged<Floats2<W>>) -> (Floats2<W>, Array1<f32>) {
         check_width("attention", self.width, x.data().width());
-        let rows = x.data().view();
-        let rows = rows.as_standard_layout();
-        let q = self.query.value();
-        let mut weights = Array1::zeros(rows.nrows());
-        let mut y = Floats2::zeros(x.len(), self.width);
-        let pool = |((range, a), mut out): ((Range<usize>, &mut [f32]), ArrayViewMut1<'_, f32>)| {
-            let seq = rows.slice(s![range, ..]);
-            let seq = seq.as_slice().expect("contiguous rows");
-            dot_rows(seq, q, a);
-            softmax_in_place(a, a.len());
-            // Row by row: `a · X` as a product would walk the columns of X.
-            add_scaled_rows(out.as_slice_mut().expect("a row"), a, seq);
-        };
-        let mut rest = weights.as_slice_mut().expect("a new array");
-        let segments = x.ranges().map(|range| {
-            let (a, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
-            rest = tail;
-            (range, a)
-        });
-        let mut out = y.view_mut();
-        let work = segments.zip(out.rows_mut());
-        if in_parallel(x) {
-            let work = work.collect::<Vec<_>>().into_par_iter();
-            work.with_min_len(SEQUENCES_PER_TASK).for_each(pool);
-        } else {
-            work.for_each(pool);
-        }
-        (y, weights)
+        attend(x, self.width, Queries::One(self.query.value()))
     }
 
     /// The gradient of the input rows for `d_y`, the gradient of the pooled rows, given the
-    /// attention `weights` of the forward pass; adds the query's gradient. By tasks of
-    /// [`SEQUENCES_PER_TASK`] sequences (on the thread pool when [`in_parallel`]), whose query
-    /// gradients are added in order: the sums are the same on any number of threads.
+    /// attention `weights` of the forward pass; adds the query's gradient, the sum of every
+    /// sequence's in order: the same on any number of threads.
     fn backward(
         &self,
         x: &Ragged<Floats2<W>>,
@@ -90,58 +61,144 @@ impl<W: Dim> Attention<W> {
         d_y: &Floats2<W>,
     ) -> Floats2<W> {
         check_gradient("attention", x.len(), self.width, d_y);
-        let width = self.width.size();
-        let mut d_x = Floats2::zeros(x.data().rows(), self.width);
-        if width == 0 {
-            return d_x;
-        }
-        let (rows, d_y) = (x.data().view(), d_y.view());
-        let (rows, d_y) = (rows.as_standard_layout(), d_y.as_standard_layout());
-        let rows = rows.as_slice().expect("standard layout");
-        let d_y = d_y.as_slice().expect("standard layout");
-        let weights = weights.as_slice().expect("a new array");
-        let q = self.query.value();
-        let ranges: Vec<Range<usize>> = x.ranges().collect();
-        let mut rest = d_x.view_mut().into_slice().expect("a new array");
-        let tasks: Vec<_> = ranges
-            .chunks(SEQUENCES_PER_TASK)
-            .zip(d_y.chunks(SEQUENCES_PER_TASK * width))
-            .map(|(ranges, d_y)| {
-                let tokens = ranges.last().map_or(0, |r| r.end) - ranges[0].start;
-                let (d_x, tail) = std::mem::take(&mut rest).split_at_mut(tokens * width);
-                rest = tail;
-                (ranges, d_y, d_x)
-            })
-            .collect();
-        let task = |(ranges, d_y, d_x): (&[Range<usize>], &[f32], &mut [f32])| {
-            let mut d_q = vec![0.0; width];
-            let mut d_s = Vec::new();
-            let first = ranges[0].start;
-            for (range, dy) in ranges.iter().zip(d_y.chunks_exact(width)) {
-                let seq = &rows[range.start * width..range.end * width];
-                let a = &weights[range.clone()];
-                let d_seq = &mut d_x[(range.start - first) * width..(range.end - first) * width];
-                d_s.resize(range.len(), 0.0);
-                dot_rows(seq, dy, &mut d_s);
-                let mean: f32 = a.iter().zip(&d_s).map(|(a, e)| a * e).sum();
-                d_s.iter_mut()
-                    .zip(a)
-                    .for_each(|(e, &a)| *e = a * (*e - mean));
-                sequence_input_grad(d_seq, a, dy, &d_s, q);
-                add_scaled_rows(&mut d_q, &d_s, seq);
-            }
-            d_q
-        };
-        let d_qs: Vec<Vec<f32>> = match in_parallel(x) {
-            true => tasks.into_par_iter().map(task).collect(),
-            false => tasks.into_iter().map(task).collect(),
-        };
+        let query = self.query.value();
+        let (d_x, d_queries) = attend_backward(x, self.width, weights, d_y, Queries::One(query));
         let mut grad = self.query.grad();
-        for d_q in d_qs {
-            grad.iter_mut().zip(&d_q).for_each(|(g, &d)| *g += d);
+        for d_q in d_queries.chunks_exact(self.width.size().max(1)) {
+            grad.iter_mut().zip(d_q).for_each(|(g, &d)| *g += d);
         }
         d_x
     }
+}
+
+/// The query each sequence is scored against: one for all (a learned query), or a row of its
+/// own per sequence ([`AttentionBy`](super::AttentionBy)).
+#[derive(Copy, Clone)]
+pub(super) enum Queries<'q> {
+    /// This query for every sequence.
+    One(&'q [f32]),
+    /// Row `k` (of the width of the tokens) for sequence `k`.
+    PerSequence(&'q [f32]),
+}
+
+impl Queries<'_> {
+    /// The query of sequence `k`, `width` floats.
+    fn of(&self, k: usize, width: usize) -> &[f32] {
+        match *self {
+            Queries::One(q) => q,
+            Queries::PerSequence(rows) => &rows[k * width..(k + 1) * width],
+        }
+    }
+}
+
+/// Attention pooling of each sequence of `x` (rows of `width`, checked by the caller) against
+/// its query: the pooled rows and the attention weight of every token. Sequence by sequence,
+/// on the thread pool when the batch is large enough ([`in_parallel`]).
+pub(super) fn attend<W: Dim>(
+    x: &Ragged<Floats2<W>>,
+    width: W,
+    queries: Queries<'_>,
+) -> (Floats2<W>, Array1<f32>) {
+    let rows = x.data().view();
+    let rows = rows.as_standard_layout();
+    let mut weights = Array1::zeros(rows.nrows());
+    let mut y = Floats2::zeros(x.len(), width);
+    let pool = |(k, ((range, a), mut out)): (
+        usize,
+        ((Range<usize>, &mut [f32]), ArrayViewMut1<'_, f32>),
+    )| {
+        let seq = rows.slice(s![range, ..]);
+        let seq = seq.as_slice().expect("contiguous rows");
+        dot_rows(seq, queries.of(k, width.size()), a);
+        softmax_in_place(a, a.len());
+        // Row by row: `a · X` as a product would walk the columns of X.
+        add_scaled_rows(out.as_slice_mut().expect("a row"), a, seq);
+    };
+    let mut rest = weights.as_slice_mut().expect("a new array");
+    let segments = x.ranges().map(|range| {
+        let (a, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
+        rest = tail;
+        (range, a)
+    });
+    let mut out = y.view_mut();
+    let work = segments.zip(out.rows_mut()).enumerate();
+    if in_parallel(x) {
+        let work = work.collect::<Vec<_>>().into_par_iter();
+        work.with_min_len(SEQUENCES_PER_TASK).for_each(pool);
+    } else {
+        work.for_each(pool);
+    }
+    (y, weights)
+}
+
+/// The gradients of [`attend`]'s input rows and of each sequence's query (a row per sequence)
+/// for `d_y`, the gradient of the pooled rows (its shape checked by the caller), given the
+/// attention `weights` of the forward pass. By tasks of [`SEQUENCES_PER_TASK`] sequences, on
+/// the thread pool when [`in_parallel`].
+pub(super) fn attend_backward<W: Dim>(
+    x: &Ragged<Floats2<W>>,
+    width: W,
+    weights: &Array1<f32>,
+    d_y: &Floats2<W>,
+    queries: Queries<'_>,
+) -> (Floats2<W>, Vec<f32>) {
+    let w = width.size();
+    let mut d_x = Floats2::zeros(x.data().rows(), width);
+    let mut d_queries = vec![0.0; x.len() * w];
+    if w == 0 {
+        return (d_x, d_queries);
+    }
+    let (rows, d_y) = (x.data().view(), d_y.view());
+    let (rows, d_y) = (rows.as_standard_layout(), d_y.as_standard_layout());
+    let rows = rows.as_slice().expect("standard layout");
+    let d_y = d_y.as_slice().expect("standard layout");
+    let weights = weights.as_slice().expect("a new array");
+    let ranges: Vec<Range<usize>> = x.ranges().collect();
+    let mut rest = d_x.view_mut().into_slice().expect("a new array");
+    let tasks: Vec<_> = (ranges.chunks(SEQUENCES_PER_TASK).enumerate())
+        .zip(d_y.chunks(SEQUENCES_PER_TASK * w))
+        .zip(d_queries.chunks_mut(SEQUENCES_PER_TASK * w))
+        .map(|(((task, ranges), d_y), d_q)| {
+            let tokens = ranges.last().map_or(0, |r| r.end) - ranges[0].start;
+            let (d_x, tail) = std::mem::take(&mut rest).split_at_mut(tokens * w);
+            rest = tail;
+            (task * SEQUENCES_PER_TASK, ranges, d_y, d_x, d_q)
+        })
+        .collect();
+    type Task<'t> = (
+        usize,
+        &'t [Range<usize>],
+        &'t [f32],
+        &'t mut [f32],
+        &'t mut [f32],
+    );
+    let task = |(first_sequence, ranges, d_y, d_x, d_q): Task<'_>| {
+        let mut d_s = Vec::new();
+        let first = ranges[0].start;
+        let sequences = ranges
+            .iter()
+            .zip(d_y.chunks_exact(w))
+            .zip(d_q.chunks_exact_mut(w));
+        for (k, ((range, dy), d_q)) in sequences.enumerate() {
+            let q = queries.of(first_sequence + k, w);
+            let seq = &rows[range.start * w..range.end * w];
+            let a = &weights[range.clone()];
+            let d_seq = &mut d_x[(range.start - first) * w..(range.end - first) * w];
+            d_s.resize(range.len(), 0.0);
+            dot_rows(seq, dy, &mut d_s);
+            let mean: f32 = a.iter().zip(&d_s).map(|(a, e)| a * e).sum();
+            d_s.iter_mut()
+                .zip(a)
+                .for_each(|(e, &a)| *e = a * (*e - mean));
+            sequence_input_grad(d_seq, a, dy, &d_s, q);
+            add_scaled_rows(d_q, &d_s, seq);
+        }
+    };
+    match in_parallel(x) {
+        true => tasks.into_par_iter().for_each(task),
+        false => tasks.into_iter().for_each(task),
+    }
+    (d_x, d_queries)
 }
 
 /// Sequences per task of [`Attention`]'s passes.
@@ -200,6 +257,10 @@ impl<W: Dim> Model for Attention<W> {
 
     fn predict(&self, x: Ragged<Floats2<W>>) -> Floats2<W> {
         self.forward(&x).0
+    }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.width.size())
     }
 }
 

@@ -344,6 +344,10 @@ impl<I: Dim, H: Dim, O: Dim> Model for BiLstm<I, H, O> {
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(2 * self.hidden.size())
+    }
 }
 
 #[cfg(test)]

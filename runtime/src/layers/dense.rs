@@ -176,6 +176,10 @@ impl<I: Dim, O: Dim, A: Activation> Model for Dense<I, O, A> {
         A::apply(&mut z);
         Floats2::wrap(z)
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.n_out.size())
+    }
 }
 
 #[cfg(test)]

@@ -117,6 +117,10 @@ impl<W: Dim> Model for Dropout<W> {
     fn predict(&self, x: Floats2<W>) -> Floats2<W> {
         x
     }
+
+    fn output_width(&self) -> Option<usize> {
+        W::CONST
+    }
 }
 
 #[cfg(test)]

@@ -82,6 +82,10 @@ impl<W: Dim> Model for Embed<W> {
     fn predict(&self, ids: Ids) -> Floats2<W> {
         self.predict_ref(&ids)
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.width.size())
+    }
 }
 
 impl<W: Dim> Embed<W> {

@@ -105,6 +105,10 @@ impl<W: Dim> Model for HashEmbed<W> {
     fn predict(&self, keys: Keys) -> Floats2<W> {
         self.lookup(&keys)
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.width.size())
+    }
 }
 
 #[cfg(test)]

@@ -126,6 +126,10 @@ impl<W: Dim> Model for LayerNorm<W> {
     fn predict(&self, x: Floats2<W>) -> Floats2<W> {
         self.scale_shift(&self.normalize(&x).0)
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.width.size())
+    }
 }
 
 #[cfg(test)]

@@ -195,6 +195,10 @@ impl<I: Dim, H: Dim> Model for Lstm<I, H> {
         }
         Ragged::wrap(Floats2::wrap(y), lengths)
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.hidden.size())
+    }
 }
 
 /// Forward-packed rows back to token order.

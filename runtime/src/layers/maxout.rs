@@ -117,6 +117,10 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
         check_width("maxout", self.n_in, x.width());
         self.pool(&self.affine.forward(x.view())).0
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.n_out.size())
+    }
 }
 
 #[cfg(test)]

@@ -12,9 +12,12 @@
 //! [`Param`](crate::Param)s), `data/` and `kernels/`. Their tests also use `training/`, to check
 //! gradients, and `combinators/`.
 
+mod align;
 mod attention;
+mod attention_by;
 mod bilstm;
 mod boundary;
+mod concat_sides;
 mod dense;
 mod dropout;
 mod embed;
@@ -30,8 +33,11 @@ mod softmax;
 #[cfg(test)]
 mod tests;
 
+pub use align::Align;
 pub use attention::Attention;
+pub use attention_by::AttentionBy;
 pub use bilstm::BiLstm;
+pub use concat_sides::ConcatSides;
 pub use dense::{Activation, Dense, Identity, Linear};
 pub use dropout::Dropout;
 pub use embed::Embed;

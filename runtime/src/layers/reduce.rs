@@ -198,6 +198,10 @@ impl<W: Dim, P: Pooling> Model for Reduce<W, P> {
     fn predict(&self, x: Ragged<Floats2<W>>) -> Floats2<W> {
         self.forward(&x).0
     }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.width.size())
+    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@
 
 use std::panic::AssertUnwindSafe;
 
-use crate::data::{Const, Floats2, Grad, Ids, Keys, Ragged, Values};
+use crate::data::{Const, Floats2, Grad, Ids, Keys, Pairs, Ragged, Values};
 use crate::layers::{
-    Attention, BiLstm, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm, Maxout, Mish, ReduceMax,
-    ReduceMean, ReduceSum, Relu, Softmax,
+    Align, Attention, BiLstm, ConcatSides, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm,
+    Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Softmax,
 };
 use crate::model::{Model, Params};
 
@@ -99,6 +99,24 @@ fn nan_in_a_sequence_gives_nan_in_that_sequence_of_every_pooling_layer() {
     assert_nan_rows("reduce_max", &ReduceMax::new(Const::<3>), x(), 3, &[2]);
 }
 
+/// In pairs of [`sequences_with_nan`] and two-token sequences, the NaN of the first side's
+/// token 3 reaches its own row and, through the scores, every token of the side it faces
+/// (rows 5 and 6 of the second sides); the first sides of the other pairs stay numbers.
+/// Concatenating the sides keeps a NaN in its pair's row.
+#[test]
+fn nan_in_a_side_reaches_its_pair_in_every_pair_layer() {
+    let second = Ragged::new(
+        Floats2::<Const<3>>::from_rows(&[[0.1, 0.2, 0.3]; 6]),
+        vec![2; 3],
+    );
+    let x = Pairs::new(sequences_with_nan(), second.unwrap()).unwrap();
+    let align = Align::<_, Const<6>>::new(Const::<3>, false, false);
+    assert_nan_rows("align", &align, x, 6, &[3, 9, 10]);
+    let sides = Pairs::new(rows_with_nan(), rows_with_nan()).unwrap();
+    let concat_sides = ConcatSides::<_, Const<6>>::new(Const::<3>);
+    assert_nan_rows("concat_sides", &concat_sides, sides, 6, &[1]);
+}
+
 /// The NaN reaches the token's own row and, through the recurrence, the rows after it.
 #[test]
 fn nan_in_a_token_gives_nan_from_that_token_on_in_every_recurrent_layer() {
@@ -163,6 +181,18 @@ fn rows_of_another_run_time_width_are_refused_naming_the_layer() {
     assert_refused(&ReduceSum::new(3), x(), &message("reduce_sum"));
     assert_refused(&ReduceMax::new(3), x(), &message("reduce_max"));
     assert_refused(&Lstm::new(3, 2, 1), x(), &message("lstm"));
+    let pairs = || Pairs::new(sequences(5), sequences(5)).unwrap();
+    assert_refused(
+        &Align::<_, usize>::new(3, true, false),
+        pairs(),
+        &message("align"),
+    );
+    let sides = Pairs::new(zeros(2, 5), zeros(2, 5)).unwrap();
+    assert_refused(
+        &ConcatSides::<_, usize>::new(3),
+        sides,
+        &message("concat_sides"),
+    );
     assert_refused(
         &BiLstm::<_, _, usize>::new(3, 2, 1),
         x(),
@@ -212,6 +242,9 @@ fn gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
     let x = || sequences(3);
     refuses_gradient("attention", &Attention::new(3), x(), zeros(3, 3), (2, 3));
     refuses_gradient("reduce_mean", &ReduceMean::new(3), x(), zeros(2, 4), (2, 3));
+    let sides = Pairs::new(zeros(2, 3), zeros(2, 3)).unwrap();
+    let concat_sides = ConcatSides::<_, usize>::new(3);
+    refuses_gradient("concat_sides", &concat_sides, sides, zeros(2, 5), (2, 6));
 }
 
 #[test]
@@ -226,4 +259,10 @@ fn sequence_gradients_of_another_shape_than_the_output_are_refused_naming_the_la
     let bilstm = BiLstm::<_, _, usize>::new(3, 2, 1);
     let message = "bilstm: backprop given a gradient of rows of width 2, for an output of width 4";
     assert_gradient_refused(&bilstm, sequences(3), sequences(2), message);
+    let align = Align::<_, usize>::new(3, false, false);
+    let x = Pairs::new(sequences(3), sequences(3)).unwrap();
+    let d_y = Pairs::new(sequences(6), Ragged::new(zeros(3, 6), vec![3, 0]).unwrap()).unwrap();
+    let message =
+        "align: backprop given a gradient of 3 rows in sequence 2, where the output has 2";
+    assert_gradient_refused(&align, x, d_y, message);
 }

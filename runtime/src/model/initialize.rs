@@ -5,7 +5,7 @@
 //! [`Uninitialized`] model, which is not a [`Model`] yet: it cannot be trained or run by mistake.
 //! [`Uninitialized::initialize`] reads the open sizes off the training data and builds the model.
 
-use crate::data::{Ids, Ragged};
+use crate::data::{Ids, Pairs, Ragged};
 
 use crate::error::{Error, Result};
 
@@ -152,7 +152,7 @@ impl DataSizes {
 #[diagnostic::on_unimplemented(
     message = "`initialize` counts the vocabulary in token ids, and `{Self}` holds none",
     label = "no token ids to size the network from",
-    note = "`initialize` reads `Ids` or `Ragged<Ids>`; for other inputs, give the sizes in the network (`embed(rows = ..)`, `softmax(classes = ..)`), and `model!` returns the model at once, with no `initialize`"
+    note = "`initialize` reads `Ids`, `Ragged<Ids>`, documents (`Ragged<Ragged<Ids>>`) or `Pairs<Ragged<Ids>>`; for other inputs, give the sizes in the network (`embed(rows = ..)`, `softmax(classes = ..)`), and `model!` returns the model at once, with no `initialize`"
 )]
 pub trait TokenIds {
     /// Number of examples (sequences, or rows).
@@ -170,12 +170,24 @@ impl TokenIds for Ids {
     }
 }
 
-impl TokenIds for Ragged<Ids> {
+/// Sequences of token ids, and sequences of those (documents of sentences): one example per
+/// sequence.
+impl<T: TokenIds> TokenIds for Ragged<T> {
     fn examples(&self) -> usize {
         self.len()
     }
     fn max_id(&self) -> Option<u32> {
         self.data().max_id()
+    }
+}
+
+/// A pair is one example; its ids are those of both sides.
+impl<T: TokenIds> TokenIds for Pairs<T> {
+    fn examples(&self) -> usize {
+        self.len()
+    }
+    fn max_id(&self) -> Option<u32> {
+        self.sides().max_id()
     }
 }
 

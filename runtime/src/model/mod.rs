@@ -113,6 +113,19 @@ pub trait Model: Params + Send + Sync {
         Self::Out::concat(outputs.collect())
     }
 
+    /// The width of the rows it outputs, where it knows it: `model!` asks a layer of yours
+    /// for it when a built-in layer follows and the width is a run-time `usize` (a constant
+    /// width is read off the type). Built-in layers and combinators say it; `None` (the
+    /// default) from a layer that keeps no width of its own (`dropout` of a run-time width).
+    ///
+    /// ```
+    /// use weft_runtime::{Model, layers::Linear};
+    /// assert_eq!(Linear::new(3usize, 7usize).output_width(), Some(7));
+    /// ```
+    fn output_width(&self) -> Option<usize> {
+        None
+    }
+
     /// This model behind a pointer, for networks whose structure is chosen at run time.
     fn boxed(self) -> Boxed<Self::In, Self::Out>
     where
@@ -136,6 +149,8 @@ pub trait DynModel<In: Data, Out: Data>: Params + Send + Sync {
     fn begin_update_boxed(&self, x: In) -> (Out, BoxedBackprop<'_, In, Out>);
     /// [`Model::predict`].
     fn predict_boxed(&self, x: In) -> Out;
+    /// [`Model::output_width`].
+    fn output_width_boxed(&self) -> Option<usize>;
 }
 
 impl<M: Model> DynModel<M::In, M::Out> for M {
@@ -146,6 +161,10 @@ impl<M: Model> DynModel<M::In, M::Out> for M {
 
     fn predict_boxed(&self, x: M::In) -> M::Out {
         self.predict(x)
+    }
+
+    fn output_width_boxed(&self) -> Option<usize> {
+        self.output_width()
     }
 }
 
@@ -181,5 +200,9 @@ impl<In: Data, Out: Data> Model for Boxed<In, Out> {
 
     fn predict(&self, x: In) -> Out {
         self.0.predict_boxed(x)
+    }
+
+    fn output_width(&self) -> Option<usize> {
+        self.0.output_width_boxed()
     }
 }

@@ -30,10 +30,10 @@ pub enum Format {
     /// by [`read_tagged`](super::read_tagged).
     Tagged,
     /// `label<TAB>sentence ||| sentence ...`, one document per line, the tokens of a sentence
-    /// separated by spaces. No reader takes documents yet.
+    /// separated by spaces: read by [`read_documents`](super::read_documents).
     Documents,
     /// `label<TAB>tokens<TAB>tokens`, one pair of texts per line (a premise and a hypothesis,
-    /// say). No reader takes pairs yet.
+    /// say): read by [`read_pairs`](super::read_pairs).
     Pairs,
 }
 
@@ -54,7 +54,8 @@ impl Format {
         match self {
             Format::Texts => Some("read_texts"),
             Format::Tagged => Some("read_tagged"),
-            Format::Documents | Format::Pairs => None,
+            Format::Documents => Some("read_documents"),
+            Format::Pairs => Some("read_pairs"),
         }
     }
 }

@@ -6,10 +6,11 @@
 //!   line, tokens separated by spaces; blank lines are skipped.
 //! - **tagged tokens** (`conll`, read by [`read_tagged`]): `token<TAB>tag`, one token per line,
 //!   a blank line after each sentence (CoNLL-style).
-//! - **documents** (`docs`): `label<TAB>sentence ||| sentence ...`, one document per line, the
-//!   tokens of a sentence separated by spaces. No reader takes them yet.
-//! - **sentence pairs** (`pairs`): `label<TAB>tokens<TAB>tokens`, one pair of texts per line.
-//!   No reader takes them yet.
+//! - **documents** (`docs`, read by [`read_documents`]): `label<TAB>sentence ||| sentence ...`,
+//!   one document per line, the tokens of a sentence separated by spaces; blank lines are
+//!   skipped.
+//! - **sentence pairs** (`pairs`, read by [`read_pairs`]): `label<TAB>tokens<TAB>tokens`, one
+//!   pair of texts per line (a premise and a hypothesis, say); blank lines are skipped.
 //!
 //! A reader first looks at the file's first lines ([`guess_format`]): a file that looks like
 //! another format is an [`Error::Format`] saying which and how to read it, before any example is
@@ -23,6 +24,7 @@
 //! number of its line, so that later checks (a dev label the training data lacks:
 //! [`Labels::index_at`]) can name it too.
 
+mod documents;
 mod format;
 mod lines;
 mod vocab;
@@ -32,6 +34,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use lines::Lines;
 
+pub use documents::{LabelledDocument, read_documents};
 pub use format::{Format, guess_format};
 pub use lines::MAX_LINE_BYTES;
 pub use vocab::{Labels, Vocab};
@@ -59,6 +62,19 @@ pub struct TaggedSentence {
     pub line: usize,
 }
 
+/// One labelled pair of texts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelledPair {
+    /// The pair's class.
+    pub label: String,
+    /// The tokens of its first text (a premise, say).
+    pub first: Vec<String>,
+    /// The tokens of its second text (a hypothesis, say).
+    pub second: Vec<String>,
+    /// The line of the file it was read from, from 1.
+    pub line: usize,
+}
+
 fn parse_error(path: &Path, line: usize, message: impl Into<String>) -> Error {
     Error::Parse {
         path: path.to_owned(),
@@ -83,49 +99,131 @@ fn parse_error(path: &Path, line: usize, message: impl Into<String>) -> Error {
 /// assert!(err.ends_with("texts.tsv:2: expected `label<TAB>tokens`, found no tab"), "{err}");
 /// ```
 pub fn read_texts(path: impl AsRef<Path>) -> Result<Vec<LabelledText>> {
-    let path = path.as_ref();
-    format::check(path, Format::Texts)?;
+    read_examples(
+        path.as_ref(),
+        Format::Texts,
+        "the file holds no texts: a text is a line `label<TAB>token token ...`",
+        |line, number| {
+            let (label, text) = label_and_text(line, "tokens")?;
+            let tokens = tokens(text);
+            if tokens.is_empty() {
+                return Err("the text after the tab has no tokens".into());
+            }
+            Ok(LabelledText {
+                label,
+                tokens,
+                line: number,
+            })
+        },
+    )
+}
+
+/// The examples of the file at `path`, one per line that is not blank, each read by `example`
+/// from the line and its number: an [`Error::Format`] when the file looks like another format
+/// than `format`, an [`Error::Parse`] at the first line `example` refuses, and one with
+/// `none` when there is no example.
+fn read_examples<X>(
+    path: &Path,
+    format: Format,
+    none: &str,
+    example: impl Fn(&str, usize) -> std::result::Result<X, String>,
+) -> Result<Vec<X>> {
+    format::check(path, format)?;
     let mut lines = Lines::open(path)?;
-    let mut texts = Vec::new();
+    let mut examples = Vec::new();
     while let Some((line, text)) = lines.next_line()? {
         if text.trim().is_empty() {
             continue;
         }
-        let text = labelled_text(text).map_err(|message| parse_error(path, line, message))?;
-        texts.push(LabelledText { line, ..text });
+        examples.push(example(text, line).map_err(|message| parse_error(path, line, message))?);
     }
-    if texts.is_empty() {
-        return Err(
-            lines.error("the file holds no texts: a text is a line `label<TAB>token token ...`")
-        );
+    if examples.is_empty() {
+        return Err(lines.error(none));
     }
-    Ok(texts)
+    Ok(examples)
 }
 
-/// One line of a texts file, or what is wrong with it.
-fn labelled_text(line: &str) -> std::result::Result<LabelledText, String> {
+/// The label of a `label<TAB>text` line and its text, which holds `what` (for messages), or
+/// what is wrong with them.
+fn label_and_text<'a>(line: &'a str, what: &str) -> std::result::Result<(String, &'a str), String> {
     let Some((label, text)) = line.split_once('\t') else {
-        return Err("expected `label<TAB>tokens`, found no tab".into());
+        return Err(format!("expected `label<TAB>{what}`, found no tab"));
     };
     name_field(label, "the label before the tab")?;
     if text.contains('\t') {
-        return Err(
-            "expected `label<TAB>tokens`, found a second tab: tokens are separated by \
-                    spaces"
-                .into(),
-        );
+        return Err(format!(
+            "expected `label<TAB>{what}`, found a second tab: tokens are separated by spaces"
+        ));
     }
-    let tokens: Vec<String> = text
-        .split(' ')
+    Ok((label.to_owned(), text))
+}
+
+/// The tokens of `text`, separated by spaces.
+fn tokens(text: &str) -> Vec<String> {
+    text.split(' ')
         .filter(|t| !t.is_empty())
         .map(String::from)
-        .collect();
-    if tokens.is_empty() {
-        return Err("the text after the tab has no tokens".into());
+        .collect()
+}
+
+/// Reads `label<TAB>tokens<TAB>tokens` lines: [`Format::Pairs`]. An [`Error::Format`] when the
+/// file looks like another format ([`guess_format`]), an [`Error::Parse`] at a malformed line.
+///
+/// ```
+/// let dir = std::env::temp_dir().join("weft-doc-read-pairs");
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("pairs.tsv");
+/// std::fs::write(&path, "entailment\ta cat sat\ta cat\n\nneutral\tit rained\tthe sun shone\n").unwrap();
+/// let pairs = weft_runtime::corpus::read_pairs(&path).unwrap();
+/// assert_eq!((pairs[0].first.len(), pairs[0].second.len()), (3, 2));
+/// assert_eq!((pairs[1].label.as_str(), pairs[1].line), ("neutral", 3));
+/// std::fs::write(&path, "entailment\ta cat sat\ta cat\nneutral\tno second text\n").unwrap();
+/// let err = weft_runtime::corpus::read_pairs(&path).unwrap_err().to_string();
+/// assert!(err.ends_with("pairs.tsv:2: expected `label<TAB>tokens<TAB>tokens`, found 2 fields"), "{err}");
+/// ```
+pub fn read_pairs(path: impl AsRef<Path>) -> Result<Vec<LabelledPair>> {
+    let path = path.as_ref();
+    format::check(path, Format::Pairs)?;
+    let mut lines = Lines::open(path)?;
+    let mut pairs = Vec::new();
+    while let Some((line, text)) = lines.next_line()? {
+        if text.trim().is_empty() {
+            continue;
+        }
+        let pair = labelled_pair(text).map_err(|message| parse_error(path, line, message))?;
+        pairs.push(LabelledPair { line, ..pair });
     }
-    Ok(LabelledText {
+    if pairs.is_empty() {
+        return Err(lines.error(
+            "the file holds no pairs: a pair is a line `label<TAB>token token ...<TAB>token ...`",
+        ));
+    }
+    Ok(pairs)
+}
+
+/// One line of a pairs file, or what is wrong with it.
+fn labelled_pair(line: &str) -> std::result::Result<LabelledPair, String> {
+    let fields: Vec<&str> = line.split('\t').collect();
+    let [label, first, second] = fields[..] else {
+        return Err(format!(
+            "expected `label<TAB>tokens<TAB>tokens`, found {} fields",
+            fields.len()
+        ));
+    };
+    name_field(label, "the label")?;
+    let tokens = |text: &str, which: &str| {
+        let tokens: Vec<String> = (text.split(' ').filter(|t| !t.is_empty()))
+            .map(String::from)
+            .collect();
+        match tokens.is_empty() {
+            true => Err(format!("the {which} text has no tokens")),
+            false => Ok(tokens),
+        }
+    };
+    Ok(LabelledPair {
         label: label.to_owned(),
-        tokens,
+        first: tokens(first, "first")?,
+        second: tokens(second, "second")?,
         line: 0,
     })
 }
@@ -235,6 +333,20 @@ mod tests {
         let err = read_tagged(&path).unwrap_err().to_string();
         assert!(
             err.ends_with("c.conll:3: expected `token<TAB>tag`, found 3 fields"),
+            "{err}"
+        );
+        let path = write("e.tsv", "c\ta b\tc\nn\ta b\t \n");
+        let err = read_pairs(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("e.tsv:2: the second text has no tokens"),
+            "{err}"
+        );
+        let path = write("f.tsv", "c\ta b\tc\n c\ta b\tb\n");
+        let err = read_pairs(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "f.tsv:2: the label, ` c`, has white space at its edge: it would be another name"
+            ),
             "{err}"
         );
         let err = read_texts(write("d", "").with_extension("missing")).unwrap_err();
@@ -351,7 +463,7 @@ mod tests {
         let tagged = "tagged tokens (`token<TAB>tag`, a blank line after each sentence)";
         let documents = "documents (`label<TAB>sentence ||| sentence ...`)";
         let pairs = "sentence pairs (`label<TAB>tokens<TAB>tokens`)";
-        let no_reader = "weft has no reader for them yet";
+        let read_as_pairs = "give it as format `pairs` (read_pairs)";
         let cases = [
             (
                 TAGGED,
@@ -360,8 +472,14 @@ mod tests {
                 texts,
                 "give it as format `conll` (read_tagged)",
             ),
-            (DOCUMENTS, false, documents, texts, no_reader),
-            (PAIRS, false, pairs, texts, no_reader),
+            (
+                DOCUMENTS,
+                false,
+                documents,
+                texts,
+                "give it as format `docs` (read_documents)",
+            ),
+            (PAIRS, false, pairs, texts, read_as_pairs),
             (
                 TEXTS,
                 true,
@@ -369,8 +487,14 @@ mod tests {
                 tagged,
                 "give it as format `tsv` (read_texts)",
             ),
-            (DOCUMENTS, true, documents, tagged, no_reader),
-            (PAIRS, true, pairs, tagged, no_reader),
+            (
+                DOCUMENTS,
+                true,
+                documents,
+                tagged,
+                "give it as format `docs` (read_documents)",
+            ),
+            (PAIRS, true, pairs, tagged, read_as_pairs),
         ];
         for (text, as_tagged, found, read_as, advice) in cases {
             let err = refusal("other.txt", text.as_bytes(), as_tagged);
@@ -426,11 +550,10 @@ mod tests {
                 let (read, other) = match format {
                     Format::Texts => (texts, sentences),
                     Format::Tagged => (sentences, texts),
-                    // Read by neither: one example a line, as the README says.
-                    _ => {
+                    Format::Documents => (read_documents(&path).map(|docs| docs.len()), texts),
+                    Format::Pairs => {
                         assert!(refused(&texts), "{name}: {texts:?}");
-                        let text = std::fs::read_to_string(&path).unwrap();
-                        (Ok(text.lines().count()), sentences)
+                        (read_pairs(&path).map(|pairs| pairs.len()), sentences)
                     }
                 };
                 assert_eq!(read.ok(), Some(examples), "{name}");

@@ -5,12 +5,14 @@ use weft_grammar::Built;
 use weft_grammar::text::Pos;
 
 use super::Builder;
-use super::stage::Stage::{self, IdsTokens, KeysTokens, TokensRows, TokensTokens};
+use super::stage::Stage::{
+    self, IdsTokens, KeysTokens, PairRowsRows, PairTokensPairTokens, TokensRows, TokensTokens,
+};
 use crate::combinators::with_array;
 use crate::error::{Error, Result};
 use crate::layers::{
-    Attention, BiLstm, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm, Maxout, Mish, ReduceMax,
-    ReduceMean, ReduceSum, Relu, Softmax,
+    Align, Attention, BiLstm, ConcatSides, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm,
+    Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Softmax,
 };
 use crate::model::Model;
 
@@ -38,6 +40,12 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
             TokensTokens(lstm.with_dropout(rate("dropout")?).boxed())
         }
         "attention" => TokensRows(Attention::new(i()?).boxed()),
+        "align" => {
+            let flag = |name| b.flag(built, name);
+            let align = Align::<usize, usize>::new(i()?, flag("difference")?, flag("product")?);
+            PairTokensPairTokens(align.boxed())
+        }
+        "concat_sides" => PairRowsRows(ConcatSides::<usize, usize>::new(i()?).boxed()),
         "reduce_sum" => TokensRows(ReduceSum::new(i()?).boxed()),
         "reduce_mean" => TokensRows(ReduceMean::new(i()?).boxed()),
         "reduce_max" => TokensRows(ReduceMax::new(i()?).boxed()),
@@ -71,6 +79,10 @@ mod tests {
                 Takes::Ids | Takes::Keys => spec.name.to_string(),
                 Takes::Sequences => format!("embed(width = 4) >> {}", spec.name),
                 Takes::Vectors => format!("embed(width = 4) >> attention >> {}", spec.name),
+                Takes::PairedSequences => format!("both(embed(width = 4)) >> {}", spec.name),
+                Takes::PairedVectors => {
+                    format!("both(embed(width = 4) >> attention) >> {}", spec.name)
+                }
             };
             let network = Network::parse(&text).unwrap();
             let builder = Builder {

@@ -63,7 +63,9 @@ impl Network {
     /// Builds the model, reading the sizes the text leaves open off the training inputs `x`
     /// and truths `y` (see [`Uninitialized::initialize`]). `In` and `Out` are what the model
     /// takes and outputs: `Ragged<Ids>` or `Ragged<Keys>` for a network that starts with an
-    /// embedding, `Ragged<Floats2>` for a vector per token, `Floats2` for one per example.
+    /// embedding, [`Documents`](crate::Documents) (of `Ids` or `Keys`) for one that starts with
+    /// `sentences`, `Ragged<Floats2>` for a vector per token (or per sentence), `Floats2` for
+    /// one per example.
     pub fn initialize<In, Out, Y>(&self, x: &In, y: &Y) -> Result<Boxed<In, Out>>
     where
         In: Data + TokenIds,
@@ -104,7 +106,12 @@ fn built_in_only(net: &Net<Pos>) -> std::result::Result<(), weft_grammar::Error<
         Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => {
             nets.iter().try_for_each(built_in_only)
         }
-        Net::Clone(inner, _) | Net::Residual(inner) | Net::WithArray(inner) => built_in_only(inner),
+        Net::Clone(inner, _)
+        | Net::Residual(inner)
+        | Net::WithArray(inner)
+        | Net::Sentences(inner)
+        | Net::Both(inner)
+        | Net::AttentionBy(inner) => built_in_only(inner),
         Net::Layer(_) => Ok(()),
         Net::User { user, .. } => {
             let name = user.text.split('(').next().unwrap_or(&user.text);
@@ -154,6 +161,9 @@ impl Builder<'_> {
             }
             Net::Residual(inner) => self.net(inner)?.residual(),
             Net::WithArray(inner) => self.net(inner)?.with_array(),
+            Net::Sentences(inner) => self.net(inner)?.sentences(),
+            Net::Both(inner) => self.net(inner)?.both(),
+            Net::AttentionBy(inner) => self.net(inner)?.attention_by(),
             Net::Layer(built) => layers::layer(self, built),
             Net::User { .. } => Err(Error::Network {
                 message: "internal error: a layer of the user's in text".into(),
@@ -216,6 +226,14 @@ impl Builder<'_> {
         match built.arg(name) {
             Some(ArgValue::Float(x)) => Ok(*x),
             _ => Ok(self.int(built, name)? as f64),
+        }
+    }
+
+    /// The value of a layer's flag `name`.
+    fn flag(&self, built: &Built<Pos>, name: &str) -> Result<bool> {
+        match built.arg(name) {
+            Some(ArgValue::Bool(b)) => Ok(*b),
+            _ => Err(self.no_expressions()),
         }
     }
 
