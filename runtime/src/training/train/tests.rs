@@ -4,6 +4,7 @@
 use super::*;
 use crate::data::Floats2;
 use crate::io::Network;
+use crate::kernels::threads::with_threads;
 use crate::model::{Boxed, Params};
 use crate::training::testing::Threads;
 use crate::training::{
@@ -230,7 +231,9 @@ where
     T::Out: Batch,
 {
     let start = new().to_bytes().unwrap();
-    let settings = settings(3, 0.05, batch_size, 2);
+    // One evaluation, after the last step: the weights returned are the last, whichever
+    // evaluation a tie of scores between the runs' roundings would call the best.
+    let settings = settings(3, 0.05, batch_size, 100);
     let fit = |exchange: &mut dyn Exchange| {
         let mut model = new();
         model.from_bytes(&start).unwrap();
@@ -255,6 +258,8 @@ where
         .unwrap();
         (values(&model), told)
     };
+    // Each on a pool of one thread of its own, as a process would be.
+    let fit = |exchange: &mut dyn Exchange| with_threads(1, || fit(exchange)).unwrap();
     let (alone, evaluations) = fit(&mut Alone);
     let shared: Vec<_> = std::thread::scope(|scope| {
         let fits: Vec<_> = Threads::new(processes)
