@@ -242,6 +242,49 @@ impl Param {
             .for_each(|(i, (values, touched))| add_rows(&rows, i * part, width, values, touched));
     }
 
+    /// The rows of the gradient (seen as a matrix) that may be non-zero, in order: `None` when
+    /// it may be non-zero anywhere (a dense gradient). What a data-parallel step sends of a
+    /// lookup table's gradient.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use weft_runtime::Param;
+    /// let table = Param::zeros(&[4, 1]);
+    /// table.add_grad_rows([(3, array![1.0].view()), (1, array![2.0].view())]);
+    /// assert_eq!(table.touched_rows(), Some(vec![1, 3]));
+    /// table.grad()[0] = 1.0;
+    /// assert_eq!(table.touched_rows(), None);
+    /// ```
+    pub fn touched_rows(&self) -> Option<Vec<usize>> {
+        let grad = self.grad.lock().unwrap_or_else(PoisonError::into_inner);
+        let rows = grad.touched.iter().enumerate().filter(|(_, t)| **t);
+        (!grad.dense).then(|| rows.map(|(row, _)| row).collect())
+    }
+
+    /// Sets `rows` of the gradient (seen as a matrix) to `values` (a row's width each, in the
+    /// order of `rows`) and records them as touched. The gradient must be zero in every other
+    /// row it may be non-zero in: `rows` holds the [`touched_rows`](Self::touched_rows).
+    ///
+    /// # Panics
+    /// When a row is out of range or `values` does not hold a row per row: a bug in the caller.
+    ///
+    /// ```
+    /// use weft_runtime::Param;
+    /// let mut table = Param::zeros(&[3, 2]);
+    /// table.set_grad_rows(&[0, 2], &[1.0, 2.0, 3.0, 4.0]);
+    /// assert_eq!(&table.grad()[..], &[1.0, 2.0, 0.0, 0.0, 3.0, 4.0]);
+    /// assert_eq!(table.touched_rows(), Some(vec![0, 2]));
+    /// ```
+    pub fn set_grad_rows(&mut self, rows: &[usize], values: &[f32]) {
+        let width = self.matrix_shape().1;
+        assert_eq!(values.len(), rows.len() * width, "a row of values per row");
+        let grad = self.grad.get_mut().unwrap_or_else(PoisonError::into_inner);
+        for (&row, values) in rows.iter().zip(values.chunks_exact(width.max(1))) {
+            grad.values[row * width..(row + 1) * width].copy_from_slice(&values[..width]);
+            grad.touched[row] = true;
+        }
+    }
+
     /// `Σ g²` over the gradient, in `f64`, reading only the rows it may be non-zero in.
     pub(crate) fn grad_sum_of_squares(&self) -> f64 {
         let grad = self.grad.lock().unwrap_or_else(PoisonError::into_inner);

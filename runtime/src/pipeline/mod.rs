@@ -41,7 +41,7 @@ pub use config::{
 };
 pub use data::Corpus;
 pub use prediction::Prediction;
-pub use train::{Progress, Start, Trained, read_log, resume, train};
+pub use train::{Progress, Start, Trained, read_log, resume, train, train_data_parallel};
 
 /// A trained network, its config, vocabulary and labels: see the [module](self) for its folder.
 ///

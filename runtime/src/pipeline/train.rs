@@ -12,7 +12,10 @@ use crate::io::disk::write_atomically;
 use crate::kernels::rng::set_seed;
 use crate::kernels::threads::with_threads;
 use crate::model::{Boxed, Params};
-use crate::training::{self, Adam, Evaluation, Observer, Outcome, Scores, Settings, WeightDecay};
+use crate::training::{
+    self, Adam, Alone, Begin, Evaluation, Exchange, Observer, Outcome, Scores, Settings,
+    WeightDecay,
+};
 
 /// What [`train`] tells as it goes. Every method does nothing unless implemented; `()` is told
 /// nothing.
@@ -87,7 +90,7 @@ pub fn train(
     output: &Path,
     progress: &mut (impl Progress + Send),
 ) -> Result<Trained> {
-    run(config, output, progress, Begin::Afresh)
+    train_data_parallel(config, output, progress, &mut Alone, Begin::Afresh)
 }
 
 /// Goes on with the run of `config` in `output` from its `checkpoint.weft`, as [`train`] would
@@ -99,20 +102,19 @@ pub fn resume(
     output: &Path,
     progress: &mut (impl Progress + Send),
 ) -> Result<Trained> {
-    run(config, output, progress, Begin::FromCheckpoint)
+    train_data_parallel(config, output, progress, &mut Alone, Begin::FromCheckpoint)
 }
 
-/// Where a run begins.
-#[derive(Clone, Copy, PartialEq)]
-enum Begin {
-    Afresh,
-    FromCheckpoint,
-}
-
-fn run(
+/// [`train`] (`begin`: [`Begin::Afresh`]) or [`resume`] ([`Begin::FromCheckpoint`]),
+/// data-parallel among the processes of `exchange`, as [`training::train_data_parallel`]
+/// trains: the config's `batch_size` is the size of the whole batch of a step, which the
+/// processes share. Every process must be given the same config and output folder (one they
+/// all see); only process 0 tells `progress` and writes the folder.
+pub fn train_data_parallel(
     config: &Config,
     output: &Path,
     progress: &mut (impl Progress + Send),
+    exchange: &mut dyn Exchange,
     begin: Begin,
 ) -> Result<Trained> {
     fs::create_dir_all(output).map_err(|source| Error::Io {
@@ -121,10 +123,11 @@ fn run(
     })?;
     with_threads(config.training.threads, || {
         set_seed(config.training.seed);
-        let run = Run {
+        let mut run = Run {
             config,
             output,
             begin,
+            exchange,
         };
         match config.model.task {
             Task::Textcat => run.fit::<LabelledText, _>(
@@ -139,18 +142,19 @@ fn run(
     })?
 }
 
-/// A training run of a config into an output folder.
+/// A training run of a config into an output folder, among the processes of `exchange`.
 struct Run<'a> {
     config: &'a Config,
     output: &'a Path,
     begin: Begin,
+    exchange: &'a mut dyn Exchange,
 }
 
 impl Run<'_> {
     /// The run for examples `E` and task `T`: `task` makes the task of the labels, `component`
     /// holds the trained model in a pipeline.
     fn fit<E, T>(
-        &self,
+        &mut self,
         progress: &mut (impl Progress + Send),
         task: fn(Vec<String>) -> T,
         component: fn(Boxed<Ragged<Ids>, T::Out>) -> Component,
@@ -171,13 +175,16 @@ impl Run<'_> {
         } = Corpus::read::<E>(&data.train, &data.dev, data.test.as_deref())?;
         let mut model = super::build::<T::Out>(config, &vocab, &labels)?;
         let task = task(labels.names().to_vec());
-        progress.start(&Start {
-            train: (train.len(), train.words()),
-            dev: (dev.len(), dev.words()),
-            vocab_rows: vocab.rows(),
-            labels: labels.names().to_vec(),
-            params: model.param_count(),
-        });
+        let first = self.exchange.rank() == 0;
+        if first {
+            progress.start(&Start {
+                train: (train.len(), train.words()),
+                dev: (dev.len(), dev.words()),
+                vocab_rows: vocab.rows(),
+                labels: labels.names().to_vec(),
+                params: model.param_count(),
+            });
+        }
 
         let log = output.join("log.jsonl");
         let mut keeper = Keeper {
@@ -197,21 +204,22 @@ impl Run<'_> {
             checkpoint: Some(output.join("checkpoint.weft")),
             ..config.settings()?
         };
-        let go = match self.begin {
-            Begin::Afresh => training::train,
-            Begin::FromCheckpoint => training::resume,
-        };
         let mut adam = optimizer(config);
-        let outcome = go(
+        let data = training::Data {
+            task: &task,
+            train: &train,
+            dev: &dev,
+        };
+        let outcome = training::train_data_parallel(
+            &mut *self.exchange,
+            self.begin,
             &mut model,
             &mut adam,
-            &task,
-            &train,
-            &dev,
+            data,
             &settings,
             &mut keeper,
         )?;
-        if std::mem::take(&mut keeper.resumed) {
+        if std::mem::take(&mut keeper.resumed) && first {
             // No evaluation since the checkpoint: the log is the checkpoint's.
             keeper.evaluations = outcome.evaluations.clone();
             keeper.write_log()?;

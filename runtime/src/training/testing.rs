@@ -1,8 +1,12 @@
 //! Helpers for the unit tests.
 
+use std::sync::{Arc, Barrier, Mutex};
+
 use crate::data::{Const, Floats2, Grad, Ragged};
+use crate::error::Result;
 use crate::kernels::rng::Rng;
 use crate::model::{Model, Params, Visit, VisitMut};
+use crate::training::Exchange;
 
 /// The gradient accumulated in the parameter at `path`.
 pub(crate) fn grad_of(model: &impl Params, path: &str) -> Vec<f32> {
@@ -81,5 +85,62 @@ impl<M: Model> Model for Reseeded<M> {
     }
     fn predict(&self, x: Self::In) -> Self::Out {
         self.model.predict(x)
+    }
+}
+
+/// Processes that are threads of one test: each posts its values, waits for the others,
+/// and reads them all.
+pub(crate) struct Threads {
+    rank: usize,
+    processes: usize,
+    barrier: Arc<Barrier>,
+    posted: Arc<Mutex<Vec<Vec<f32>>>>,
+    rows: Arc<Mutex<Vec<Vec<u32>>>>,
+}
+
+impl Threads {
+    /// The exchanges of `processes` threads, by rank.
+    pub(crate) fn new(processes: usize) -> Vec<Threads> {
+        let barrier = Arc::new(Barrier::new(processes));
+        let posted = Arc::new(Mutex::new(vec![Vec::new(); processes]));
+        let rows = Arc::new(Mutex::new(vec![Vec::new(); processes]));
+        (0..processes)
+            .map(|rank| Threads {
+                rank,
+                processes,
+                barrier: barrier.clone(),
+                posted: posted.clone(),
+                rows: rows.clone(),
+            })
+            .collect()
+    }
+}
+
+impl Exchange for Threads {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+
+    fn processes(&self) -> usize {
+        self.processes
+    }
+
+    fn sum(&mut self, values: &mut [f32]) -> Result<()> {
+        self.posted.lock().unwrap()[self.rank] = values.to_vec();
+        self.barrier.wait();
+        let posted = self.posted.lock().unwrap().clone();
+        self.barrier.wait();
+        for (i, value) in values.iter_mut().enumerate() {
+            *value = posted.iter().map(|p| p[i]).sum();
+        }
+        Ok(())
+    }
+
+    fn gather(&mut self, values: &[u32]) -> Result<Vec<u32>> {
+        self.rows.lock().unwrap()[self.rank] = values.to_vec();
+        self.barrier.wait();
+        let gathered = self.rows.lock().unwrap().concat();
+        self.barrier.wait();
+        Ok(gathered)
     }
 }

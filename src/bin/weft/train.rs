@@ -1,17 +1,49 @@
 //! `weft train`: the run shown as it goes (a progress bar on a terminal, a line per
-//! evaluation), drawn into OUTPUT/training.svg, and its result.
+//! evaluation), drawn into OUTPUT/training.svg, and its result. Built with the feature `mpi`,
+//! the processes `mpirun` started train together: process 0 shows the run, the others are
+//! silent, and an error in any of them ends them all.
 
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use weft::pipeline::{Config, Progress, ScoreName, Start};
-use weft::training::Evaluation;
+use weft::pipeline::{Config, Progress, ScoreName, Start, Trained};
+use weft::training::{Begin, Evaluation, Exchange};
 
 use crate::plot;
 
-/// Trains the pipeline of `config` into `output` (from its checkpoint when `resume`), showing
-/// the run, and prints the best evaluation and the test scores.
+/// Trains the pipeline of `config` into `output` (from its checkpoint when `resume`), among
+/// the processes `mpirun` started: an error in one of them is printed there and ends them all.
+#[cfg(feature = "mpi")]
 pub fn train(config: &Config, output: &Path, resume: bool) -> weft::Result<()> {
+    let mut mpi = weft::training::Mpi::initialize()?;
+    let trained = train_among(config, output, resume, &mut mpi);
+    if let Err(error) = &trained
+        && mpi.processes() > 1
+    {
+        let (rank, processes) = (mpi.rank(), mpi.processes());
+        eprintln!("error in process {rank} of {processes}, which ends them all: {error}");
+        mpi.abort(1)
+    }
+    trained
+}
+
+/// Trains the pipeline of `config` into `output` (from its checkpoint when `resume`).
+#[cfg(not(feature = "mpi"))]
+pub fn train(config: &Config, output: &Path, resume: bool) -> weft::Result<()> {
+    train_among(config, output, resume, &mut weft::training::Alone)
+}
+
+/// Trains among the processes of `exchange`; the first shows the run, and prints the best
+/// evaluation and the test scores.
+fn train_among(
+    config: &Config,
+    output: &Path,
+    resume: bool,
+    exchange: &mut dyn Exchange,
+) -> weft::Result<()> {
+    if exchange.rank() != 0 {
+        return go(config, output, resume, &mut (), exchange).map(|_| ());
+    }
     let mut shown = Shown {
         bar: ProgressBar::new(0),
         plot: output.join("training.svg"),
@@ -26,10 +58,7 @@ pub fn train(config: &Config, output: &Path, resume: bool) -> weft::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     println!("network: {}", config.model.network);
-    let trained = match resume {
-        true => weft::pipeline::resume(config, output, &mut shown)?,
-        false => weft::pipeline::train(config, output, &mut shown)?,
-    };
+    let trained = go(config, output, resume, &mut shown, exchange)?;
     shown.bar.finish_and_clear();
     let best = trained.outcome.best().ok_or_else(|| weft::Error::Config {
         place: "training".into(),
@@ -51,6 +80,21 @@ pub fn train(config: &Config, output: &Path, resume: bool) -> weft::Result<()> {
         print!("test: {test}");
     }
     Ok(())
+}
+
+/// The run, afresh or resumed.
+fn go(
+    config: &Config,
+    output: &Path,
+    resume: bool,
+    progress: &mut (impl Progress + Send),
+    exchange: &mut dyn Exchange,
+) -> weft::Result<Trained> {
+    let begin = match resume {
+        true => Begin::FromCheckpoint,
+        false => Begin::Afresh,
+    };
+    weft::pipeline::train_data_parallel(config, output, progress, exchange, begin)
 }
 
 /// Shows the run: a progress bar of the epoch's steps (drawn only on a terminal), a line per

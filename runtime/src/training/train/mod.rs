@@ -15,6 +15,7 @@ use crate::data::{Batch, Ids, Ragged};
 use crate::error::{Error, Result};
 use crate::model::{Model, Optimizer};
 use crate::training::examples::Examples;
+use crate::training::exchange::{Alone, Exchange};
 use crate::training::metrics::Scores;
 use crate::training::task::Task;
 use run::Run;
@@ -161,18 +162,106 @@ where
     T: Task,
     O: Optimizer + Send,
 {
-    let plan = Plan::new(task, train, dev, settings)?;
-    if settings.checkpoint.is_some() {
-        // An optimizer that cannot save its state is refused before the first step.
-        optimizer.save_state(model)?;
-    }
-    go_on(
-        Run::new(settings, train.len()),
+    let data = Data { task, train, dev };
+    train_data_parallel(
+        &mut Alone,
+        Begin::Afresh,
         model,
         optimizer,
-        &plan,
+        data,
+        settings,
         observer,
     )
+}
+
+/// A task and its examples to train and to evaluate on: what [`train_data_parallel`] trains
+/// for.
+pub struct Data<'a, T: Task> {
+    /// What the network is trained to do.
+    pub task: &'a T,
+    /// The examples to train on.
+    pub train: &'a Examples<T::Truth>,
+    /// The examples to evaluate on.
+    pub dev: &'a Examples<T::Truth>,
+}
+
+/// [`train`] (`begin`: [`Begin::Afresh`]) or [`resume`] ([`Begin::FromCheckpoint`]),
+/// data-parallel: each of the processes of `exchange` takes its part of every batch, their
+/// gradients are summed before each update ([`Exchange`]), and every process holds the same
+/// weights after every step: those of one process that took each batch whole (to the rounding
+/// of the sums; `Settings::batch_size` is the size of the whole batch). Every process evaluates
+/// (so that all stop together); only process 0 tells `observer` and writes the checkpoint,
+/// which every process reads to resume (a folder all of them see; with as many processes or
+/// another count). Every process must call it with the same model, examples and settings.
+///
+/// ```
+/// use weft_runtime::{Adam, Boxed, Floats2, Ids, Network, Params, Ragged};
+/// use weft_runtime::training::{Alone, Begin, Data, Examples, Settings, TextClassification};
+/// use weft_runtime::training::{train, train_data_parallel};
+/// let examples = Examples::new(vec![vec![1, 2], vec![3], vec![1, 3]], vec![0, 1, 0])?;
+/// let network = Network::parse("embed(width = 4) >> reduce_mean >> softmax")?;
+/// let task = TextClassification::new(["rotten", "fresh"]);
+/// let mut fits = Vec::new();
+/// for parallel in [false, true] {
+///     weft_runtime::set_seed(1);
+///     let mut model: Boxed<Ragged<Ids>, Floats2> =
+///         network.initialize(&examples.inputs(), examples.truths())?;
+///     let (mut adam, settings) = (Adam::new(0.01), Settings::default());
+///     match parallel {
+///         false => train(&mut model, &mut adam, &task, &examples, &examples, &settings, &mut ())?,
+///         true => {
+///             let data = Data { task: &task, train: &examples, dev: &examples };
+///             let (begin, observer) = (Begin::Afresh, &mut ());
+///             train_data_parallel(&mut Alone, begin, &mut model, &mut adam, data, &settings, observer)?
+///         }
+///     };
+///     fits.push(model.to_bytes()?);
+/// }
+/// assert_eq!(fits[0], fits[1]);
+/// # Ok::<(), weft_runtime::Error>(())
+/// ```
+pub fn train_data_parallel<M, T, O>(
+    exchange: &mut dyn Exchange,
+    begin: Begin,
+    model: &mut M,
+    optimizer: &mut O,
+    data: Data<'_, T>,
+    settings: &Settings,
+    observer: &mut impl Observer<M>,
+) -> Result<Outcome>
+where
+    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M::Out: Batch,
+    T: Task,
+    O: Optimizer + Send,
+{
+    let plan = Plan::new(data, settings)?;
+    let run = match begin {
+        Begin::Afresh => {
+            if settings.checkpoint.is_some() {
+                // An optimizer that cannot save its state is refused before the first step.
+                optimizer.save_state(model)?;
+            }
+            Run::new(settings, plan.train.len())
+        }
+        Begin::FromCheckpoint => {
+            let Some(path) = &settings.checkpoint else {
+                let message = "nothing to resume from: Settings::checkpoint names no file";
+                return Err(Error::checkpoint(message));
+            };
+            checkpoint::resume(path, model, optimizer, &plan)?
+        }
+    };
+    go_on(run, model, optimizer, &plan, exchange, observer)
+}
+
+/// Where a training run begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Begin {
+    /// From the model as it is, at the first step ([`train`]).
+    Afresh,
+    /// From the checkpoint at [`Settings::checkpoint`] ([`resume`]).
+    FromCheckpoint,
 }
 
 /// Goes on with the training run whose checkpoint is at
@@ -260,13 +349,11 @@ where
     T: Task,
     O: Optimizer + Send,
 {
-    let plan = Plan::new(task, train, dev, settings)?;
-    let Some(path) = &settings.checkpoint else {
-        let message = "nothing to resume from: Settings::checkpoint names no file";
-        return Err(Error::checkpoint(message));
-    };
-    let run = checkpoint::resume(path, model, optimizer, &plan)?;
-    go_on(run, model, optimizer, &plan, observer)
+    let data = Data { task, train, dev };
+    let begin = Begin::FromCheckpoint;
+    train_data_parallel(
+        &mut Alone, begin, model, optimizer, data, settings, observer,
+    )
 }
 
 /// What a run follows: the task, the examples to train on and to evaluate on, and the
@@ -280,12 +367,8 @@ struct Plan<'a, T: Task> {
 
 impl<'a, T: Task> Plan<'a, T> {
     /// The plan, once the settings are valid and there are examples to train and evaluate on.
-    fn new(
-        task: &'a T,
-        train: &'a Examples<T::Truth>,
-        dev: &'a Examples<T::Truth>,
-        settings: &'a Settings,
-    ) -> Result<Self> {
+    fn new(data: Data<'a, T>, settings: &'a Settings) -> Result<Self> {
+        let Data { task, train, dev } = data;
         settings.validate()?;
         for (examples, what) in [(train, "training"), (dev, "dev")] {
             if examples.is_empty() {
@@ -305,14 +388,16 @@ impl<'a, T: Task> Plan<'a, T> {
     }
 }
 
-/// Trains on from where `run` stands, as `plan` says, to the end of the last epoch or until
-/// patience runs out, checkpointing after every evaluation when asked; leaves in `model` the
-/// weights of the best evaluation.
+/// Trains on from where `run` stands, as `plan` says, among the processes of `exchange`, to the
+/// end of the last epoch or until patience runs out, checkpointing after every evaluation when
+/// asked (process 0 only, which alone tells `observer`); leaves in `model` the weights of the
+/// best evaluation.
 fn go_on<M, T, O>(
     mut run: Run,
     model: &mut M,
     optimizer: &mut O,
     plan: &Plan<'_, T>,
+    exchange: &mut dyn Exchange,
     observer: &mut impl Observer<M>,
 ) -> Result<Outcome>
 where
@@ -322,6 +407,8 @@ where
     O: Optimizer + Send,
 {
     let settings = plan.settings;
+    let first = exchange.rank() == 0;
+    let observer = &mut Told(first.then_some(observer));
     while run.steps_left(settings.epochs) {
         // Checked before the step rather than after the evaluation, so that a run resumed
         // from the evaluation that ran out of patience stops there too.
@@ -333,7 +420,7 @@ where
             run.next_epoch(&settings.batch_size, plan.train)?;
         }
         optimizer.set_learn_rate(settings.learn_rate.value(run.progress.step)?)?;
-        run.step(model, optimizer, plan.task, plan.train)?;
+        run.step(model, optimizer, plan.task, plan.train, exchange)?;
         let (epoch, batches_done, batches) = run.place();
         observer.step(epoch, batches_done, batches, run.mean_loss());
         // Every so many steps, or at the end of every epoch; and after the last step, so that
@@ -344,7 +431,9 @@ where
         } || !run.steps_left(settings.epochs);
         if due {
             run.evaluate(model, plan.task, plan.dev, settings.score, observer)?;
-            if let Some(path) = &settings.checkpoint {
+            if let Some(path) = &settings.checkpoint
+                && first
+            {
                 checkpoint::write(path, &mut run, model, optimizer, plan)?;
             }
         }
@@ -353,6 +442,21 @@ where
         model.from_bytes(best)?;
     }
     Ok(run.progress.outcome)
+}
+
+/// An observer, or no one: what the processes of a data-parallel run but the first tell.
+struct Told<'o, O>(Option<&'o mut O>);
+
+impl<M, O: Observer<M>> Observer<M> for Told<'_, O> {
+    fn step(&mut self, epoch: usize, step: usize, steps: usize, loss: f64) {
+        if let Some(observer) = &mut self.0 {
+            observer.step(epoch, step, steps, loss);
+        }
+    }
+
+    fn evaluation(&mut self, evaluation: &Evaluation, model: &M) -> Result<()> {
+        (self.0.as_mut()).map_or(Ok(()), |observer| observer.evaluation(evaluation, model))
+    }
 }
 
 /// Every score of `model` on `examples`: accuracy, per-class precision, recall and F1, their

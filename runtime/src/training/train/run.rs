@@ -15,6 +15,7 @@ use crate::kernels::threads::on_pool;
 use crate::model::{Model, Optimizer};
 use crate::training::averages::ParamAverages;
 use crate::training::examples::{BatchSize, Examples};
+use crate::training::exchange::{Exchange, shard, sum_gradients};
 use crate::training::task::Task;
 
 /// Where a training run stands.
@@ -152,13 +153,17 @@ impl Run {
         Ok(())
     }
 
-    /// One training step on the next batch of the epoch under way, of `train`.
+    /// One training step on the next batch of the epoch under way, of `train`: this process's
+    /// part of it ([`shard`]) forward and back, the gradients summed over the processes of
+    /// `exchange` ([`sum_gradients`]), and the update. A process whose part holds nothing to
+    /// learn from (no example, or no token) sends a zero gradient.
     pub(super) fn step<M, T, O>(
         &mut self,
         model: &mut M,
         optimizer: &mut O,
         task: &T,
         train: &Examples<T::Truth>,
+        exchange: &mut dyn Exchange,
     ) -> Result<()>
     where
         M: Model<In = Ragged<Ids>, Out = T::Out>,
@@ -168,21 +173,34 @@ impl Run {
         let started = Instant::now();
         let progress = &mut self.progress;
         let batch = &progress.order[self.batches[progress.batches_done].clone()];
-        let (x, truths) = train.batch(batch);
-        let words = x.data().0.len();
+        let part = &batch[shard(exchange, batch.len())];
+        // What the loss is a mean over: examples, or tokens.
+        let units = |indices: &[usize]| -> usize {
+            let truths = indices.iter().map(|&i| &train.truths()[i]);
+            truths.map(|truth| T::classes(truth).len()).sum()
+        };
+        let (units, total) = (units(part), units(batch));
+        let (x, truths) = train.batch(part);
         let loss = on_pool(|| {
+            if units == 0 && total > 0 {
+                return Ok(0.0);
+            }
             let (out, backprop) = model.begin_update(x);
             let (d_out, loss) = task.loss(&out, &truths)?;
             backprop(d_out);
-            model.finish_update(optimizer).map(|()| loss)
+            Ok::<_, Error>(loss)
         })?;
+        // A batch without units has failed in the loss above.
+        let share = units as f32 / total.max(1) as f32;
+        let loss = sum_gradients(exchange, model, share, loss)?;
+        on_pool(|| model.finish_update(optimizer))?;
         if let Some(averages) = &mut self.averages {
             averages.update(model)?;
         }
         progress.seconds += started.elapsed().as_secs_f64();
         progress.step += 1;
         progress.batches_done += 1;
-        progress.words += words;
+        progress.words += batch.iter().map(|&i| train.ids()[i].len()).sum::<usize>();
         progress.loss_sum += f64::from(loss) * batch.len() as f64;
         progress.loss_examples += batch.len();
         Ok(())

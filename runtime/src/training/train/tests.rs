@@ -4,8 +4,12 @@
 use super::*;
 use crate::data::Floats2;
 use crate::io::Network;
+use crate::kernels::threads::with_threads;
 use crate::model::{Boxed, Params};
-use crate::training::{Adam, BatchSize, Schedule, TextClassification};
+use crate::training::testing::Threads;
+use crate::training::{
+    Adam, Alone, BatchSize, Begin, Exchange, Schedule, Tagging, TextClassification,
+};
 
 pub(super) type Classifier = Boxed<Ragged<Ids>, Floats2>;
 
@@ -203,4 +207,100 @@ fn settings_out_of_range_are_refused_naming_them() {
         err.unwrap_err().to_string(),
         "the training examples: expected at least one, found none"
     );
+}
+
+/// Every parameter's values, in walk order.
+fn values(model: &impl Params) -> Vec<f32> {
+    let mut values = Vec::new();
+    model.for_each_param(&mut |_, p| values.extend_from_slice(p.value()));
+    values
+}
+
+/// Trains a model of `new` on `examples` for `task` from the same weights, once alone and once
+/// as each of `processes` threads sharing every batch of `batch_size`; gives the largest
+/// difference between a process's weights and those trained alone, and asserts that every
+/// process holds the same weights and that only the first told the observer.
+fn shared_against_alone<T: Task, M: Model<In = Ragged<Ids>, Out = T::Out>>(
+    new: impl Fn() -> M + Sync,
+    examples: &Examples<T::Truth>,
+    task: &T,
+    processes: usize,
+    batch_size: usize,
+) -> f32
+where
+    T::Out: Batch,
+{
+    let start = new().to_bytes().unwrap();
+    // One evaluation, after the last step: the weights returned are the last, whichever
+    // evaluation a tie of scores between the runs' roundings would call the best.
+    let settings = settings(3, 0.05, batch_size, 100);
+    let fit = |exchange: &mut dyn Exchange| {
+        let mut model = new();
+        model.from_bytes(&start).unwrap();
+        let mut told = 0;
+        let data = Data {
+            task,
+            train: examples,
+            dev: examples,
+        };
+        let mut observe = |_: &Evaluation| told += 1;
+        let adam = &mut Adam::new(0.05);
+        let begin = Begin::Afresh;
+        train_data_parallel(
+            exchange,
+            begin,
+            &mut model,
+            adam,
+            data,
+            &settings,
+            &mut observe,
+        )
+        .unwrap();
+        (values(&model), told)
+    };
+    // Each on a pool of one thread of its own, as a process would be.
+    let fit = |exchange: &mut dyn Exchange| with_threads(1, || fit(exchange)).unwrap();
+    let (alone, evaluations) = fit(&mut Alone);
+    let shared: Vec<_> = std::thread::scope(|scope| {
+        let fits: Vec<_> = Threads::new(processes)
+            .into_iter()
+            .map(|mut exchange| scope.spawn(move || fit(&mut exchange)))
+            .collect();
+        fits.into_iter().map(|fit| fit.join().unwrap()).collect()
+    });
+    for (rank, (weights, told)) in shared.iter().enumerate() {
+        assert_eq!(weights, &shared[0].0, "process {rank}'s weights");
+        assert_eq!(*told, if rank == 0 { evaluations } else { 0 });
+    }
+    let differences = alone.iter().zip(&shared[0].0).map(|(a, b)| (a - b).abs());
+    differences.fold(0.0, f32::max)
+}
+
+#[test]
+fn processes_sharing_each_batch_train_as_one_process_taking_it_whole() {
+    // Batches of 4 of 5 examples: the last batch leaves two of three processes nothing.
+    for processes in [2, 3] {
+        let network =
+            Network::parse("embed(width = 4) >> reduce_mean >> relu(width = 6) >> softmax");
+        let data = examples();
+        let new = || -> Classifier {
+            let network = network.as_ref().unwrap();
+            network.initialize(&data.inputs(), data.truths()).unwrap()
+        };
+        let largest = shared_against_alone(new, &data, &task(), processes, 4);
+        assert!(largest < 1e-6, "{processes} processes: {largest}");
+    }
+    // A tagger's loss is a mean over tokens, which the processes share unevenly.
+    let ids = vec![vec![1, 2, 3], vec![3], vec![1, 3], vec![2, 4, 4, 1], vec![]];
+    let tags = vec![vec![0, 1, 0], vec![1], vec![0, 0], vec![1, 1, 0, 1], vec![]];
+    let tagged = Examples::new(ids, tags).unwrap();
+    let network =
+        Network::parse("embed(width = 4) >> with_array(relu(width = 5) >> softmax)").unwrap();
+    let new = || -> Boxed<Ragged<Ids>, Ragged<Floats2>> {
+        network
+            .initialize(&tagged.inputs(), tagged.truths())
+            .unwrap()
+    };
+    let largest = shared_against_alone(new, &tagged, &Tagging::new(["a", "b"]), 2, 3);
+    assert!(largest < 1e-6, "the tagger: {largest}");
 }
