@@ -46,6 +46,7 @@
 /// | `attention_by(q)` | attention pooling of each sequence against the query `q` outputs for it (`q` takes the sequences, outputs one vector of their width per sequence) |
 /// | `layer`, `layer(arg = value, ..)` | a built-in layer, with defaults for what is unsaid |
 /// | any other expression | a value of yours implementing [`Model`] |
+/// | a variable of yours used more than once | one layer in each place, one set of weights ([`Shared`](combinators::Shared)): tied encoders, a block repeated with the same weights |
 ///
 /// Precedence is Rust's (and Python's): `**` binds tighter than `+`, then `>>`, then `|`, so
 /// `a >> b | c` is `(a >> b) | c`. Chains are built as balanced trees (a 100-layer chain
@@ -164,8 +165,9 @@ pub use weft_macros::model;
 pub use weft_runtime::*;
 
 /// The type of the network [`model!`] builds from the same expression, for struct fields and
-/// function signatures. A layer of your own is written as its type (`MyLayer`); sizes left to
-/// the data are `usize` widths.
+/// function signatures. A layer of your own is written as its type (`MyLayer`), and one that
+/// `model!` shares (a variable used twice) as `weft::combinators::Shared<MyLayer>` at each
+/// use; sizes left to the data are `usize` widths.
 ///
 /// ```
 /// use weft::{Model, Ragged, model, model_type};

@@ -88,6 +88,12 @@ pub enum Error {
         /// What is wrong: the first difference found.
         message: String,
     },
+    /// A layer shared by several places of a model (`Shared`) is also held outside it, so
+    /// its parameters cannot be changed.
+    Shared {
+        /// Which layer, and what to do.
+        message: String,
+    },
     /// The thread pool cannot be set up as asked.
     Threads {
         /// Why.
@@ -185,6 +191,7 @@ impl fmt::Display for Error {
             Error::Initialize { message } => write!(f, "initialize: {message}"),
             Error::Network { message } => write!(f, "network: {message}"),
             Error::Config { place, message } => write!(f, "{place}: {message}"),
+            Error::Shared { message } => write!(f, "{message}"),
             Error::Threads { message } => write!(f, "threads: {message}"),
             Error::Load {
                 path: Some(path),

@@ -43,8 +43,9 @@ pub use io::{Network, corpus};
 pub use kernels::rng::{Rng, set_seed};
 pub use kernels::threads::{on_pool, set_threads, threads, with_threads};
 pub use model::{
-    Boxed, BoxedBackprop, DataSizes, DynModel, GradGuard, LayerSignature, Model, Optimizer, Param,
-    Params, Part, Signature, TokenIds, Truths, Uninitialized, Update, Visit, VisitMut, Walk,
+    Boxed, BoxedBackprop, DataSizes, DynModel, GradGuard, Inputs, LayerSignature, LeftToTheData,
+    Model, Optimizer, Param, Params, Part, Signature, Truths, Uninitialized, Update, Visit,
+    VisitMut, Walk,
 };
 pub use training::losses;
 pub use training::{

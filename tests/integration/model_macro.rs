@@ -5,8 +5,8 @@ use weft::combinators::{chain, with_array};
 use weft::layers::{Embed, ReduceMean, Relu};
 use weft::losses::CategoricalCrossentropy;
 use weft::{
-    Adam, Const, Documents, Error, Floats2, GradcheckOptions, Ids, Model, Params, Ragged,
-    gradcheck, model, model_type,
+    Adam, Const, Documents, Error, Floats2, GradcheckOptions, Ids, Inputs, Keys, Model, Params,
+    Ragged, gradcheck, model, model_type,
 };
 
 const WIDTH: usize = 16;
@@ -110,7 +110,9 @@ fn initialize_says_what_the_data_lacks() {
     assert!(matches!(err, Error::Initialize { .. }));
     assert_eq!(
         err.to_string(),
-        "initialize: `softmax` counts its classes from the truths, but none were given"
+        "initialize: `softmax` counts its classes from the truths, but none were given: \
+         pass them to `initialize`, or give the classes in the network \
+         (`softmax(classes = ..)`)"
     );
     let err = model!(embed >> attention >> softmax)
         .initialize(&x, &vec![0, 1])
@@ -120,6 +122,118 @@ fn initialize_says_what_the_data_lacks() {
         err.to_string(),
         "initialize: the truths: expected one per input, 3 inputs, found 2 truths"
     );
+}
+
+/// Hash keys and feature rows size no table, but the classes still come from the truths;
+/// so do the inputs of a type of the user's that says how many examples it holds.
+#[test]
+fn initialize_reads_the_sizes_of_any_input() {
+    let keys = Ragged::new(Keys(vec![11, 12, 13]), vec![2, 1]).unwrap();
+    let model = model!(hash_embed(width = 8) >> reduce_max >> softmax)
+        .initialize(&keys, &vec![0, 2])
+        .unwrap();
+    assert_eq!(model.predict(keys).view().shape(), &[2, 3]);
+
+    let model = model!(relu(input = 4, width = 8) >> softmax)
+        .initialize(&rows(), &vec![1, 0])
+        .unwrap();
+    assert_eq!(model.predict(rows()).view().shape(), &[2, 2]);
+
+    let texts = Texts(vec!["a text".into(), "another".into()]);
+    let model = model!(Lengths >> softmax)
+        .initialize(&texts, &vec![0, 1])
+        .unwrap();
+    assert_eq!(model.predict(texts).view().shape(), &[2, 2]);
+}
+
+/// Texts as strings, a data type of the user's, which `initialize` reads the examples of.
+struct Texts(Vec<String>);
+
+impl weft::Data for Texts {
+    type Grad = weft::NoGrad;
+}
+
+impl Inputs for Texts {
+    fn examples(&self) -> usize {
+        self.0.len()
+    }
+    fn max_id(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// The length of each text, a feature: a layer of the user's over [`Texts`].
+struct Lengths;
+
+impl Params for Lengths {
+    fn visit(&self, _: &mut weft::Visit<'_>) {}
+    fn visit_mut(&mut self, _: &mut weft::VisitMut<'_>) {}
+}
+
+impl Model for Lengths {
+    type In = Texts;
+    type Out = Floats2<Const<1>>;
+    fn begin_update<'a>(
+        &'a self,
+        x: Texts,
+    ) -> (
+        Floats2<Const<1>>,
+        impl FnOnce(Floats2<Const<1>>) -> weft::NoGrad + Send + 'a,
+    ) {
+        (self.predict(x), |_| weft::NoGrad)
+    }
+    fn predict(&self, x: Texts) -> Floats2<Const<1>> {
+        let lengths: Vec<[f32; 1]> = x.0.iter().map(|t| [t.len() as f32]).collect();
+        Floats2::from_rows(&lengths)
+    }
+}
+
+/// A value of the user's used twice is one layer: its parameters once, trained by both uses,
+/// saved and loaded once, and marked in the signature.
+#[test]
+fn a_layer_used_twice_is_shared() {
+    let (x, y) = batch();
+    let block = model!(with_array(relu(input = WIDTH, width = WIDTH)));
+    let mut model = model!(embed(width = WIDTH) >> block >> block >> attention >> softmax)
+        .initialize(&x, &y)
+        .unwrap();
+    assert_eq!(
+        model.param_names(),
+        [
+            "0.embed.E",
+            "1.relu.W",
+            "1.relu.b",
+            "3.attention.Q",
+            "4.softmax.W",
+            "4.softmax.b"
+        ]
+    );
+    assert!(model.signature().to_string().contains("2.shared of=1..2"));
+    let mut adam = Adam::new(0.01);
+    for _ in 0..3 {
+        let (probs, backprop) = model.begin_update(x.clone());
+        let (d_probs, _) = CategoricalCrossentropy.get_grad(&probs, &y).unwrap();
+        backprop(d_probs);
+        model.finish_update(&mut adam).unwrap();
+    }
+    let block = model!(with_array(relu(input = WIDTH, width = WIDTH)));
+    let mut loaded = model!(
+        embed(rows = 7, width = WIDTH) >> block >> block >> attention >> softmax(classes = 3)
+    );
+    loaded.from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        loaded.predict(x.clone()).view(),
+        model.predict(x.clone()).view()
+    );
+
+    let (a, b) = (
+        model!(with_array(relu(input = WIDTH, width = WIDTH))),
+        model!(with_array(relu(input = WIDTH, width = WIDTH))),
+    );
+    let mut unshared =
+        model!(embed(rows = 7, width = WIDTH) >> a >> b >> attention >> softmax(classes = 3));
+    let error = unshared.from_bytes(&model.to_bytes().unwrap()).unwrap_err();
+    assert!(error.to_string().contains("shared"), "{error}");
 }
 
 #[test]

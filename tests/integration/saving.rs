@@ -31,9 +31,11 @@ where
 {
     let mut saved = make();
     let mut rng = Rng::new(3);
-    saved.for_each_param_mut(&mut |_, param| {
-        param.value_mut().fill_with(|| rng.uniform(-1.0, 1.0));
-    });
+    saved
+        .for_each_param_mut(&mut |_, param| {
+            param.value_mut().fill_with(|| rng.uniform(-1.0, 1.0));
+        })
+        .unwrap();
     let mut loaded = make();
     let bytes = saved.to_bytes().unwrap();
     if saved.param_count() > 0 {
@@ -103,12 +105,14 @@ fn the_bytes_do_not_depend_on_how_chains_nest() {
 /// Every parameter of `model` set to a value that depends only on its position.
 fn fix_weights(model: &mut impl Params) {
     let mut k = 0;
-    model.for_each_param_mut(&mut |_, param| {
-        for v in param.value_mut() {
-            k += 1;
-            *v = (k * 7 % 17) as f32 / 16.0 - 0.5;
-        }
-    });
+    model
+        .for_each_param_mut(&mut |_, param| {
+            for v in param.value_mut() {
+                k += 1;
+                *v = (k * 7 % 17) as f32 / 16.0 - 0.5;
+            }
+        })
+        .unwrap();
 }
 
 /// A small network of most layer kinds, attributes included, freshly initialized.
@@ -728,11 +732,13 @@ fn a_non_finite_value_is_refused_with_its_position() {
 #[test]
 fn a_non_finite_model_is_not_saved() {
     let mut model = linear();
-    model.for_each_param_mut(&mut |path, param| {
-        if path.ends_with(".b") {
-            param.value_mut()[1] = f32::INFINITY;
-        }
-    });
+    model
+        .for_each_param_mut(&mut |path, param| {
+            if path.ends_with(".b") {
+                param.value_mut()[1] = f32::INFINITY;
+            }
+        })
+        .unwrap();
     let error = model.to_bytes().unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -803,7 +809,9 @@ fn a_failed_save_leaves_the_old_file_and_no_temporary_one() {
 
     // The model cannot be saved: nothing is written.
     let mut broken = linear();
-    broken.for_each_param_mut(&mut |_, p| p.value_mut()[0] = f32::NAN);
+    broken
+        .for_each_param_mut(&mut |_, p| p.value_mut()[0] = f32::NAN)
+        .unwrap();
     assert!(matches!(
         broken.to_disk(&path),
         Err(Error::NonFinite { .. })

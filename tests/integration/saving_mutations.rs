@@ -40,9 +40,11 @@ impl Subject {
         let model = make();
         let mut other = make();
         let mut rng = Rng::new(7);
-        other.for_each_param_mut(&mut |_, param| {
-            param.value_mut().fill_with(|| rng.uniform(-1.0, 1.0));
-        });
+        other
+            .for_each_param_mut(&mut |_, param| {
+                param.value_mut().fill_with(|| rng.uniform(-1.0, 1.0));
+            })
+            .unwrap();
         let saved = other.to_bytes().unwrap();
         let before = model.to_bytes().unwrap();
         assert_ne!(saved, before);

@@ -35,15 +35,24 @@ impl Expander<'_> {
     /// The whole `model!` expression: bindings, then the network, wrapped in `Uninitialized`
     /// when sizes come from the data.
     pub fn model_value(&self, checked: &Checked<Span>) -> Tokens {
+        let shared = self.shared_layers(&checked.bindings.eager);
         let eager = checked.bindings.eager.iter().enumerate().map(|(i, e)| {
             let ident = eager_ident(i);
-            match *e {
-                Eager::Size(id) => {
-                    let expr = self.exprs.get(id);
+            match (e, shared[i]) {
+                (Eager::Size(id), _) => {
+                    let expr = self.exprs.get(*id);
                     quote!(let #ident = { let size: usize = #expr; size };)
                 }
-                Eager::Layer(id) => {
-                    let expr = self.exprs.get(id);
+                (Eager::Layer(id), Some(first)) if first == i => {
+                    let expr = self.exprs.get(*id);
+                    quote!(let #ident = ::weft::combinators::Shared::new(#expr);)
+                }
+                (Eager::Layer(_), Some(first)) => {
+                    let first = eager_ident(first);
+                    quote!(let #ident = ::core::clone::Clone::clone(&#first);)
+                }
+                (Eager::Layer(id), None) => {
+                    let expr = self.exprs.get(*id);
                     quote!(let #ident = #expr;)
                 }
             }
@@ -74,6 +83,31 @@ impl Expander<'_> {
                 ::core::result::Result::Ok(#network)
             })
         }))
+    }
+
+    /// For each binding, the first binding of the same layer where a value of the user's is
+    /// used more than once (`enc` in `(enc >> a) | (enc >> b)`): one layer, shared.
+    fn shared_layers(&self, eager: &[Eager]) -> Vec<Option<usize>> {
+        let name = |e: &Eager| match *e {
+            Eager::Layer(id) => match self.exprs.get(id) {
+                syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
+                _ => None,
+            },
+            Eager::Size(_) => None,
+        };
+        let names: Vec<_> = eager.iter().map(name).collect();
+        names
+            .iter()
+            .map(|n| {
+                let n = n.as_ref()?;
+                let mut uses = names
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| m.as_ref() == Some(n));
+                let (first, _) = uses.next()?;
+                uses.next().map(|_| first)
+            })
+            .collect()
     }
 
     /// The network as a value (`model!`) or a type (`model_type!`).

@@ -10,6 +10,7 @@
 //! | [`with_array`] | `with_array(a)` | a per-row layer applied to every token of ragged sequences |
 //! | [`sentences`] | `sentences(a)` | a sequence model pooled over every sentence of documents; the documents get a vector per sentence |
 //! | [`both`] | `both(a)` | `a` on both sides of [`Pairs`](crate::Pairs), one set of weights |
+//! | [`Shared`] | a value of yours used twice | one layer in several places, one set of weights |
 //!
 //! [`After`] is how `model!` sizes the built-in layers after a layer of yours and runs them on
 //! every token when it outputs sequences.
@@ -28,6 +29,7 @@ mod concat;
 mod lift;
 mod residual;
 mod sentences;
+mod shared;
 mod with_array;
 
 pub use add::{Add, add};
@@ -38,4 +40,5 @@ pub use concat::{Concat, concat};
 pub use lift::{After, Lift};
 pub use residual::{Residual, residual};
 pub use sentences::{Sentences, sentences};
+pub use shared::Shared;
 pub use with_array::{WithArray, with_array};

@@ -67,7 +67,7 @@ pub(crate) fn from_disk<P: Params + ?Sized>(model: &mut P, path: &Path) -> Resul
         read_header(&bytes).map_err(load_error)?;
         return Err(load_error(LoadError::TooLong { length, limit }));
     }
-    from_bytes(model, &bytes).map_err(load_error)
+    from_bytes(model, &bytes, Some(path))
 }
 
 /// All the bytes of the regular file at `path`, a `what` (a checkpoint) that errors name.

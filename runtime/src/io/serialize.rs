@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Cursor};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -179,7 +180,32 @@ fn first_non_finite<P: Params + ?Sized>(model: &P) -> Option<String> {
     first
 }
 
-pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Result<(), LoadError> {
+/// Loads the saved model `bytes` (read from `path`, if from a file) into `model`, once every
+/// check has passed: on error the model is unchanged.
+pub(crate) fn from_bytes<P: Params + ?Sized>(
+    model: &mut P,
+    bytes: &[u8],
+    path: Option<&Path>,
+) -> Result<()> {
+    let mut values = read(model, bytes).map_err(|error| Error::Load {
+        path: path.map(Path::to_owned),
+        error,
+    })?;
+    model.for_each_param_mut(&mut |path, param| {
+        if let Some(decoded) = values.remove(path) {
+            let value = param.value_mut();
+            value.iter_mut().zip(decoded).for_each(|(v, d)| *v = d);
+            param.zero_grad();
+        }
+    })
+}
+
+/// The values of every parameter of `model` in the saved model `bytes`, by path, once the
+/// bytes are checked against the model.
+fn read<P: Params + ?Sized>(
+    model: &P,
+    bytes: &[u8],
+) -> Result<BTreeMap<String, Vec<f32>>, LoadError> {
     let version = read_header(bytes)?;
     let saved: Saved = decode(bytes, "model").map_err(malformed)?;
     check_checksum(version, &saved)?;
@@ -226,14 +252,7 @@ pub(crate) fn from_bytes<P: Params + ?Sized>(model: &mut P, bytes: &[u8]) -> Res
             path: extra.path.clone(),
         });
     }
-    model.for_each_param_mut(&mut |path, param| {
-        if let Some(decoded) = values.remove(path) {
-            let value = param.value_mut();
-            value.iter_mut().zip(decoded).for_each(|(v, d)| *v = d);
-            param.zero_grad();
-        }
-    });
-    Ok(())
+    Ok(values)
 }
 
 /// The format version of the saved model that `bytes` begin with, once its format is checked.

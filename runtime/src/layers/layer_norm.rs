@@ -143,10 +143,12 @@ mod tests {
     fn layer_norm_gradients_match_finite_differences() {
         let mut layer = LayerNorm::new(Const::<4>);
         let mut rng = Rng::new(3);
-        layer.for_each_param_mut(&mut |_, p| {
-            let n = p.len();
-            p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-        });
+        layer
+            .for_each_param_mut(&mut |_, p| {
+                let n = p.len();
+                p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
+            })
+            .unwrap();
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 2.2]]);
         gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
     }

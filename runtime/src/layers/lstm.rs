@@ -306,7 +306,8 @@ mod tests {
                 "the weights changed"
             );
             before = Some(predicted.into_parts().0);
-            lstm.for_each_param_mut(&mut |_, p| p.value_mut().iter_mut().for_each(|v| *v *= -1.5));
+            lstm.for_each_param_mut(&mut |_, p| p.value_mut().iter_mut().for_each(|v| *v *= -1.5))
+                .unwrap();
         }
     }
 
@@ -322,7 +323,8 @@ mod tests {
             }
         });
         let mut values = fwd.into_iter();
-        lstm.for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()));
+        lstm.for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()))
+            .unwrap();
         let x = random_ragged::<3>(&[3, 0, 1, 2], 4);
         let y = lstm.predict(x.clone()).into_parts().0.into_array();
         let both = bilstm.predict(x).into_parts().0.into_array();
@@ -376,7 +378,8 @@ mod tests {
         let mut model = M::deep(depth, rate);
         let mut values = values.into_iter();
         model
-            .for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()));
+            .for_each_param_mut(&mut |_, p| p.value_mut().copy_from_slice(&values.next().unwrap()))
+            .unwrap();
         model
     }
 

@@ -75,12 +75,14 @@ mod tests {
             Softmax::new(Const::<4>, Const::<3>),
         );
         let mut rng = Rng::new(1);
-        model.for_each_param_mut(&mut |path, p| {
-            if path.starts_with("1.softmax") {
-                let n = p.len();
-                p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-            }
-        });
+        model
+            .for_each_param_mut(&mut |path, p| {
+                if path.starts_with("1.softmax") {
+                    let n = p.len();
+                    p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
+                }
+            })
+            .unwrap();
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
         gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
     }

@@ -77,11 +77,13 @@ fn nan_in_a_row_gives_nan_in_that_row_of_every_row_layer() {
 fn a_nan_or_infinite_logit_gives_nan_probabilities() {
     for logit in [f32::NAN, f32::INFINITY] {
         let mut softmax = Softmax::new(Const::<3>, Const::<4>);
-        softmax.for_each_param_mut(&mut |path, p| {
-            if path.ends_with(".b") {
-                p.value_mut()[2] = logit;
-            }
-        });
+        softmax
+            .for_each_param_mut(&mut |path, p| {
+                if path.ends_with(".b") {
+                    p.value_mut()[2] = logit;
+                }
+            })
+            .unwrap();
         let probs = softmax.predict(rows_with_nan());
         assert!(
             probs.values().iter().all(|p| p.is_nan()),

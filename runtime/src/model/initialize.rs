@@ -5,7 +5,7 @@
 //! [`Uninitialized`] model, which is not a [`Model`] yet: it cannot be trained or run by mistake.
 //! [`Uninitialized::initialize`] reads the open sizes off the training data and builds the model.
 
-use crate::data::{Ids, Pairs, Ragged};
+use crate::data::{Dim, Floats2, Ids, Keys, Pairs, Ragged};
 
 use crate::error::{Error, Result};
 
@@ -46,7 +46,7 @@ impl<F> Uninitialized<F> {
     where
         F: FnOnce(&DataSizes) -> Result<M>,
         M: Model,
-        M::In: TokenIds,
+        M::In: Inputs,
         Y: Truths + ?Sized,
     {
         let (examples, truths) = (x.examples(), y.count());
@@ -62,6 +62,21 @@ impl<F> Uninitialized<F> {
             max_class: y.max_class(),
         })
     }
+}
+
+/// Sizes left to the data: what a model would need for [`Model::initialize`], which no type
+/// has (models have their sizes; [`Uninitialized`] networks are not models), so that calling
+/// `initialize` on a model is a compile error that says what to do.
+#[diagnostic::on_unimplemented(
+    message = "this network has all its sizes: it is a model already, with nothing to initialize",
+    label = "this network is built: remove `.initialize(..)`",
+    note = "`model!` returns an `Uninitialized` network, which `initialize` builds from the data, only when it leaves a size open: an `embed` without `rows`, a `softmax` without `classes`"
+)]
+pub trait LeftToTheData: sealed::Nothing {}
+
+mod sealed {
+    /// Implemented by no type, so that [`LeftToTheData`](super::LeftToTheData) is not either.
+    pub trait Nothing {}
 }
 
 /// The sizes read off the data by [`Uninitialized::initialize`].
@@ -114,7 +129,8 @@ impl DataSizes {
     pub fn vocab_rows(&self, layer: &str) -> Result<usize> {
         let max = self.max_id.ok_or_else(|| Error::Initialize {
             message: format!(
-                "`{layer}` sizes its table from the token ids, but the data holds none"
+                "`{layer}` sizes its table from the token ids, but the inputs hold none: give \
+                 its rows in the network (`{layer}(rows = ..)`)"
             ),
         })?;
         let rows = usize::try_from(max).ok().and_then(|max| max.checked_add(1));
@@ -133,7 +149,10 @@ impl DataSizes {
     /// truths, or when that is more than [`MAX_CLASSES`](Self::MAX_CLASSES).
     pub fn classes(&self, layer: &str) -> Result<usize> {
         let max = self.max_class.ok_or_else(|| Error::Initialize {
-            message: format!("`{layer}` counts its classes from the truths, but none were given"),
+            message: format!(
+                "`{layer}` counts its classes from the truths, but none were given: pass them \
+                 to `initialize`, or give the classes in the network (`{layer}(classes = ..)`)"
+            ),
         })?;
         let classes = max.checked_add(1);
         classes
@@ -148,20 +167,24 @@ impl DataSizes {
     }
 }
 
-/// Inputs that carry token ids: what [`Uninitialized::initialize`] sizes a vocabulary from.
+/// Inputs [`Uninitialized::initialize`] reads sizes from: the number of examples and, where
+/// they carry token ids, the largest (an embedding's rows). Token ids (`Ids`), hash keys
+/// (`Keys`) and feature rows (`Floats2`) implement it, and `Ragged` and `Pairs` batches of
+/// them; a type of your own implements it to initialize a network over it (`None` from
+/// [`max_id`](Self::max_id) if it holds no ids).
 #[diagnostic::on_unimplemented(
-    message = "`initialize` counts the vocabulary in token ids, and `{Self}` holds none",
-    label = "no token ids to size the network from",
-    note = "`initialize` reads `Ids`, `Ragged<Ids>`, documents (`Ragged<Ragged<Ids>>`) or `Pairs<Ragged<Ids>>`; for other inputs, give the sizes in the network (`embed(rows = ..)`, `softmax(classes = ..)`), and `model!` returns the model at once, with no `initialize`"
+    message = "`initialize` reads sizes from the inputs, and cannot from `{Self}`",
+    label = "no sizes to read from `{Self}`",
+    note = "`initialize` reads `Ids`, `Keys`, `Floats2`, and `Ragged` and `Pairs` batches of them; implement `weft::Inputs` for a type of your own, or give the sizes in the network (`embed(rows = ..)`, `softmax(classes = ..)`), and `model!` returns the model at once, with no `initialize`"
 )]
-pub trait TokenIds {
+pub trait Inputs {
     /// Number of examples (sequences, or rows).
     fn examples(&self) -> usize;
-    /// The largest id, if there is any.
+    /// The largest token id, if there is any.
     fn max_id(&self) -> Option<u32>;
 }
 
-impl TokenIds for Ids {
+impl Inputs for Ids {
     fn examples(&self) -> usize {
         self.0.len()
     }
@@ -170,9 +193,29 @@ impl TokenIds for Ids {
     }
 }
 
+/// Hash keys size no table (a hash embedding's rows are its own).
+impl Inputs for Keys {
+    fn examples(&self) -> usize {
+        self.0.len()
+    }
+    fn max_id(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// Feature rows: one example per row, no ids.
+impl<W: Dim> Inputs for Floats2<W> {
+    fn examples(&self) -> usize {
+        self.rows()
+    }
+    fn max_id(&self) -> Option<u32> {
+        None
+    }
+}
+
 /// Sequences of token ids, and sequences of those (documents of sentences): one example per
 /// sequence.
-impl<T: TokenIds> TokenIds for Ragged<T> {
+impl<T: Inputs> Inputs for Ragged<T> {
     fn examples(&self) -> usize {
         self.len()
     }
@@ -182,7 +225,7 @@ impl<T: TokenIds> TokenIds for Ragged<T> {
 }
 
 /// A pair is one example; its ids are those of both sides.
-impl<T: TokenIds> TokenIds for Pairs<T> {
+impl<T: Inputs> Inputs for Pairs<T> {
     fn examples(&self) -> usize {
         self.len()
     }

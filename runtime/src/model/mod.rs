@@ -12,10 +12,11 @@ mod param;
 mod params;
 mod part;
 pub(crate) mod recorder;
+mod sharing;
 mod signature;
 pub(crate) mod walk;
 
-pub use initialize::{DataSizes, TokenIds, Truths, Uninitialized};
+pub use initialize::{DataSizes, Inputs, LeftToTheData, Truths, Uninitialized};
 pub use param::{GradGuard, Param, Update};
 pub(crate) use params::check_grad_clip;
 pub use params::{Optimizer, Params};
@@ -124,6 +125,17 @@ pub trait Model: Params + Send + Sync {
     /// ```
     fn output_width(&self) -> Option<usize> {
         None
+    }
+
+    /// Not to be called: a model has its sizes already. `model!` returns an [`Uninitialized`]
+    /// network, whose `initialize` reads sizes off the data, only when it leaves one open (an
+    /// `embed` without `rows`, a `softmax` without `classes`); calling `initialize` on a model
+    /// is a compile error that says so (its bound, [`LeftToTheData`], holds for no type).
+    fn initialize<X: ?Sized, Y: ?Sized>(self, _x: &X, _y: &Y) -> crate::error::Result<Self>
+    where
+        Self: Sized + LeftToTheData,
+    {
+        Ok(self)
     }
 
     /// This model behind a pointer, for networks whose structure is chosen at run time.

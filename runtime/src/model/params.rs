@@ -12,6 +12,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::io::{disk, serialize};
 use crate::model::recorder::Rules;
+use crate::model::sharing::walk_mut;
 use crate::model::walk::signature_of;
 use crate::model::{Param, Signature, Visit, VisitMut, Walk};
 
@@ -36,9 +37,11 @@ pub trait Params {
         self.visit(&mut Walk::new(f));
     }
 
-    /// Calls `f` with the path and value of every parameter, mutably.
-    fn for_each_param_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param)) {
-        self.visit_mut(&mut Walk::new(f));
+    /// Calls `f` with the path and value of every parameter, mutably: a shared layer's
+    /// ([`Shared`](crate::combinators::Shared)) once. An error, before `f` sees any
+    /// parameter, when a layer the model shares is also held outside it.
+    fn for_each_param_mut(&mut self, f: &mut dyn FnMut(&str, &mut Param)) -> Result<()> {
+        walk_mut(self, f)
     }
 
     /// The path of every parameter, in walk order.
@@ -112,7 +115,7 @@ pub trait Params {
     /// ```
     #[allow(clippy::wrong_self_convention)]
     fn from_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        serialize::from_bytes(self, bytes).map_err(|error| Error::Load { path: None, error })
+        serialize::from_bytes(self, bytes, None)
     }
 
     /// Saves the model to `path` as [`to_bytes`](Self::to_bytes) does. The bytes go to a
@@ -179,12 +182,17 @@ pub trait Params {
     fn finish_update(&mut self, optimizer: &mut dyn Optimizer) -> Result<()> {
         match check_update(self, optimizer) {
             Ok(scale) => {
-                optimizer.begin_step();
-                self.for_each_param_mut(&mut |path, p| optimizer.update(path, p, scale));
-                Ok(())
+                // The step begins with the first update: a walk that fails fails before it.
+                let mut begun = false;
+                self.for_each_param_mut(&mut |path, p| {
+                    if !std::mem::replace(&mut begun, true) {
+                        optimizer.begin_step();
+                    }
+                    optimizer.update(path, p, scale);
+                })
             }
             Err(error) => {
-                self.for_each_param_mut(&mut |_, p| p.zero_grad());
+                self.for_each_param_mut(&mut |_, p| p.zero_grad())?;
                 Err(error)
             }
         }

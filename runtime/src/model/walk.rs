@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::model::recorder::{Branch, Recorder, Rules};
+use crate::model::sharing::SharedUses;
 use crate::model::{Param, Params, Signature};
 
 /// A walk over a model's parameters that keeps track of their paths.
@@ -24,6 +25,8 @@ pub struct Walk<'f, F: ?Sized> {
     visit: &'f mut F,
     /// The layers and their attributes, in a walk for [`Params::signature`].
     signature: Option<Recorder>,
+    /// The shared layers met so far.
+    pub(super) shared: SharedUses,
 }
 
 /// A walk that reads every parameter.
@@ -39,6 +42,7 @@ impl<'f, F: ?Sized> Walk<'f, F> {
             counters: vec![0],
             visit,
             signature: None,
+            shared: SharedUses::default(),
         }
     }
 
@@ -178,7 +182,7 @@ impl<'f, F: ?Sized> Walk<'f, F> {
     }
 
     /// The position the next layer of the current scope will have.
-    fn position(&self) -> usize {
+    pub(super) fn position(&self) -> usize {
         *self.counters.last().expect("the top scope is never closed")
     }
 

@@ -131,7 +131,7 @@ impl ParamAverages {
     ) -> Result<Averaged<'a, M>> {
         if self.updates > 0 {
             self.check(model)?;
-            self.swap(model);
+            self.swap(model)?;
         }
         Ok(Averaged {
             model,
@@ -140,13 +140,13 @@ impl ParamAverages {
     }
 
     /// Swaps the averages with `model`'s values; [`check`](Self::check) has passed.
-    fn swap<M: Params + ?Sized>(&mut self, model: &mut M) {
+    fn swap<M: Params + ?Sized>(&mut self, model: &mut M) -> Result<()> {
         let mut averages = self.averages.iter_mut();
         model.for_each_param_mut(&mut |_, p| {
             if let Some(average) = averages.next() {
                 p.value_mut().swap_with_slice(&mut average.values);
             }
-        });
+        })
     }
 
     /// `Ok` when `model` has the parameters averaged, in the same order and of the same
@@ -227,7 +227,9 @@ impl<M: Params + ?Sized> Drop for Averaged<'_, M> {
     /// Swaps the model's own values back (and the averages back into the [`ParamAverages`]).
     fn drop(&mut self) {
         if self.averages.updates > 0 {
-            self.averages.swap(self.model);
+            // `swap_in`'s swap succeeded, and the model has been borrowed since: this one
+            // cannot fail.
+            let _ = self.averages.swap(self.model);
         }
     }
 }
@@ -247,7 +249,9 @@ mod tests {
 
     fn set(model: &mut Linear<Const<1>, Const<1>>, values: [f32; 2]) {
         let mut values = values.into_iter();
-        model.for_each_param_mut(&mut |_, p| p.value_mut()[0] = values.next().unwrap());
+        model
+            .for_each_param_mut(&mut |_, p| p.value_mut()[0] = values.next().unwrap())
+            .unwrap();
     }
 
     fn values_of(model: &impl Params) -> Vec<f32> {

@@ -141,7 +141,7 @@ pub(crate) fn sum_gradients(
             p.set_grad_rows(rows, &sums[from..from + values]);
             from += values;
         }
-    });
+    })?;
     Ok(sums[from])
 }
 

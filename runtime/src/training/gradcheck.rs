@@ -99,6 +99,10 @@ impl std::error::Error for GradcheckReport {}
 /// The model's gradients are zero afterwards and its values are unchanged. Non-smooth layers
 /// (ReLU, max) fail near their kinks: use inputs away from them.
 ///
+/// # Panics
+/// When a layer the model shares ([`Shared`](crate::combinators::Shared)) is also held
+/// outside it: its values cannot be moved.
+///
 /// ```
 /// use weft_runtime::{Const, Floats2, gradcheck, GradcheckOptions, layers::Linear};
 /// let mut layer = Linear::new(Const::<3>, Const::<2>);
@@ -223,7 +227,7 @@ fn sample(grad: &[f32], max: usize, rng: &mut Rng) -> Vec<usize> {
 fn nth_param<M: Model>(model: &mut M, k: usize, f: impl FnOnce(&mut [f32])) {
     let mut f = Some(f);
     let mut i = 0;
-    model.for_each_param_mut(&mut |_, p| {
+    walk_mut(model, &mut |_, p| {
         if i == k {
             (f.take().expect("one parameter per index"))(p.value_mut());
         }
@@ -232,7 +236,15 @@ fn nth_param<M: Model>(model: &mut M, k: usize, f: impl FnOnce(&mut [f32])) {
 }
 
 fn clear_grads<M: Model>(model: &mut M) {
-    model.for_each_param_mut(&mut |_, p| p.zero_grad());
+    walk_mut(model, &mut |_, p| p.zero_grad());
+}
+
+/// [`Params::for_each_param_mut`], which fails only when a layer the model shares is held
+/// outside it.
+fn walk_mut<M: Model>(model: &mut M, f: &mut dyn FnMut(&str, &mut crate::model::Param)) {
+    model
+        .for_each_param_mut(f)
+        .expect("gradcheck checks models that hold every use of their shared layers");
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use weft_grammar::{ArgValue, Built, Checked, Net, Sym, Width};
 
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::model::{Boxed, DataSizes, TokenIds, Truths, Uninitialized};
+use crate::model::{Boxed, DataSizes, Inputs, Truths, Uninitialized};
 use stage::Stage;
 
 /// A network read from text and checked, ready to be built.
@@ -68,7 +68,7 @@ impl Network {
     /// one per example.
     pub fn initialize<In, Out, Y>(&self, x: &In, y: &Y) -> Result<Boxed<In, Out>>
     where
-        In: Data + TokenIds,
+        In: Data + Inputs,
         Out: Data,
         Y: Truths + ?Sized,
     {

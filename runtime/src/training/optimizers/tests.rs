@@ -200,7 +200,9 @@ fn updates_that_would_make_values_beyond_the_limit_are_refused_naming_the_parame
 fn beyond_the_bounds_the_step_is_computed_to_decide() {
     for (learn_rate, refused) in [(0.5, false), (1e30, true)] {
         let (mut layer, _) = stepped_layer();
-        layer.for_each_param_mut(&mut |_, p| p.value_mut().fill(6e29));
+        layer
+            .for_each_param_mut(&mut |_, p| p.value_mut().fill(6e29))
+            .unwrap();
         let result = layer.finish_update(&mut Sgd::new(learn_rate));
         assert_eq!(result.is_err(), refused, "{learn_rate}: {result:?}");
     }

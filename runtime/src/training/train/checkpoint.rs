@@ -145,7 +145,9 @@ where
     match load(model, optimizer, &saved) {
         Ok(averages) => run.averages = averages,
         Err(error) => {
-            values.restore(model);
+            // It fails only as every walk that changes values would (a shared layer held
+            // outside the model), and then no value has changed.
+            let _ = values.restore(model);
             return Err(error);
         }
     }
@@ -209,13 +211,13 @@ impl Values {
     }
 
     /// Puts the values back into `model`, the model they are of.
-    fn restore<M: Params>(self, model: &mut M) {
+    fn restore<M: Params>(self, model: &mut M) -> Result<()> {
         let mut values = self.0.into_iter();
         model.for_each_param_mut(&mut |_, param| {
             if let Some(values) = values.next() {
                 param.value_mut().copy_from_slice(&values);
             }
-        });
+        })
     }
 }
 
