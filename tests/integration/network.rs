@@ -85,6 +85,26 @@ fn text_builds_the_networks_model_builds() {
     );
     same_as_the_macros(text, from_text(text), joined, &x);
 
+    // spaCy's CNN text classifier with multi-label outputs.
+    let label_sets: Vec<Vec<usize>> = vec![vec![0, 2], vec![1], vec![]];
+    let (text, cnn) = both!(
+        &x,
+        &label_sets,
+        embed(width = 6)
+            >> residual(
+                expand_window(window = 2)
+                    >> maxout(width = 6, pieces = 2)
+                    >> layer_norm
+                    >> dropout(rate = 0.0)
+            ) * *2
+            >> reduce_mean
+            >> sigmoid
+    );
+    assert_eq!(cnn.param_names()[0], "0.embed.E");
+    assert_eq!(cnn.param_names()[1], "2.maxout.W");
+    let network = Network::parse(text).unwrap();
+    same_as_the_macros(text, network.initialize(&x, &label_sets).unwrap(), cnn, &x);
+
     // Sized in full: built with no sizes from the data.
     let keys = Ragged::new(Keys(vec![11, 12, 13, 14]), vec![3, 1]).unwrap();
     let classes = 3;

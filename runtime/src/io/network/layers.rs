@@ -11,8 +11,8 @@ use super::stage::Stage::{
 use crate::combinators::with_array;
 use crate::error::{Error, Result};
 use crate::layers::{
-    Align, Attention, BiLstm, ConcatSides, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm,
-    Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Softmax,
+    Align, Attention, BiLstm, ConcatSides, Dropout, Embed, ExpandWindow, HashEmbed, LayerNorm,
+    Linear, Lstm, Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Sigmoid, Softmax,
 };
 use crate::model::Model;
 
@@ -39,6 +39,10 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
             let lstm = Lstm::new(i()?, count("hidden")?, count("depth")?);
             TokensTokens(lstm.with_dropout(rate("dropout")?).boxed())
         }
+        "expand_window" => {
+            let window = ExpandWindow::<usize, usize>::new(i()?, count("window")?);
+            TokensTokens(window.boxed())
+        }
         "attention" => TokensRows(Attention::new(i()?).boxed()),
         "align" => {
             let flag = |name| b.flag(built, name);
@@ -54,6 +58,7 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
         "mish" => Stage::rows(Mish::new(i()?, o), per_token),
         "maxout" => Stage::rows(Maxout::new(i()?, o, count("pieces")?), per_token),
         "softmax" => Stage::rows(Softmax::new(i()?, o), per_token),
+        "sigmoid" => Stage::rows(Sigmoid::new(i()?, o), per_token),
         "layer_norm" => Stage::rows(LayerNorm::new(i()?), per_token),
         "dropout" => Stage::rows(Dropout::<usize>::new(rate("rate")?), per_token),
         other => {
