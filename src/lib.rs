@@ -143,6 +143,7 @@
 /// |---|---|---|---|
 /// | `embed` | token ids | a vector per token | `rows` (from the data), `width` (64) |
 /// | `hash_embed` | hash keys | a vector per token | `rows` (5000), `width` (64), `seed` (0) |
+/// | `sparse_linear` | hash keys | class scores, one row per sequence (a bag of hashed features) | `classes` (from the data), `length` (262144) |
 /// | `bilstm` | vectors per token | `2 × hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
 /// | `lstm` | vectors per token | `hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
 /// | `expand_window` | vectors per token | each token's vector with its `window` neighbours on each side (zeros beyond its sequence), `(2 × window + 1) ×` the input width per token | `window` (1) |

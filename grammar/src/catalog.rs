@@ -219,6 +219,19 @@ pub const LAYERS: &[LayerSpec] = &[
         ),
     ),
     layer(
+        "sparse_linear",
+        (Takes::Keys, Outputs::Pooled),
+        &[
+            arg("classes", ArgKind::Width, FromData("classes")),
+            arg("length", Size, Int(1 << 18)),
+        ],
+        Width::Arg("classes"),
+        (
+            "::weft::layers::SparseLinear::new($length, $out)",
+            "::weft::layers::SparseLinear<#out>",
+        ),
+    ),
+    layer(
         "bilstm",
         TOKENS,
         RECURRENT,

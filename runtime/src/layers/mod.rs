@@ -33,6 +33,7 @@ mod reduce;
 mod relu;
 mod sigmoid;
 mod softmax;
+mod sparse_linear;
 #[cfg(test)]
 mod tests;
 
@@ -56,3 +57,4 @@ pub use reduce::{
 pub use relu::{Relu, ReluActivation};
 pub use sigmoid::{Sigmoid, SigmoidActivation};
 pub use softmax::{Softmax, SoftmaxActivation};
+pub use sparse_linear::SparseLinear;

@@ -9,6 +9,7 @@ use crate::data::{Const, Floats2, Grad, Ids, Keys, Pairs, Ragged, Values};
 use crate::layers::{
     Align, Attention, BiLstm, ConcatSides, Dropout, Embed, ExpandWindow, HashEmbed, LayerNorm,
     Linear, Lstm, Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Sigmoid, Softmax,
+    SparseLinear,
 };
 use crate::model::{Model, Params};
 
@@ -253,6 +254,9 @@ fn gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
         zeros(2, 4),
         (2, 3),
     );
+    let bags = Ragged::new(Keys(vec![1, 2, 3]), vec![2, 1]).unwrap();
+    let sparse_linear = SparseLinear::new(10, 3);
+    refuses_gradient("sparse_linear", &sparse_linear, bags, zeros(3, 3), (2, 3));
     let x = || sequences(3);
     refuses_gradient("attention", &Attention::new(3), x(), zeros(3, 3), (2, 3));
     refuses_gradient("reduce_mean", &ReduceMean::new(3), x(), zeros(2, 4), (2, 3));
