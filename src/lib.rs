@@ -58,10 +58,10 @@
 /// token (`Ragged<Floats2<W>>`) or one vector per example (`Floats2<W>`), with its width.
 /// Each layer's input width is the width before it; a layer that cannot take what comes
 /// before it is a compile error that says why, at the layer. After an embedding, dense layers
-/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `layer_norm`, `dropout`) run token by
-/// token; after pooling (`attention`, `reduce_*`), once per example. `|` and `+` join branches
-/// that output one kind: two embeddings, two sequence encoders (`bilstm | lstm`), two
-/// poolings (`reduce_mean | reduce_max`), your own layers among them.
+/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `sigmoid`, `layer_norm`, `dropout`) run
+/// token by token; after pooling (`attention`, `reduce_*`), once per example. `|` and `+`
+/// join branches that output one kind: two embeddings, two sequence encoders
+/// (`bilstm | lstm`), two poolings (`reduce_mean | reduce_max`), your own layers among them.
 ///
 /// A network that starts with `sentences(..)` reads documents of sentences
 /// ([`Documents`]: `Ragged<Ragged<Ids>>`, packed without padding at either level). The network
@@ -132,10 +132,10 @@
 /// A width is an integer literal (checked by the macro: from 1 to 2^24), a constant's
 /// UPPER_CASE name or a `{ block }` (checked by rustc), or any other `usize` expression (a
 /// run-time width, evaluated once when `model!` runs). Widths around your own layers are
-/// inferred by rustc. A count (`** n`, `depth`, `pieces`) is from 1 to 2^16, a dropout `rate`
-/// (and an LSTM's `dropout`, applied in training to the output of each stacked layer but the
-/// last, so above 0 only with a `depth` of 2 or more) from 0 to below 1: a literal out of range
-/// is an error, never clamped. A flag (`align`'s `difference`) is `true` or `false`.
+/// inferred by rustc. A count (`** n`, `depth`, `pieces`, `window`) is from 1 to 2^16, a
+/// dropout `rate` (and an LSTM's `dropout`, applied in training to the output of each stacked
+/// layer but the last, so above 0 only with a `depth` of 2 or more) from 0 to below 1: a
+/// literal out of range is an error, never clamped. A flag (`align`'s `difference`) is `true` or `false`.
 ///
 /// # Built-in layers
 ///
