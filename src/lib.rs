@@ -59,10 +59,10 @@
 /// token (`Ragged<Floats2<W>>`) or one vector per example (`Floats2<W>`), with its width.
 /// Each layer's input width is the width before it; a layer that cannot take what comes
 /// before it is a compile error that says why, at the layer. After an embedding, dense layers
-/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `layer_norm`, `dropout`) run token by
-/// token; after pooling (`attention`, `reduce_*`), once per example. `|` and `+` join branches
-/// that output one kind: two embeddings, two sequence encoders (`bilstm | lstm`), two
-/// poolings (`reduce_mean | reduce_max`), your own layers among them.
+/// (`linear`, `relu`, `mish`, `maxout`, `softmax`, `sigmoid`, `layer_norm`, `dropout`) run
+/// token by token; after pooling (`attention`, `reduce_*`), once per example. `|` and `+`
+/// join branches that output one kind: two embeddings, two sequence encoders
+/// (`bilstm | lstm`), two poolings (`reduce_mean | reduce_max`), your own layers among them.
 ///
 /// A network that starts with `sentences(..)` reads documents of sentences
 /// ([`Documents`]: `Ragged<Ragged<Ids>>`, packed without padding at either level). The network
@@ -109,13 +109,34 @@
 /// A layer that works on one text given pairs is a compile error that says to wrap it in
 /// `both(..)`.
 ///
+/// spaCy's CNN encoder (`MaxoutWindowEncoder`) is `expand_window` (each token's vector with its
+/// neighbours', within its sentence) into a maxout, normalized, in a residual block, stacked;
+/// each product runs once over every token of the batch. With `sigmoid` and
+/// [`BinaryCrossentropy`](losses::BinaryCrossentropy), a multi-label text classifier:
+///
+/// ```
+/// use weft::{Floats2, Keys, Model, Ragged, losses::BinaryCrossentropy, model};
+/// let x = Ragged::new(Keys(vec![11, 12, 13, 14, 15]), vec![3, 2])?;
+/// let model = model!(
+///     hash_embed(width = 32)
+///         >> residual(expand_window(window = 1) >> maxout(width = 32, pieces = 3) >> layer_norm >> dropout(rate = 0.0)) ** 4
+///         >> reduce_mean
+///         >> sigmoid(classes = 3)
+/// );
+/// let (probs, _backprop) = model.begin_update(x);
+/// let truths = Floats2::from_rows(&[[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]);
+/// let (_d_probs, loss) = BinaryCrossentropy.get_grad(&probs, &truths)?;
+/// assert!((loss - 2f32.ln()).abs() < 1e-6); // every class starts at 1/2
+/// # Ok::<(), weft::Error>(())
+/// ```
+///
 /// A width is an integer literal (checked by the macro: from 1 to 2^24), a constant's
 /// UPPER_CASE name or a `{ block }` (checked by rustc), or any other `usize` expression (a
 /// run-time width, evaluated once when `model!` runs). Widths around your own layers are
-/// inferred by rustc. A count (`** n`, `depth`, `pieces`) is from 1 to 2^16, a dropout `rate`
-/// (and an LSTM's `dropout`, applied in training to the output of each stacked layer but the
-/// last, so above 0 only with a `depth` of 2 or more) from 0 to below 1: a literal out of range
-/// is an error, never clamped. A flag (`align`'s `difference`) is `true` or `false`.
+/// inferred by rustc. A count (`** n`, `depth`, `pieces`, `window`) is from 1 to 2^16, a
+/// dropout `rate` (and an LSTM's `dropout`, applied in training to the output of each stacked
+/// layer but the last, so above 0 only with a `depth` of 2 or more) from 0 to below 1: a
+/// literal out of range is an error, never clamped. A flag (`align`'s `difference`) is `true` or `false`.
 ///
 /// # Built-in layers
 ///
@@ -123,13 +144,16 @@
 /// |---|---|---|---|
 /// | `embed` | token ids | a vector per token | `rows` (from the data), `width` (64) |
 /// | `hash_embed` | hash keys | a vector per token | `rows` (5000), `width` (64), `seed` (0) |
+/// | `sparse_linear` | hash keys | class scores, one row per sequence (a bag of hashed features) | `classes` (from the data), `length` (262144) |
 /// | `bilstm` | vectors per token | `2 × hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
 /// | `lstm` | vectors per token | `hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
+/// | `expand_window` | vectors per token | each token's vector with its `window` neighbours on each side (zeros beyond its sequence), `(2 × window + 1) ×` the input width per token | `window` (1) |
 /// | `attention` | vectors per token | one per sequence | |
 /// | `reduce_sum`, `reduce_mean`, `reduce_max` | vectors per token | one per sequence | |
 /// | `linear`, `relu`, `mish` | vectors | vectors | `width` (the input width) |
 /// | `maxout` | vectors | vectors | `width` (the input width), `pieces` (3) |
 /// | `softmax` | vectors | class probabilities | `classes` (from the data) |
+/// | `sigmoid` | vectors | a probability per class, each on its own (multi-label) | `classes` (from the data) |
 /// | `layer_norm` | vectors | vectors | |
 /// | `dropout` | vectors | vectors | `rate` (0.1) |
 /// | `align` | pairs of vectors per token | each token with what it aligns to on the other side, `(2 + difference + product) ×` the input width | `difference` (false), `product` (false) |

@@ -109,6 +109,9 @@ pub enum Width {
     Arg(&'static str),
     /// Twice the value of this width argument.
     Twice(&'static str),
+    /// The input width once for each token of a window of this count argument's tokens on
+    /// each side: `2n + 1` times.
+    Window(&'static str),
     /// The input width once for each of `base` parts, and once more for each of these flag
     /// arguments that is `true` (a comparison's parts, side by side).
     Parts {
@@ -216,6 +219,19 @@ pub const LAYERS: &[LayerSpec] = &[
         ),
     ),
     layer(
+        "sparse_linear",
+        (Takes::Keys, Outputs::Pooled),
+        &[
+            arg("classes", ArgKind::Width, FromData("classes")),
+            arg("length", Size, Int(1 << 18)),
+        ],
+        Width::Arg("classes"),
+        (
+            "::weft::layers::SparseLinear::new($length, $out)",
+            "::weft::layers::SparseLinear<#out>",
+        ),
+    ),
+    layer(
         "bilstm",
         TOKENS,
         RECURRENT,
@@ -233,6 +249,16 @@ pub const LAYERS: &[LayerSpec] = &[
         (
             "::weft::layers::Lstm::new($in, $hidden, $depth).with_dropout($dropout)",
             "::weft::layers::Lstm<#in, #out>",
+        ),
+    ),
+    layer(
+        "expand_window",
+        TOKENS,
+        &[arg("window", Count, Int(1))],
+        Width::Window("window"),
+        (
+            "::weft::layers::ExpandWindow::<_, #out>::new($in, $window)",
+            "::weft::layers::ExpandWindow<#in, #out>",
         ),
     ),
     layer(
@@ -352,6 +378,16 @@ pub const LAYERS: &[LayerSpec] = &[
         (
             "::weft::layers::Softmax::new($in, $out)",
             "::weft::layers::Softmax<#in, #out>",
+        ),
+    ),
+    layer(
+        "sigmoid",
+        VECTORS,
+        &[arg("classes", ArgKind::Width, FromData("classes"))],
+        Width::Arg("classes"),
+        (
+            "::weft::layers::Sigmoid::new($in, $out)",
+            "::weft::layers::Sigmoid<#in, #out>",
         ),
     ),
     layer(

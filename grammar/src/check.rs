@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::flow::{Data, Flow};
 use crate::message;
 use crate::net::{ArgValue, Bindings, Built, Checked, Eager, FromData, Net, UserOutput};
-use crate::width::Width;
+use crate::width::{Sym, Width};
 
 mod shapes;
 
@@ -287,6 +287,10 @@ impl Checker {
             values.push((arg.name, args.resolve(arg, &in_width, &input, &source)?));
         }
         args.check_between(&values)?;
+        let window = match spec.width {
+            OutWidth::Window(name) => Some(self.count_width(&layer, name, &mut values)),
+            _ => None,
+        };
         let width_of = |name: &str| match values.iter().find(|(n, _)| *n == name) {
             Some((_, ArgValue::Width(w))) => w.clone(),
             _ => unreachable!("the catalog's width rules name width arguments"),
@@ -295,6 +299,7 @@ impl Checker {
             OutWidth::Input => in_width.clone(),
             OutWidth::Arg(name) => width_of(name),
             OutWidth::Twice(name) => width_of(name).twice(),
+            OutWidth::Window(_) => in_width.window(window.as_ref().expect("a window's count")),
             OutWidth::Parts { base, flags } => {
                 let set = |name: &str| {
                     let value = values.iter().find(|(n, _)| *n == name);
@@ -341,6 +346,32 @@ impl Checker {
             args: values,
         };
         Ok((Net::Layer(built), flow))
+    }
+
+    /// The count argument `name` of `layer` as a width, for a width rule that counts with it.
+    /// A run-time expression is bound, to be evaluated once for the argument and the width.
+    fn count_width<S: Copy>(
+        &mut self,
+        layer: &Layer<S>,
+        name: &str,
+        values: &mut [(&'static str, ArgValue)],
+    ) -> Width {
+        let (_, value) = values
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+            .expect("the catalog's width rules name arguments");
+        match (&*value, layer.arg(name)) {
+            (ArgValue::Int(n), _) => Width::Lit(*n as usize),
+            (ArgValue::Expr(e), Some(given)) if matches!(given.kind, ValueKind::Const(_)) => {
+                Width::Const(Sym::Expr(*e, given.text.clone()))
+            }
+            (ArgValue::Expr(e), _) => {
+                let bound = self.bind(Eager::Size(*e));
+                *value = ArgValue::Bound(bound);
+                Width::Run(Sym::Bound(bound))
+            }
+            _ => unreachable!("a count is an integer or an expression"),
+        }
     }
 
     /// Binds `value` to be evaluated once when the network is built; its index.

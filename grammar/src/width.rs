@@ -34,6 +34,9 @@ pub enum Sym {
     Twice(Box<Sym>),
     /// The sum of these widths.
     Sum(Vec<Sym>),
+    /// The second width once for each token of a window of the first on each side:
+    /// `(2n + 1)·w`.
+    Window(Box<Sym>, Box<Sym>),
 }
 
 impl Width {
@@ -44,6 +47,33 @@ impl Width {
             Width::Const(e) => Width::Const(Sym::Twice(Box::new(e.clone()))),
             Width::Run(e) => Width::Run(Sym::Twice(Box::new(e.clone()))),
             Width::Infer(_) => Width::Infer(None),
+        }
+    }
+
+    /// This width once for each token of a window of `n` tokens on each side, `(2n + 1)`
+    /// times (a window's vectors side by side): an integer when both are, a run-time width
+    /// when either is, inferred when either is.
+    pub fn window(&self, n: &Width) -> Width {
+        let sym = |width: &Width| match width {
+            Width::Lit(n) => Some(Sym::Lit(*n)),
+            Width::Const(e) | Width::Run(e) => Some(e.clone()),
+            Width::Infer(_) => None,
+        };
+        match (self, n) {
+            (Width::Lit(w), Width::Lit(n)) => {
+                Width::Lit(n.saturating_mul(2).saturating_add(1).saturating_mul(*w))
+            }
+            _ => match (sym(n), sym(self)) {
+                (Some(n_sym), Some(w_sym)) => {
+                    let window = Sym::Window(Box::new(n_sym), Box::new(w_sym));
+                    if matches!((self, n), (Width::Run(_), _) | (_, Width::Run(_))) {
+                        Width::Run(window)
+                    } else {
+                        Width::Const(window)
+                    }
+                }
+                _ => Width::Infer(None),
+            },
         }
     }
 
@@ -111,6 +141,7 @@ impl Sym {
             Sym::FromData(i) => format!("size {i} from the data"),
             Sym::Twice(inner) => format!("2 * ({})", inner.text()),
             Sym::Sum(parts) => parts.iter().map(Sym::text).collect::<Vec<_>>().join(" + "),
+            Sym::Window(n, width) => format!("(2 * ({}) + 1) * ({})", n.text(), width.text()),
         }
     }
 }
@@ -131,12 +162,21 @@ mod tests {
             ]))
         );
         let run = Width::Run(Sym::Bound(1));
-        assert!(matches!(Width::sum(&[constant, run]), Width::Run(_)));
+        assert!(matches!(
+            Width::sum(&[constant, run.clone()]),
+            Width::Run(_)
+        ));
         assert_eq!(
             Width::sum(&[Width::Lit(3), Width::Infer(Some(ExprId(2)))]),
             Width::Infer(None)
         );
         assert_eq!(Width::Lit(32).twice(), Width::Lit(64));
+        assert_eq!(Width::Lit(64).window(&Width::Lit(1)), Width::Lit(192));
+        let window = Width::Const(Sym::Expr(ExprId(1), "N".into()));
+        let wide = Width::Lit(8).window(&window);
+        assert_eq!(wide.describe(), "`(2 * (N) + 1) * (8)`");
+        assert!(matches!(run.window(&Width::Lit(2)), Width::Run(_)));
+        assert!(Width::Infer(None).window(&Width::Lit(1)).is_inferred());
         assert!(Width::Lit(3).differs(&Width::Lit(4)));
         assert!(!Width::Lit(3).differs(&Width::Run(Sym::Bound(0))));
     }

@@ -6,7 +6,7 @@ use weft::layers::{Embed, ReduceMean, Relu};
 use weft::losses::CategoricalCrossentropy;
 use weft::{
     Adam, Const, Documents, Error, Floats2, GradcheckOptions, Ids, Inputs, Keys, Model, Params,
-    Ragged, gradcheck, model, model_type,
+    Ragged, Rng, gradcheck, model, model_type,
 };
 
 const WIDTH: usize = 16;
@@ -253,6 +253,57 @@ fn every_operator_builds_and_checks_its_gradients() {
     assert_eq!(copies.param_names().len(), 8);
     assert_eq!(copies.param_names()[6], "3.mish.W");
     gradcheck(&mut copies, &rows(), &GradcheckOptions::default()).unwrap();
+}
+
+/// spaCy's CNN encoder, `MaxoutWindowEncoder(width, window_size, maxout_pieces, depth)`: a
+/// residual block of a window, a maxout, a layer norm and dropout, stacked, over sequences.
+#[test]
+fn spacys_maxout_window_encoder_checks_its_gradients() {
+    let x = Ragged::new(
+        Floats2::from_rows(&[
+            [0.5, -1.0, 2.0, 0.1],
+            [1.5, 0.3, -0.7, 2.2],
+            [-0.4, 0.8, 0.6, -1.3],
+            [0.9, -0.2, -1.1, 0.7],
+            [0.2, 1.9, -0.5, -0.8],
+            [-1.6, 0.4, 1.2, 0.3],
+        ]),
+        vec![3, 0, 1, 2],
+    )
+    .unwrap();
+    let mut encoder = model!(
+        residual(
+            expand_window(input = 4)
+                >> maxout(width = 4, pieces = 3)
+                >> layer_norm
+                >> dropout(rate = 0.0)
+        ) * *2
+    );
+    assert_eq!(encoder.param_names()[0], "1.maxout.W");
+    assert_eq!(encoder.predict(x.clone()).lengths(), &[3, 0, 1, 2]);
+    // Weights of a seed of their own: the initialization's depends on the order of tests, and
+    // a maxout whose pieces are close may switch pieces within the finite difference.
+    let mut rng = Rng::new(4);
+    encoder.for_each_param_mut(&mut |_, param| {
+        let n = param.len();
+        param.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
+    });
+    gradcheck(&mut encoder, &x, &GradcheckOptions::default()).unwrap();
+}
+
+/// A window's count may be a literal, a constant or a run-time value: the output width is
+/// `(2 · window + 1)` times the input's, checked by the macro, rustc or the run time.
+#[test]
+fn a_window_of_any_kind_of_count_gives_the_same_network() {
+    const WINDOW: usize = 2;
+    let window = 2;
+    let literal = model!(expand_window(input = 4, window = 2) >> maxout(width = 3));
+    let constant = model!(expand_window(input = 4, window = WINDOW) >> maxout(width = 3));
+    let run_time = model!(expand_window(input = 4, window = window) >> maxout(width = 3));
+    let signature = literal.signature().to_string();
+    assert!(signature.contains("maxout n_in=20 "), "{signature}");
+    assert_eq!(constant.signature(), literal.signature());
+    assert_eq!(run_time.signature(), literal.signature());
 }
 
 #[test]

@@ -85,6 +85,26 @@ fn text_builds_the_networks_model_builds() {
     );
     same_as_the_macros(text, from_text(text), joined, &x);
 
+    // spaCy's CNN text classifier with multi-label outputs.
+    let label_sets: Vec<Vec<usize>> = vec![vec![0, 2], vec![1], vec![]];
+    let (text, cnn) = both!(
+        &x,
+        &label_sets,
+        embed(width = 6)
+            >> residual(
+                expand_window(window = 2)
+                    >> maxout(width = 6, pieces = 2)
+                    >> layer_norm
+                    >> dropout(rate = 0.0)
+            ) * *2
+            >> reduce_mean
+            >> sigmoid
+    );
+    assert_eq!(cnn.param_names()[0], "0.embed.E");
+    assert_eq!(cnn.param_names()[1], "2.maxout.W");
+    let network = Network::parse(text).unwrap();
+    same_as_the_macros(text, network.initialize(&x, &label_sets).unwrap(), cnn, &x);
+
     // Sized in full: built with no sizes from the data.
     let keys = Ragged::new(Keys(vec![11, 12, 13, 14]), vec![3, 1]).unwrap();
     let classes = 3;
@@ -95,6 +115,14 @@ fn text_builds_the_networks_model_builds() {
     let network = Network::parse(text).unwrap();
     let run_time = network.build(&DataSizes::given(None, None)).unwrap();
     same_as_the_macros(text, run_time, hashed, &keys);
+
+    // spaCy's bag-of-words classifier: class scores straight from hashed features.
+    let mut bow = model!(sparse_linear(classes = classes, length = 64));
+    bow.for_each_param_mut(&mut |_, p| p.value_mut().fill(0.25));
+    let text = "sparse_linear(classes = 3, length = 64)";
+    let network = Network::parse(text).unwrap();
+    let run_time = network.build(&DataSizes::given(None, None)).unwrap();
+    same_as_the_macros(text, run_time, bow, &keys);
 }
 
 #[test]

@@ -76,6 +76,10 @@ fn defaults_suit_their_kinds_and_width_rules_name_widths() {
             let arg = spec.arg(name).expect("the width rule names an argument");
             assert_eq!(arg.kind, ArgKind::Width, "{}: `{name}`", spec.name);
         }
+        if let Width::Window(name) = spec.width {
+            let arg = spec.arg(name).expect("the width rule names an argument");
+            assert_eq!(arg.kind, ArgKind::Count, "{}: `{name}`", spec.name);
+        }
         if let Width::Parts { flags, .. } = spec.width {
             for name in flags {
                 let arg = spec.arg(name).expect("the width rule names an argument");

@@ -398,6 +398,10 @@ impl Expander<'_> {
                 let parts = parts.iter().map(|p| self.sym(p));
                 quote!(0 #(+ (#parts))*)
             }
+            Sym::Window(n, width) => {
+                let (n, width) = (self.sym(n), self.sym(width));
+                quote!((2 * (#n) + 1) * (#width))
+            }
         }
     }
 

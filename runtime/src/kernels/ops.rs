@@ -143,6 +143,55 @@ pub(crate) fn add_column_sums(acc: &mut [f32], a: ArrayView2<'_, f32>) {
     }
 }
 
+/// The rows of each token's window, for rows of `width` floats packed as sequences of
+/// `lengths`: row `t` of `out` (zeros, `2·window + 1` times as wide) gets rows
+/// `t - window ..= t + window` of `x` side by side, those of the token's own sequence only
+/// (Thinc's `seq2col`). A window's rows within its sequence are consecutive in `x` and in
+/// `out`: one copy per token.
+pub(crate) fn seq2col(x: &[f32], width: usize, lengths: &[usize], window: usize, out: &mut [f32]) {
+    for_each_window(lengths, window, |t, rows, slot| {
+        let wide = (2 * window + 1) * width;
+        let out = &mut out[t * wide + slot * width..][..rows.len() * width];
+        out.copy_from_slice(&x[rows.start * width..rows.end * width]);
+    });
+}
+
+/// The gradient of [`seq2col`]: adds to each row of `d_x` the parts of `d_out` that copied it.
+pub(crate) fn backprop_seq2col(
+    d_out: &[f32],
+    width: usize,
+    lengths: &[usize],
+    window: usize,
+    d_x: &mut [f32],
+) {
+    for_each_window(lengths, window, |t, rows, slot| {
+        let wide = (2 * window + 1) * width;
+        let d_out = &d_out[t * wide + slot * width..][..rows.len() * width];
+        let d_x = &mut d_x[rows.start * width..rows.end * width];
+        d_x.iter_mut().zip(d_out).for_each(|(d, &g)| *d += g);
+    });
+}
+
+/// Calls `f(t, rows, slot)` for each token `t` of sequences of `lengths`: `rows` are the
+/// tokens of its window within its sequence, the first of them at position `slot` of the
+/// window.
+fn for_each_window(
+    lengths: &[usize],
+    window: usize,
+    mut f: impl FnMut(usize, std::ops::Range<usize>, usize),
+) {
+    let mut start = 0;
+    for &len in lengths {
+        let end = start + len;
+        for t in start..end {
+            let first = t.saturating_sub(window).max(start);
+            let last = t.saturating_add(window).saturating_add(1).min(end);
+            f(t, first..last, first + window - t);
+        }
+        start = end;
+    }
+}
+
 /// The logistic sigmoid.
 pub(crate) fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())

@@ -2,7 +2,8 @@
 //!
 //! Shapes: `Floats2<W>` → `Floats2<W>`. Parameters `G` `(W)` (ones) and `b` `(W)` (zeros).
 //! `x̂ = (x - μ) / sqrt(σ² + ε)`, `y = G ⊙ x̂ + b`, with μ and σ² the row's mean and variance
-//! and ε = 1e-5 (PyTorch's default). Backprop:
+//! and ε = 1e-8, as Thinc's `LayerNorm` (whose parameters are named `G` and `b` too, so that
+//! its weights load as they are). Backprop:
 //! `dx = (dx̂ - mean(dx̂) - x̂ ⊙ mean(dx̂ ⊙ x̂)) / sqrt(σ² + ε)` with `dx̂ = dy ⊙ G`.
 
 use ndarray::{Array2, Axis, Zip};
@@ -12,7 +13,7 @@ use crate::data::{Dim, Floats2};
 
 use crate::model::{Model, Param, Params, Visit, VisitMut};
 
-const EPS: f32 = 1e-5;
+const EPS: f32 = 1e-8;
 
 /// Layer normalization (Ba et al., 2016).
 ///

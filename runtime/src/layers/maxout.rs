@@ -1,7 +1,8 @@
 //! [`Maxout`]: an affine map to `O × pieces` values, keeping the largest piece of each output.
 //!
 //! Shapes: `Floats2<I>` → `Floats2<O>`. Parameters `W` `(O·pieces, I)` (Glorot-uniform) and
-//! `b` `(O·pieces)`; row `o·pieces + p` is piece `p` of output `o`.
+//! `b` `(O·pieces)`; row `o·pieces + p` is piece `p` of output `o`: Thinc's `W` `(O, pieces, I)`
+//! and `b` `(O, pieces)`, flattened, so that its weights load as they are.
 //! `y[n, o] = max_p z[n, o·pieces + p]` (NaN when a piece is), `z = x · Wᵀ + b`. Backprop
 //! routes each output's gradient to the piece that won.
 

@@ -1,7 +1,8 @@
 //! The built-in layers. Each file states its shapes and its math.
 //!
-//! Dense layers follow Thinc: [`Relu`], [`Mish`], [`Maxout`] and [`Softmax`] are an affine
-//! map followed by their activation, with weights `W` of shape `(out, in)` and bias `b`.
+//! Dense layers follow Thinc: [`Relu`], [`Mish`], [`Maxout`], [`Softmax`] and [`Sigmoid`] are
+//! an affine map followed by their activation, with weights `W` of shape `(out, in)` and bias
+//! `b`.
 //!
 //! Every layer checks, once per call, the width of the rows it is given and the shape of the
 //! gradient its backprop closure is given, and panics with a message naming itself and both
@@ -21,6 +22,7 @@ mod concat_sides;
 mod dense;
 mod dropout;
 mod embed;
+mod expand_window;
 mod hash_embed;
 mod layer_norm;
 mod lstm;
@@ -29,7 +31,9 @@ mod mish;
 mod recurrence;
 mod reduce;
 mod relu;
+mod sigmoid;
 mod softmax;
+mod sparse_linear;
 #[cfg(test)]
 mod tests;
 
@@ -41,6 +45,7 @@ pub use concat_sides::ConcatSides;
 pub use dense::{Activation, Dense, Identity, Linear};
 pub use dropout::Dropout;
 pub use embed::Embed;
+pub use expand_window::ExpandWindow;
 pub use hash_embed::HashEmbed;
 pub use layer_norm::LayerNorm;
 pub use lstm::Lstm;
@@ -50,4 +55,6 @@ pub use reduce::{
     MaxPooling, MeanPooling, Pooling, Reduce, ReduceMax, ReduceMean, ReduceSum, SumPooling,
 };
 pub use relu::{Relu, ReluActivation};
+pub use sigmoid::{Sigmoid, SigmoidActivation};
 pub use softmax::{Softmax, SoftmaxActivation};
+pub use sparse_linear::SparseLinear;

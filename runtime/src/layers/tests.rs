@@ -7,8 +7,9 @@ use std::panic::AssertUnwindSafe;
 
 use crate::data::{Const, Floats2, Grad, Ids, Keys, Pairs, Ragged, Values};
 use crate::layers::{
-    Align, Attention, BiLstm, ConcatSides, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm,
-    Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Softmax,
+    Align, Attention, BiLstm, ConcatSides, Dropout, Embed, ExpandWindow, HashEmbed, LayerNorm,
+    Linear, Lstm, Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Sigmoid, Softmax,
+    SparseLinear,
 };
 use crate::model::{Model, Params};
 
@@ -65,6 +66,8 @@ fn nan_in_a_row_gives_nan_in_that_row_of_every_row_layer() {
         4,
         &[1],
     );
+    let sigmoid = Sigmoid::new(Const::<3>, Const::<4>);
+    assert_nan_rows("sigmoid", &sigmoid, x(), 4, &[1]);
     let maxout = Maxout::new(Const::<3>, Const::<4>, 3);
     assert_nan_rows("maxout", &maxout, x(), 4, &[1]);
     assert_nan_rows("layer_norm", &LayerNorm::new(Const::<3>), x(), 3, &[1]);
@@ -117,6 +120,14 @@ fn nan_in_a_side_reaches_its_pair_in_every_pair_layer() {
     let sides = Pairs::new(rows_with_nan(), rows_with_nan()).unwrap();
     let concat_sides = ConcatSides::<_, Const<6>>::new(Const::<3>);
     assert_nan_rows("concat_sides", &concat_sides, sides, 6, &[1]);
+}
+
+/// The NaN reaches the rows of the tokens whose window holds it: its own and its neighbour's
+/// in its sequence.
+#[test]
+fn nan_in_a_token_gives_nan_in_the_windows_that_hold_it() {
+    let window = ExpandWindow::<_, Const<9>>::new(Const::<3>, 1);
+    assert_nan_rows("expand_window", &window, sequences_with_nan(), 9, &[3, 4]);
 }
 
 /// The NaN reaches the token's own row and, through the recurrence, the rows after it.
@@ -176,6 +187,7 @@ fn rows_of_another_run_time_width_are_refused_naming_the_layer() {
     let x = || zeros(2, 5);
     assert_refused(&Linear::new(3, 4), x(), &message("linear"));
     assert_refused(&Softmax::new(3, 4), x(), &message("softmax"));
+    assert_refused(&Sigmoid::new(3, 4), x(), &message("sigmoid"));
     assert_refused(&Maxout::new(3, 4, 2), x(), &message("maxout"));
     assert_refused(&LayerNorm::new(3), x(), &message("layer_norm"));
     let x = || sequences(5);
@@ -183,6 +195,8 @@ fn rows_of_another_run_time_width_are_refused_naming_the_layer() {
     assert_refused(&ReduceSum::new(3), x(), &message("reduce_sum"));
     assert_refused(&ReduceMax::new(3), x(), &message("reduce_max"));
     assert_refused(&Lstm::new(3, 2, 1), x(), &message("lstm"));
+    let window = ExpandWindow::<_, usize>::new(3, 1);
+    assert_refused(&window, x(), &message("expand_window"));
     let pairs = || Pairs::new(sequences(5), sequences(5)).unwrap();
     assert_refused(
         &Align::<_, usize>::new(3, true, false),
@@ -224,6 +238,7 @@ fn gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
     refuses_gradient("linear", &Linear::new(3, 4), x(), zeros(2, 5), (2, 4));
     refuses_gradient("linear", &Linear::new(3, 4), x(), zeros(1, 4), (2, 4));
     refuses_gradient("maxout", &Maxout::new(3, 4, 2), x(), zeros(1, 4), (2, 4));
+    refuses_gradient("sigmoid", &Sigmoid::new(3, 4), x(), zeros(2, 3), (2, 4));
     refuses_gradient("layer_norm", &LayerNorm::new(3), x(), zeros(3, 3), (2, 3));
     refuses_gradient("dropout", &Dropout::new(0.5), x(), zeros(2, 2), (2, 3));
     refuses_gradient(
@@ -241,6 +256,9 @@ fn gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
         zeros(2, 4),
         (2, 3),
     );
+    let bags = Ragged::new(Keys(vec![1, 2, 3]), vec![2, 1]).unwrap();
+    let sparse_linear = SparseLinear::new(10, 3);
+    refuses_gradient("sparse_linear", &sparse_linear, bags, zeros(3, 3), (2, 3));
     let x = || sequences(3);
     refuses_gradient("attention", &Attention::new(3), x(), zeros(3, 3), (2, 3));
     refuses_gradient("reduce_mean", &ReduceMean::new(3), x(), zeros(2, 4), (2, 3));
@@ -258,6 +276,11 @@ fn sequence_gradients_of_another_shape_than_the_output_are_refused_naming_the_la
     let d_y = Ragged::new(zeros(3, 2), vec![3]).unwrap();
     let message = "lstm: backprop given a gradient of 1 sequences, for an output of 2";
     assert_gradient_refused(&lstm, sequences(3), d_y, message);
+    let window = ExpandWindow::<_, usize>::new(3, 1);
+    let d_y = Ragged::new(zeros(3, 9), vec![1, 2]).unwrap();
+    let message =
+        "expand_window: backprop given a gradient of 1 rows in sequence 0, where the output has 2";
+    assert_gradient_refused(&window, sequences(3), d_y, message);
     let bilstm = BiLstm::<_, _, usize>::new(3, 2, 1);
     let message = "bilstm: backprop given a gradient of rows of width 2, for an output of width 4";
     assert_gradient_refused(&bilstm, sequences(3), sequences(2), message);

@@ -235,7 +235,8 @@ impl<T: Inputs> Inputs for Pairs<T> {
 }
 
 /// Truths a number of classes can be read from: class indices per example (`[usize]`), per
-/// token (`[Vec<usize>]`), or none (`()`).
+/// token or as each example's set of classes (`[Vec<usize>]`: a tagger's tags, a multi-label
+/// classifier's labels, for `sigmoid`), or none (`()`).
 #[diagnostic::on_unimplemented(
     message = "`initialize` counts the classes in the truths, and `{Self}` are not class indices",
     label = "not class indices",

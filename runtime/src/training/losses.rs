@@ -12,6 +12,10 @@
 //! `[0, 1]`, every row summing to 1 within [`SUM_TOLERANCE`] (a softmax's rows do, to about
 //! `1e-6`). An output layer without a softmax (a linear one, say) gets an error naming the
 //! first value or row that is not, rather than a loss of `-ln` of a floor.
+//!
+//! [`BinaryCrossentropy`] takes independent probabilities, one per class (multi-label
+//! classification, the output of [`Sigmoid`](crate::layers::Sigmoid)), against targets in
+//! `[0, 1]`, and checks both in the same way (the rows need not sum to 1).
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -103,6 +107,76 @@ impl SequenceCategoricalCrossentropy {
     }
 }
 
+/// Mean binary cross-entropy of independent class probabilities against targets, over every
+/// example and class: with `N` rows of `C` classes,
+/// `L = -Σ (y ln p + (1 - y) ln(1 - p)) / (N C)` and `dL/dp = (p - y) / (p (1 - p) N C)`.
+/// Backpropagated through [`Sigmoid`](crate::layers::Sigmoid), this is exactly `(p - y) / (N C)`,
+/// the gradient with respect to the logits. `p` and `1 - p` are floored at the smallest normal
+/// `f32`, so that a probability of 0 or 1 gives a large finite loss and gradient, not infinity;
+/// the loss is summed in `f64`.
+///
+/// ```
+/// use weft_runtime::{Const, Floats2, losses::BinaryCrossentropy};
+/// let probs = Floats2::<Const<2>>::from_rows(&[[0.25, 0.5]]);
+/// let truths = Floats2::from_rows(&[[0.0, 1.0]]);
+/// let (d_probs, loss) = BinaryCrossentropy.get_grad(&probs, &truths).unwrap();
+/// assert!((loss - -(0.75f32.ln() + 0.5f32.ln()) / 2.0).abs() < 1e-6);
+/// assert!((d_probs.view()[[0, 0]] - 0.25 / (0.25 * 0.75 * 2.0)).abs() < 1e-6);
+/// ```
+#[derive(Copy, Clone, Debug, Default)]
+pub struct BinaryCrossentropy;
+
+impl BinaryCrossentropy {
+    /// The gradient `dL/dp` and the mean log-loss of `probs` for the targets `truths` (`1.0`
+    /// where an example has a class, `0.0` where it has not; values between are soft targets),
+    /// of the shape of `probs` (the width may be a `Const` in one and a `usize` in the other).
+    /// An error when the shapes differ, the batch is empty, or a probability or target is not
+    /// finite or not in `[0, 1]`.
+    pub fn get_grad<W: Dim, V: Dim>(
+        &self,
+        probs: &Floats2<W>,
+        truths: &Floats2<V>,
+    ) -> Result<(Floats2<W>, f32)> {
+        let (shape, truths_shape) = (probs.view().dim(), truths.view().dim());
+        if truths_shape != shape {
+            return Err(Error::shape(
+                "binary cross-entropy truths",
+                format!("the shape of the probabilities, {shape:?}"),
+                format!("{truths_shape:?}"),
+            ));
+        }
+        if probs.rows() == 0 {
+            return Err(Error::shape(
+                "binary cross-entropy batch",
+                "at least one row",
+                "no rows",
+            ));
+        }
+        let count = (probs.rows() * probs.width().size()) as f64;
+        let mut d_probs = Floats2::zeros(probs.rows(), probs.width());
+        let mut loss = 0.0f64;
+        let (probs, truths) = (probs.view(), truths.view());
+        let entries = probs.indexed_iter().zip(truths).zip(d_probs.view_mut());
+        for ((((row, col), &p), &y), d) in entries {
+            for (what, v) in [("probability", p), ("target", y)] {
+                let what = || format!("{what} [{row}, {col}]");
+                if !v.is_finite() {
+                    return Err(Error::NonFinite { what: what() });
+                }
+                if !(0.0..=1.0).contains(&v) {
+                    return Err(Error::out_of_range(what(), "in [0, 1]", v));
+                }
+            }
+            let (y, p) = (f64::from(y), f64::from(p));
+            let floor = f64::from(f32::MIN_POSITIVE);
+            let (p, q) = (p.max(floor), (1.0 - p).max(floor));
+            loss -= y * p.ln() + (1.0 - y) * q.ln();
+            *d = ((p - y) / (p * q * count)) as f32;
+        }
+        Ok((d_probs, (loss / count) as f32))
+    }
+}
+
 /// How far from 1 the sum of a row of probabilities may be.
 pub const SUM_TOLERANCE: f64 = 1e-3;
 
@@ -161,8 +235,8 @@ fn cross_entropy(
 mod tests {
     use super::*;
     use crate::data::Const;
-    use crate::layers::Softmax;
-    use crate::model::Model;
+    use crate::layers::{Sigmoid, Softmax};
+    use crate::model::{Model, Params};
     use crate::training::testing::grad_of;
 
     #[test]
@@ -201,6 +275,79 @@ mod tests {
         );
         assert!((d.view()[[0, 0]] - 1.0).abs() < 1e-6);
         assert!((d.view()[[0, 1]] + 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn binary_cross_entropy_is_the_mean_over_examples_and_classes() {
+        // The same in PyTorch:
+        //   p = torch.tensor([[0.25, 0.75, 0.5], [0.9, 0.1, 0.6]], requires_grad=True)
+        //   y = torch.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 0.5]])
+        //   loss = torch.nn.functional.binary_cross_entropy(p, y); loss.backward()
+        //   loss.item(), p.grad
+        // By hand: the six terms -ln 0.75, -ln 0.75, -ln 0.5, -ln 0.9, -ln 0.9 and
+        // -(ln 0.6 + ln 0.4) / 2 sum to 2.192790535, over 6; each gradient is
+        // (p - y) / (p (1 - p) · 6).
+        let p = Floats2::<Const<3>>::from_rows(&[[0.25, 0.75, 0.5], [0.9, 0.1, 0.6]]);
+        let y = Floats2::from_rows(&[[0.0, 1.0, 1.0], [1.0, 0.0, 0.5]]);
+        let (d_p, loss) = BinaryCrossentropy.get_grad(&p, &y).unwrap();
+        assert!((loss - 0.365_465_1).abs() < 1e-6, "{loss}");
+        let expected = [
+            [2.0 / 9.0, -2.0 / 9.0, -1.0 / 3.0],
+            [-5.0 / 27.0, 5.0 / 27.0, 5.0 / 72.0],
+        ];
+        for (found, expected) in d_p.view().iter().zip(expected.as_flattened()) {
+            assert!((found - expected).abs() < 1e-6, "{d_p:?}");
+        }
+    }
+
+    #[test]
+    fn through_sigmoid_the_binary_gradient_is_p_minus_y_over_n_c_even_when_saturated() {
+        // Zero weights and a bias: the bias gradient is the logit gradient, summed over rows.
+        let mut layer = Sigmoid::new(Const::<1>, Const::<2>);
+        layer.for_each_param_mut(&mut |path, p| {
+            if path.ends_with(".b") {
+                p.value_mut().copy_from_slice(&[0.0, 40.0]);
+            }
+        });
+        let (p, backprop) = layer.begin_update(Floats2::from_rows(&[[1.0]]));
+        let y = Floats2::from_rows(&[[1.0, 0.0]]);
+        let (d_p, loss) = BinaryCrossentropy.get_grad(&p, &y).unwrap();
+        backprop(d_p);
+        let d_logits = grad_of(&layer, "0.sigmoid.b");
+        // σ(40) rounds to 1 - 2⁻²⁴: the loss is finite and the gradient still (p - y) / 2.
+        assert!(
+            (d_logits[0] - (0.5 - 1.0) / 2.0).abs() < 1e-6,
+            "{d_logits:?}"
+        );
+        assert!((d_logits[1] - 0.5).abs() < 1e-6, "{d_logits:?}");
+        assert!(loss.is_finite() && loss > 8.0, "{loss}");
+    }
+
+    #[test]
+    fn bad_binary_inputs_are_errors_that_say_where() {
+        let p = Floats2::<Const<2>>::from_rows(&[[0.5, 0.5], [f32::NAN, 0.5]]);
+        let y = Floats2::from_rows(&[[0.0, 1.0], [1.0, 0.0]]);
+        let message = |p: &Floats2<Const<2>>, y: &Floats2<Const<2>>| {
+            BinaryCrossentropy.get_grad(p, y).unwrap_err().to_string()
+        };
+        assert_eq!(message(&p, &y), "probability [1, 0] is not finite");
+        let p = Floats2::from_rows(&[[0.5, 1.5]]);
+        let y = Floats2::from_rows(&[[0.0, 1.0]]);
+        assert_eq!(
+            message(&p, &y),
+            "probability [0, 1] must be in [0, 1], found 1.5"
+        );
+        let p = Floats2::from_rows(&[[0.5, 0.5]]);
+        let y = Floats2::from_rows(&[[2.0, 1.0]]);
+        assert_eq!(message(&p, &y), "target [0, 0] must be in [0, 1], found 2");
+        let two_rows = Floats2::from_rows(&[[0.0, 1.0], [1.0, 0.0]]);
+        assert_eq!(
+            message(&p, &two_rows),
+            "binary cross-entropy truths: expected the shape of the probabilities, (1, 2), \
+             found (2, 2)"
+        );
+        let empty = Floats2::<Const<2>>::zeros(0, Const);
+        assert!(BinaryCrossentropy.get_grad(&empty, &empty).is_err());
     }
 
     #[test]

@@ -6,13 +6,15 @@ use weft_grammar::text::Pos;
 
 use super::Builder;
 use super::stage::Stage::{
-    self, IdsTokens, KeysTokens, PairRowsRows, PairTokensPairTokens, TokensRows, TokensTokens,
+    self, IdsTokens, KeysRows, KeysTokens, PairRowsRows, PairTokensPairTokens, TokensRows,
+    TokensTokens,
 };
 use crate::combinators::with_array;
 use crate::error::{Error, Result};
 use crate::layers::{
-    Align, Attention, BiLstm, ConcatSides, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm,
-    Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Softmax,
+    Align, Attention, BiLstm, ConcatSides, Dropout, Embed, ExpandWindow, HashEmbed, LayerNorm,
+    Linear, Lstm, Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Sigmoid, Softmax,
+    SparseLinear,
 };
 use crate::model::Model;
 
@@ -30,6 +32,7 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
             let seed = b.int(built, "seed")?;
             KeysTokens(with_array(HashEmbed::new(count("rows")?, o, seed)).boxed())
         }
+        "sparse_linear" => KeysRows(SparseLinear::new(count("length")?, o).boxed()),
         "bilstm" => {
             let (hidden, depth) = (count("hidden")?, count("depth")?);
             let bilstm = BiLstm::<usize, usize, usize>::new(i()?, hidden, depth);
@@ -38,6 +41,10 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
         "lstm" => {
             let lstm = Lstm::new(i()?, count("hidden")?, count("depth")?);
             TokensTokens(lstm.with_dropout(rate("dropout")?).boxed())
+        }
+        "expand_window" => {
+            let window = ExpandWindow::<usize, usize>::new(i()?, count("window")?);
+            TokensTokens(window.boxed())
         }
         "attention" => TokensRows(Attention::new(i()?).boxed()),
         "align" => {
@@ -54,6 +61,7 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
         "mish" => Stage::rows(Mish::new(i()?, o), per_token),
         "maxout" => Stage::rows(Maxout::new(i()?, o, count("pieces")?), per_token),
         "softmax" => Stage::rows(Softmax::new(i()?, o), per_token),
+        "sigmoid" => Stage::rows(Sigmoid::new(i()?, o), per_token),
         "layer_norm" => Stage::rows(LayerNorm::new(i()?), per_token),
         "dropout" => Stage::rows(Dropout::<usize>::new(rate("rate")?), per_token),
         other => {

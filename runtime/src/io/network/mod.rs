@@ -195,6 +195,7 @@ impl Builder<'_> {
             Sym::FromData(i) => self.data_size(*i),
             Sym::Twice(inner) => Ok(2 * self.sym(inner)?),
             Sym::Sum(parts) => parts.iter().map(|p| self.sym(p)).sum(),
+            Sym::Window(n, width) => Ok((2 * self.sym(n)? + 1) * self.sym(width)?),
             Sym::Expr(..) | Sym::Bound(_) => Err(self.no_expressions()),
         }
     }

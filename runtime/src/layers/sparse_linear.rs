@@ -1,0 +1,209 @@
+//! [`SparseLinear`]: class scores straight from hashed features (n-grams, say), a linear model
+//! over a bag of keys (Thinc's `SparseLinear_v2`, spaCy's bag-of-words text classifier).
+//!
+//! Shapes: `Ragged<Keys>` (each sequence a bag of feature keys) → `Floats2<O>`, one row of
+//! `O` class scores per sequence. Parameters `W` `(length, O)` (zeros) and `b` `(O)` (zeros).
+//! Each key `k` is hashed into two rows, `h_s(k) mod length` for the seeds `s` = 0 and 1, with
+//! `h_s` the 32-bit MurmurHash3 (x86) of the key's 8 little-endian bytes, and
+//! `y[n] = b + Σ_{k in sequence n} (W[h_0(k)] + W[h_1(k)])`: a key given twice counts twice
+//! (Thinc's feature values are these counts). An empty sequence scores `b`.
+//!
+//! Thinc's `W` is class-major (`W[c·length + i]`): this `W` transposed, one row per hashed
+//! feature, so that a batch's gradient is the rows of its keys alone (`Param::add_grad_rows`).
+//! Backprop: `db += Σ_n dy[n]`, and `dy[n]` is added to both rows of every key of sequence `n`.
+
+use super::boundary::check_gradient;
+use crate::data::{Dim, Floats2, Keys, NoGrad, Ragged};
+use crate::kernels::ops::add_column_sums;
+use crate::model::{Model, Param, Params, Visit, VisitMut};
+
+/// A linear model of `O` class scores over hashed keys, in a table of `length` rows.
+///
+/// ```
+/// use weft_runtime::{Const, Keys, Model, Ragged, layers::SparseLinear};
+/// let layer = SparseLinear::new(1 << 18, Const::<3>);
+/// let x = Ragged::new(Keys(vec![11, 12, 13]), vec![2, 1])?;
+/// // Zero-initialized: every score starts at 0.
+/// assert_eq!(layer.predict(x).view().shape(), &[2, 3]);
+/// # Ok::<(), weft_runtime::Error>(())
+/// ```
+pub struct SparseLinear<O: Dim> {
+    n_out: O,
+    weights: Param,
+    bias: Param,
+}
+
+impl<O: Dim> SparseLinear<O> {
+    /// A table of `length` rows (at least one) of `n_out` class scores.
+    ///
+    /// # Panics
+    /// When the table would hold more values than `usize` counts.
+    pub fn new(length: usize, n_out: O) -> Self {
+        SparseLinear {
+            n_out,
+            weights: Param::zeros(&[length.max(1), n_out.size()]),
+            bias: Param::zeros(&[n_out.size()]),
+        }
+    }
+
+    /// The rows `key` adds.
+    fn rows_of(&self, key: u64) -> [usize; 2] {
+        let length = self.weights.shape()[0] as u64;
+        [0, 1].map(|seed| (u64::from(murmur3_32(key, seed)) % length) as usize)
+    }
+
+    fn scores(&self, x: &Ragged<Keys>) -> Floats2<O> {
+        let mut y = Floats2::zeros(x.len(), self.n_out);
+        let table = self.weights.matrix();
+        let mut y_view = y.view_mut();
+        for (mut out, range) in y_view.rows_mut().into_iter().zip(x.ranges()) {
+            out.assign(&self.bias.vector());
+            for &key in &x.data().0[range] {
+                for row in self.rows_of(key) {
+                    out += &table.row(row);
+                }
+            }
+        }
+        y
+    }
+}
+
+/// MurmurHash3 (x86, 32 bits) of the 8 little-endian bytes of `key`, as Thinc's
+/// `MurmurHash3_x86_32_uint64`.
+fn murmur3_32(key: u64, seed: u32) -> u32 {
+    const C1: u32 = 0xcc9e_2d51;
+    const C2: u32 = 0x1b87_3593;
+    let mut h = seed;
+    for block in [key as u32, (key >> 32) as u32] {
+        let k = block.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        h = (h ^ k)
+            .rotate_left(13)
+            .wrapping_mul(5)
+            .wrapping_add(0xe654_6b64);
+    }
+    h ^= 8;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
+impl<O: Dim> Params for SparseLinear<O> {
+    fn visit(&self, walk: &mut Visit<'_>) {
+        walk.layer("sparse_linear", |walk| {
+            walk.attr("n_out", &self.n_out.size());
+            walk.param("W", &self.weights);
+            walk.param("b", &self.bias);
+        });
+    }
+    fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
+        walk.layer("sparse_linear", |walk| {
+            walk.param("W", &mut self.weights);
+            walk.param("b", &mut self.bias);
+        });
+    }
+}
+
+impl<O: Dim> Model for SparseLinear<O> {
+    type In = Ragged<Keys>;
+    type Out = Floats2<O>;
+
+    fn begin_update<'a>(
+        &'a self,
+        x: Ragged<Keys>,
+    ) -> (
+        Floats2<O>,
+        impl FnOnce(Floats2<O>) -> Ragged<NoGrad> + Send + 'a,
+    ) {
+        let y = self.scores(&x);
+        let backprop = move |d_y: Floats2<O>| {
+            check_gradient("sparse_linear", x.len(), self.n_out, &d_y);
+            let d_y = d_y.view();
+            add_column_sums(&mut self.bias.grad(), d_y);
+            let keys = x.ranges().zip(d_y.rows()).flat_map(|(range, d)| {
+                let keys = x.data().0[range].iter();
+                keys.flat_map(move |&key| self.rows_of(key).map(move |row| (row, d)))
+            });
+            self.weights.add_grad_rows(keys);
+            Ragged::wrap(NoGrad, x.into_parts().1)
+        };
+        (y, backprop)
+    }
+
+    fn predict(&self, x: Ragged<Keys>) -> Floats2<O> {
+        self.scores(&x)
+    }
+
+    fn output_width(&self) -> Option<usize> {
+        Some(self.n_out.size())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Const;
+    use crate::kernels::rng::Rng;
+    use crate::training::{GradcheckOptions, gradcheck};
+
+    #[test]
+    fn the_hash_is_murmurhash3_x86_32_of_the_keys_bytes() {
+        // Python's `murmurhash` (explosion's), the same function over bytes:
+        //   from murmurhash.mrmr import hash_bytes
+        //   [hash_bytes(key.to_bytes(8, "little"), seed) & 0xffffffff for seed in (0, 1)]
+        let expected = [
+            (0, [1_669_671_676, 3_935_659_133]),
+            (1, [1_392_991_556, 3_741_873_941]),
+            (12_345, [342_635_441, 3_776_318_231]),
+            (u64::MAX, [1_651_860_712, 2_540_302_534]),
+            (0xdead_beef_cafe_babe, [2_853_577_856, 3_916_582_467]),
+        ];
+        for (key, hashes) in expected {
+            assert_eq!([murmur3_32(key, 0), murmur3_32(key, 1)], hashes, "{key}");
+        }
+    }
+
+    /// A layer of weights away from zero, so that the scores depend on them.
+    fn random_layer(length: usize) -> SparseLinear<Const<3>> {
+        let mut layer = SparseLinear::new(length, Const::<3>);
+        let mut rng = Rng::new(8);
+        layer.for_each_param_mut(&mut |_, p| {
+            let n = p.len();
+            p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
+        });
+        layer
+    }
+
+    #[test]
+    fn sparse_linear_gradients_match_finite_differences() {
+        let mut layer = random_layer(7);
+        let x = Ragged::new(Keys(vec![11, u64::MAX, 11, 0, 5]), vec![3, 0, 2]).unwrap();
+        gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn scores_are_the_bias_plus_both_rows_of_every_key() {
+        let layer = random_layer(1 << 10);
+        let x = Ragged::new(Keys(vec![42, 42]), vec![0, 2]).unwrap();
+        let y = layer.predict(x);
+        let (w, b) = (layer.weights.matrix(), layer.bias.vector());
+        assert_eq!(y.view().row(0), b);
+        let [r0, r1] = layer.rows_of(42);
+        let expected = &b + &(&(&w.row(r0) + &w.row(r1)) * 2.0);
+        for (found, expected) in y.view().row(1).iter().zip(&expected) {
+            assert!((found - expected).abs() < 1e-6, "{y:?}");
+        }
+    }
+
+    #[test]
+    fn a_saved_model_loads_with_the_same_weights() {
+        let layer = random_layer(16);
+        let x = || Ragged::new(Keys(vec![1, 2, 3]), vec![1, 2]).unwrap();
+        let mut loaded = SparseLinear::new(16, Const::<3>);
+        loaded.from_bytes(&layer.to_bytes().unwrap()).unwrap();
+        assert_eq!(loaded.predict(x()), layer.predict(x()));
+        let other = SparseLinear::new(32, Const::<3>).to_bytes().unwrap();
+        assert!(loaded.from_bytes(&other).is_err());
+    }
+}
