@@ -284,10 +284,12 @@ fn spacys_maxout_window_encoder_checks_its_gradients() {
     // Weights of a seed of their own: the initialization's depends on the order of tests, and
     // a maxout whose pieces are close may switch pieces within the finite difference.
     let mut rng = Rng::new(4);
-    encoder.for_each_param_mut(&mut |_, param| {
-        let n = param.len();
-        param.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-    });
+    encoder
+        .for_each_param_mut(&mut |_, param| {
+            let n = param.len();
+            param.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
+        })
+        .unwrap();
     gradcheck(&mut encoder, &x, &GradcheckOptions::default()).unwrap();
 }
 

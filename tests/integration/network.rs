@@ -118,7 +118,8 @@ fn text_builds_the_networks_model_builds() {
 
     // spaCy's bag-of-words classifier: class scores straight from hashed features.
     let mut bow = model!(sparse_linear(classes = classes, length = 64));
-    bow.for_each_param_mut(&mut |_, p| p.value_mut().fill(0.25));
+    bow.for_each_param_mut(&mut |_, p| p.value_mut().fill(0.25))
+        .unwrap();
     let text = "sparse_linear(classes = 3, length = 64)";
     let network = Network::parse(text).unwrap();
     let run_time = network.build(&DataSizes::given(None, None)).unwrap();

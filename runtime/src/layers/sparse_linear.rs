@@ -168,10 +168,12 @@ mod tests {
     fn random_layer(length: usize) -> SparseLinear<Const<3>> {
         let mut layer = SparseLinear::new(length, Const::<3>);
         let mut rng = Rng::new(8);
-        layer.for_each_param_mut(&mut |_, p| {
-            let n = p.len();
-            p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-        });
+        layer
+            .for_each_param_mut(&mut |_, p| {
+                let n = p.len();
+                p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
+            })
+            .unwrap();
         layer
     }
 

@@ -304,11 +304,13 @@ mod tests {
     fn through_sigmoid_the_binary_gradient_is_p_minus_y_over_n_c_even_when_saturated() {
         // Zero weights and a bias: the bias gradient is the logit gradient, summed over rows.
         let mut layer = Sigmoid::new(Const::<1>, Const::<2>);
-        layer.for_each_param_mut(&mut |path, p| {
-            if path.ends_with(".b") {
-                p.value_mut().copy_from_slice(&[0.0, 40.0]);
-            }
-        });
+        layer
+            .for_each_param_mut(&mut |path, p| {
+                if path.ends_with(".b") {
+                    p.value_mut().copy_from_slice(&[0.0, 40.0]);
+                }
+            })
+            .unwrap();
         let (p, backprop) = layer.begin_update(Floats2::from_rows(&[[1.0]]));
         let y = Floats2::from_rows(&[[1.0, 0.0]]);
         let (d_p, loss) = BinaryCrossentropy.get_grad(&p, &y).unwrap();
