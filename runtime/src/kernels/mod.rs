@@ -8,7 +8,7 @@
 //! - `product` and `gemm`: matrix products without ndarray's copies, for the LSTM and for
 //!   output layers.
 //! - `threads`: how many threads the layers use, and running work on the pool.
-//! - `murmur`: the MurmurHash of spaCy's string ids.
+//! - `murmur`: the MurmurHash functions of spaCy's string ids and of Thinc's `HashEmbed`.
 //! - `rng`: the seeded random generator of initialization, dropout and shuffling.
 //! - `unwritten`: an array written in place, a row at a time, without being zeroed first.
 //!
