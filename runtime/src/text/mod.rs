@@ -5,8 +5,9 @@
 //!
 //! The attributes are those of the text alone, as a blank pipeline's vocabulary
 //! (`spacy.blank(lang)`) computes them, code point by code point, as Python's `str`. A text
-//! has its attributes whatever the language: spaCy's languages differ in tokenization, stop
-//! words and `LIKE_NUM`, none of which is here.
+//! has its attributes whatever the language (spaCy's languages differ in tokenization, stop
+//! words and `LIKE_NUM`, none of which is here), but for the norms of three: Hindi and Nepali
+//! norm a word to a stem, Haitian Creole by a table of its own, and [`norm`] does neither.
 //!
 //! ```
 //! use weft_runtime::text::{Attr, Token, shape};

@@ -64,6 +64,18 @@ fn the_keys_of_tokens_are_spacys() {
 }
 
 #[test]
+fn the_empty_text_has_the_keys_of_spacys_empty_lexeme() {
+    for space_after in [false, true] {
+        let token = Token {
+            text: "",
+            space_after,
+        };
+        let keys = Attr::ALL.map(|attr| attr.key(token));
+        assert_eq!(keys, [0, 0, 0, 0, u64::from(space_after), 0]);
+    }
+}
+
+#[test]
 fn every_code_point_has_pythons_shape_lower_case_and_spaces() {
     let python: Value = serde_json::from_str(&fixture("python_code_points.json")).unwrap();
     let lower: HashMap<u32, &str> = python["lower"]
