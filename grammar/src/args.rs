@@ -129,7 +129,7 @@ impl<'a, S: Copy> Args<'a, S> {
                 Count::Expr(e) => ArgValue::Expr(e),
             },
             ArgKind::Seed => match value.kind {
-                ValueKind::Int(_) => ArgValue::Int(within(value, 0, u64::MAX, "a seed")?),
+                ValueKind::Int(_) => ArgValue::Int(within(value, 0, u32::MAX.into(), "a seed")?),
                 ValueKind::Float(_) | ValueKind::Bool(_) | ValueKind::Literal => {
                     return Err(Error::new(value.span, "expected a seed: an integer"));
                 }

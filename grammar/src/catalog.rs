@@ -52,7 +52,7 @@ pub enum ArgKind {
     Size,
     /// A count, at least 1 (`usize`), such as a depth.
     Count,
-    /// Any `u64`.
+    /// Any `u32` (Thinc's seeds are 32-bit).
     Seed,
     /// A probability, at least 0 and below 1 (`f32`).
     Rate,

@@ -277,6 +277,13 @@ fn out_of_range_arguments_are_errors_never_clamped() {
         fails("hash_embed(seed = -1)"),
         ("a seed must be at least 0".into(), "-1")
     );
+    assert_eq!(
+        fails("hash_embed(seed = 4294967296)"),
+        (
+            "a seed is at most 4294967295, not 4294967296".into(),
+            "4294967296"
+        )
+    );
     // The widest widths add up without overflow.
     let widest = "relu(input = 16777216) | relu(width = 16777216) | relu(width = 16777216)";
     let checked = check(widest).unwrap();

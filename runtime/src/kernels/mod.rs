@@ -8,6 +8,7 @@
 //! - `product` and `gemm`: matrix products without ndarray's copies, for the LSTM and for
 //!   output layers.
 //! - `threads`: how many threads the layers use, and running work on the pool.
+//! - `murmur`: the MurmurHash functions of spaCy's string ids and of Thinc's `HashEmbed`.
 //! - `rng`: the seeded random generator of initialization, dropout and shuffling.
 //! - `unwritten`: an array written in place, a row at a time, without being zeroed first.
 //!
@@ -30,6 +31,7 @@
 
 pub(crate) mod activations;
 pub(crate) mod gemm;
+pub(crate) mod murmur;
 pub(crate) mod ops;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod product;

@@ -2,14 +2,25 @@
 //!
 //! Shapes: [`Keys`] (one `u64` key per row, a hash of the token text, say) → `Floats2<W>`.
 //! Parameter `E` `(rows, W)`, uniform(±0.1). Each key is hashed with the layer's seed into
-//! [`HashEmbed::HASHES`] rows, whose vectors are summed (Thinc's `HashEmbed`): two keys that
-//! collide in one row rarely collide in all. The seed is part of the model: a different seed
-//! is a different model.
+//! [`HashEmbed::HASHES`] rows, whose vectors are summed: two keys that collide in one row rarely
+//! collide in all.
+//!
+//! The rows are Thinc's (`HashEmbed`, `ops.hash`): MurmurHash3's 128-bit hash of the key's 8
+//! bytes with the 32-bit seed, cut into four 32-bit words, each modulo the number of rows. So a
+//! table trained by Thinc or spaCy, with its seed, reads the same rows here for the same keys
+//! ([`text`](crate::text) gives spaCy's keys of tokens). Thinc's `column` argument, which picks
+//! one column of a table of keys, has no counterpart: the keys of one attribute come as one
+//! [`Keys`] ([`Attr::keys`](crate::text::Attr::keys)). spaCy's `MultiHashEmbed` gives its
+//! attributes the seeds 8, 9, 10, ... in order, its `CharacterEmbed` the seed 5.
+//!
+//! The seed and the hash are part of the model: a different seed is a different model, and the
+//! architecture signature records the hash (`hash=murmurhash3`), so that a file saved with the
+//! hash of earlier builds (no `hash`) is refused rather than read into other rows.
 
 use super::boundary::check_gradient;
 use crate::data::{Dim, Floats2, Keys, NoGrad};
+use crate::kernels::murmur::murmurhash3_128_u64;
 use crate::kernels::rng::Rng;
-use crate::kernels::rng::splitmix64;
 use crate::model::{Model, Param, Params, Visit, VisitMut};
 
 /// An embedding of hashed keys into `rows` vectors of width `W`.
@@ -23,7 +34,7 @@ use crate::model::{Model, Param, Params, Visit, VisitMut};
 /// ```
 pub struct HashEmbed<W: Dim> {
     width: W,
-    seed: u64,
+    seed: u32,
     table: Param,
 }
 
@@ -31,11 +42,14 @@ impl<W: Dim> HashEmbed<W> {
     /// Number of table rows summed for each key.
     pub const HASHES: usize = 4;
 
+    /// The hash, as the architecture signature records it.
+    const HASH: &str = "murmurhash3";
+
     /// A table of `rows` vectors (at least one) of width `width`; `seed` chooses the hashes.
     ///
     /// # Panics
     /// When the table would hold more values than `usize` counts.
-    pub fn new(rows: usize, width: W, seed: u64) -> Self {
+    pub fn new(rows: usize, width: W, seed: u32) -> Self {
         let rows = rows.max(1);
         HashEmbed {
             width,
@@ -45,15 +59,14 @@ impl<W: Dim> HashEmbed<W> {
     }
 
     /// The hash seed.
-    pub fn seed(&self) -> u64 {
+    pub fn seed(&self) -> u32 {
         self.seed
     }
 
     /// The table rows `key` reads.
     fn rows_of(&self, key: u64) -> [usize; 4] {
         let rows = self.table.shape()[0] as u64;
-        let mut state = key ^ splitmix64(&mut self.seed.clone());
-        std::array::from_fn(|_| (splitmix64(&mut state) % rows) as usize)
+        murmurhash3_128_u64(key, self.seed).map(|hash| (u64::from(hash) % rows) as usize)
     }
 
     fn lookup(&self, keys: &Keys) -> Floats2<W> {
@@ -73,6 +86,7 @@ impl<W: Dim> Params for HashEmbed<W> {
         walk.layer("hash_embed", |walk| {
             walk.attr("width", &self.width.size());
             walk.attr("seed", &self.seed);
+            walk.attr("hash", &Self::HASH);
             walk.param("E", &self.table);
         });
     }
@@ -122,6 +136,49 @@ mod tests {
         let mut embed = HashEmbed::new(7, Const::<3>, 1);
         let keys = Keys(vec![11, u64::MAX, 11, 0]);
         gradcheck(&mut embed, &keys, &GradcheckOptions::default()).unwrap();
+    }
+
+    /// Thinc's HashEmbed layers, with their tables, keys, rows and outputs, as
+    /// `bench/spacy_attrs.py` wrote them from Thinc 8.3.
+    #[test]
+    fn the_rows_and_outputs_are_thincs() {
+        use serde_json::Value;
+        let integers = |v: &Value| -> Vec<u64> {
+            let items = v.as_array().unwrap().iter();
+            items.map(|x| x.as_u64().unwrap()).collect()
+        };
+        let floats = |v: &Value| -> Vec<f32> {
+            let rows = v.as_array().unwrap().iter();
+            let items = rows.flat_map(|row| row.as_array().unwrap());
+            items.map(|x| x.as_f64().unwrap() as f32).collect()
+        };
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/thinc_hash_embed.jsonl"
+        );
+        for layer in std::fs::read_to_string(path).unwrap().lines() {
+            let layer: Value = serde_json::from_str(layer).unwrap();
+            let [seed, rows, width] = ["seed", "rows", "width"].map(|k| layer[k].as_u64().unwrap());
+            let seed = u32::try_from(seed).unwrap();
+            let mut embed = HashEmbed::new(rows as usize, width as usize, seed);
+            embed
+                .table
+                .value_mut()
+                .copy_from_slice(&floats(&layer["table"]));
+            let keys = integers(&layer["keys"]);
+            for (&key, thinc) in keys.iter().zip(layer["hashes"].as_array().unwrap()) {
+                let ours = embed.rows_of(key).map(|row| row as u64);
+                assert_eq!(ours[..], integers(thinc), "seed {seed}, key {key}");
+            }
+            let (ours, thinc) = (embed.predict(Keys(keys)), floats(&layer["output"]));
+            assert_eq!(ours.view().len(), thinc.len());
+            for (ours, thinc) in ours.view().iter().zip(thinc) {
+                assert!(
+                    (ours - thinc).abs() < 1e-6,
+                    "seed {seed}: {ours} against {thinc}"
+                );
+            }
+        }
     }
 
     #[test]

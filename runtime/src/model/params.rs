@@ -65,7 +65,7 @@ pub trait Params {
     /// use weft_runtime::{Const, Params, combinators::chain, layers::{Dropout, HashEmbed}};
     /// let model = chain(HashEmbed::new(100, Const::<8>, 17), Dropout::new(0.25));
     /// let text = model.signature().to_string();
-    /// assert_eq!(text, "0.hash_embed seed=17 width=8\n1.dropout rate=0.25\n");
+    /// assert_eq!(text, "0.hash_embed hash=murmurhash3 seed=17 width=8\n1.dropout rate=0.25\n");
     /// ```
     fn signature(&self) -> Signature {
         signature_of(self, Rules::Current)

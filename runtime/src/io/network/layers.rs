@@ -29,7 +29,7 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
     Ok(match built.spec.name {
         "embed" => IdsTokens(with_array(Embed::new(count("rows")?, o)).boxed()),
         "hash_embed" => {
-            let seed = b.int(built, "seed")?;
+            let seed = b.int(built, "seed")? as u32; // at most u32::MAX: the grammar checks it
             KeysTokens(with_array(HashEmbed::new(count("rows")?, o, seed)).boxed())
         }
         "sparse_linear" => KeysRows(SparseLinear::new(count("length")?, o).boxed()),

@@ -1,0 +1,96 @@
+//! The attributes of tokens that spaCy's networks embed, and their keys.
+
+use super::lexeme::{is_space, norm, prefix, shape, suffix};
+use super::strings::string_id;
+use crate::data::Keys;
+
+/// A token as spaCy's `Doc` holds it: its text (`words`) and whether a space follows it
+/// (`spaces`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Token<'a> {
+    /// The token's text.
+    pub text: &'a str,
+    /// Whether a space follows the token.
+    pub space_after: bool,
+}
+
+/// A token attribute of spaCy's (`spacy.attrs`), as its networks' `MultiHashEmbed` embeds it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Attr {
+    /// The [`norm`](super::norm): lower-cased, with spaCy's base exceptions.
+    Norm,
+    /// The [`prefix`](super::prefix): the first code point.
+    Prefix,
+    /// The [`suffix`](super::suffix): the last three code points.
+    Suffix,
+    /// The [`shape`](super::shape): `Xxxx`, `dd`, ...
+    Shape,
+    /// Whether a space follows the token: key 1 or 0.
+    Spacy,
+    /// Whether the token is all white space ([`is_space`](super::is_space)): key 1 or 0.
+    IsSpace,
+}
+
+impl Attr {
+    /// Every attribute, in the order of this enum.
+    pub const ALL: [Attr; 6] = [
+        Attr::Norm,
+        Attr::Prefix,
+        Attr::Suffix,
+        Attr::Shape,
+        Attr::Spacy,
+        Attr::IsSpace,
+    ];
+
+    /// spaCy's name of the attribute (`NORM`, `PREFIX`, `SUFFIX`, `SHAPE`, `SPACY`, `IS_SPACE`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Attr::Norm => "NORM",
+            Attr::Prefix => "PREFIX",
+            Attr::Suffix => "SUFFIX",
+            Attr::Shape => "SHAPE",
+            Attr::Spacy => "SPACY",
+            Attr::IsSpace => "IS_SPACE",
+        }
+    }
+
+    /// The token's key for this attribute, the value spaCy's `Doc.to_array` gives: the
+    /// [`string_id`](super::string_id) of a string attribute, 1 or 0 for a flag. The empty text
+    /// (which spaCy's `Doc` refuses) has the keys of spaCy's empty lexeme: 0 for every
+    /// attribute but [`Attr::Spacy`].
+    ///
+    /// ```
+    /// use weft_runtime::text::{Attr, Token, hash_string};
+    /// let token = Token { text: "Apples", space_after: true };
+    /// assert_eq!(Attr::Norm.key(token), hash_string("apples"));
+    /// assert_eq!(Attr::Shape.key(token), hash_string("Xxxxx"));
+    /// assert_eq!(Attr::Spacy.key(token), 1);
+    /// assert_eq!(Attr::IsSpace.key(token), 0);
+    /// ```
+    pub fn key(self, token: Token<'_>) -> u64 {
+        let text = token.text;
+        match self {
+            Attr::Norm => string_id(&norm(text)),
+            Attr::Prefix => string_id(prefix(text)),
+            Attr::Suffix => string_id(suffix(text)),
+            Attr::Shape => string_id(&shape(text)),
+            Attr::Spacy => u64::from(token.space_after),
+            Attr::IsSpace => u64::from(is_space(text)),
+        }
+    }
+
+    /// The keys of a batch of tokens for this attribute, one a row: the input of a
+    /// [`HashEmbed`](crate::layers::HashEmbed) (spaCy's `FeatureExtractor`, one column).
+    ///
+    /// ```
+    /// use weft_runtime::text::{Attr, Token, string_id};
+    /// let tokens = [
+    ///     Token { text: "Hi", space_after: false },
+    ///     Token { text: "!", space_after: false },
+    /// ];
+    /// assert_eq!(Attr::Prefix.keys(&tokens).0, [string_id("H"), string_id("!")]);
+    /// ```
+    pub fn keys(self, tokens: &[Token<'_>]) -> Keys {
+        Keys(tokens.iter().map(|&token| self.key(token)).collect())
+    }
+}
