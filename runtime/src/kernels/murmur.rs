@@ -1,9 +1,11 @@
-//! The two MurmurHash functions that spaCy and Thinc key their tables with.
+//! The MurmurHash functions that spaCy and Thinc key their tables with.
 //!
 //! - [`murmurhash64a`]: Austin Appleby's MurmurHash64A, which spaCy's `StringStore` hashes the
 //!   UTF-8 bytes of every string with (seed 1).
 //! - [`murmurhash3_128_u64`]: MurmurHash3's 128-bit x64 hash of one 8-byte key, as Thinc's
 //!   `HashEmbed` hashes a token's `uint64` key into four table rows.
+//! - [`murmurhash3_32_u64`]: MurmurHash3's 32-bit x86 hash of one 8-byte key, as Thinc's
+//!   `SparseLinear` hashes a feature into two rows.
 //!
 //! Both read their input as little-endian words, as the reference code does on x86 and aarch64.
 
@@ -53,6 +55,27 @@ pub(crate) fn murmurhash3_128_u64(key: u64, seed: u32) -> [u32; 4] {
     [h1 as u32, (h1 >> 32) as u32, h2 as u32, (h2 >> 32) as u32]
 }
 
+/// MurmurHash3 (x86, 32 bits) of the 8 little-endian bytes of `key`, as Thinc's
+/// `MurmurHash3_x86_32_uint64`.
+pub(crate) fn murmurhash3_32_u64(key: u64, seed: u32) -> u32 {
+    const C1: u32 = 0xcc9e_2d51;
+    const C2: u32 = 0x1b87_3593;
+    let mut h = seed;
+    for block in [key as u32, (key >> 32) as u32] {
+        let k = block.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        h = (h ^ k)
+            .rotate_left(13)
+            .wrapping_mul(5)
+            .wrapping_add(0xe654_6b64);
+    }
+    h ^= 8;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
 /// MurmurHash3's final mix of 64 bits.
 fn fmix64(mut h: u64) -> u64 {
     h ^= h >> 33;
@@ -90,5 +113,26 @@ mod tests {
             murmurhash3_128_u64(u64::MAX, 7),
             [3047236301, 3599381855, 1331799921, 2604828161]
         );
+    }
+
+    #[test]
+    fn murmurhash3_32_u64_gives_thincs_sparse_linear_hashes() {
+        // Python's `murmurhash` (explosion's), the same function over bytes:
+        //   from murmurhash.mrmr import hash_bytes
+        //   [hash_bytes(key.to_bytes(8, "little"), seed) & 0xffffffff for seed in (0, 1)]
+        let expected = [
+            (0, [1_669_671_676, 3_935_659_133]),
+            (1, [1_392_991_556, 3_741_873_941]),
+            (12_345, [342_635_441, 3_776_318_231]),
+            (u64::MAX, [1_651_860_712, 2_540_302_534]),
+            (0xdead_beef_cafe_babe, [2_853_577_856, 3_916_582_467]),
+        ];
+        for (key, hashes) in expected {
+            assert_eq!(
+                [murmurhash3_32_u64(key, 0), murmurhash3_32_u64(key, 1)],
+                hashes,
+                "{key}"
+            );
+        }
     }
 }

@@ -14,6 +14,7 @@
 
 use super::boundary::check_gradient;
 use crate::data::{Dim, Floats2, Keys, NoGrad, Ragged};
+use crate::kernels::murmur::murmurhash3_32_u64;
 use crate::kernels::ops::add_column_sums;
 use crate::model::{Model, Param, Params, Visit, VisitMut};
 
@@ -49,7 +50,7 @@ impl<O: Dim> SparseLinear<O> {
     /// The rows `key` adds.
     fn rows_of(&self, key: u64) -> [usize; 2] {
         let length = self.weights.shape()[0] as u64;
-        [0, 1].map(|seed| (u64::from(murmur3_32(key, seed)) % length) as usize)
+        [0, 1].map(|seed| (u64::from(murmurhash3_32_u64(key, seed)) % length) as usize)
     }
 
     fn scores(&self, x: &Ragged<Keys>) -> Floats2<O> {
@@ -66,27 +67,6 @@ impl<O: Dim> SparseLinear<O> {
         }
         y
     }
-}
-
-/// MurmurHash3 (x86, 32 bits) of the 8 little-endian bytes of `key`, as Thinc's
-/// `MurmurHash3_x86_32_uint64`.
-fn murmur3_32(key: u64, seed: u32) -> u32 {
-    const C1: u32 = 0xcc9e_2d51;
-    const C2: u32 = 0x1b87_3593;
-    let mut h = seed;
-    for block in [key as u32, (key >> 32) as u32] {
-        let k = block.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
-        h = (h ^ k)
-            .rotate_left(13)
-            .wrapping_mul(5)
-            .wrapping_add(0xe654_6b64);
-    }
-    h ^= 8;
-    h ^= h >> 16;
-    h = h.wrapping_mul(0x85eb_ca6b);
-    h ^= h >> 13;
-    h = h.wrapping_mul(0xc2b2_ae35);
-    h ^ (h >> 16)
 }
 
 impl<O: Dim> Params for SparseLinear<O> {
@@ -146,23 +126,6 @@ mod tests {
     use crate::data::Const;
     use crate::kernels::rng::Rng;
     use crate::training::{GradcheckOptions, gradcheck};
-
-    #[test]
-    fn the_hash_is_murmurhash3_x86_32_of_the_keys_bytes() {
-        // Python's `murmurhash` (explosion's), the same function over bytes:
-        //   from murmurhash.mrmr import hash_bytes
-        //   [hash_bytes(key.to_bytes(8, "little"), seed) & 0xffffffff for seed in (0, 1)]
-        let expected = [
-            (0, [1_669_671_676, 3_935_659_133]),
-            (1, [1_392_991_556, 3_741_873_941]),
-            (12_345, [342_635_441, 3_776_318_231]),
-            (u64::MAX, [1_651_860_712, 2_540_302_534]),
-            (0xdead_beef_cafe_babe, [2_853_577_856, 3_916_582_467]),
-        ];
-        for (key, hashes) in expected {
-            assert_eq!([murmur3_32(key, 0), murmur3_32(key, 1)], hashes, "{key}");
-        }
-    }
 
     /// A layer of weights away from zero, so that the scores depend on them.
     fn random_layer(length: usize) -> SparseLinear<Const<3>> {
