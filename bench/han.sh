@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hierarchical attention network of examples/han.rs beside its PyTorch reference
 # (bench/torch_han.py), with the same settings, one run after the other on one thread; prints
-# each run's epochs and a table of the two: training words/s, best and last dev accuracy.
+# each run's epochs, the load of the machine before each run (uptime), and a table of the two:
+# training words/s, best and last dev accuracy.
 #
 #   bench/han.sh                     # 10 epochs, lr 0.001, batches of 32
 #   EPOCHS=3 LR=0.003 bench/han.sh
@@ -26,9 +27,9 @@ options=(--train "$DATA/docs_polarity.train.tsv" --dev "$DATA/docs_polarity.dev.
   --epochs "$EPOCHS" --lr "$LR" --batch-size "$BATCH" --seed "$SEED")
 
 cargo build --release --example han
-echo "== weft: target/release/examples/han ${options[*]}" >&2
+echo "== weft: target/release/examples/han ${options[*]}; load: $(uptime)" >&2
 RAYON_NUM_THREADS=$THREADS target/release/examples/han "${options[@]}" | tee "$OUT/han-$stamp-weft.out"
-echo "== pytorch: bench/torch_han.py ${options[*]} --threads $THREADS" >&2
+echo "== pytorch: bench/torch_han.py ${options[*]} --threads $THREADS; load: $(uptime)" >&2
 "$PY" bench/torch_han.py "${options[@]}" --threads "$THREADS" | tee "$OUT/han-$stamp-pytorch.out"
 grep -h '^{' "$OUT/han-$stamp-weft.out" "$OUT/han-$stamp-pytorch.out" > "$results"
 

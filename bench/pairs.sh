@@ -1,7 +1,8 @@
 #!/bin/sh
 # Decomposable attention on FarsTail, weft (examples/pairs.rs) beside its PyTorch reference
 # (bench/torch_pairs.py), one after the other on one thread, same data and settings; prints
-# each run's lines and a table of the two JSON lines.
+# each run's lines, the load of the machine before each run (uptime), and a table of the two
+# JSON lines.
 #
 #     bench/pairs.sh                  # 10 epochs
 #     EPOCHS=2 bench/pairs.sh         # a quick check
@@ -12,8 +13,11 @@ PYTHON=${PYTHON:-/tmp/weft-bench-venv/bin/python}
 OUT=target/bench/pairs-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 cargo build --release --example pairs
+echo "== weft, load: $(uptime)"
 RAYON_NUM_THREADS=1 target/release/examples/pairs --epochs "$EPOCHS" | tee "$OUT/weft.log"
+echo "== pytorch, load: $(uptime)"
 "$PYTHON" bench/torch_pairs.py --epochs "$EPOCHS" --threads 1 | tee "$OUT/pytorch.log"
+echo "== done, load: $(uptime)"
 grep -h '^{' "$OUT/weft.log" "$OUT/pytorch.log" > "$OUT/results.jsonl"
 "$PYTHON" - "$OUT/results.jsonl" <<'PY'
 import json, sys

@@ -7,7 +7,7 @@
 //!         --batch-size N --lr RATE --seed N]
 //!
 //! Prints after every epoch the mean training loss, the dev accuracy and the training words
-//! per second (of the steps alone); scores the best epoch's model on test; and ends with a JSON
+//! per second (of the steps, each from the making of its batch); scores the best epoch's model on test; and ends with a JSON
 //! line of the run, which `bench/han.sh` sets beside PyTorch's (`bench/torch_han.py`). The
 //! layers use the thread pool's threads: `RAYON_NUM_THREADS=1` for one.
 //!
@@ -186,8 +186,9 @@ fn train_epochs(
         rng.shuffle(&mut order);
         let mut loss = 0.0;
         for indices in order.chunks(options.batch_size) {
-            let (x, classes, batch_words) = train.batch(indices);
+            // Timed from the batch's making, as PyTorch's from its padding.
             let started = Instant::now();
+            let (x, classes, batch_words) = train.batch(indices);
             let model_now = &*model;
             let batch_loss = weft::on_pool(|| -> weft::Result<f32> {
                 let (probs, backprop) = model_now.begin_update(x);

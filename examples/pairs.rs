@@ -6,9 +6,9 @@
 //!
 //! The data is the shared folder's (`../shared/data/pairs_farstail.*.tsv`, see its README).
 //! Prints after every epoch the mean training loss, dev accuracy and training words per second
-//! (the tokens of both sides, over the time spent in training steps), keeps the best epoch's
-//! weights, scores them on test when given, and ends with one JSON line of the run, which
-//! `bench/pairs.sh` puts beside the PyTorch reference's.
+//! (the tokens of both sides, over the time spent in training steps, each from the making of
+//! its batch), keeps the best epoch's weights, scores them on test when given, and ends with
+//! one JSON line of the run, which `bench/pairs.sh` puts beside the PyTorch reference's.
 
 mod common;
 #[path = "common/pairs.rs"]
@@ -61,8 +61,9 @@ fn run() -> Result<(), Box<dyn Error>> {
         rng.shuffle(&mut order);
         let (mut loss_sum, mut epoch_words, mut epoch_seconds) = (0.0, 0, 0.0);
         for batch in order.chunks(options.batch_size) {
-            let (x, y) = data.train.batch(batch);
+            // Timed from the batch's making, as PyTorch's from its padding.
             let started = Instant::now();
+            let (x, y) = data.train.batch(batch);
             let (probs, backprop) = model.begin_update(x);
             let (d_probs, loss) = CategoricalCrossentropy.get_grad(&probs, &y)?;
             backprop(d_probs);

@@ -4,7 +4,10 @@
 //!
 //! A tile of `acc`, `R` rows by four registers of columns, stays in registers while the kernel
 //! walks `t` along `K`: per `t`, four loads from row `t` of `b`, `R` broadcasts of `a[r][t]` and
-//! `4R` FMAs, the shape of the LSTM's fused step (`R` is 6 with AVX-512, 2 with AVX2). `t` goes
+//! `4R` FMAs, the shape of the LSTM's fused step (`R` is 6 with AVX-512, 2 with AVX2). A last
+//! column tile of fewer columns has only the registers they need (and up to six rows when
+//! fewer registers leave room), so that narrow products (decomposable attention's scores of a
+//! premise against a hypothesis of some 16 tokens) do not multiply zeros. `t` goes
 //! in blocks of [`K_BLOCK`], so that the block of `b` under a column tile stays in cache while
 //! every row tile reads it. Nothing is copied or packed. matrixmultiply, which ndarray uses,
 //! first copies both operands into its own layout and has no AVX-512 kernel; [`Packed`]
@@ -127,73 +130,96 @@ unsafe fn avx2(s: Avx2, p: &Operands) {
 /// As [`avx512`].
 #[inline(always)]
 unsafe fn run<S: Simd>(s: S, p: &Operands) {
-    let rows_per_tile = (S::REGISTERS - 5) / 4;
     for k0 in (0..p.k).step_by(K_BLOCK) {
         let k_range = k0..p.k.min(k0 + K_BLOCK);
         for n0 in (0..p.n).step_by(4 * S::LANES) {
-            // Columns per register of the tile: the last tile may be partial.
+            // Columns per register of the tile: the last tile may be partial, and holds only
+            // the registers its columns need.
             let widths = std::array::from_fn(|q| (p.n - n0).saturating_sub(q * S::LANES));
             let widths = widths.map(|w: usize| w.min(S::LANES));
-            let mut m0 = 0;
-            while m0 < p.m {
-                // Tiles as even as possible: 13 rows go 5, 4, 4 rather than 6, 6, 1 (arms
-                // above `rows_per_tile` are never reached).
-                let rest = p.m - m0;
-                let tile = Tile {
-                    k_range: k_range.clone(),
-                    m0,
-                    n0,
-                    widths,
-                };
-                // SAFETY: the tile is inside the operands.
-                m0 += unsafe {
-                    match rest.div_ceil(rest.div_ceil(rows_per_tile)) {
-                        1 => tile.add::<S, 1>(s, p),
-                        2 => tile.add::<S, 2>(s, p),
-                        3 => tile.add::<S, 3>(s, p),
-                        4 => tile.add::<S, 4>(s, p),
-                        5 => tile.add::<S, 5>(s, p),
-                        _ => tile.add::<S, 6>(s, p),
-                    }
-                };
+            let columns = Columns {
+                k_range: k_range.clone(),
+                n0,
+                widths,
+            };
+            // SAFETY: the columns are inside the operands.
+            unsafe {
+                match (p.n - n0).div_ceil(S::LANES) {
+                    1 => columns.add::<S, 1>(s, p),
+                    2 => columns.add::<S, 2>(s, p),
+                    3 => columns.add::<S, 3>(s, p),
+                    _ => columns.add::<S, 4>(s, p),
+                }
             }
         }
     }
 }
 
-/// A tile of `acc` and the part of `K` summed into it.
-struct Tile {
+/// A column tile of `acc` and the part of `K` summed into it.
+struct Columns {
     k_range: std::ops::Range<usize>,
-    m0: usize,
     n0: usize,
     /// Columns in each of the four registers (`0..=LANES`).
     widths: [usize; 4],
 }
 
-impl Tile {
-    /// Adds `a[r][t] · b[t]` for `t` in `k_range` into rows `m0..m0 + R` of `acc`; returns
-    /// `R`.
+impl Columns {
+    /// Adds `a[r][t] · b[t]` for `t` in `k_range` into every row of `acc`, in tiles of `Q`
+    /// registers of columns (those of `widths` that hold any) and as many rows as the registers
+    /// hold, up to six: `R × Q` sums, `Q` registers of `b` and a broadcast.
     ///
     /// # Safety
-    /// As [`avx512`], with `m0 + R <= m`, `n0 < n`, `k_range` within `0..k` and `widths` those of
-    /// the columns from `n0`.
+    /// As [`avx512`], with `n0 < n`, `k_range` within `0..k` and `widths` those of the columns
+    /// from `n0`, the registers past `Q` empty.
     #[inline(always)]
-    unsafe fn add<S: Simd, const R: usize>(&self, s: S, p: &Operands) -> usize {
+    unsafe fn add<S: Simd, const Q: usize>(&self, s: S, p: &Operands) {
+        let rows_per_tile = ((S::REGISTERS - 1 - Q) / Q).min(6);
+        let mut m0 = 0;
+        while m0 < p.m {
+            // Tiles as even as possible: 13 rows go 5, 4, 4 rather than 6, 6, 1 (arms above
+            // `rows_per_tile` are never reached).
+            let rest = p.m - m0;
+            // SAFETY: the tile is inside the operands.
+            m0 += unsafe {
+                match rest.div_ceil(rest.div_ceil(rows_per_tile)) {
+                    1 => self.tile::<S, 1, Q>(s, p, m0),
+                    2 => self.tile::<S, 2, Q>(s, p, m0),
+                    3 => self.tile::<S, 3, Q>(s, p, m0),
+                    4 => self.tile::<S, 4, Q>(s, p, m0),
+                    5 => self.tile::<S, 5, Q>(s, p, m0),
+                    _ => self.tile::<S, 6, Q>(s, p, m0),
+                }
+            };
+        }
+    }
+
+    /// Adds `a[r][t] · b[t]` for `t` in `k_range` into rows `m0..m0 + R` of `acc`, over the
+    /// `Q` registers of columns from `n0`; returns `R`.
+    ///
+    /// # Safety
+    /// As [`add`](Self::add), with `m0 + R <= m`.
+    #[inline(always)]
+    unsafe fn tile<S: Simd, const R: usize, const Q: usize>(
+        &self,
+        s: S,
+        p: &Operands,
+        m0: usize,
+    ) -> usize {
         let (lanes, widths) = (S::LANES, self.widths);
         // Registers past the last column are never dereferenced (a width of 0 masks every
         // lane), so their addresses only wrap.
         let at = |row: *const f32, q: usize| row.wrapping_add(self.n0 + q * lanes);
-        let acc_row = |r: usize| p.acc.wrapping_add((self.m0 + r) * p.acc_stride);
+        let acc_row = |r: usize| p.acc.wrapping_add((m0 + r) * p.acc_stride);
         // SAFETY: rows `m0..m0 + R` of `acc`, `k_range` of `a` and `b`, and the columns of
         // `widths` from `n0` are inside the operands, as the caller promises.
         unsafe {
-            let mut acc: [[S::V; 4]; R] = std::array::from_fn(|r| {
+            let mut acc: [[S::V; Q]; R] = std::array::from_fn(|r| {
                 std::array::from_fn(|q| s.load_first(at(acc_row(r), q), widths[q]))
             });
             for t in self.k_range.clone() {
                 let b = p.b.add(t * p.b_stride);
-                let b: [S::V; 4] = std::array::from_fn(|q| s.load_first(at(b, q), widths[q]));
-                let a = p.a.add(t * p.a_column + self.m0 * p.a_row);
+                let b: [S::V; Q] = std::array::from_fn(|q| s.load_first(at(b, q), widths[q]));
+                let a = p.a.add(t * p.a_column + m0 * p.a_row);
                 for (r, acc) in acc.iter_mut().enumerate() {
                     let v = s.splat(*a.add(r * p.a_row));
                     for (acc, b) in acc.iter_mut().zip(b) {
@@ -230,6 +256,7 @@ mod tests {
         let shapes = [
             (256, 300, 64),
             (13, 37, 70),
+            (9, 11, 20),
             (7, 3, 37),
             (1, 5, 1),
             (5, 0, 5),

@@ -5,6 +5,7 @@
 use ndarray::{Array2, Zip};
 
 use super::{Activation, Dense};
+use crate::kernels::ops::multiversion;
 
 /// The rectifier `max(0, z)`, NaN for NaN; its gradient is 1 where the output is positive,
 /// else 0.
@@ -26,11 +27,27 @@ impl Activation for ReluActivation {
     }
 
     fn backward(y: &Array2<f32>, d: &mut Array2<f32>) {
-        Zip::from(d).and(y).for_each(|d, &y| {
-            if y <= 0.0 {
-                *d = 0.0
-            }
-        });
+        match (y.as_slice(), d.as_slice_mut()) {
+            (Some(y), Some(d)) => mask_gradient(y, d),
+            _ => Zip::from(d).and(y).for_each(|d, &y| *d = masked(y, *d)),
+        }
+    }
+}
+
+/// The gradient `d` where the output `y` is positive (or NaN), else 0.
+///
+/// A select rather than a branch: the signs of a layer's outputs are a coin toss to the branch
+/// predictor (a branch here took 9% of the decomposable attention's training step), and a
+/// select vectorizes.
+#[inline(always)]
+fn masked(y: f32, d: f32) -> f32 {
+    if y <= 0.0 { 0.0 } else { d }
+}
+
+multiversion! {
+    /// [`masked`] over `d` in place, for the outputs `y` of the same length.
+    fn mask_gradient(y: &[f32], d: &mut [f32]) {
+        d.iter_mut().zip(y).for_each(|(d, &y)| *d = masked(y, *d));
     }
 }
 
