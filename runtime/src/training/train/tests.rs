@@ -8,7 +8,7 @@ use crate::kernels::threads::with_threads;
 use crate::model::{Boxed, Params};
 use crate::training::testing::Threads;
 use crate::training::{
-    Adam, Alone, BatchSize, Begin, Exchange, Schedule, Tagging, TextClassification,
+    Adam, Alone, BatchSize, Begin, Exchange, Schedule, Sgd, Tagging, TextClassification,
 };
 
 pub(super) type Classifier = Boxed<Ragged<Ids>, Floats2>;
@@ -244,13 +244,16 @@ where
             dev: examples,
         };
         let mut observe = |_: &Evaluation| told += 1;
-        let adam = &mut Adam::new(0.05);
+        // Plain SGD: Adam divides each gradient by its own running size, so that a gradient
+        // near zero (a unit the batch barely reaches) whose rounding differs between the runs
+        // moves its weight by up to the learning rate either way.
+        let sgd = &mut Sgd::new(0.5);
         let begin = Begin::Afresh;
         train_data_parallel(
             exchange,
             begin,
             &mut model,
-            adam,
+            sgd,
             data,
             &settings,
             &mut observe,
