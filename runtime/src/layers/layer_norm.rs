@@ -137,19 +137,13 @@ impl<W: Dim> Model for LayerNorm<W> {
 mod tests {
     use super::*;
     use crate::data::Const;
-    use crate::kernels::rng::Rng;
+    use crate::training::testing::draw_weights;
     use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
     fn layer_norm_gradients_match_finite_differences() {
         let mut layer = LayerNorm::new(Const::<4>);
-        let mut rng = Rng::new(3);
-        layer
-            .for_each_param_mut(&mut |_, p| {
-                let n = p.len();
-                p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-            })
-            .unwrap();
+        draw_weights(&mut layer, "", 3);
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 2.2]]);
         gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
     }

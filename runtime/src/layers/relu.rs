@@ -65,7 +65,7 @@ pub type Relu<I, O> = Dense<I, O, ReluActivation>;
 mod tests {
     use super::*;
     use crate::data::{Const, Floats2};
-    use crate::model::Params;
+    use crate::training::testing::draw_weights;
     use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
@@ -73,10 +73,7 @@ mod tests {
         // Weights of a generator of its own: drawn from the shared one, they depend on the
         // tests that ran before, and may put a unit within the check's step of its kink.
         let mut layer = Relu::new(Const::<3>, Const::<6>);
-        let mut rng = crate::kernels::rng::Rng::new(3);
-        layer
-            .for_each_param_mut(&mut |_, p| p.value_mut().fill_with(|| rng.uniform(-1.0, 1.0)))
-            .unwrap();
+        draw_weights(&mut layer, "", 3);
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7], [0.2, 0.9, 1.1]]);
         gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
     }

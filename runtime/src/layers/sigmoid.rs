@@ -57,9 +57,10 @@ mod tests {
     use super::*;
     use crate::combinators::chain;
     use crate::data::{Const, Floats2};
-    use crate::kernels::rng::Rng;
+
     use crate::layers::Mish;
     use crate::model::{Model, Params};
+    use crate::training::testing::draw_weights;
     use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
@@ -69,15 +70,7 @@ mod tests {
             Mish::new(Const::<3>, Const::<4>),
             Sigmoid::new(Const::<4>, Const::<3>),
         );
-        let mut rng = Rng::new(2);
-        model
-            .for_each_param_mut(&mut |path, p| {
-                if path.starts_with("1.sigmoid") {
-                    let n = p.len();
-                    p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-                }
-            })
-            .unwrap();
+        draw_weights(&mut model, "1.sigmoid", 2);
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
         gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
     }
@@ -97,13 +90,7 @@ mod tests {
     #[test]
     fn a_saved_model_loads_with_the_same_weights() {
         let mut model = Sigmoid::new(Const::<2>, Const::<3>);
-        let mut rng = Rng::new(5);
-        model
-            .for_each_param_mut(&mut |_, p| {
-                let n = p.len();
-                p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-            })
-            .unwrap();
+        draw_weights(&mut model, "", 5);
         let x = || Floats2::from_rows(&[[0.5, -1.0], [2.0, 0.25]]);
         let mut loaded = Sigmoid::new(Const::<2>, Const::<3>);
         loaded.from_bytes(&model.to_bytes().unwrap()).unwrap();

@@ -60,10 +60,10 @@ mod tests {
     use super::*;
     use crate::combinators::chain;
     use crate::data::{Const, Floats2};
-    use crate::kernels::rng::Rng;
+
     use crate::layers::Mish;
-    use crate::model::{Model, Params};
-    use crate::training::testing::grad_of;
+    use crate::model::Model;
+    use crate::training::testing::{draw_weights, grad_of};
     use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
@@ -74,15 +74,7 @@ mod tests {
             Mish::new(Const::<3>, Const::<4>),
             Softmax::new(Const::<4>, Const::<3>),
         );
-        let mut rng = Rng::new(1);
-        model
-            .for_each_param_mut(&mut |path, p| {
-                if path.starts_with("1.softmax") {
-                    let n = p.len();
-                    p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-                }
-            })
-            .unwrap();
+        draw_weights(&mut model, "1.softmax", 1);
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
         gradcheck(&mut model, &x, &GradcheckOptions::default()).unwrap();
     }

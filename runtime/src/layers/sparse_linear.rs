@@ -124,19 +124,13 @@ impl<O: Dim> Model for SparseLinear<O> {
 mod tests {
     use super::*;
     use crate::data::Const;
-    use crate::kernels::rng::Rng;
+    use crate::training::testing::draw_weights;
     use crate::training::{GradcheckOptions, gradcheck};
 
     /// A layer of weights away from zero, so that the scores depend on them.
     fn random_layer(length: usize) -> SparseLinear<Const<3>> {
         let mut layer = SparseLinear::new(length, Const::<3>);
-        let mut rng = Rng::new(8);
-        layer
-            .for_each_param_mut(&mut |_, p| {
-                let n = p.len();
-                p.value_mut().copy_from_slice(&rng.uniform_vec(n, 1.0));
-            })
-            .unwrap();
+        draw_weights(&mut layer, "", 8);
         layer
     }
 

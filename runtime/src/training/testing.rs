@@ -19,6 +19,19 @@ pub(crate) fn grad_of(model: &impl Params, path: &str) -> Vec<f32> {
     grad.unwrap_or_else(|| panic!("no parameter {path} in {:?}", model.param_names()))
 }
 
+/// Draws the values of `model`'s parameters whose paths start with `under` uniform in ±1,
+/// from a generator of `seed`: weights of a test's own, whatever tests ran before it.
+pub(crate) fn draw_weights(model: &mut impl Params, under: &str, seed: u64) {
+    let mut rng = Rng::new(seed);
+    model
+        .for_each_param_mut(&mut |path, p| {
+            if path.starts_with(under) {
+                p.value_mut().fill_with(|| rng.uniform(-1.0, 1.0));
+            }
+        })
+        .expect("a test's model holds its shared layers");
+}
+
 /// Whether a kernel test's case of about `work` multiply-adds runs: every case does, but under
 /// Miri, which interprets each instruction, only the small ones, whose shapes still reach the
 /// edges of the kernels' blocks.
