@@ -1,5 +1,5 @@
 //! Code generation: a checked network becomes constructor calls (`model!`) or a type
-//! (`model_type!`). Each built-in layer is written from its catalog templates. Runs of one
+//! (`model_type!`); `bindings.rs` writes what a `model!` value binds before the network. Each built-in layer is written from its catalog templates. Runs of one
 //! combinator become balanced trees, so a 100-layer chain is 7 levels deep for rustc;
 //! parameter paths do not depend on the nesting.
 
@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use weft_grammar::{ArgValue, Built, Checked, Count, Eager, Net, Sym, User, UserOutput, Width};
+use weft_grammar::{ArgValue, Built, Count, Net, Sym, UserOutput, Width};
 
 use super::syntax::Exprs;
 
@@ -29,87 +29,9 @@ pub struct Expander<'a> {
     pub afters: RefCell<BTreeSet<usize>>,
 }
 
-type Tokens = syn::Result<TokenStream>;
+pub(super) type Tokens = syn::Result<TokenStream>;
 
 impl Expander<'_> {
-    /// The whole `model!` expression: bindings, then the network, wrapped in `Uninitialized`
-    /// when sizes come from the data.
-    pub fn model_value(&self, checked: &Checked<Span>) -> Tokens {
-        let shared = self.shared_layers(&checked.bindings.eager);
-        let eager = checked.bindings.eager.iter().enumerate().map(|(i, e)| {
-            let ident = eager_ident(i);
-            match (e, shared[i]) {
-                (Eager::Size(id), _) => {
-                    let expr = self.exprs.get(*id);
-                    quote!(let #ident = { let size: usize = #expr; size };)
-                }
-                (Eager::Layer(id), Some(first)) if first == i => {
-                    let expr = self.exprs.get(*id);
-                    quote!(let #ident = ::weft::combinators::Shared::new(#expr);)
-                }
-                (Eager::Layer(_), Some(first)) => {
-                    let first = eager_ident(first);
-                    quote!(let #ident = ::core::clone::Clone::clone(&#first);)
-                }
-                (Eager::Layer(id), None) => {
-                    let expr = self.exprs.get(*id);
-                    quote!(let #ident = #expr;)
-                }
-            }
-        });
-        let mut eager: Vec<TokenStream> = eager.collect();
-        let network = self.network(&checked.net)?;
-        for &i in self.afters.borrow().iter() {
-            let user = user_at(&checked.net, i).expect("an `After` is of a bound layer");
-            let (after, ident, text) = (after_ident(i), eager_ident(i), &user.text);
-            // Spanned as the layer is where it is used: rustc's errors point at the layer.
-            let layer = quote_spanned!(self.exprs.get(user.expr).span()=>
-                ::core::convert::identity(&#ident)
-            );
-            eager.push(quote!(let #after = ::weft::combinators::After::of(#layer, #text);));
-        }
-        if checked.bindings.from_data.is_empty() {
-            return Ok(quote!({ #(#eager)* #network }));
-        }
-        let sizes = Ident::new("__weft_sizes", Span::mixed_site());
-        let from_data = checked.bindings.from_data.iter().enumerate().map(|(i, f)| {
-            let (ident, method, layer) = (data_ident(i), format_ident!("{}", f.method), &f.layer);
-            quote!(let #ident: usize = #sizes.#method(#layer)?;)
-        });
-        Ok(quote!({
-            #(#eager)*
-            ::weft::Uninitialized::new(move |#sizes: &::weft::DataSizes| -> ::weft::Result<_> {
-                #(#from_data)*
-                ::core::result::Result::Ok(#network)
-            })
-        }))
-    }
-
-    /// For each binding, the first binding of the same layer where a value of the user's is
-    /// used more than once (`enc` in `(enc >> a) | (enc >> b)`): one layer, shared.
-    fn shared_layers(&self, eager: &[Eager]) -> Vec<Option<usize>> {
-        let name = |e: &Eager| match *e {
-            Eager::Layer(id) => match self.exprs.get(id) {
-                syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident().cloned(),
-                _ => None,
-            },
-            Eager::Size(_) => None,
-        };
-        let names: Vec<_> = eager.iter().map(name).collect();
-        names
-            .iter()
-            .map(|n| {
-                let n = n.as_ref()?;
-                let mut uses = names
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, m)| m.as_ref() == Some(n));
-                let (first, _) = uses.next()?;
-                uses.next().map(|_| first)
-            })
-            .collect()
-    }
-
     /// The network as a value (`model!`) or a type (`model_type!`).
     pub fn network(&self, net: &Net<Span>) -> Tokens {
         let value = self.mode == Mode::Value;
@@ -450,35 +372,15 @@ fn first_span(net: &Net<Span>) -> Span {
     }
 }
 
-/// The layer of the user's bound as entry `binding`.
-fn user_at(net: &Net<Span>, binding: usize) -> Option<&User<Span>> {
-    match net {
-        Net::User {
-            user,
-            binding: Some(b),
-        } if *b == binding => Some(user),
-        Net::Chain(nets) | Net::Add(nets) | Net::Concat(nets, _) => {
-            nets.iter().find_map(|n| user_at(n, binding))
-        }
-        Net::Clone(inner, _)
-        | Net::Residual(inner)
-        | Net::WithArray(inner)
-        | Net::Sentences(inner)
-        | Net::Both(inner)
-        | Net::AttentionBy(inner) => user_at(inner, binding),
-        Net::Layer(_) | Net::User { .. } => None,
-    }
-}
-
-fn after_ident(i: usize) -> Ident {
+pub(super) fn after_ident(i: usize) -> Ident {
     format_ident!("__weft_after{}", i, span = Span::mixed_site())
 }
 
-fn eager_ident(i: usize) -> Ident {
+pub(super) fn eager_ident(i: usize) -> Ident {
     format_ident!("__weft_eager{}", i, span = Span::mixed_site())
 }
 
-fn data_ident(i: usize) -> Ident {
+pub(super) fn data_ident(i: usize) -> Ident {
     format_ident!("__weft_from_data{}", i, span = Span::mixed_site())
 }
 

@@ -1,7 +1,8 @@
 //! `model!` and `model_type!`: Rust tokens read as the grammar's syntax (`syntax`), given
 //! meaning and checked by the shared grammar (`weft_grammar`), written out as code
-//! (`expand`).
+//! (`expand`, and `bindings` around a value).
 
+mod bindings;
 mod expand;
 mod syntax;
 
