@@ -162,7 +162,9 @@ pub trait Params {
     /// parameter ([`Optimizer::check`]: for [`Adam`](crate::Adam) and [`Sgd`](crate::Sgd),
     /// values that it would make NaN, infinite, or beyond `1e30` in magnitude). On any of these
     /// errors no value changes, nor the optimizer's state; the gradients are cleared, and the
-    /// error names the setting or the first parameter concerned.
+    /// error names the setting or the first parameter concerned. A layer the model shares that
+    /// is also held outside it ([`Error::Shared`]) is refused before any walk: nothing changes,
+    /// and the gradients stay, to be applied once the other holder lets go.
     ///
     /// ```
     /// use weft_runtime::{Adam, Const, Floats2, Model, Params, layers::Linear};
