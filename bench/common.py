@@ -23,7 +23,8 @@ LEARN_RATE = 0.001   # Adam, betas (0.9, 0.999), eps 1e-8
 BATCH = 32           # training batch
 INFER_BATCH = 128    # prediction batch when timing
 INFER_SECONDS = 3.0  # seconds of passes over the inference data when timing (--infer-seconds)
-EPOCHS = {"textcat": 5, "tagger": 15, "spacy_tagger": 3}
+# spacy_tagger: as weft's example (examples/common/spacy_tagger.rs)
+EPOCHS = {"textcat": 5, "tagger": 15, "spacy_tagger": 5}
 FILES = {"textcat": "rt_polarity.{}.tsv", "tagger": "twt_upos.{}.conll",
          "spacy_tagger": "twt_upos.{}.conll"}
 

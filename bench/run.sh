@@ -10,7 +10,7 @@
 #
 # Knobs (environment):
 #   TASKS="textcat tagger" (or spacy_tagger)   THREADS="1 2"
-#   EPOCHS=N (all tasks; default 5 textcat, 15 tagger, 3 spacy_tagger)
+#   EPOCHS=N (all tasks; default 5 textcat, 15 tagger, 5 spacy_tagger)
 #   SYSTEMS (every task; default "weft thinc thinc-pytorchlstm pytorch", for spacy_tagger
 #     "weft spacy")   REPEAT=N (rounds over all runs; default 1)
 #   PY=/tmp/weft-bench-venv/bin/python   SPACY_PY=/tmp/spacy-venv/bin/python
