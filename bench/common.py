@@ -127,9 +127,12 @@ def run(args, data, step, predict, n_params, **fields):
     """Trains for args.epochs epochs in shuffled batches, scoring dev after each; times
     prediction; prints the JSON line of the run, with `fields` added.
 
-    step(batch) trains on a list of examples and returns a function giving the batch's summed
-    loss and its number of classes; it is called after the clock stops. predict(ids) returns
-    the predicted classes of a list of token-id lists, flat, as an array or tensor."""
+    data.train, data.dev and data.test hold examples `(input, classes)`: an input is whatever
+    the baseline feeds its network (token ids; spaCy's Docs), and its len() counts its words.
+    step(batch) trains on a list of examples of data.train and returns a function giving the
+    batch's summed loss and its number of classes; it is called after the clock stops.
+    predict(inputs) returns the predicted classes of a list of inputs, flat, as an array or
+    tensor."""
     rng = random.Random(args.seed)
     order = list(range(len(data.train)))
     losses, dev_accs = [], []
