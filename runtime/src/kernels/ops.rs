@@ -280,7 +280,8 @@ multiversion! {
 /// larger, or NaN. A NaN once found stays: the largest of values that hold a NaN is NaN.
 #[inline(always)]
 pub(crate) fn beats(value: f32, best: f32) -> bool {
-    value > best || value.is_nan()
+    // `|`, not `||`: both compared, no branch, so that loops of it run on registers.
+    (value > best) | value.is_nan()
 }
 
 /// The vector-Jacobian product of softmax: `d_x = y ⊙ (d_y - ⟨d_y, y⟩)`, over `d` in place.

@@ -76,6 +76,11 @@ impl Affine {
         }
     }
 
+    /// The weights `W` and the bias `b`.
+    pub(crate) fn params(&self) -> (&Param, &Param) {
+        (&self.w, &self.b)
+    }
+
     /// `x · Wᵀ + b`.
     pub(crate) fn forward(&self, x: ArrayView2<'_, f32>) -> Array2<f32> {
         affine(x, self.w.matrix(), self.b.vector())

@@ -5,13 +5,18 @@
 //! and `b` `(O, pieces)`, flattened, so that its weights load as they are.
 //! `y[n, o] = max_p z[n, o·pieces + p]` (NaN when a piece is), `z = x · Wᵀ + b`. Backprop
 //! routes each output's gradient to the piece that won.
+//!
+//! The product runs on `W`'s rows taken piece by piece (a copy per call, row `p·O + o` of it
+//! being row `o·pieces + p` of `W`), so that each piece's values of a row of `z` are
+//! consecutive and the maximum is taken over whole registers of outputs at once; the weight
+//! gradient is summed in that order and added back in `W`'s.
 
-use ndarray::Array2;
+use ndarray::{Array1, Array2, Axis};
 
 use super::boundary::{check_gradient, check_width};
 use super::dense::Affine;
 use crate::data::{Dim, Floats2, Values};
-use crate::kernels::ops::beats;
+use crate::kernels::ops::{add_column_sums, add_t_matmul, affine, beats, matmul};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A maxout layer (Goodfellow et al., 2013), as Thinc's `Maxout`.
@@ -57,18 +62,38 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
         self.pieces
     }
 
-    /// The outputs and, for each, the index in `z` of the piece that won.
-    fn pool(&self, z: &Array2<f32>) -> (Floats2<O>, Vec<usize>) {
+    /// `W` and `b` piece by piece: row `p·O + o` of the weights (and value of the bias) is
+    /// row `o·pieces + p` of `W` (and value of `b`).
+    fn by_piece(&self) -> (Array2<f32>, Array1<f32>) {
+        let (w, b) = self.affine.params();
+        let (w, b) = (w.matrix(), b.vector());
+        let outputs = self.n_out.size();
+        let rows: Vec<usize> = (0..self.pieces)
+            .flat_map(|p| (0..outputs).map(move |o| o * self.pieces + p))
+            .collect();
+        (w.select(Axis(0), &rows), b.select(Axis(0), &rows))
+    }
+
+    /// The outputs of `z` (piece by piece) and, for each, the piece that won.
+    fn pool(&self, z: &Array2<f32>) -> (Floats2<O>, Vec<u32>) {
+        let outputs = self.n_out.size();
         let mut y = Floats2::zeros(z.nrows(), self.n_out);
-        let mut winners = Vec::with_capacity(z.len() / self.pieces);
+        let mut winners = vec![0u32; z.nrows() * outputs];
         let z = z.as_slice().expect("standard layout");
-        for (out, pieces) in y.values_mut().iter_mut().zip(z.chunks(self.pieces)) {
-            let pieces = pieces.iter().enumerate();
-            let (best, value) = pieces.fold((0, f32::NEG_INFINITY), |best, (p, &v)| {
-                if beats(v, best.1) { (p, v) } else { best }
-            });
-            *out = value;
-            winners.push(winners.len() * self.pieces + best);
+        let rows = y.values_mut().chunks_exact_mut(outputs.max(1));
+        let winners_by_row = winners.chunks_exact_mut(outputs.max(1));
+        for ((out, won), z) in rows.zip(winners_by_row).zip(z.chunks_exact(outputs * self.pieces)) {
+            out.copy_from_slice(&z[..outputs]);
+            for (p, piece) in z.chunks_exact(outputs).enumerate().skip(1) {
+                // Bit masks rather than branches, so that the loop runs on registers.
+                let (won, piece) = (&mut won[..out.len()], &piece[..out.len()]);
+                for o in 0..out.len() {
+                    let takes = u32::from(beats(piece[o], out[o])).wrapping_neg();
+                    let bits = (piece[o].to_bits() & takes) | (out[o].to_bits() & !takes);
+                    out[o] = f32::from_bits(bits);
+                    won[o] = (p as u32 & takes) | (won[o] & !takes);
+                }
+            }
         }
         (y, winners)
     }
@@ -100,23 +125,48 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
         impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a,
     ) {
         check_width("maxout", self.n_in, x.width());
-        let z = self.affine.forward(x.view());
+        let (w, b) = self.by_piece();
+        let z = affine(x.view(), w.view(), b.view());
         let (y, winners) = self.pool(&z);
+        drop(z);
         let backprop = move |d_y: Floats2<O>| {
             check_gradient("maxout", x.rows(), self.n_out, &d_y);
-            let mut d_z = Array2::zeros(z.raw_dim());
-            let flat = d_z.as_slice_mut().expect("standard layout");
-            for (&winner, &d) in winners.iter().zip(d_y.values()) {
-                flat[winner] = d;
+            let outputs = self.n_out.size();
+            let mut d_z = Array2::zeros((x.rows(), outputs * self.pieces));
+            let rows = d_z.as_slice_mut().expect("standard layout");
+            let rows = rows.chunks_exact_mut(outputs * self.pieces);
+            let d_y_rows = d_y.values().chunks_exact(outputs.max(1));
+            for ((d_z, d_y), won) in rows.zip(d_y_rows).zip(winners.chunks_exact(outputs.max(1))) {
+                for (o, (&d, &p)) in d_y.iter().zip(won).enumerate() {
+                    d_z[p as usize * outputs + o] = d;
+                }
             }
-            Floats2::wrap(self.affine.backward(d_z.view(), x.view()))
+            let (w_param, b_param) = self.affine.params();
+            let mut d_w = Array2::zeros(w.raw_dim());
+            add_t_matmul(&mut d_w.view_mut(), d_z.view(), x.view());
+            let mut d_b = vec![0.0; b.len()];
+            add_column_sums(&mut d_b, d_z.view());
+            let thinc_row = |row: usize| (row % outputs) * self.pieces + row / outputs;
+            w_param.add_grad_matrix(|mut g| {
+                for (row, d) in d_w.rows().into_iter().enumerate() {
+                    let mut g = g.row_mut(thinc_row(row));
+                    g += &d;
+                }
+            });
+            let mut g = b_param.grad();
+            for (row, d) in d_b.into_iter().enumerate() {
+                g[thinc_row(row)] += d;
+            }
+            drop(g);
+            Floats2::wrap(matmul(d_z.view(), w.view()))
         };
         (y, backprop)
     }
 
     fn predict(&self, x: Floats2<I>) -> Floats2<O> {
         check_width("maxout", self.n_in, x.width());
-        self.pool(&self.affine.forward(x.view())).0
+        let (w, b) = self.by_piece();
+        self.pool(&affine(x.view(), w.view(), b.view())).0
     }
 
     fn output_width(&self) -> Option<usize> {
@@ -128,6 +178,7 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
 mod tests {
     use super::*;
     use crate::data::Const;
+    use crate::model::Params;
     use crate::training::{GradcheckOptions, gradcheck};
 
     #[test]
@@ -135,5 +186,25 @@ mod tests {
         let mut layer = Maxout::new(Const::<3>, Const::<4>, 3);
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
         gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    /// `W` and `b` as Thinc stores them: row `o·pieces + p` is piece `p` of output `o`.
+    #[test]
+    fn each_output_is_the_largest_of_its_pieces_in_thincs_order() {
+        let mut layer = Maxout::new(Const::<2>, Const::<2>, 3);
+        let w = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0], [0.0, -1.0], [2.0, 0.0]];
+        let b = [0.0, 0.0, 0.0, 0.0, 0.0, -10.0];
+        layer.for_each_param_mut(&mut |path, p| {
+            let values: Vec<f32> = if path.ends_with('W') {
+                w.concat()
+            } else {
+                b.to_vec()
+            };
+            p.value_mut().copy_from_slice(&values);
+        })
+        .unwrap();
+        let y = layer.predict(Floats2::from_rows(&[[3.0, 5.0]]));
+        // Output 0: max(3, 5, 8); output 1: max(-3, -5, 6 - 10).
+        assert_eq!(y, Floats2::from_rows(&[[8.0, -3.0]]));
     }
 }
