@@ -12,9 +12,14 @@
 //! # Ok::<(), weft_runtime::Error>(())
 //! ```
 
+mod architecture;
+mod config;
 mod lookups;
 mod msgpack;
+mod network;
 mod thinc_model;
 
+pub use architecture::{TaggerArchitecture, Tok2VecArchitecture};
 pub use lookups::Norms;
+pub use network::Output;
 pub use thinc_model::{ThincArray, ThincAttr, ThincModel, ThincNode};
