@@ -318,8 +318,8 @@ where
 {
     let training = train_epochs(&mut model, &options.training, data, task)?;
 
-    let test_ids = data.test.iter().flat_map(|test| test.ids());
-    let inputs: Vec<&Vec<u32>> = data.dev.ids().iter().chain(test_ids).collect();
+    let test_ids = data.test.iter().flat_map(|test| test.sequences());
+    let inputs: Vec<&Vec<u32>> = data.dev.sequences().iter().chain(test_ids).collect();
     let pass = || {
         for batch in inputs.chunks(INFER_BATCH) {
             let out = model.predict_parallel(Ragged::from_sequences(batch));

@@ -103,7 +103,10 @@ where
     let whole = batch * mpi.processes();
     let examples = |corpus: &Examples<T::Truth>, n: usize| {
         let n = n.min(corpus.len());
-        Examples::new(corpus.ids()[..n].to_vec(), corpus.truths()[..n].to_vec())
+        Examples::new(
+            corpus.sequences()[..n].to_vec(),
+            corpus.truths()[..n].to_vec(),
+        )
     };
     let train = examples(&corpus.train, steps * whole)?;
     let dev = examples(&corpus.dev, 64)?;
@@ -276,7 +279,7 @@ impl Step {
         let mut rows = std::collections::HashSet::new();
         let mut touched_by_one = 0;
         for (i, &example) in order.iter().cycle().take(nodes * batch).enumerate() {
-            rows.extend(train.ids()[example].iter().copied());
+            rows.extend(train.sequences()[example].iter().copied());
             if i + 1 == batch {
                 touched_by_one = rows.len();
             }

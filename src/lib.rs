@@ -109,14 +109,39 @@
 /// A layer that works on one text given pairs is a compile error that says to wrap it in
 /// `both(..)`.
 ///
-/// spaCy's CNN encoder (`MaxoutWindowEncoder`) is `expand_window` (each token's vector with its
-/// neighbours', within its sentence) into a maxout, normalized, in a residual block, stacked;
-/// each product runs once over every token of the batch. With `sigmoid` and
+/// spaCy's networks: `MultiHashEmbed` is a `hash_embed` per column of token attributes (keys
+/// from [`text::Attr::table`]), side by side and mixed by a normalized maxout;
+/// `maxout_window_encoder` is spaCy's `MaxoutWindowEncoder` (residual layers of `expand_window`,
+/// `maxout` and `layer_norm`, over sentences padded as spaCy pads them, so that its weights load
+/// as they are). spaCy's tagger:
+///
+/// ```
+/// use weft::text::{Attr, Token};
+/// use weft::{Model, Ragged, model};
+/// let words = ["Merhaba", "dünya", "!"];
+/// let tokens: Vec<Token> = words.iter().map(|text| Token { text, space_after: true }).collect();
+/// let attrs = [Attr::Norm, Attr::Prefix, Attr::Suffix, Attr::Shape];
+/// let x = Ragged::new(Attr::table(&attrs, &tokens)?, vec![3])?;
+/// let tagger = model!(
+///     (hash_embed(column = 0, rows = 5000, width = 96, seed = 8)
+///         | hash_embed(column = 1, rows = 1000, width = 96, seed = 9)
+///         | hash_embed(column = 2, rows = 2500, width = 96, seed = 10)
+///         | hash_embed(column = 3, rows = 2500, width = 96, seed = 11))
+///         >> maxout(width = 96, pieces = 3) >> layer_norm
+///         >> maxout_window_encoder(depth = 4, window = 1, pieces = 3)
+///         >> softmax(classes = 17)
+/// );
+/// assert_eq!(tagger.predict(x).data().view().shape(), &[3, 17]);
+/// # Ok::<(), weft::Error>(())
+/// ```
+///
+/// The same encoder is writable from its parts, with windows that see zeros beyond each
+/// sentence; each product runs once over every token of the batch. With `sigmoid` and
 /// [`BinaryCrossentropy`](losses::BinaryCrossentropy), a multi-label text classifier:
 ///
 /// ```
 /// use weft::{Floats2, Keys, Model, Ragged, losses::BinaryCrossentropy, model};
-/// let x = Ragged::new(Keys(vec![11, 12, 13, 14, 15]), vec![3, 2])?;
+/// let x = Ragged::new(Keys::new(vec![11, 12, 13, 14, 15]), vec![3, 2])?;
 /// let model = model!(
 ///     hash_embed(width = 32)
 ///         >> residual(expand_window(window = 1) >> maxout(width = 32, pieces = 3) >> layer_norm >> dropout(rate = 0.0)) ** 4
@@ -133,7 +158,8 @@
 /// A width is an integer literal (checked by the macro: from 1 to 2^24), a constant's
 /// UPPER_CASE name or a `{ block }` (checked by rustc), or any other `usize` expression (a
 /// run-time width, evaluated once when `model!` runs). Widths around your own layers are
-/// inferred by rustc. A count (`** n`, `depth`, `pieces`, `window`) is from 1 to 2^16, a
+/// inferred by rustc. A count (`** n`, `depth`, `pieces`, `window`) is from 1 to 2^16, a `column`
+/// from 0, a
 /// dropout `rate` (and an LSTM's `dropout`, applied in training to the output of each stacked
 /// layer but the last, so above 0 only with a `depth` of 2 or more) from 0 to below 1: a
 /// literal out of range is an error, never clamped. A flag (`align`'s `difference`) is `true` or `false`.
@@ -143,11 +169,12 @@
 /// | layer | takes | outputs | arguments (default) |
 /// |---|---|---|---|
 /// | `embed` | token ids | a vector per token | `rows` (from the data), `width` (64) |
-/// | `hash_embed` | hash keys | a vector per token | `rows` (5000), `width` (64), `seed` (0) |
+/// | `hash_embed` | hash keys | a vector per token, from the keys of one column | `rows` (5000), `width` (64), `seed` (0), `column` (0) |
 /// | `sparse_linear` | hash keys | class scores, one row per sequence (a bag of hashed features) | `classes` (from the data), `length` (262144) |
 /// | `bilstm` | vectors per token | `2 × hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
 /// | `lstm` | vectors per token | `hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
 /// | `expand_window` | vectors per token | each token's vector with its `window` neighbours on each side (zeros beyond its sequence), `(2 × window + 1) ×` the input width per token | `window` (1) |
+/// | `maxout_window_encoder` | vectors per token | vectors per token: spaCy's CNN encoder | `depth` (4), `window` (1), `pieces` (3) |
 /// | `attention` | vectors per token | one per sequence | |
 /// | `reduce_sum`, `reduce_mean`, `reduce_max` | vectors per token | one per sequence | |
 /// | `linear`, `relu`, `mish` | vectors | vectors | `width` (the input width) |

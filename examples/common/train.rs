@@ -2,8 +2,8 @@
 //! evaluation line after every epoch, and the best epoch's model scored on test.
 
 use weft::pipeline::Corpus;
-use weft::training::{BatchSize, Evaluation, Schedule, Settings, Task, evaluate, train};
-use weft::{Adam, Batch, Ids, Model, Ragged};
+use weft::training::{BatchSize, Evaluation, Schedule, Sequence, Settings, Task, evaluate, train};
+use weft::{Adam, Batch, Model, Ragged};
 
 use crate::common::Options;
 
@@ -23,16 +23,17 @@ fn settings(options: &Options) -> Settings {
 
 /// Trains `model` for `task` on `data` with Adam as `options` say, printing an evaluation on dev
 /// after every epoch, then scores the best epoch's model (the one training returns) on test.
-pub fn train_and_test<M, T>(
+pub fn train_and_test<M, T, S>(
     model: &mut M,
     task: &T,
-    data: &Corpus<T::Truth>,
+    data: &Corpus<T::Truth, S>,
     options: &Options,
 ) -> weft::Result<()>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
     M::Out: Batch,
     T: Task,
+    S: Sequence,
 {
     let mut adam = Adam::new(options.learn_rate);
     let mut print = |evaluation: &Evaluation| println!("{evaluation}");

@@ -135,6 +135,16 @@ impl<'a, S: Copy> Args<'a, S> {
                 }
                 ValueKind::Const(e) | ValueKind::Expr(e) => ArgValue::Expr(e),
             },
+            ArgKind::Index => match value.kind {
+                ValueKind::Int(_) => ArgValue::Int(within(value, 0, MAX_COUNT, "an index")?),
+                ValueKind::Float(_) | ValueKind::Bool(_) | ValueKind::Literal => {
+                    return Err(Error::new(
+                        value.span,
+                        "expected an index: an integer from 0",
+                    ));
+                }
+                ValueKind::Const(e) | ValueKind::Expr(e) => ArgValue::Expr(e),
+            },
             ArgKind::Rate | ArgKind::Between(_) => rate(value)?,
             ArgKind::Flag => match value.kind {
                 ValueKind::Bool(b) => ArgValue::Bool(b),

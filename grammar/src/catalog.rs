@@ -54,6 +54,8 @@ pub enum ArgKind {
     Count,
     /// Any `u32` (Thinc's seeds are 32-bit).
     Seed,
+    /// An index, from 0 (`usize`), such as a column of keys.
+    Index,
     /// A probability, at least 0 and below 1 (`f32`).
     Rate,
     /// A [`Rate`] applied between stacked layers, which the count argument
@@ -178,7 +180,7 @@ const fn layer(
 }
 
 use ArgDefault::{FromData, Input, Int, KnownInput};
-use ArgKind::{Count, Rate, Seed, Size};
+use ArgKind::{Count, Index, Rate, Seed, Size};
 
 const TOKENS: (Takes, Outputs) = (Takes::Sequences, Outputs::Sequences);
 const POOLING: (Takes, Outputs) = (Takes::Sequences, Outputs::Pooled);
@@ -211,10 +213,11 @@ pub const LAYERS: &[LayerSpec] = &[
             arg("rows", Size, Int(5000)),
             EMBEDDING_WIDTH,
             arg("seed", Seed, Int(0)),
+            arg("column", Index, Int(0)),
         ],
         Width::Arg("width"),
         (
-            "::weft::combinators::with_array(::weft::layers::HashEmbed::new($rows, $out, $seed))",
+            "::weft::combinators::with_array(::weft::layers::HashEmbed::new($rows, $out, $seed).with_column($column))",
             "::weft::combinators::WithArray<::weft::layers::HashEmbed<#out>>",
         ),
     ),
@@ -259,6 +262,20 @@ pub const LAYERS: &[LayerSpec] = &[
         (
             "::weft::layers::ExpandWindow::<_, #out>::new($in, $window)",
             "::weft::layers::ExpandWindow<#in, #out>",
+        ),
+    ),
+    layer(
+        "maxout_window_encoder",
+        TOKENS,
+        &[
+            arg("depth", Count, Int(4)),
+            arg("window", Count, Int(1)),
+            arg("pieces", Count, Int(3)),
+        ],
+        Width::Input,
+        (
+            "::weft::layers::MaxoutWindowEncoder::new($in, $depth, $window, $pieces)",
+            "::weft::layers::MaxoutWindowEncoder<#in>",
         ),
     ),
     layer(

@@ -128,7 +128,7 @@ fn initialize_says_what_the_data_lacks() {
 /// so do the inputs of a type of the user's that says how many examples it holds.
 #[test]
 fn initialize_reads_the_sizes_of_any_input() {
-    let keys = Ragged::new(Keys(vec![11, 12, 13]), vec![2, 1]).unwrap();
+    let keys = Ragged::new(Keys::new(vec![11, 12, 13]), vec![2, 1]).unwrap();
     let model = model!(hash_embed(width = 8) >> reduce_max >> softmax)
         .initialize(&keys, &vec![0, 2])
         .unwrap();
@@ -380,7 +380,7 @@ fn widths_can_be_constants_and_run_time_values() {
     let model = model!(
         hash_embed(width = WIDTH, rows = 100, seed = 7) >> attention >> softmax(classes = classes)
     );
-    let keys = Ragged::new(weft::Keys(vec![11, 12, 13]), vec![2, 1]).unwrap();
+    let keys = Ragged::new(weft::Keys::new(vec![11, 12, 13]), vec![2, 1]).unwrap();
     assert_eq!(model.predict(keys).view().shape(), &[2, 4]);
 }
 

@@ -106,7 +106,7 @@ fn text_builds_the_networks_model_builds() {
     same_as_the_macros(text, network.initialize(&x, &label_sets).unwrap(), cnn, &x);
 
     // Sized in full: built with no sizes from the data.
-    let keys = Ragged::new(Keys(vec![11, 12, 13, 14]), vec![3, 1]).unwrap();
+    let keys = Ragged::new(Keys::new(vec![11, 12, 13, 14]), vec![3, 1]).unwrap();
     let classes = 3;
     let hashed = model!(
         hash_embed(rows = 50, width = 8, seed = 3) >> reduce_max >> softmax(classes = classes)
@@ -155,7 +155,7 @@ fn text_builds_hierarchical_networks_over_documents() {
     );
     // Sentences of hash keys, and a vector per sentence out.
     let keys = Ragged::new(
-        Ragged::new(Keys(vec![7, 8, 9]), vec![2, 1]).unwrap(),
+        Ragged::new(Keys::new(vec![7, 8, 9]), vec![2, 1]).unwrap(),
         vec![1, 1],
     );
     let text = "sentences(hash_embed(rows = 20, width = 4) >> reduce_sum) >> relu";

@@ -63,9 +63,8 @@ fn defaults_suit_their_kinds_and_width_rules_name_widths() {
                 assert_eq!(count, Some(ArgKind::Count), "{}: `{}`", spec.name, a.name);
             }
             if let ArgDefault::Int(0) = a.default {
-                assert_eq!(
-                    a.kind,
-                    ArgKind::Seed,
+                assert!(
+                    matches!(a.kind, ArgKind::Seed | ArgKind::Index),
                     "{}: `{}` is at least 1",
                     spec.name,
                     a.name

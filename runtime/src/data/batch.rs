@@ -109,30 +109,48 @@ impl<W: Dim> Split for Floats2<W> {
     }
 }
 
-/// [`Split`] for a newtype over a `Vec` of one value per row.
-macro_rules! split_rows {
-    ($($t:ident),*) => {$(
-        impl Split for $t {
-            fn items(&self) -> usize {
-                self.0.len()
-            }
+impl Split for Ids {
+    fn items(&self) -> usize {
+        self.0.len()
+    }
 
-            fn sizes(&self) -> Vec<usize> {
-                vec![1; self.0.len()]
-            }
+    fn sizes(&self) -> Vec<usize> {
+        vec![1; self.0.len()]
+    }
 
-            fn split_at(self, ends: &[usize]) -> Vec<Self> {
-                runs(ends).map(|(start, end)| $t(self.0[start..end].to_vec())).collect()
-            }
+    fn split_at(self, ends: &[usize]) -> Vec<Self> {
+        runs(ends)
+            .map(|(start, end)| Ids(self.0[start..end].to_vec()))
+            .collect()
+    }
 
-            fn concat(parts: Vec<Self>) -> Self {
-                $t(parts.into_iter().flat_map(|part| part.0).collect())
-            }
-        }
-    )*};
+    fn concat(parts: Vec<Self>) -> Self {
+        Ids(parts.into_iter().flat_map(|part| part.0).collect())
+    }
 }
 
-split_rows!(Ids, Keys);
+impl Split for Keys {
+    fn items(&self) -> usize {
+        self.rows()
+    }
+
+    fn sizes(&self) -> Vec<usize> {
+        vec![1; self.rows()]
+    }
+
+    fn split_at(self, ends: &[usize]) -> Vec<Self> {
+        runs(ends)
+            .map(|(start, end)| self.slice(start, end))
+            .collect()
+    }
+
+    /// The parts of one split, so with one number of columns.
+    fn concat(parts: Vec<Self>) -> Self {
+        let columns = parts.first().map_or(1, Keys::columns);
+        let keys = parts.iter().flat_map(Keys::as_slice).copied().collect();
+        Keys::table(columns, keys).expect("the parts of one table have its columns")
+    }
+}
 
 impl<T: Split> Split for Ragged<T> {
     fn items(&self) -> usize {

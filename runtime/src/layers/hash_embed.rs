@@ -1,6 +1,7 @@
 //! [`HashEmbed`]: vectors for unbounded vocabularies, by hashing keys into a fixed table.
 //!
-//! Shapes: [`Keys`] (one `u64` key per row, a hash of the token text, say) → `Floats2<W>`.
+//! Shapes: [`Keys`] (a row of `u64` keys per token, a hash of each of its attributes, say) →
+//! `Floats2<W>`, from the keys of one column (0 unless [`HashEmbed::with_column`] says).
 //! Parameter `E` `(rows, W)`, uniform(±0.1). Each key is hashed with the layer's seed into
 //! [`HashEmbed::HASHES`] rows, whose vectors are summed: two keys that collide in one row rarely
 //! collide in all.
@@ -8,10 +9,10 @@
 //! The rows are Thinc's (`HashEmbed`, `ops.hash`): MurmurHash3's 128-bit hash of the key's 8
 //! bytes with the 32-bit seed, cut into four 32-bit words, each modulo the number of rows. So a
 //! table trained by Thinc or spaCy, with its seed, reads the same rows here for the same keys
-//! ([`text`](crate::text) gives spaCy's keys of tokens). Thinc's `column` argument, which picks
-//! one column of a table of keys, has no counterpart: the keys of one attribute come as one
-//! [`Keys`] ([`Attr::keys`](crate::text::Attr::keys)). spaCy's `MultiHashEmbed` gives its
-//! attributes the seeds 8, 9, 10, ... in order, its `CharacterEmbed` the seed 5.
+//! ([`text`](crate::text) gives spaCy's keys of tokens). The column is Thinc's `column`: spaCy's
+//! `MultiHashEmbed` is one layer per column of the table of attributes
+//! ([`Attr::table`](crate::text::Attr::table)), with the seeds 8, 9, 10, ... in order, side by
+//! side; its `CharacterEmbed` has the seed 5.
 //!
 //! The seed and the hash are part of the model: a different seed is a different model, and the
 //! architecture signature records the hash (`hash=murmurhash3`), so that a file saved with the
@@ -28,13 +29,14 @@ use crate::model::{Model, Param, Params, Visit, VisitMut};
 /// ```
 /// use weft_runtime::{Const, Keys, Model, layers::HashEmbed};
 /// let embed = HashEmbed::new(1000, Const::<8>, 17);
-/// let y = embed.predict(Keys(vec![42, 7, 42]));
+/// let y = embed.predict(Keys::new(vec![42, 7, 42]));
 /// assert_eq!(y.view().row(0), y.view().row(2));
 /// assert_ne!(y.view().row(0), y.view().row(1));
 /// ```
 pub struct HashEmbed<W: Dim> {
     width: W,
     seed: u32,
+    column: usize,
     table: Param,
 }
 
@@ -54,13 +56,24 @@ impl<W: Dim> HashEmbed<W> {
         HashEmbed {
             width,
             seed,
+            column: 0,
             table: Param::uniform(&[rows, width.size()], 0.1, &mut Rng::fresh()),
         }
+    }
+
+    /// The layer, reading the keys of column `column` of its input's rows.
+    pub fn with_column(self, column: usize) -> Self {
+        HashEmbed { column, ..self }
     }
 
     /// The hash seed.
     pub fn seed(&self) -> u32 {
         self.seed
+    }
+
+    /// The column of keys the layer reads.
+    pub fn column(&self) -> usize {
+        self.column
     }
 
     /// The table rows `key` reads.
@@ -69,10 +82,26 @@ impl<W: Dim> HashEmbed<W> {
         murmurhash3_128_u64(key, self.seed).map(|hash| (u64::from(hash) % rows) as usize)
     }
 
+    /// The keys the layer reads, one per row.
+    ///
+    /// # Panics
+    /// When the rows have no column [`HashEmbed::column`].
+    fn keys<'k>(&self, keys: &'k Keys) -> impl ExactSizeIterator<Item = u64> + 'k {
+        if self.column >= keys.columns() {
+            panic!(
+                "hash_embed: reads column {} of its keys, but they come in rows of {} \
+                 (give each token one key per attribute: `text::Attr::table`)",
+                self.column,
+                keys.columns()
+            );
+        }
+        keys.column(self.column)
+    }
+
     fn lookup(&self, keys: &Keys) -> Floats2<W> {
-        let mut y = Floats2::zeros(keys.0.len(), self.width);
+        let mut y = Floats2::zeros(keys.rows(), self.width);
         let table = self.table.matrix();
-        for (&key, mut out) in keys.0.iter().zip(y.view_mut().rows_mut()) {
+        for (key, mut out) in self.keys(keys).zip(y.view_mut().rows_mut()) {
             for row in self.rows_of(key) {
                 out += &table.row(row);
             }
@@ -86,6 +115,9 @@ impl<W: Dim> Params for HashEmbed<W> {
         walk.layer("hash_embed", |walk| {
             walk.attr("width", &self.width.size());
             walk.attr("seed", &self.seed);
+            if self.column != 0 {
+                walk.attr("column", &self.column);
+            }
             walk.attr("hash", &Self::HASH);
             walk.param("E", &self.table);
         });
@@ -105,11 +137,11 @@ impl<W: Dim> Model for HashEmbed<W> {
     ) -> (Floats2<W>, impl FnOnce(Floats2<W>) -> NoGrad + Send + 'a) {
         let y = self.lookup(&keys);
         let backprop = move |d_y: Floats2<W>| {
-            check_gradient("hash_embed", keys.0.len(), self.width, &d_y);
+            check_gradient("hash_embed", keys.rows(), self.width, &d_y);
             let d_y = d_y.view();
-            let rows = keys.0.iter().zip(d_y.rows());
+            let rows = self.keys(&keys).zip(d_y.rows());
             self.table.add_grad_rows(
-                rows.flat_map(|(&key, d)| self.rows_of(key).map(move |row| (row, d))),
+                rows.flat_map(|(key, d)| self.rows_of(key).map(move |row| (row, d))),
             );
             NoGrad
         };
@@ -134,8 +166,30 @@ mod tests {
     #[test]
     fn hash_embed_gradients_match_finite_differences() {
         let mut embed = HashEmbed::new(7, Const::<3>, 1);
-        let keys = Keys(vec![11, u64::MAX, 11, 0]);
+        let keys = Keys::new(vec![11, u64::MAX, 11, 0]);
         gradcheck(&mut embed, &keys, &GradcheckOptions::default()).unwrap();
+        let mut second = HashEmbed::new(7, Const::<3>, 1).with_column(1);
+        let table = Keys::table(2, vec![5, 11, 6, u64::MAX, 7, 11]).unwrap();
+        gradcheck(&mut second, &table, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn a_column_reads_its_keys_alone() {
+        let first = HashEmbed::new(100, Const::<4>, 3);
+        let table = Keys::table(2, vec![1, 2, 3, 4]).unwrap();
+        assert_eq!(
+            first.predict(table.clone()),
+            first.predict(Keys::new(vec![1, 3]))
+        );
+        let of_second = first.predict(Keys::new(vec![2, 4]));
+        assert_eq!(first.with_column(1).predict(table), of_second);
+    }
+
+    #[test]
+    #[should_panic(expected = "hash_embed: reads column 2 of its keys, but they come in rows of 2")]
+    fn a_column_beyond_the_rows_is_named() {
+        let embed = HashEmbed::new(10, Const::<2>, 0).with_column(2);
+        embed.predict(Keys::table(2, vec![1, 2]).unwrap());
     }
 
     /// Thinc's HashEmbed layers, with their tables, keys, rows and outputs, as
@@ -170,7 +224,7 @@ mod tests {
                 let ours = embed.rows_of(key).map(|row| row as u64);
                 assert_eq!(ours[..], integers(thinc), "seed {seed}, key {key}");
             }
-            let (ours, thinc) = (embed.predict(Keys(keys)), floats(&layer["output"]));
+            let (ours, thinc) = (embed.predict(Keys::new(keys)), floats(&layer["output"]));
             assert_eq!(ours.view().len(), thinc.len());
             for (ours, thinc) in ours.view().iter().zip(thinc) {
                 assert!(

@@ -10,7 +10,8 @@
 //! every row (or sequence) it reaches, never as a number.
 //!
 //! What they may use: `model/` (each layer is a [`Model`](crate::Model) holding
-//! [`Param`](crate::Param)s), `data/` and `kernels/`. Their tests also use `training/`, to check
+//! [`Param`](crate::Param)s), `data/` and `kernels/`; a layer made of others
+//! ([`MaxoutWindowEncoder`]) also `combinators/`. Their tests also use `training/`, to check
 //! gradients, and `combinators/`.
 
 mod align;
@@ -27,6 +28,7 @@ mod hash_embed;
 mod layer_norm;
 mod lstm;
 mod maxout;
+mod maxout_window_encoder;
 mod mish;
 mod recurrence;
 mod reduce;
@@ -50,6 +52,7 @@ pub use hash_embed::HashEmbed;
 pub use layer_norm::LayerNorm;
 pub use lstm::Lstm;
 pub use maxout::Maxout;
+pub use maxout_window_encoder::MaxoutWindowEncoder;
 pub use mish::{Mish, MishActivation};
 pub use reduce::{
     MaxPooling, MeanPooling, Pooling, Reduce, ReduceMax, ReduceMean, ReduceSum, SumPooling,

@@ -1,7 +1,8 @@
 //! [`SparseLinear`]: class scores straight from hashed features (n-grams, say), a linear model
 //! over a bag of keys (Thinc's `SparseLinear_v2`, spaCy's bag-of-words text classifier).
 //!
-//! Shapes: `Ragged<Keys>` (each sequence a bag of feature keys) → `Floats2<O>`, one row of
+//! Shapes: `Ragged<Keys>` (each sequence a bag of feature keys: every key of its rows, whatever
+//! their columns) → `Floats2<O>`, one row of
 //! `O` class scores per sequence. Parameters `W` `(length, O)` (zeros) and `b` `(O)` (zeros).
 //! Each key `k` is hashed into two rows, `h_s(k) mod length` for the seeds `s` = 0 and 1, with
 //! `h_s` the 32-bit MurmurHash3 (x86) of the key's 8 little-endian bytes, and
@@ -23,7 +24,7 @@ use crate::model::{Model, Param, Params, Visit, VisitMut};
 /// ```
 /// use weft_runtime::{Const, Keys, Model, Ragged, layers::SparseLinear};
 /// let layer = SparseLinear::new(1 << 18, Const::<3>);
-/// let x = Ragged::new(Keys(vec![11, 12, 13]), vec![2, 1])?;
+/// let x = Ragged::new(Keys::new(vec![11, 12, 13]), vec![2, 1])?;
 /// // Zero-initialized: every score starts at 0.
 /// assert_eq!(layer.predict(x).view().shape(), &[2, 3]);
 /// # Ok::<(), weft_runtime::Error>(())
@@ -59,7 +60,7 @@ impl<O: Dim> SparseLinear<O> {
         let mut y_view = y.view_mut();
         for (mut out, range) in y_view.rows_mut().into_iter().zip(x.ranges()) {
             out.assign(&self.bias.vector());
-            for &key in &x.data().0[range] {
+            for &key in x.data().of_rows(range) {
                 for row in self.rows_of(key) {
                     out += &table.row(row);
                 }
@@ -102,7 +103,7 @@ impl<O: Dim> Model for SparseLinear<O> {
             let d_y = d_y.view();
             add_column_sums(&mut self.bias.grad(), d_y);
             let keys = x.ranges().zip(d_y.rows()).flat_map(|(range, d)| {
-                let keys = x.data().0[range].iter();
+                let keys = x.data().of_rows(range).iter();
                 keys.flat_map(move |&key| self.rows_of(key).map(move |row| (row, d)))
             });
             self.weights.add_grad_rows(keys);
@@ -137,14 +138,14 @@ mod tests {
     #[test]
     fn sparse_linear_gradients_match_finite_differences() {
         let mut layer = random_layer(7);
-        let x = Ragged::new(Keys(vec![11, u64::MAX, 11, 0, 5]), vec![3, 0, 2]).unwrap();
+        let x = Ragged::new(Keys::new(vec![11, u64::MAX, 11, 0, 5]), vec![3, 0, 2]).unwrap();
         gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
     }
 
     #[test]
     fn scores_are_the_bias_plus_both_rows_of_every_key() {
         let layer = random_layer(1 << 10);
-        let x = Ragged::new(Keys(vec![42, 42]), vec![0, 2]).unwrap();
+        let x = Ragged::new(Keys::new(vec![42, 42]), vec![0, 2]).unwrap();
         let y = layer.predict(x);
         let (w, b) = (layer.weights.matrix(), layer.bias.vector());
         assert_eq!(y.view().row(0), b);
@@ -158,7 +159,7 @@ mod tests {
     #[test]
     fn a_saved_model_loads_with_the_same_weights() {
         let layer = random_layer(16);
-        let x = || Ragged::new(Keys(vec![1, 2, 3]), vec![1, 2]).unwrap();
+        let x = || Ragged::new(Keys::new(vec![1, 2, 3]), vec![1, 2]).unwrap();
         let mut loaded = SparseLinear::new(16, Const::<3>);
         loaded.from_bytes(&layer.to_bytes().unwrap()).unwrap();
         assert_eq!(loaded.predict(x()), layer.predict(x()));

@@ -252,11 +252,11 @@ fn gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
     refuses_gradient(
         "hash_embed",
         &hash_embed,
-        Keys(vec![1, 2]),
+        Keys::new(vec![1, 2]),
         zeros(2, 4),
         (2, 3),
     );
-    let bags = Ragged::new(Keys(vec![1, 2, 3]), vec![2, 1]).unwrap();
+    let bags = Ragged::new(Keys::new(vec![1, 2, 3]), vec![2, 1]).unwrap();
     let sparse_linear = SparseLinear::new(10, 3);
     refuses_gradient("sparse_linear", &sparse_linear, bags, zeros(3, 3), (2, 3));
     let x = || sequences(3);

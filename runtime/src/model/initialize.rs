@@ -196,7 +196,7 @@ impl Inputs for Ids {
 /// Hash keys size no table (a hash embedding's rows are its own).
 impl Inputs for Keys {
     fn examples(&self) -> usize {
-        self.0.len()
+        self.rows()
     }
     fn max_id(&self) -> Option<u32> {
         None

@@ -5,8 +5,10 @@
 use std::path::Path;
 
 use crate::corpus::{LabelledText, Labels, TaggedSentence, Vocab, read_tagged, read_texts};
+use crate::data::Keys;
 use crate::error::Result;
-use crate::training::Examples;
+use crate::text::{Attr, Token};
+use crate::training::{Examples, Sequence};
 
 /// An example of a data file: its tokens, and its label or its tags.
 pub(crate) trait Example: Sized {
@@ -83,11 +85,24 @@ pub(crate) fn encode<E: Example>(
     labels: &Labels,
     path: &Path,
 ) -> Result<Examples<E::Truth>> {
+    encode_with(examples, labels, path, |tokens| Ok(vocab.encode(tokens)))
+}
+
+/// `examples`, read from `path`, with inputs by `input` of their tokens and truths of `labels`.
+fn encode_with<E: Example, S: Sequence>(
+    examples: &[E],
+    labels: &Labels,
+    path: &Path,
+    input: impl Fn(&[String]) -> Result<S>,
+) -> Result<Examples<E::Truth, S>> {
     let truths = (examples.iter())
         .map(|e| e.truth(labels, path))
         .collect::<Result<_>>()?;
-    let ids = examples.iter().map(|e| vocab.encode(e.tokens())).collect();
-    Examples::new(ids, truths)
+    let inputs = examples
+        .iter()
+        .map(|e| input(e.tokens()))
+        .collect::<Result<_>>()?;
+    Examples::new(inputs, truths)
 }
 
 /// A task's data files read as ids: the vocabulary and the labels of the training file, and
@@ -105,17 +120,17 @@ pub(crate) fn encode<E: Example>(
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct Corpus<T> {
+pub struct Corpus<T, S = Vec<u32>> {
     /// The token ids of the training file's tokens.
     pub vocab: Vocab,
     /// The training file's classes, or tags.
     pub labels: Labels,
     /// The training examples.
-    pub train: Examples<T>,
+    pub train: Examples<T, S>,
     /// The dev examples.
-    pub dev: Examples<T>,
+    pub dev: Examples<T, S>,
     /// The test examples, when there is a test file.
-    pub test: Option<Examples<T>>,
+    pub test: Option<Examples<T, S>>,
 }
 
 impl Corpus<usize> {
@@ -132,17 +147,65 @@ impl Corpus<Vec<usize>> {
     }
 }
 
+impl Corpus<Vec<usize>, Keys> {
+    /// Tagged sentences (`token<TAB>tag`, [`read_tagged`]) of a tagger that reads token
+    /// attributes: each sentence a row of keys per token, the keys of `attrs`
+    /// ([`Attr::table`]), with a space after each token but the last (spaCy's `Doc` of the
+    /// words). The vocabulary is the training file's, as for ids. An error when `attrs` is
+    /// empty.
+    ///
+    /// ```
+    /// use weft_runtime::pipeline::Corpus;
+    /// use weft_runtime::text::Attr;
+    /// let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data");
+    /// let (train, dev) = (data.join("twt_upos.train.conll"), data.join("twt_upos.dev.conll"));
+    /// let corpus = Corpus::tagged_keys(&train, &dev, None, &[Attr::Norm, Attr::Shape])?;
+    /// assert_eq!(corpus.dev.sequences()[0].columns(), 2);
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    pub fn tagged_keys(
+        train: &Path,
+        dev: &Path,
+        test: Option<&Path>,
+        attrs: &[Attr],
+    ) -> Result<Self> {
+        Corpus::read_with::<TaggedSentence>(train, dev, test, |_, words| {
+            let tokens: Vec<Token> = (words.iter().enumerate())
+                .map(|(i, text)| Token {
+                    text,
+                    space_after: i + 1 < words.len(),
+                })
+                .collect();
+            Attr::table(attrs, &tokens)
+        })
+    }
+}
+
 impl<T: Clone> Corpus<T> {
-    /// The files read as examples `E`.
+    /// The files read as examples `E`, as token ids.
     pub(crate) fn read<E: Example<Truth = T>>(
         train: &Path,
         dev: &Path,
         test: Option<&Path>,
     ) -> Result<Self> {
+        Corpus::read_with::<E>(train, dev, test, |vocab, tokens| Ok(vocab.encode(tokens)))
+    }
+}
+
+impl<T: Clone, S: Sequence> Corpus<T, S> {
+    /// The files read as examples `E`, with inputs by `input` of the training vocabulary and
+    /// their tokens.
+    fn read_with<E: Example<Truth = T>>(
+        train: &Path,
+        dev: &Path,
+        test: Option<&Path>,
+        input: impl Fn(&Vocab, &[String]) -> Result<S>,
+    ) -> Result<Self> {
         let train_examples = E::read(train)?;
         let (vocab, labels) = vocab_and_labels(&train_examples);
-        let encoded = |path: &Path| encode(&E::read(path)?, &vocab, &labels, path);
-        let train = encode(&train_examples, &vocab, &labels, train)?;
+        let input = |tokens: &[String]| input(&vocab, tokens);
+        let encoded = |path: &Path| encode_with(&E::read(path)?, &labels, path, input);
+        let train = encode_with(&train_examples, &labels, train, input)?;
         let dev = encoded(dev)?;
         let test = test.map(encoded).transpose()?;
         Ok(Corpus {

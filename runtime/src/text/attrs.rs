@@ -3,6 +3,7 @@
 use super::lexeme::{is_space, norm, prefix, shape, suffix};
 use super::strings::string_id;
 use crate::data::Keys;
+use crate::error::{Error, Result};
 
 /// A token as spaCy's `Doc` holds it: its text (`words`) and whether a space follows it
 /// (`spaces`).
@@ -88,9 +89,39 @@ impl Attr {
     ///     Token { text: "Hi", space_after: false },
     ///     Token { text: "!", space_after: false },
     /// ];
-    /// assert_eq!(Attr::Prefix.keys(&tokens).0, [string_id("H"), string_id("!")]);
+    /// assert_eq!(Attr::Prefix.keys(&tokens).as_slice(), [string_id("H"), string_id("!")]);
     /// ```
     pub fn keys(self, tokens: &[Token<'_>]) -> Keys {
-        Keys(tokens.iter().map(|&token| self.key(token)).collect())
+        Keys::new(tokens.iter().map(|&token| self.key(token)).collect())
+    }
+
+    /// The keys of a batch of tokens for each of `attrs`: a row per token, a column per
+    /// attribute in the order of `attrs` (spaCy's `FeatureExtractor`, `Doc.to_array(attrs)`).
+    /// The input of spaCy's `MultiHashEmbed`: a [`HashEmbed`](crate::layers::HashEmbed) per
+    /// column.
+    ///
+    /// ```
+    /// use weft_runtime::text::{Attr, Token, string_id};
+    /// let tokens = [Token { text: "Hi", space_after: true }];
+    /// let keys = Attr::table(&[Attr::Prefix, Attr::Spacy], &tokens)?;
+    /// assert_eq!(keys.row(0), [string_id("H"), 1]);
+    /// assert!(Attr::table(&[], &tokens).is_err());
+    /// # Ok::<(), weft_runtime::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When `attrs` is empty: a token needs a key at least.
+    pub fn table(attrs: &[Attr], tokens: &[Token<'_>]) -> Result<Keys> {
+        if attrs.is_empty() {
+            return Err(Error::shape(
+                "the attributes of a table of keys",
+                "at least one",
+                "none",
+            ));
+        }
+        let keys = tokens
+            .iter()
+            .flat_map(|&token| attrs.iter().map(move |attr| attr.key(token)));
+        Keys::table(attrs.len(), keys.collect())
     }
 }

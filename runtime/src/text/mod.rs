@@ -17,7 +17,7 @@
 //!     .enumerate()
 //!     .map(|(i, text)| Token { text, space_after: i + 2 < words.len() })
 //!     .collect();
-//! assert_eq!(Attr::Spacy.keys(&tokens).0, [1, 0, 0]);
+//! assert_eq!(Attr::Spacy.keys(&tokens).as_slice(), [1, 0, 0]);
 //! assert_eq!(shape("dünya"), "xxxx");
 //! ```
 

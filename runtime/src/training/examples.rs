@@ -1,13 +1,89 @@
-//! [`Examples`]: texts as token ids with their truths, and the batches training reads of them.
+//! [`Examples`]: texts as token ids (or rows of keys) with their truths, and the batches
+//! training reads of them.
 
 use std::ops::Range;
 
-use crate::data::{Ids, Ragged};
+use crate::data::{Batch, Ids, Keys, Ragged};
 use crate::error::{Error, Result};
 use crate::training::schedules::Schedule;
 
-/// Examples as token ids, each with its truth `T`: a class (text classification), or a tag per
-/// token (tagging).
+/// The input of one example: a sequence of rows (tokens), which batches pack into a
+/// [`Ragged`] of [`Sequence::Rows`]. Token ids (`Vec<u32>`) and rows of keys ([`Keys`], a row of
+/// attribute keys per token) are sequences.
+pub trait Sequence: Clone + Send + Sync {
+    /// What a batch of sequences packs: [`Ids`] or [`Keys`].
+    type Rows: Batch;
+
+    /// The number of rows (tokens).
+    fn len(&self) -> usize;
+
+    /// Whether it has no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Sequences, packed: the rows of all, one after the other, with their lengths.
+    fn pack<'a>(sequences: impl IntoIterator<Item = &'a Self>) -> Ragged<Self::Rows>
+    where
+        Self: 'a;
+
+    /// The keys per row: examples must agree on it.
+    fn columns(&self) -> usize {
+        1
+    }
+
+    /// Its rows as bytes (little-endian), for a checkpoint's fingerprint of the examples.
+    fn bytes(&self) -> Vec<u8>;
+}
+
+impl Sequence for Vec<u32> {
+    type Rows = Ids;
+
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn pack<'a>(sequences: impl IntoIterator<Item = &'a Self>) -> Ragged<Ids> {
+        Ragged::from_sequences(sequences)
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.iter().flat_map(|id| id.to_le_bytes()).collect()
+    }
+}
+
+impl Sequence for Keys {
+    type Rows = Keys;
+
+    fn len(&self) -> usize {
+        self.rows()
+    }
+
+    /// The sequences of one set of [`Examples`], which agree on their columns.
+    fn pack<'a>(sequences: impl IntoIterator<Item = &'a Self>) -> Ragged<Keys> {
+        let (mut keys, mut lengths, mut columns) = (Vec::new(), Vec::new(), 1);
+        for sequence in sequences {
+            keys.extend_from_slice(sequence.as_slice());
+            lengths.push(sequence.rows());
+            columns = sequence.columns();
+        }
+        let table = Keys::table(columns, keys).expect("examples agree on their columns");
+        Ragged::new(table, lengths).expect("the lengths count the rows")
+    }
+
+    fn columns(&self) -> usize {
+        Keys::columns(self)
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let columns = (self.columns() as u64).to_le_bytes();
+        let keys = self.as_slice().iter().flat_map(|key| key.to_le_bytes());
+        columns.into_iter().chain(keys).collect()
+    }
+}
+
+/// Examples, each an input `S` (token ids, by default, or rows of keys) with its truth `T`: a
+/// class (text classification), or a tag per token (tagging).
 ///
 /// ```
 /// use weft_runtime::training::Examples;
@@ -18,38 +94,46 @@ use crate::training::schedules::Schedule;
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct Examples<T> {
-    ids: Vec<Vec<u32>>,
+pub struct Examples<T, S = Vec<u32>> {
+    sequences: Vec<S>,
     truths: Vec<T>,
 }
 
-impl<T: Clone> Examples<T> {
-    /// The examples with token ids `ids` and truths `truths`, one each: an error when the
-    /// counts differ.
-    pub fn new(ids: Vec<Vec<u32>>, truths: Vec<T>) -> Result<Self> {
-        if ids.len() != truths.len() {
+impl<T: Clone, S: Sequence> Examples<T, S> {
+    /// The examples with inputs `sequences` and truths `truths`, one each: an error when the
+    /// counts differ, or when the sequences differ in their keys per row.
+    pub fn new(sequences: Vec<S>, truths: Vec<T>) -> Result<Self> {
+        if sequences.len() != truths.len() {
             return Err(Error::shape(
                 "examples",
-                format!("a truth for each of the {} texts", ids.len()),
+                format!("a truth for each of the {} texts", sequences.len()),
                 format!("{} truths", truths.len()),
             ));
         }
-        Ok(Examples { ids, truths })
+        let columns = sequences.first().map_or(1, S::columns);
+        if let Some(i) = sequences.iter().position(|s| s.columns() != columns) {
+            return Err(Error::shape(
+                format!("example {i}"),
+                format!("rows of {columns} keys, as the first example's"),
+                format!("rows of {}", sequences[i].columns()),
+            ));
+        }
+        Ok(Examples { sequences, truths })
     }
 
     /// The number of examples.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.sequences.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.sequences.is_empty()
     }
 
-    /// The token ids of each example.
-    pub fn ids(&self) -> &[Vec<u32>] {
-        &self.ids
+    /// The input of each example.
+    pub fn sequences(&self) -> &[S] {
+        &self.sequences
     }
 
     /// The truth of each example.
@@ -58,19 +142,19 @@ impl<T: Clone> Examples<T> {
     }
 
     /// The examples at `indices`, packed, with their truths.
-    pub fn batch(&self, indices: &[usize]) -> (Ragged<Ids>, Vec<T>) {
-        let x = Ragged::from_sequences(indices.iter().map(|&i| &self.ids[i]));
+    pub fn batch(&self, indices: &[usize]) -> (Ragged<S::Rows>, Vec<T>) {
+        let x = S::pack(indices.iter().map(|&i| &self.sequences[i]));
         (x, indices.iter().map(|&i| self.truths[i].clone()).collect())
     }
 
     /// Every example, packed: what `initialize` reads the vocabulary's size off.
-    pub fn inputs(&self) -> Ragged<Ids> {
-        Ragged::from_sequences(&self.ids)
+    pub fn inputs(&self) -> Ragged<S::Rows> {
+        S::pack(&self.sequences)
     }
 
     /// The words (tokens) of all examples.
     pub fn words(&self) -> usize {
-        self.ids.iter().map(Vec::len).sum()
+        self.sequences.iter().map(S::len).sum()
     }
 }
 
@@ -121,10 +205,10 @@ impl BatchSize {
 
     /// The batches of `order` (indices of `examples`), as ranges of `order`; `first` is the
     /// count of batches cut before, where the schedule of sizes starts.
-    pub fn cut<T: Clone>(
+    pub fn cut<T: Clone, S: Sequence>(
         &self,
         order: &[usize],
-        examples: &Examples<T>,
+        examples: &Examples<T, S>,
         first: usize,
     ) -> Result<Vec<Range<usize>>> {
         let mut batches = Vec::new();
@@ -137,7 +221,7 @@ impl BatchSize {
                     let mut end = start;
                     let mut words = 0;
                     while end < order.len() {
-                        let length = examples.ids[order[end]].len();
+                        let length = examples.sequences[order[end]].len();
                         if end > start && words + length > size {
                             break;
                         }

@@ -28,7 +28,7 @@ pub(crate) mod testing;
 mod train;
 
 pub use averages::{Averaged, ParamAverages};
-pub use examples::{BatchSize, Examples};
+pub use examples::{BatchSize, Examples, Sequence};
 pub use exchange::{Alone, Exchange};
 pub use gradcheck::{GradEntry, GradcheckOptions, GradcheckReport, gradcheck};
 pub use metrics::{ClassScores, Scores};

@@ -13,8 +13,8 @@ use crate::combinators::with_array;
 use crate::error::{Error, Result};
 use crate::layers::{
     Align, Attention, BiLstm, ConcatSides, Dropout, Embed, ExpandWindow, HashEmbed, LayerNorm,
-    Linear, Lstm, Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Sigmoid, Softmax,
-    SparseLinear,
+    Linear, Lstm, Maxout, MaxoutWindowEncoder, Mish, ReduceMax, ReduceMean, ReduceSum, Relu,
+    Sigmoid, Softmax, SparseLinear,
 };
 use crate::model::Model;
 
@@ -30,7 +30,8 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
         "embed" => IdsTokens(with_array(Embed::new(count("rows")?, o)).boxed()),
         "hash_embed" => {
             let seed = b.int(built, "seed")? as u32; // at most u32::MAX: the grammar checks it
-            KeysTokens(with_array(HashEmbed::new(count("rows")?, o, seed)).boxed())
+            let embed = HashEmbed::new(count("rows")?, o, seed).with_column(count("column")?);
+            KeysTokens(with_array(embed).boxed())
         }
         "sparse_linear" => KeysRows(SparseLinear::new(count("length")?, o).boxed()),
         "bilstm" => {
@@ -45,6 +46,10 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
         "expand_window" => {
             let window = ExpandWindow::<usize, usize>::new(i()?, count("window")?);
             TokensTokens(window.boxed())
+        }
+        "maxout_window_encoder" => {
+            let [depth, window, pieces] = [count("depth")?, count("window")?, count("pieces")?];
+            TokensTokens(MaxoutWindowEncoder::new(i()?, depth, window, pieces).boxed())
         }
         "attention" => TokensRows(Attention::new(i()?).boxed()),
         "align" => {

@@ -16,6 +16,7 @@ use crate::io::envelope::{CHECKPOINT, open, seal};
 use crate::io::serialize::bin;
 use crate::kernels::rng::Rng;
 use crate::model::{Optimizer, Params};
+use crate::training::Sequence;
 use crate::training::averages::ParamAverages;
 use crate::training::examples::{BatchSize, Examples};
 use crate::training::named_settings::NamedSettings;
@@ -65,12 +66,12 @@ struct Bytes<'a>(#[serde(borrow, serialize_with = "bin")] Cow<'a, [u8]>);
 
 /// Writes the checkpoint of `run`, with `model`'s weights and `optimizer`'s state, to the file
 /// at `path`, replacing it whole or not at all.
-pub(super) fn write<M, O, T>(
+pub(super) fn write<M, O, T, S: Sequence>(
     path: &Path,
     run: &mut Run,
     model: &mut M,
     optimizer: &O,
-    plan: &Plan<'_, T>,
+    plan: &Plan<'_, T, S>,
 ) -> Result<()>
 where
     M: Params,
@@ -100,11 +101,11 @@ where
 /// its optimizer's state into `optimizer`. An [`Error::Io`] when the file cannot be read, an
 /// [`Error::Checkpoint`] naming the file and the first difference when it is not a checkpoint
 /// of this run; then `model` and `optimizer` are as they were.
-pub(super) fn resume<M, O, T>(
+pub(super) fn resume<M, O, T, S: Sequence>(
     path: &Path,
     model: &mut M,
     optimizer: &mut O,
-    plan: &Plan<'_, T>,
+    plan: &Plan<'_, T, S>,
 ) -> Result<Run>
 where
     M: Params,
@@ -122,7 +123,12 @@ where
 }
 
 /// [`resume`] from the checkpoint's `bytes`.
-fn read<M, O, T>(bytes: &[u8], model: &mut M, optimizer: &mut O, plan: &Plan<'_, T>) -> Result<Run>
+fn read<M, O, T, S: Sequence>(
+    bytes: &[u8],
+    model: &mut M,
+    optimizer: &mut O,
+    plan: &Plan<'_, T, S>,
+) -> Result<Run>
 where
     M: Params,
     O: Optimizer + ?Sized,
@@ -223,7 +229,7 @@ impl Values {
 
 /// What a run must be taken with to go on from a checkpoint: its settings (all but `epochs`,
 /// `patience` and `checkpoint`), its task's labels, and its examples.
-fn taken_with<T: Task>(plan: &Plan<'_, T>) -> NamedSettings {
+fn taken_with<T: Task, S: Sequence>(plan: &Plan<'_, T, S>) -> NamedSettings {
     let settings = plan.settings;
     let batch_size = match &settings.batch_size {
         BatchSize::Examples(size) => format!("{size} examples"),
@@ -241,8 +247,8 @@ fn taken_with<T: Task>(plan: &Plan<'_, T>) -> NamedSettings {
         ("score", format!("{:?}", settings.score)),
         ("averages", settings.averages.to_string()),
         ("labels", plan.task.labels().join(", ")),
-        ("training examples", fingerprint::<T>(plan.train)),
-        ("dev examples", fingerprint::<T>(plan.dev)),
+        ("training examples", fingerprint::<T, S>(plan.train)),
+        ("dev examples", fingerprint::<T, S>(plan.dev)),
     ])
 }
 
@@ -250,12 +256,11 @@ fn taken_with<T: Task>(plan: &Plan<'_, T>) -> NamedSettings {
 /// 0x1c2b3a49`. The stream is framed as the model's checksum's: the count of examples, then
 /// for each its ids (4 bytes each, little-endian) as a string and its classes as a count and
 /// counts.
-fn fingerprint<T: Task>(examples: &Examples<T::Truth>) -> String {
+fn fingerprint<T: Task, S: Sequence>(examples: &Examples<T::Truth, S>) -> String {
     let mut stream = Stream::new();
     stream.count(examples.len());
-    for (ids, truth) in examples.ids().iter().zip(examples.truths()) {
-        let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_le_bytes()).collect();
-        stream.bytes(&bytes);
+    for (sequence, truth) in examples.sequences().iter().zip(examples.truths()) {
+        stream.bytes(&sequence.bytes());
         let classes = T::classes(truth);
         stream.count(classes.len());
         classes.iter().for_each(|&class| stream.count(class));

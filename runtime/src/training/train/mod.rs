@@ -11,9 +11,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Batch, Ids, Ragged};
+use crate::data::{Batch, Ragged};
 use crate::error::{Error, Result};
 use crate::model::{Model, Optimizer};
+use crate::training::Sequence;
 use crate::training::examples::Examples;
 use crate::training::exchange::{Alone, Exchange};
 use crate::training::metrics::Scores;
@@ -147,17 +148,18 @@ impl Outcome {
 /// assert!(lines[0].starts_with("epoch 1 step 1: loss "), "{}", lines[0]);
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
-pub fn train<M, T, O>(
+pub fn train<M, T, O, S>(
     model: &mut M,
     optimizer: &mut O,
     task: &T,
-    train: &Examples<T::Truth>,
-    dev: &Examples<T::Truth>,
+    train: &Examples<T::Truth, S>,
+    dev: &Examples<T::Truth, S>,
     settings: &Settings,
     observer: &mut impl Observer<M>,
 ) -> Result<Outcome>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+    S: Sequence,
     M::Out: Batch,
     T: Task,
     O: Optimizer + Send,
@@ -176,13 +178,13 @@ where
 
 /// A task and its examples to train and to evaluate on: what [`train_data_parallel`] trains
 /// for.
-pub struct Data<'a, T: Task> {
+pub struct Data<'a, T: Task, S = Vec<u32>> {
     /// What the network is trained to do.
     pub task: &'a T,
     /// The examples to train on.
-    pub train: &'a Examples<T::Truth>,
+    pub train: &'a Examples<T::Truth, S>,
     /// The examples to evaluate on.
-    pub dev: &'a Examples<T::Truth>,
+    pub dev: &'a Examples<T::Truth, S>,
 }
 
 /// [`train`] (`begin`: [`Begin::Afresh`]) or [`resume`] ([`Begin::FromCheckpoint`]),
@@ -220,17 +222,18 @@ pub struct Data<'a, T: Task> {
 /// assert_eq!(fits[0], fits[1]);
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
-pub fn train_data_parallel<M, T, O>(
+pub fn train_data_parallel<M, T, O, S>(
     exchange: &mut dyn Exchange,
     begin: Begin,
     model: &mut M,
     optimizer: &mut O,
-    data: Data<'_, T>,
+    data: Data<'_, T, S>,
     settings: &Settings,
     observer: &mut impl Observer<M>,
 ) -> Result<Outcome>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+    S: Sequence,
     M::Out: Batch,
     T: Task,
     O: Optimizer + Send,
@@ -334,17 +337,18 @@ pub enum Begin {
 /// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), weft_runtime::Error>(())
 /// ```
-pub fn resume<M, T, O>(
+pub fn resume<M, T, O, S>(
     model: &mut M,
     optimizer: &mut O,
     task: &T,
-    train: &Examples<T::Truth>,
-    dev: &Examples<T::Truth>,
+    train: &Examples<T::Truth, S>,
+    dev: &Examples<T::Truth, S>,
     settings: &Settings,
     observer: &mut impl Observer<M>,
 ) -> Result<Outcome>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+    S: Sequence,
     M::Out: Batch,
     T: Task,
     O: Optimizer + Send,
@@ -358,16 +362,16 @@ where
 
 /// What a run follows: the task, the examples to train on and to evaluate on, and the
 /// settings, checked.
-struct Plan<'a, T: Task> {
+struct Plan<'a, T: Task, S> {
     task: &'a T,
-    train: &'a Examples<T::Truth>,
-    dev: &'a Examples<T::Truth>,
+    train: &'a Examples<T::Truth, S>,
+    dev: &'a Examples<T::Truth, S>,
     settings: &'a Settings,
 }
 
-impl<'a, T: Task> Plan<'a, T> {
+impl<'a, T: Task, S: Sequence> Plan<'a, T, S> {
     /// The plan, once the settings are valid and there are examples to train and evaluate on.
-    fn new(data: Data<'a, T>, settings: &'a Settings) -> Result<Self> {
+    fn new(data: Data<'a, T, S>, settings: &'a Settings) -> Result<Self> {
         let Data { task, train, dev } = data;
         settings.validate()?;
         for (examples, what) in [(train, "training"), (dev, "dev")] {
@@ -392,16 +396,17 @@ impl<'a, T: Task> Plan<'a, T> {
 /// end of the last epoch or until patience runs out, checkpointing after every evaluation when
 /// asked (process 0 only, which alone tells `observer`); leaves in `model` the weights of the
 /// best evaluation.
-fn go_on<M, T, O>(
+fn go_on<M, T, O, S>(
     mut run: Run,
     model: &mut M,
     optimizer: &mut O,
-    plan: &Plan<'_, T>,
+    plan: &Plan<'_, T, S>,
     exchange: &mut dyn Exchange,
     observer: &mut impl Observer<M>,
 ) -> Result<Outcome>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+    S: Sequence,
     M::Out: Batch,
     T: Task,
     O: Optimizer + Send,
@@ -461,9 +466,10 @@ impl<M, O: Observer<M>> Observer<M> for Told<'_, O> {
 
 /// Every score of `model` on `examples`: accuracy, per-class precision, recall and F1, their
 /// macro averages, the confusion matrix.
-pub fn evaluate<M, T>(model: &M, task: &T, examples: &Examples<T::Truth>) -> Result<Scores>
+pub fn evaluate<M, T, S>(model: &M, task: &T, examples: &Examples<T::Truth, S>) -> Result<Scores>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+    S: Sequence,
     M::Out: Batch,
     T: Task,
 {
@@ -480,15 +486,16 @@ where
 /// The classes `model` predicts for `examples`, in the order of their truths' classes, in
 /// batches of 128 examples (each cut among the threads by
 /// [`predict_parallel`](Model::predict_parallel)).
-pub fn predict<M, T>(model: &M, task: &T, examples: &Examples<T::Truth>) -> Result<Vec<usize>>
+pub fn predict<M, T, S>(model: &M, task: &T, examples: &Examples<T::Truth, S>) -> Result<Vec<usize>>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+    S: Sequence,
     M::Out: Batch,
     T: Task,
 {
     let mut predicted = Vec::new();
-    for ids in examples.ids().chunks(128) {
-        let out = model.predict_parallel(Ragged::from_sequences(ids));
+    for sequences in examples.sequences().chunks(128) {
+        let out = model.predict_parallel(S::pack(sequences));
         predicted.extend(task.predict(&out)?);
     }
     Ok(predicted)

@@ -8,11 +8,12 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::{Evaluation, Observer, Outcome, Plan, Score, Settings, evaluate};
-use crate::data::{Batch, Ids, Ragged};
+use crate::data::{Batch, Ragged};
 use crate::error::{Error, Result};
 use crate::kernels::rng::Rng;
 use crate::kernels::threads::on_pool;
 use crate::model::{Model, Optimizer};
+use crate::training::Sequence;
 use crate::training::averages::ParamAverages;
 use crate::training::examples::{BatchSize, Examples};
 use crate::training::exchange::{Exchange, shard, sum_gradients};
@@ -78,10 +79,10 @@ impl Run {
     /// best weights are for the caller to restore. An [`Error::Checkpoint`] when the progress
     /// cannot be that of a run of `plan`: an order that is not of its training examples, or a
     /// place past the end of an epoch.
-    pub(super) fn resumed<T: Task>(
+    pub(super) fn resumed<T: Task, S: Sequence>(
         progress: Progress,
         rng: Rng,
-        plan: &Plan<'_, T>,
+        plan: &Plan<'_, T, S>,
     ) -> Result<Self> {
         let n = plan.train.len();
         let mut sorted = progress.order.clone();
@@ -135,10 +136,10 @@ impl Run {
     }
 
     /// Begins the next epoch: shuffles the examples and cuts them into batches of `size`.
-    pub(super) fn next_epoch<T: Clone>(
+    pub(super) fn next_epoch<T: Clone, S: Sequence>(
         &mut self,
         size: &BatchSize,
-        train: &Examples<T>,
+        train: &Examples<T, S>,
     ) -> Result<()> {
         self.rng.shuffle(&mut self.progress.order);
         self.progress.epoch += 1;
@@ -148,7 +149,12 @@ impl Run {
 
     /// Cuts the order of the examples into the batches of the epoch, of `size`; `first` is the
     /// count of the batches of the epochs before.
-    fn cut<T: Clone>(&mut self, size: &BatchSize, train: &Examples<T>, first: usize) -> Result<()> {
+    fn cut<T: Clone, S: Sequence>(
+        &mut self,
+        size: &BatchSize,
+        train: &Examples<T, S>,
+        first: usize,
+    ) -> Result<()> {
         self.batches = size.cut(&self.progress.order, train, first)?;
         Ok(())
     }
@@ -157,16 +163,17 @@ impl Run {
     /// part of it ([`shard`]) forward and back, the gradients summed over the processes of
     /// `exchange` ([`sum_gradients`]), and the update. A process whose part holds nothing to
     /// learn from (no example, or no token) sends a zero gradient.
-    pub(super) fn step<M, T, O>(
+    pub(super) fn step<M, T, O, S>(
         &mut self,
         model: &mut M,
         optimizer: &mut O,
         task: &T,
-        train: &Examples<T::Truth>,
+        train: &Examples<T::Truth, S>,
         exchange: &mut dyn Exchange,
     ) -> Result<()>
     where
-        M: Model<In = Ragged<Ids>, Out = T::Out>,
+        M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+        S: Sequence,
         T: Task,
         O: Optimizer + Send,
     {
@@ -200,7 +207,10 @@ impl Run {
         progress.seconds += started.elapsed().as_secs_f64();
         progress.step += 1;
         progress.batches_done += 1;
-        progress.words += batch.iter().map(|&i| train.ids()[i].len()).sum::<usize>();
+        progress.words += batch
+            .iter()
+            .map(|&i| train.sequences()[i].len())
+            .sum::<usize>();
         progress.loss_sum += f64::from(loss) * batch.len() as f64;
         progress.loss_examples += batch.len();
         Ok(())
@@ -213,16 +223,17 @@ impl Run {
 
     /// Evaluates `model` (its averages, if kept) on `dev`, keeps its weights if it is the best
     /// so far by `score`, records the evaluation and shows it to `observer`.
-    pub(super) fn evaluate<M, T>(
+    pub(super) fn evaluate<M, T, S>(
         &mut self,
         model: &mut M,
         task: &T,
-        dev: &Examples<T::Truth>,
+        dev: &Examples<T::Truth, S>,
         score: Score,
         observer: &mut impl Observer<M>,
     ) -> Result<()>
     where
-        M: Model<In = Ragged<Ids>, Out = T::Out>,
+        M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+        S: Sequence,
         M::Out: Batch,
         T: Task,
     {
@@ -237,16 +248,17 @@ impl Run {
         result
     }
 
-    fn evaluate_as_it_is<M, T>(
+    fn evaluate_as_it_is<M, T, S>(
         &mut self,
         model: &M,
         task: &T,
-        dev: &Examples<T::Truth>,
+        dev: &Examples<T::Truth, S>,
         score: Score,
         observer: &mut impl Observer<M>,
     ) -> Result<()>
     where
-        M: Model<In = Ragged<Ids>, Out = T::Out>,
+        M: Model<In = Ragged<S::Rows>, Out = T::Out>,
+        S: Sequence,
         M::Out: Batch,
         T: Task,
     {

@@ -2,7 +2,7 @@
 //! stops, what it asks of the optimizer and what it refuses.
 
 use super::*;
-use crate::data::Floats2;
+use crate::data::{Floats2, Ids};
 use crate::io::Network;
 use crate::kernels::threads::with_threads;
 use crate::model::{Boxed, Params};
