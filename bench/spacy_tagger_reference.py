@@ -4,10 +4,9 @@ same architecture must give the same scores and tags).
 
     python3 -m venv /tmp/spacy-venv
     /tmp/spacy-venv/bin/pip install -r bench/requirements-spacy.txt
-    /tmp/spacy-venv/bin/python bench/spacy_tagger_reference.py --data /work/shared/data \
-        --out /tmp/spacy-reference
+    /tmp/spacy-venv/bin/python bench/spacy_tagger_reference.py --out /tmp/spacy-reference
     WEFT_SPACY_REFERENCE=/tmp/spacy-reference cargo test --release -p weft-runtime --lib \
-        spacy::agreement -- --ignored --nocapture
+        spacy::tests::agreement_with_spacy -- --ignored --nocapture
 
 Three parts (`--only` picks some; each is independent of the others):
 
@@ -284,7 +283,8 @@ def fixture(data, out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="/work/shared/data")
+    parser.add_argument("--data", default=os.path.join(HERE, "..", "examples", "data"),
+                        help="the folder of twt_upos.*.conll and rt_polarity.*.tsv")
     parser.add_argument("--out", default=tempfile.gettempdir() + "/spacy-reference")
     parser.add_argument("--only", nargs="*", choices=["twt", "en", "fixture"],
                         default=["twt", "en", "fixture"])
