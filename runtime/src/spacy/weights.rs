@@ -7,7 +7,7 @@
 //! and `b` `(width)`, `Softmax`'s `W` `(classes, width)` and `b` `(classes)`.
 
 use super::architecture::{EMBED_PIECES, FIRST_SEED, TaggerArchitecture, Tok2VecArchitecture};
-use super::thinc_model::{ThincArray, ThincModel, ThincNode};
+use super::thinc_model::{ThincArray, ThincAttr, ThincModel, ThincNode};
 use crate::error::{Error, Result};
 use crate::model::Params;
 
@@ -64,7 +64,7 @@ pub(crate) fn tagger_weights<'m>(
     let width = architecture.tok2vec.width;
     let [softmax] = nodes::<1>(tagger, "softmax")?;
     if let Some(normalize) = softmax.attr("softmax_normalize") {
-        let expected = super::thinc_model::ThincAttr::Bool(architecture.normalize);
+        let expected = ThincAttr::Bool(architecture.normalize);
         if *normalize != expected {
             return Err(file_error(
                 tagger,
@@ -120,7 +120,7 @@ fn tok2vec_weights<'m>(
     for (i, (table, &rows)) in tables.iter().zip(rows).enumerate() {
         for (attr, expected) in [("column", i), ("seed", FIRST_SEED + i)] {
             let found = table.attr(attr);
-            if found != Some(&super::thinc_model::ThincAttr::Int(expected as i128)) {
+            if found != Some(&ThincAttr::Int(expected as i128)) {
                 return Err(file_error(
                     model,
                     format!(
@@ -157,7 +157,8 @@ fn tok2vec_weights<'m>(
 /// Copies `weights` into `model`, in walk order; an error, before anything is copied, when a
 /// parameter's name or shape differs or the counts differ.
 pub(crate) fn copy_weights(model: &mut dyn Params, weights: &[Weight<'_>]) -> Result<()> {
-    let found = model_params(model);
+    let mut found = Vec::new();
+    model.for_each_param(&mut |path, param| found.push((path.to_string(), param.shape().to_vec())));
     if found.len() != weights.len() {
         return Err(Error::Network {
             message: format!(
@@ -167,7 +168,7 @@ pub(crate) fn copy_weights(model: &mut dyn Params, weights: &[Weight<'_>]) -> Re
             ),
         });
     }
-    for ((path, shape, _), weight) in found.iter().zip(weights) {
+    for ((path, shape), weight) in found.iter().zip(weights) {
         let name = path.rsplit('.').next().unwrap_or(path);
         if name != weight.name || *shape != weight.shape {
             return Err(Error::Network {
@@ -235,5 +236,37 @@ fn file_error(model: &ThincModel, message: String) -> Error {
     Error::Spacy {
         path: model.path().to_path_buf(),
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Const;
+    use crate::layers::{Linear, Softmax};
+
+    #[test]
+    fn weights_go_to_the_parameters_of_their_name_and_shape_only() {
+        let from = Linear::new(Const::<3>, Const::<2>);
+        let params = model_params(&from);
+        let mut same = Softmax::new(Const::<3>, Const::<2>);
+        copy_weights(&mut same, &weights_of(&params)).unwrap();
+        assert_eq!(model_params(&same)[0].2, params[0].2);
+
+        let mut wider = Linear::new(Const::<3>, Const::<4>);
+        let before = model_params(&wider);
+        let err = copy_weights(&mut wider, &weights_of(&params)).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("0.linear.W [4, 3] cannot take the parameter 0.linear.W [2, 3]"),
+            "{text}"
+        );
+        assert_eq!(model_params(&wider), before, "nothing is copied");
+        let err = copy_weights(&mut wider, &weights_of(&params[..1])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("2 parameters, the weights to copy 1"),
+            "{err}"
+        );
     }
 }
