@@ -330,3 +330,41 @@ fn agreement_with_spacy() {
         assert!(agreement.max_difference <= 1e-4, "{file}: {agreement:?}");
     }
 }
+
+#[test]
+fn the_norms_of_the_pipelines_vocabulary_give_the_norm_keys() {
+    let dir = changed_fixture("lookups", |dir| {
+        // {"lexeme_norm": {string_id("Colour"): "color"}}, as srsly writes it.
+        let mut bytes = b"\x81\xablexeme_norm\x81\xcf".to_vec();
+        bytes.extend(crate::text::string_id("Colour").to_be_bytes());
+        bytes.extend(b"\xa5color");
+        std::fs::create_dir_all(dir.join("vocab")).unwrap();
+        std::fs::write(dir.join("vocab/lookups.bin"), bytes).unwrap();
+    });
+    let tagger = Tagger::load(&dir).unwrap();
+    assert_eq!(tagger.norms().len(), 1);
+    let tokens = [
+        Token {
+            text: "Colour",
+            space_after: true,
+        },
+        Token {
+            text: "Colours",
+            space_after: false,
+        },
+    ];
+    let keys = tagger.keys(&[&tokens]).unwrap();
+    let norms: Vec<u64> = keys.data().column(0).collect();
+    assert_eq!(
+        norms,
+        [
+            crate::text::string_id("color"),
+            crate::text::string_id("colours")
+        ]
+    );
+    let others = crate::text::Attr::table(&tagger.architecture().tok2vec.attrs[1..], &tokens);
+    for (row, other) in (0..2).zip(others.unwrap().as_slice().chunks(3)) {
+        assert_eq!(&keys.data().row(row)[1..], other);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
