@@ -23,18 +23,27 @@ LEARN_RATE = 0.001   # Adam, betas (0.9, 0.999), eps 1e-8
 BATCH = 32           # training batch
 INFER_BATCH = 128    # prediction batch when timing
 INFER_SECONDS = 3.0  # seconds of passes over the inference data when timing (--infer-seconds)
-EPOCHS = {"textcat": 5, "tagger": 15}
-FILES = {"textcat": "rt_polarity.{}.tsv", "tagger": "twt_upos.{}.conll"}
+# spacy_tagger: as weft's example (examples/common/spacy_tagger.rs)
+EPOCHS = {"textcat": 5, "tagger": 15, "spacy_tagger": 5}
+FILES = {"textcat": "rt_polarity.{}.tsv", "tagger": "twt_upos.{}.conll",
+         "spacy_tagger": "twt_upos.{}.conll"}
 
 
-def parse_args(description, lstm_choices=None):
-    """The command line (--task, --epochs, --threads, --data, and --lstm when the framework
-    has a choice of LSTM), with the thread variables set from --threads."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--task", choices=sorted(EPOCHS), required=True)
-    parser.add_argument("--epochs", type=int, help="default: 5 for textcat, 15 for tagger")
+def parse_args(description, tasks=("textcat", "tagger"), lstm_choices=None):
+    """The command line (--task among `tasks`, --epochs, --threads, --data, --batch-size, --lr,
+    --seed, and --lstm when the framework has a choice of LSTM), with the thread variables set
+    from --threads."""
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", choices=tasks, required=True)
+    parser.add_argument("--epochs", type=int, help="default: " + ", ".join(
+        f"{EPOCHS[task]} for {task}" for task in tasks))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", default=DATA, help="folder of the data files")
+    parser.add_argument("--batch-size", type=int, default=BATCH,
+                        help=f"training batch, in texts or sentences (default {BATCH})")
+    parser.add_argument("--lr", type=float, default=LEARN_RATE,
+                        help=f"Adam's learning rate (default {LEARN_RATE})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--infer-seconds", type=float, default=INFER_SECONDS,
                         help="time prediction over passes of the inference data until this many "
@@ -44,6 +53,11 @@ def parse_args(description, lstm_choices=None):
     args = parser.parse_args()
     if args.epochs is None:
         args.epochs = EPOCHS[args.task]
+    for name, least in {"epochs": 0, "threads": 1, "batch_size": 1}.items():
+        if getattr(args, name) < least:
+            parser.error(f"--{name.replace('_', '-')} must be at least {least}")
+    if not args.lr > 0:
+        parser.error("--lr must be positive")
     for name in THREAD_VARIABLES:
         os.environ[name] = str(args.threads)
     return args
@@ -55,9 +69,7 @@ class Data:
     The test split is empty when its file is missing."""
 
     def __init__(self, task, folder):
-        read = read_texts if task == "textcat" else read_tagged
-        path = lambda split: os.path.join(folder, FILES[task].format(split))
-        train = read(path("train"))
+        train, dev, test = read_splits(task, folder)
         counts = {}
         for tokens, _ in train:
             for token in tokens:
@@ -70,10 +82,18 @@ class Data:
         encode = lambda examples: [([self.vocab.get(t, 0) for t in tokens],
                                     [index.get(label, -1) for label in labels])
                                    for tokens, labels in examples]
-        self.train = encode(train)
-        self.dev = encode(read(path("dev")))
-        self.test = encode(read(path("test"))) if os.path.exists(path("test")) else []
+        self.train, self.dev, self.test = encode(train), encode(dev), encode(test)
         self.rows = len(self.vocab) + 1
+
+
+def read_splits(task, folder):
+    """The train, dev and test splits of a task as examples `(tokens, labels)`: one label per
+    text (textcat) or one per token (taggers). The test split is empty when its file is
+    missing."""
+    read = read_texts if task == "textcat" else read_tagged
+    path = lambda split: os.path.join(folder, FILES[task].format(split))
+    test = read(path("test")) if os.path.exists(path("test")) else []
+    return read(path("train")), read(path("dev")), test
 
 
 def read_texts(path):
@@ -87,9 +107,12 @@ def read_tagged(path):
     """`token<TAB>tag` lines, a blank line after each sentence, as (tokens, tags)."""
     sentences, tokens, tags = [], [], []
     with open(path, encoding="utf-8") as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             if line.strip():
-                token, tag = line.rstrip("\n").split("\t")
+                fields = line.rstrip("\n").split("\t")
+                if len(fields) != 2 or not all(fields):
+                    raise SystemExit(f"{path}:{number}: expected `token<TAB>tag`, got {line!r}")
+                token, tag = fields
                 tokens.append(token)
                 tags.append(tag)
             elif tokens:
@@ -104,9 +127,12 @@ def run(args, data, step, predict, n_params, **fields):
     """Trains for args.epochs epochs in shuffled batches, scoring dev after each; times
     prediction; prints the JSON line of the run, with `fields` added.
 
-    step(batch) trains on a list of examples and returns a function giving the batch's summed
-    loss and its number of classes; it is called after the clock stops. predict(ids) returns
-    the predicted classes of a list of token-id lists, flat, as an array or tensor."""
+    data.train, data.dev and data.test hold examples `(input, classes)`: an input is whatever
+    the baseline feeds its network (token ids; spaCy's Docs), and its len() counts its words.
+    step(batch) trains on a list of examples of data.train and returns a function giving the
+    batch's summed loss and its number of classes; it is called after the clock stops.
+    predict(inputs) returns the predicted classes of a list of inputs, flat, as an array or
+    tensor."""
     rng = random.Random(args.seed)
     order = list(range(len(data.train)))
     losses, dev_accs = [], []
@@ -114,8 +140,8 @@ def run(args, data, step, predict, n_params, **fields):
     for _ in range(args.epochs):
         rng.shuffle(order)
         loss_sum, count = 0.0, 0
-        for start in range(0, len(order), BATCH):
-            batch = [data.train[i] for i in order[start:start + BATCH]]
+        for start in range(0, len(order), args.batch_size):
+            batch = [data.train[i] for i in order[start:start + args.batch_size]]
             started = time.perf_counter()
             batch_loss = step(batch)
             seconds += time.perf_counter() - started
@@ -143,7 +169,7 @@ def run(args, data, step, predict, n_params, **fields):
     result = dict(fields)
     result.update({
         "task": args.task, "threads": args.threads, "epochs_run": len(losses),
-        "batch_size": BATCH, "vocab_rows": data.rows, "classes": len(data.labels),
+        "batch_size": args.batch_size, "vocab_rows": data.rows, "classes": len(data.labels),
         "n_params": n_params,
         "train_words_seen": words, "train_seconds": round(seconds, 3),
         "train_words_per_sec": round(words / seconds, 1) if seconds else None,
@@ -152,6 +178,7 @@ def run(args, data, step, predict, n_params, **fields):
         "infer_words_per_sec": round(infer_words / infer_seconds, 1),
         "train_loss_per_epoch": losses, "dev_acc_per_epoch": dev_accs,
         "dev_acc": dev_accs[-1] if dev_accs else None,
+        "best_dev_acc": max(dev_accs, default=None),
         "test_acc": round(accuracy(predict, data.test), 4) if data.test else None,
         # ru_maxrss is in KiB on Linux
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -3,39 +3,59 @@
 # time, collects their JSON lines and prints the comparison table. A failing run is reported in
 # the table, and the others go on.
 #
-#   bench/run.sh                          # both tasks, 1 and 2 threads, full length
+#   bench/run.sh                          # textcat and tagger, 1 and 2 threads, full length
 #   TASKS=tagger THREADS=1 EPOCHS=1 bench/run.sh
+#   TASKS=spacy_tagger THREADS=1 bench/run.sh   # spaCy's CNN tagger, weft beside spaCy
 #   REPEAT=3 bench/run.sh                 # every run three times; the table shows medians
 #
 # Knobs (environment):
-#   TASKS="textcat tagger"   THREADS="1 2"   EPOCHS=N (all tasks; default 5 textcat, 15 tagger)
-#   SYSTEMS="weft thinc thinc-pytorchlstm pytorch"   REPEAT=N (rounds over all runs; default 1)
-#   PY=/tmp/weft-bench-venv/bin/python    OUT=target/bench (logs, results-*.jsonl, table-*.md)
+#   TASKS="textcat tagger" (or spacy_tagger)   THREADS="1 2"
+#   EPOCHS=N (all tasks; default 5 textcat, 15 tagger, 5 spacy_tagger)
+#   SYSTEMS (every task; default "weft thinc thinc-pytorchlstm pytorch", for spacy_tagger
+#     "weft spacy")   REPEAT=N (rounds over all runs; default 1)
+#   PY=/tmp/weft-bench-venv/bin/python   SPACY_PY=/tmp/spacy-venv/bin/python
+#   OUT=target/bench (logs, results-*.jsonl, table-*.md)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TASKS=${TASKS:-"textcat tagger"}
 THREADS=${THREADS:-"1 2"}
 EPOCHS=${EPOCHS:-}
-SYSTEMS=${SYSTEMS:-"weft thinc thinc-pytorchlstm pytorch"}
+SYSTEMS=${SYSTEMS:-}
 REPEAT=${REPEAT:-1}
 PY=${PY:-/tmp/weft-bench-venv/bin/python}
+SPACY_PY=${SPACY_PY:-/tmp/spacy-venv/bin/python}
 OUT=${OUT:-target/bench}
 stamp=$(date +%Y%m%d-%H%M%S)
 results=$OUT/results-$stamp.jsonl
 mkdir -p "$OUT"
 
-cargo build --release --example bench || exit 1
+# The systems that run a task: $SYSTEMS, or the task's own.
+systems() {
+  if [[ -n $SYSTEMS ]]; then
+    echo "$SYSTEMS"
+  elif [[ $1 == spacy_tagger ]]; then
+    echo "weft spacy"
+  else
+    echo "weft thinc thinc-pytorchlstm pytorch"
+  fi
+}
+
+if [[ " $(for task in $TASKS; do systems "$task"; done) " == *" weft "* ]]; then
+  cargo build --release --example bench || exit 1
+fi
 
 # Rounds go over every run in turn, so that a slow spell of the machine hits all systems alike.
 for round in $(seq "$REPEAT"); do
   for task in $TASKS; do
     for threads in $THREADS; do
-      for system in $SYSTEMS; do
+      for system in $(systems "$task"); do
+        # lstm: a JSON value, as the runs print it
         case $system in
-          weft) framework=weft lstm=weft cmd=(target/release/examples/bench) ;;
-          thinc) framework=thinc lstm=thinc cmd=("$PY" bench/thinc_bench.py --lstm thinc) ;;
-          thinc-pytorchlstm) framework=thinc lstm=pytorch cmd=("$PY" bench/thinc_bench.py --lstm pytorch) ;;
-          pytorch) framework=pytorch lstm=pytorch cmd=("$PY" bench/torch_bench.py) ;;
+          weft) framework=weft lstm='"weft"' cmd=(target/release/examples/bench) ;;
+          thinc) framework=thinc lstm='"thinc"' cmd=("$PY" bench/thinc_bench.py --lstm thinc) ;;
+          thinc-pytorchlstm) framework=thinc lstm='"pytorch"' cmd=("$PY" bench/thinc_bench.py --lstm pytorch) ;;
+          pytorch) framework=pytorch lstm='"pytorch"' cmd=("$PY" bench/torch_bench.py) ;;
+          spacy) framework=spacy lstm=null cmd=("$SPACY_PY" bench/spacy_bench.py) ;;
           *) echo "unknown system $system" >&2; exit 2 ;;
         esac
         cmd+=(--task "$task" --threads "$threads" ${EPOCHS:+--epochs "$EPOCHS"})
@@ -48,7 +68,7 @@ for round in $(seq "$REPEAT"); do
           echo "$line" >> "$results"
         else
           echo "   failed (exit $status): see $log.err" >&2
-          printf '{"task": "%s", "threads": %s, "framework": "%s", "lstm": "%s", "error": "exit %s, see %s"}\n' \
+          printf '{"task": "%s", "threads": %s, "framework": "%s", "lstm": %s, "error": "exit %s, see %s"}\n' \
             "$task" "$threads" "$framework" "$lstm" "$status" "$log.err" >> "$results"
         fi
       done

@@ -8,9 +8,16 @@ import json
 import statistics
 import sys
 
-# (framework, lstm) -> name, in table order
+# (framework, lstm) -> name, in table order; spaCy's CNN tagger has no LSTM
 SYSTEMS = {("weft", "weft"): "weft", ("thinc", "thinc"): "Thinc (own LSTM)",
-           ("thinc", "pytorch"): "Thinc + PyTorchLSTM", ("pytorch", "pytorch"): "PyTorch"}
+           ("thinc", "pytorch"): "Thinc + PyTorchLSTM", ("pytorch", "pytorch"): "PyTorch",
+           ("spacy", None): "spaCy"}
+TASKS = ("textcat", "tagger", "spacy_tagger")  # in table order
+# task -> (the peer that weft's speed and accuracy are set against, the peer that its peak RSS
+# is set against: a Python framework that does not load torch)
+REFERENCES = {"textcat": ("PyTorch", "Thinc (own LSTM)"),
+              "tagger": ("PyTorch", "Thinc (own LSTM)"),
+              "spacy_tagger": ("spaCy", "spaCy")}
 
 
 SPEEDS = ("train_words_per_sec", "infer_words_per_sec")
@@ -63,7 +70,7 @@ def main(paths):
         print(f"Speeds are medians of up to {most} repeats; peak RSS is the largest.")
         print()
     groups = sorted({(task, threads) for task, threads, _ in runs},
-                    key=lambda g: (g[0] != "textcat", g))
+                    key=lambda g: (TASKS.index(g[0]), g[1]))
     order = list(SYSTEMS.values())
 
     print("| task | threads | system | epochs | train words/s | predict words/s (batch 128) "
@@ -83,10 +90,11 @@ def main(paths):
 
     print()
     print("weft's ratios (×: weft's words/s over the peer's; best peer: the fastest of the "
-          "others on that figure):")
+          "others on that figure; ref.: PyTorch, for spacy_tagger spaCy; RSS ref.: Thinc's own "
+          "LSTM, for spacy_tagger spaCy):")
     print()
-    print("| task | threads | train ÷ PyTorch | train ÷ best peer | predict ÷ PyTorch "
-          "| predict ÷ best peer | dev acc − PyTorch | RSS ÷ Thinc | weft N threads ÷ 1 "
+    print("| task | threads | train ÷ ref. | train ÷ best peer | predict ÷ ref. "
+          "| predict ÷ best peer | dev acc − ref. | RSS ÷ RSS ref. | weft N threads ÷ 1 "
           "(train, predict) | N ÷ 1 by turns: train, predict (independent predictors) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
 
@@ -101,8 +109,7 @@ def main(paths):
             print(f"| {task} | {threads} | no weft result | | | | | | | |")
             continue
         peers = [(s, r) for s in order[1:] if (r := ok(task, threads, s))]
-        torch = ok(task, threads, "PyTorch")
-        thinc = ok(task, threads, "Thinc (own LSTM)")
+        reference, memory_reference = (ok(task, threads, s) for s in REFERENCES[task])
         one = ok(task, 1, "weft")
 
         def versus(field, peer):
@@ -114,15 +121,16 @@ def main(paths):
             name, peer = max(peers, key=lambda p: p[1][field])
             return f"{versus(field, peer)} ({name})"
 
-        accuracy = f"{weft['dev_acc'] - torch['dev_acc']:+.4f}" if torch else "–"
-        memory = f"{weft['peak_rss_mb'] / thinc['peak_rss_mb']:.2f}" if thinc else "–"
+        accuracy = f"{weft['dev_acc'] - reference['dev_acc']:+.4f}" if reference else "–"
+        memory = (f"{weft['peak_rss_mb'] / memory_reference['peak_rss_mb']:.2f}"
+                  if memory_reference else "–")
         scaling = (f"{versus('train_words_per_sec', one)}, {versus('infer_words_per_sec', one)}"
                    if threads != 1 and one else "–")
         train, predict, independent = (weft.get(ratio) for ratio in BY_TURNS)
         turns = (f"{train:.2f}×, {predict:.2f}× ({independent:.2f}×)"
                  if train and predict and independent else "–")
-        print(f"| {task} | {threads} | {versus('train_words_per_sec', torch)} "
-              f"| {best('train_words_per_sec')} | {versus('infer_words_per_sec', torch)} "
+        print(f"| {task} | {threads} | {versus('train_words_per_sec', reference)} "
+              f"| {best('train_words_per_sec')} | {versus('infer_words_per_sec', reference)} "
               f"| {best('infer_words_per_sec')} | {accuracy} | {memory} | {scaling} "
               f"| {turns} |")
 

@@ -63,7 +63,7 @@ def main():
     one_hot = numpy.eye(len(data.labels), dtype="f")
     model = build(args.task, data.rows, len(data.labels), args.lstm)
     model.initialize(X=[ids for ids, _ in data.train[:8]])
-    optimizer = Adam(common.LEARN_RATE, L2=0.0, grad_clip=0.0, use_averages=False)
+    optimizer = Adam(args.lr, L2=0.0, grad_clip=0.0, use_averages=False)
 
     def step(batch):
         gold = numpy.asarray([c for _, classes in batch for c in classes])

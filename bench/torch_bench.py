@@ -58,7 +58,7 @@ def main():
     torch.manual_seed(args.seed)
     data = common.Data(args.task, args.data)
     net = Net(args.task, data.rows, len(data.labels))
-    optimizer = torch.optim.Adam(net.parameters(), lr=common.LEARN_RATE)
+    optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
 
     def step(batch):
         gold = torch.tensor([c for _, classes in batch for c in classes])

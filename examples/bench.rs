@@ -1,8 +1,9 @@
-//! The speed benchmark: trains and evaluates the textcat or the tagger network with the settings
-//! of the Thinc and PyTorch baselines in `bench/`, and prints one JSON line with the same fields.
+//! The speed benchmark: trains and evaluates the textcat, the tagger or spaCy's CNN tagger
+//! network with the settings of the Thinc, PyTorch and spaCy baselines in `bench/`, and prints one
+//! JSON line with the same fields.
 //!
-//!     cargo run --release --example bench -- --task textcat|tagger [--epochs N] [--threads N]
-//!         [--data DIR]
+//!     cargo run --release --example bench -- --task textcat|tagger|spacy_tagger [--epochs N]
+//!         [--threads N] [--data DIR]
 //!
 //! Training words per second count the time spent in training steps only; inference words per
 //! second come from `predict_parallel` in batches of 128 over dev (and test, when its file
@@ -16,6 +17,8 @@
 //! prints the comparison table.
 
 mod common;
+#[path = "common/spacy_tagger.rs"]
+mod spacy_tagger;
 #[path = "common/tagger.rs"]
 mod tagger;
 #[path = "common/textcat.rs"]
@@ -29,12 +32,12 @@ use std::time::Instant;
 
 use common::Options;
 use weft::pipeline::Corpus;
-use weft::training::{Examples, Tagging, Task, TextClassification, evaluate};
-use weft::{Adam, Batch, Ids, Model, Ragged};
+use weft::training::{Examples, Sequence, Tagging, Task, TextClassification, evaluate};
+use weft::{Adam, Batch, Model, Ragged};
 
-const USAGE: &str = "usage: bench --task textcat|tagger [--epochs N] [--threads N] [--data DIR]
-  [--infer-seconds S] [--train FILE] [--dev FILE] [--test FILE] [--batch-size N] [--lr RATE]
-  [--seed N]
+const USAGE: &str = "usage: bench --task textcat|tagger|spacy_tagger [--epochs N] [--threads N]
+  [--data DIR] [--infer-seconds S] [--train FILE] [--dev FILE] [--test FILE] [--batch-size N]
+  [--lr RATE] [--seed N]
 Trains with Adam (lr 0.001, batch 32, seed 0) on the train split in DIR (default: the shipped
 examples/data), scores dev after every epoch, times prediction over dev (and test, when DIR
 has it: one untimed pass, then passes until S seconds have gone, 3 by default), and prints one
@@ -85,11 +88,16 @@ fn allocations() -> usize {
 /// weft's tagger: too short a window to be steady.
 const INFER_SECONDS: f64 = 3.0;
 
-/// The two networks.
+/// The rows of spaCy's CNN tagger's four hash tables (`common/spacy_tagger.rs`), its
+/// `vocab_rows` as its baseline's.
+const SPACY_TAGGER_ROWS: usize = 5000 + 1000 + 2500 + 2500;
+
+/// The networks.
 #[derive(Clone, Copy)]
 enum Job {
     TextCat,
     Tagger,
+    SpacyTagger,
 }
 
 impl Job {
@@ -98,6 +106,7 @@ impl Job {
         match self {
             Job::TextCat => "textcat",
             Job::Tagger => "tagger",
+            Job::SpacyTagger => "spacy_tagger",
         }
     }
 }
@@ -123,6 +132,7 @@ impl BenchOptions {
             match flag.as_str() {
                 "--task" if value == "textcat" => task = Some(Job::TextCat),
                 "--task" if value == "tagger" => task = Some(Job::Tagger),
+                "--task" if value == "spacy_tagger" => task = Some(Job::SpacyTagger),
                 "--task" => common::fail(USAGE, &format!("no task `{value}`")),
                 "--data" => data = PathBuf::from(value),
                 "--threads" => threads = common::number::<usize>(USAGE, &flag, &value).max(1),
@@ -134,6 +144,7 @@ impl BenchOptions {
         let (file, epochs): (fn(&str) -> String, usize) = match task {
             Job::TextCat => (textcat::file, textcat::EPOCHS),
             Job::Tagger => (tagger::file, tagger::EPOCHS),
+            Job::SpacyTagger => (spacy_tagger::file, spacy_tagger::EPOCHS),
         };
         let mut training = Options::new(&data, file, epochs);
         training.test = Some(data.join(file("test"))).filter(|path| path.exists());
@@ -162,17 +173,20 @@ fn run() -> Result<(), Box<dyn Error>> {
         Job::TextCat => {
             let data = textcat::load(&options.training)?;
             let model = textcat::new_model(&data.train)?;
-            measure(
-                &options,
-                &data,
-                model,
-                &TextClassification::new(data.labels.names()),
-            )?
+            let task = TextClassification::new(data.labels.names());
+            measure(&options, &data, data.vocab.rows(), model, &task)?
         }
         Job::Tagger => {
             let data = tagger::load(&options.training)?;
             let model = tagger::new_model(&data.train)?;
-            measure(&options, &data, model, &Tagging::new(data.labels.names()))?
+            let task = Tagging::new(data.labels.names());
+            measure(&options, &data, data.vocab.rows(), model, &task)?
+        }
+        Job::SpacyTagger => {
+            let data = spacy_tagger::load(&options.training)?;
+            let model = spacy_tagger::new_model(&data.train)?;
+            let task = Tagging::new(data.labels.names());
+            measure(&options, &data, SPACY_TAGGER_ROWS, model, &task)?
         }
     };
     println!("{line}");
@@ -181,18 +195,18 @@ fn run() -> Result<(), Box<dyn Error>> {
 
 /// One training step on the examples `batch` of `train`; returns the words of the batch and
 /// its mean loss.
-fn train_step<M, T: Task>(
+fn train_step<M, T: Task, S: Sequence>(
     model: &mut M,
     adam: &mut Adam,
-    train: &Examples<T::Truth>,
+    train: &Examples<T::Truth, S>,
     batch: &[usize],
     task: &T,
 ) -> weft::Result<(usize, f32)>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
 {
     let (x, truths) = train.batch(batch);
-    let words = x.data().0.len();
+    let words = x.lengths().iter().sum();
     let loss = weft::on_pool(|| {
         let (out, backprop) = model.begin_update(x);
         let (d_out, loss) = task.loss(&out, &truths)?;
@@ -205,14 +219,14 @@ where
 /// The benchmark's own training loop, as the baselines': `options.epochs` epochs of shuffled
 /// batches with Adam, only the steps timed, dev accuracy after each epoch. The model is the
 /// last epoch's. `weft::training::train` is measured against it.
-fn train_epochs<M, T: Task>(
+fn train_epochs<M, T: Task, S: Sequence>(
     model: &mut M,
     options: &Options,
-    data: &Corpus<T::Truth>,
+    data: &Corpus<T::Truth, S>,
     task: &T,
 ) -> weft::Result<Training>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
     M::Out: Batch,
 {
     let mut adam = Adam::new(options.learn_rate);
@@ -245,14 +259,14 @@ where
 }
 
 /// Heap allocations per training step, over a few steps on the first batch of `data`.
-fn training_allocations<M, T: Task>(
+fn training_allocations<M, T: Task, S: Sequence>(
     model: &mut M,
-    data: &Corpus<T::Truth>,
+    data: &Corpus<T::Truth, S>,
     options: &BenchOptions,
     task: &T,
 ) -> weft::Result<usize>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
 {
     const STEPS: usize = 10;
     let first: Vec<usize> = (0..options.training.batch_size.min(data.train.len())).collect();
@@ -267,14 +281,14 @@ where
 /// Training words per second at one thread and at the run's threads (`[one, all]`), timed by
 /// turns: the same training steps at one thread (a pool of its own), then at all, over and over,
 /// until each has had `seconds`. It goes on training `model`, on its training data in order.
-fn training_by_turns<M, T: Task>(
+fn training_by_turns<M, T: Task, S: Sequence>(
     model: &mut M,
-    data: &Corpus<T::Truth>,
+    data: &Corpus<T::Truth, S>,
     options: &BenchOptions,
     task: &T,
 ) -> Result<[f64; 2], Box<dyn Error>>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
 {
     /// Steps per turn: about a tenth of a second of training.
     const STEPS: usize = 20;
@@ -305,24 +319,26 @@ where
     Ok([words / time[0], words / time[1]])
 }
 
-/// Trains `model` on `data`, times prediction, and returns the JSON line of the run.
-fn measure<M, T: Task>(
+/// Trains `model` on `data`, times prediction, and returns the JSON line of the run, which
+/// gives `vocab_rows` as the rows of the network's embedding tables.
+fn measure<M, T: Task, S: Sequence>(
     options: &BenchOptions,
-    data: &Corpus<T::Truth>,
+    data: &Corpus<T::Truth, S>,
+    vocab_rows: usize,
     mut model: M,
     task: &T,
 ) -> Result<String, Box<dyn Error>>
 where
-    M: Model<In = Ragged<Ids>, Out = T::Out>,
+    M: Model<In = Ragged<S::Rows>, Out = T::Out>,
     M::Out: Batch,
 {
     let training = train_epochs(&mut model, &options.training, data, task)?;
 
-    let test_ids = data.test.iter().flat_map(|test| test.sequences());
-    let inputs: Vec<&Vec<u32>> = data.dev.sequences().iter().chain(test_ids).collect();
+    let test_inputs = data.test.iter().flat_map(|test| test.sequences());
+    let inputs: Vec<&S> = data.dev.sequences().iter().chain(test_inputs).collect();
     let pass = || {
         for batch in inputs.chunks(INFER_BATCH) {
-            let out = model.predict_parallel(Ragged::from_sequences(batch));
+            let out = model.predict_parallel(S::pack(batch.iter().copied()));
             std::hint::black_box(task.predict(&out).ok());
         }
     };
@@ -360,7 +376,7 @@ where
         ("threads", options.threads.to_string()),
         ("epochs_run", training.losses.len().to_string()),
         ("batch_size", options.training.batch_size.to_string()),
-        ("vocab_rows", data.vocab.rows().to_string()),
+        ("vocab_rows", vocab_rows.to_string()),
         ("classes", data.labels.len().to_string()),
         ("n_params", model.param_count().to_string()),
         ("train_words_seen", training.words.to_string()),
@@ -398,6 +414,10 @@ where
         ("train_loss_per_epoch", json_list(&training.losses)),
         ("dev_acc_per_epoch", json_list(&training.dev_accs)),
         ("dev_acc", number(training.dev_accs.last().copied(), 4)),
+        (
+            "best_dev_acc",
+            number(training.dev_accs.iter().copied().reduce(f64::max), 4),
+        ),
         ("test_acc", number(test_acc, 4)),
         ("peak_rss_mb", number(peak_rss, 1)),
     ]))
@@ -424,7 +444,7 @@ struct Prediction {
 
 impl Prediction {
     /// Times `pass` over `inputs`: one untimed pass, then passes until `seconds` have gone.
-    fn time(inputs: &[&Vec<u32>], seconds: f64, pass: impl Fn()) -> Prediction {
+    fn time<S: Sequence>(inputs: &[&S], seconds: f64, pass: impl Fn()) -> Prediction {
         pass(); // Untimed, as in the baselines: first-touch allocations, lazy set-up.
         let (started, allocations_before, mut passes) = (Instant::now(), allocations(), 0);
         while passes == 0 || started.elapsed().as_secs_f64() < seconds {
@@ -432,7 +452,7 @@ impl Prediction {
             passes += 1;
         }
         let seconds = started.elapsed().as_secs_f64();
-        let words_per_pass = inputs.iter().map(|ids| ids.len()).sum::<usize>();
+        let words_per_pass = inputs.iter().map(|sequence| sequence.len()).sum::<usize>();
         let batches = passes * inputs.len().div_ceil(INFER_BATCH);
         Prediction {
             passes,

@@ -12,11 +12,19 @@
 //! layers made of the zeros, exactly as in spaCy, whose weights therefore load and predict the
 //! same here. (The pad rows of one sequence are out of reach of the next one's in spaCy's
 //! flattened batch too: `depth` layers reach `n·depth` rows.) `unpad` drops the pad rows.
-//! Backprop runs the same way back: the output gradient with zeros for the pad rows, through
-//! the layers, and the pad rows' input gradient dropped.
+//!
+//! Only the pad rows that reach a token are computed: layer `l` (from 1) needs its input's rows
+//! up to `n·(depth − l + 1)` beyond each end, and so outputs only those up to `n·(depth − l)`,
+//! dropping `n` rows at each end after each layer (12% fewer rows than spaCy's for sentences of
+//! 17 tokens, `n` 1 and `depth` 4). Backprop runs the same way back: at each layer the output
+//! gradient with zeros for the rows dropped, and the input gradient of the pad rows dropped at
+//! the end.
 
+use ndarray::s;
+
+use super::boundary::check_sequences_gradient;
 use super::{ExpandWindow, LayerNorm, Maxout};
-use crate::combinators::{Chain, Clones, Residual, WithArray, chain, clones, residual, with_array};
+use crate::combinators::{Chain, Residual, WithArray, chain, residual, with_array};
 use crate::data::{Dim, Floats2, Ragged};
 use crate::model::{Model, Params, Visit, VisitMut};
 
@@ -36,8 +44,8 @@ type Block<W> =
 /// ```
 pub struct MaxoutWindowEncoder<W: Dim> {
     width: W,
-    pad: usize,
-    layers: Clones<Block<W>>,
+    window: usize,
+    layers: Vec<Block<W>>,
 }
 
 impl<W: Dim> MaxoutWindowEncoder<W> {
@@ -47,11 +55,11 @@ impl<W: Dim> MaxoutWindowEncoder<W> {
     /// # Panics
     /// When a window's width or the pad rows are more than `usize` counts.
     pub fn new(width: W, depth: usize, window: usize, pieces: usize) -> Self {
-        let pad = window.checked_mul(depth).unwrap_or_else(|| {
+        if window.checked_mul(depth).is_none() {
             panic!(
                 "maxout_window_encoder: {depth} layers of windows of {window} reach beyond usize"
             )
-        });
+        }
         let layer = || {
             let expand = ExpandWindow::<W, usize>::new(width, window);
             let wide = (2 * window + 1) * width.size();
@@ -60,36 +68,42 @@ impl<W: Dim> MaxoutWindowEncoder<W> {
         };
         MaxoutWindowEncoder {
             width,
-            pad,
-            layers: clones(depth, layer),
+            window,
+            layers: std::iter::repeat_with(layer).take(depth).collect(),
         }
     }
 
-    /// `x` with `self.pad` rows of zeros before and after each sequence.
-    fn padded(&self, x: &Ragged<Floats2<W>>) -> Ragged<Floats2<W>> {
-        let lengths: Vec<usize> = x.lengths().iter().map(|n| n + 2 * self.pad).collect();
+    /// The pad rows at each end of a sequence: what `depth` layers reach.
+    fn pad(&self) -> usize {
+        self.window * self.layers.len()
+    }
+
+    /// `x` with `rows` rows of zeros before and after each sequence.
+    fn padded(&self, x: &Ragged<Floats2<W>>, rows: usize) -> Ragged<Floats2<W>> {
+        let lengths: Vec<usize> = x.lengths().iter().map(|n| n + 2 * rows).collect();
         let mut padded = Floats2::zeros(lengths.iter().sum(), self.width);
-        let mut rows = padded.view_mut();
+        let mut out = padded.view_mut();
         let mut start = 0;
         for range in x.ranges() {
-            let (from, to) = (start + self.pad, start + self.pad + range.len());
-            rows.slice_mut(ndarray::s![from..to, ..])
-                .assign(&x.data().view().slice(ndarray::s![range.clone(), ..]));
-            start = to + self.pad;
+            let (from, to) = (start + rows, start + rows + range.len());
+            out.slice_mut(s![from..to, ..])
+                .assign(&x.data().view().slice(s![range, ..]));
+            start = to + rows;
         }
         Ragged::wrap(padded, lengths)
     }
 
-    /// `y` without the pad rows of each sequence, in sequences of `lengths`.
-    fn unpadded(&self, y: &Ragged<Floats2<W>>, lengths: Vec<usize>) -> Ragged<Floats2<W>> {
+    /// `y` without `rows` rows at each end of each sequence (which has them).
+    fn stripped(&self, y: &Ragged<Floats2<W>>, rows: usize) -> Ragged<Floats2<W>> {
+        let lengths: Vec<usize> = y.lengths().iter().map(|n| n - 2 * rows).collect();
         let mut kept = Floats2::zeros(lengths.iter().sum(), self.width);
-        let mut rows = kept.view_mut();
+        let mut out = kept.view_mut();
         let mut start = 0;
         for range in y.ranges() {
-            let inner = range.start + self.pad..range.end - self.pad;
+            let inner = range.start + rows..range.end - rows;
             let end = start + inner.len();
-            rows.slice_mut(ndarray::s![start..end, ..])
-                .assign(&y.data().view().slice(ndarray::s![inner, ..]));
+            out.slice_mut(s![start..end, ..])
+                .assign(&y.data().view().slice(s![inner, ..]));
             start = end;
         }
         Ragged::wrap(kept, lengths)
@@ -100,13 +114,21 @@ impl<W: Dim> Params for MaxoutWindowEncoder<W> {
     fn visit(&self, walk: &mut Visit<'_>) {
         walk.combinator(
             "maxout_window_encoder",
-            &mut [&mut |walk| self.layers.visit(walk)],
+            &mut [&mut |walk| {
+                for layer in &self.layers {
+                    walk.child(|walk| layer.visit(walk));
+                }
+            }],
         );
     }
     fn visit_mut(&mut self, walk: &mut VisitMut<'_>) {
         walk.combinator(
             "maxout_window_encoder",
-            &mut [&mut |walk| self.layers.visit_mut(walk)],
+            &mut [&mut |walk| {
+                for layer in &mut self.layers {
+                    walk.child(|walk| layer.visit_mut(walk));
+                }
+            }],
         );
     }
 }
@@ -122,24 +144,31 @@ impl<W: Dim> Model for MaxoutWindowEncoder<W> {
         Ragged<Floats2<W>>,
         impl FnOnce(Ragged<Floats2<W>>) -> Ragged<Floats2<W>> + Send + 'a,
     ) {
-        let (y, backprop_layers) = self.layers.begin_update(self.padded(&x));
+        let mut h = self.padded(&x, self.pad());
+        let mut backprops = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let (y, backprop) = layer.begin_update(h);
+            backprops.push(backprop);
+            h = self.stripped(&y, self.window);
+        }
         let lengths = x.into_parts().1;
-        let y = self.unpadded(&y, lengths.clone());
         let backprop = move |d_y: Ragged<Floats2<W>>| {
-            super::boundary::check_sequences_gradient(
-                "maxout_window_encoder",
-                &lengths,
-                self.width,
-                &d_y,
-            );
-            self.unpadded(&backprop_layers(self.padded(&d_y)), lengths)
+            check_sequences_gradient("maxout_window_encoder", &lengths, self.width, &d_y);
+            let mut d_h = d_y;
+            for backprop in backprops.into_iter().rev() {
+                d_h = backprop(self.padded(&d_h, self.window));
+            }
+            self.stripped(&d_h, self.pad())
         };
-        (y, backprop)
+        (h, backprop)
     }
 
     fn predict(&self, x: Ragged<Floats2<W>>) -> Ragged<Floats2<W>> {
-        let y = self.layers.predict(self.padded(&x));
-        self.unpadded(&y, x.into_parts().1)
+        let mut h = self.padded(&x, self.pad());
+        for layer in &self.layers {
+            h = self.stripped(&layer.predict(h), self.window);
+        }
+        h
     }
 
     fn output_width(&self) -> Option<usize> {
@@ -190,7 +219,7 @@ mod tests {
         let mut encoder = MaxoutWindowEncoder::new(Const::<3>, 2, 1, 2);
         draw_weights(&mut encoder, "", 11);
         let padded = encoder.predict(sequences(vec![4]));
-        let bare = encoder.layers.predict(sequences(vec![4]));
+        let bare = (encoder.layers.iter()).fold(sequences(vec![4]), |h, layer| layer.predict(h));
         let (padded, bare) = (padded.data().view(), bare.data().view());
         let differ = |i: usize| {
             let rows = padded.row(i).into_iter().zip(bare.row(i));

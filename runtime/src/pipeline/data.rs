@@ -147,12 +147,24 @@ impl Corpus<Vec<usize>> {
     }
 }
 
+impl Corpus<usize, Keys> {
+    /// Texts (`label<TAB>tokens`, [`read_texts`]) of a text classifier that reads token
+    /// attributes: each text a row of keys per token, the keys of `attrs` ([`Attr::table`]),
+    /// with a space after each token but the last (spaCy's `Doc` of the words). An error when
+    /// `attrs` is empty.
+    pub fn texts_keys(
+        train: &Path,
+        dev: &Path,
+        test: Option<&Path>,
+        attrs: &[Attr],
+    ) -> Result<Self> {
+        Corpus::read_with::<LabelledText>(train, dev, test, keys_of(attrs))
+    }
+}
+
 impl Corpus<Vec<usize>, Keys> {
     /// Tagged sentences (`token<TAB>tag`, [`read_tagged`]) of a tagger that reads token
-    /// attributes: each sentence a row of keys per token, the keys of `attrs`
-    /// ([`Attr::table`]), with a space after each token but the last (spaCy's `Doc` of the
-    /// words). The vocabulary is the training file's, as for ids. An error when `attrs` is
-    /// empty.
+    /// attributes, as [`Corpus::texts_keys`] reads texts.
     ///
     /// ```
     /// use weft_runtime::pipeline::Corpus;
@@ -161,6 +173,7 @@ impl Corpus<Vec<usize>, Keys> {
     /// let (train, dev) = (data.join("twt_upos.train.conll"), data.join("twt_upos.dev.conll"));
     /// let corpus = Corpus::tagged_keys(&train, &dev, None, &[Attr::Norm, Attr::Shape])?;
     /// assert_eq!(corpus.dev.sequences()[0].columns(), 2);
+    /// assert!(Corpus::tagged_keys(&train, &dev, None, &[]).is_err());
     /// # Ok::<(), weft_runtime::Error>(())
     /// ```
     pub fn tagged_keys(
@@ -169,15 +182,20 @@ impl Corpus<Vec<usize>, Keys> {
         test: Option<&Path>,
         attrs: &[Attr],
     ) -> Result<Self> {
-        Corpus::read_with::<TaggedSentence>(train, dev, test, |_, words| {
-            let tokens: Vec<Token> = (words.iter().enumerate())
-                .map(|(i, text)| Token {
-                    text,
-                    space_after: i + 1 < words.len(),
-                })
-                .collect();
-            Attr::table(attrs, &tokens)
-        })
+        Corpus::read_with::<TaggedSentence>(train, dev, test, keys_of(attrs))
+    }
+}
+
+/// The keys of `attrs` of tokens given as words, with a space after each but the last.
+fn keys_of(attrs: &[Attr]) -> impl Fn(&Vocab, &[String]) -> Result<Keys> + '_ {
+    |_, words| {
+        let tokens: Vec<Token> = (words.iter().enumerate())
+            .map(|(i, text)| Token {
+                text,
+                space_after: i + 1 < words.len(),
+            })
+            .collect();
+        Attr::table(attrs, &tokens)
     }
 }
 
