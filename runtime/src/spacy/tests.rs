@@ -368,3 +368,17 @@ fn the_norms_of_the_pipelines_vocabulary_give_the_norm_keys() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn empty_sentences_and_batches_are_tagged_as_empty() {
+    let tagger = Tagger::load(fixture("inline")).unwrap();
+    let one = [Token {
+        text: "Evet",
+        space_after: false,
+    }];
+    let tagged = tagger.tag(&[&[], &one, &[]]).unwrap();
+    let lengths: Vec<usize> = tagged.iter().map(|t| t.tags.len()).collect();
+    assert_eq!(lengths, [0, 1, 0]);
+    assert_eq!(tagged[0].scores.shape(), [0, tagger.labels().len()]);
+    assert!(tagger.tag(&[]).unwrap().is_empty());
+}
