@@ -99,6 +99,14 @@ pub enum Error {
         /// Why.
         message: String,
     },
+    /// A file of a spaCy pipeline ([`spacy`](crate::spacy)) that cannot be read as one, or
+    /// describes what weft does not build: malformed, of another architecture, of another shape.
+    Spacy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where in the file.
+        message: String,
+    },
     /// Reading or writing a file failed.
     Io {
         /// The file.
@@ -206,6 +214,9 @@ impl fmt::Display for Error {
                 path: None,
                 message,
             } => write!(f, "checkpoint: {message}"),
+            Error::Spacy { path, message } => {
+                write!(f, "spaCy pipeline {}: {message}", path.display())
+            }
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }
     }

@@ -32,6 +32,7 @@ mod kernels;
 pub mod layers;
 mod model;
 pub mod pipeline;
+pub mod spacy;
 pub mod text;
 pub mod training;
 
