@@ -82,7 +82,10 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
         let z = z.as_slice().expect("standard layout");
         let rows = y.values_mut().chunks_exact_mut(outputs.max(1));
         let winners_by_row = winners.chunks_exact_mut(outputs.max(1));
-        for ((out, won), z) in rows.zip(winners_by_row).zip(z.chunks_exact(outputs * self.pieces)) {
+        for ((out, won), z) in rows
+            .zip(winners_by_row)
+            .zip(z.chunks_exact(outputs * self.pieces))
+        {
             out.copy_from_slice(&z[..outputs]);
             for (p, piece) in z.chunks_exact(outputs).enumerate().skip(1) {
                 // Bit masks rather than branches, so that the loop runs on registers.
@@ -192,17 +195,25 @@ mod tests {
     #[test]
     fn each_output_is_the_largest_of_its_pieces_in_thincs_order() {
         let mut layer = Maxout::new(Const::<2>, Const::<2>, 3);
-        let w = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0], [0.0, -1.0], [2.0, 0.0]];
+        let w = [
+            [1.0, 0.0],
+            [0.0, 1.0],
+            [1.0, 1.0],
+            [-1.0, 0.0],
+            [0.0, -1.0],
+            [2.0, 0.0],
+        ];
         let b = [0.0, 0.0, 0.0, 0.0, 0.0, -10.0];
-        layer.for_each_param_mut(&mut |path, p| {
-            let values: Vec<f32> = if path.ends_with('W') {
-                w.concat()
-            } else {
-                b.to_vec()
-            };
-            p.value_mut().copy_from_slice(&values);
-        })
-        .unwrap();
+        layer
+            .for_each_param_mut(&mut |path, p| {
+                let values: Vec<f32> = if path.ends_with('W') {
+                    w.concat()
+                } else {
+                    b.to_vec()
+                };
+                p.value_mut().copy_from_slice(&values);
+            })
+            .unwrap();
         let y = layer.predict(Floats2::from_rows(&[[3.0, 5.0]]));
         // Output 0: max(3, 5, 8); output 1: max(-3, -5, 6 - 10).
         assert_eq!(y, Floats2::from_rows(&[[8.0, -3.0]]));
