@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 use weft::combinators::{add, chain, clones, concat, residual, sentences, with_array};
 use weft::layers::{
-    Attention, BiLstm, Dropout, Embed, HashEmbed, LayerNorm, Linear, Lstm, Maxout, Mish, ReduceMax,
-    ReduceMean, ReduceSum, Relu, Softmax,
+    Attention, BiLstm, Dropout, Embed, ExpandWindow, HashEmbed, LayerNorm, Linear, Lstm, Maxout,
+    MaxoutWindowEncoder, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Sigmoid, Softmax,
+    SparseLinear,
 };
 use weft::{
     Const as C, Dim, Error, Floats2, Ids, Keys, LoadError, Model, Param, Params, Ragged, Rng,
@@ -69,6 +70,16 @@ fn every_layer_round_trips() {
         || HashEmbed::new(7, C::<3>, 11),
         Keys::new(vec![5, 1 << 40]),
     );
+    let table = Keys::table(2, vec![5, 1 << 40, 7, 9]).unwrap();
+    assert_round_trip(
+        || HashEmbed::new(7, C::<3>, 11).with_column(1),
+        table.clone(),
+    );
+    let bags = Ragged::new(table, vec![1, 1]).unwrap();
+    assert_round_trip(|| SparseLinear::new(50, C::<2>), bags);
+    assert_round_trip(|| Sigmoid::new(C::<3>, C::<2>), rows());
+    assert_round_trip(|| ExpandWindow::<_, C<9>>::new(C::<3>, 1), sequences());
+    assert_round_trip(|| MaxoutWindowEncoder::new(C::<3>, 2, 1, 3), sequences());
     assert_round_trip(|| Lstm::new(C::<3>, C::<2>, 2), sequences());
     assert_round_trip(|| BiLstm::<_, _, C<4>>::new(C::<3>, C::<2>, 2), sequences());
     assert_round_trip(|| Attention::new(C::<3>), sequences());
@@ -93,6 +104,16 @@ fn every_combinator_round_trips() {
     let sentence = || chain(Lstm::new(C::<3>, C::<2>, 1), Attention::new(C::<2>));
     assert_round_trip(|| sentences(sentence()), documents);
     assert_round_trip(|| chain(mish(), mish()).boxed(), rows());
+}
+
+/// A hash embedding's column is part of the architecture: a table trained on another column
+/// of keys is refused, not read.
+#[test]
+fn a_hash_embedding_of_another_column_is_refused() {
+    let saved = HashEmbed::new(7, C::<3>, 11).with_column(1);
+    let mut other = HashEmbed::new(7, C::<3>, 11);
+    let err = other.from_bytes(&saved.to_bytes().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("column"), "{err}");
 }
 
 #[test]
