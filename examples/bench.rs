@@ -17,6 +17,8 @@
 //! prints the comparison table.
 
 mod common;
+#[path = "common/spacy.rs"]
+mod spacy;
 #[path = "common/spacy_tagger.rs"]
 mod spacy_tagger;
 #[path = "common/tagger.rs"]

@@ -9,6 +9,8 @@
 //! the network are in `common/spacy_tagger.rs`; `bench/` runs spaCy's own beside it.
 
 mod common;
+#[path = "common/spacy.rs"]
+mod spacy;
 #[path = "common/spacy_tagger.rs"]
 mod spacy_tagger;
 #[path = "common/train.rs"]
@@ -46,7 +48,7 @@ fn run() -> Result<(), Box<dyn Error>> {
         data.train.len(),
         data.dev.len(),
         data.labels.len(),
-        spacy_tagger::ATTRS.map(|attr| attr.name())
+        spacy::ATTRS.map(|attr| attr.name())
     );
 
     let mut model = spacy_tagger::new_model(&data.train)?;

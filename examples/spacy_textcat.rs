@@ -1,8 +1,7 @@
 //! spaCy's ensemble text classifier (`TextCatEnsemble.v2`) on sentence polarity: a bag of
 //! words (`sparse_linear`, spaCy's `TextCatBOW`: hashed features straight to class scores) beside
-//! a CNN (the tagger's embeddings of NORM, PREFIX, SUFFIX and SHAPE and its
-//! `maxout_window_encoder`, pooled by attention), their scores side by side into a linear layer
-//! and a softmax. Trained with Adam (lr 0.001, batch 32) by the library's loop.
+//! a CNN (the tagger's tok2vec, `common/spacy.rs`, pooled by attention), their scores side by
+//! side into a linear layer and a softmax. Trained with Adam (lr 0.001, batch 32) by the library's loop.
 //!
 //!     cargo run --release --example spacy_textcat [-- --train F --dev F --test F --epochs N]
 //!
@@ -10,23 +9,22 @@
 //! test. The bag of words reads every key of a token's row: its four attributes.
 
 mod common;
+#[path = "common/spacy.rs"]
+mod spacy;
 #[path = "common/train.rs"]
 mod train;
 
 use std::error::Error;
 
 use common::Options;
+use spacy::{ATTRS, tok2vec};
 use weft::pipeline::Corpus;
-use weft::text::Attr;
 use weft::training::TextClassification;
 use weft::{Params, model};
 
 const USAGE: &str = "usage: spacy_textcat [--train FILE] [--dev FILE] [--test FILE] [--epochs N] \
 [--batch-size N] [--lr RATE] [--seed N]
 Files hold `label<TAB>text` lines; defaults are the shipped examples/data/rt_polarity.{train,dev}.tsv.";
-
-/// The token attributes, one column of keys each, in the order of the hash tables.
-const ATTRS: [Attr; 4] = [Attr::Norm, Attr::Prefix, Attr::Suffix, Attr::Shape];
 
 fn main() {
     if let Err(err) = run() {
@@ -52,13 +50,7 @@ fn run() -> Result<(), Box<dyn Error>> {
 
     let mut model = model!(
         (sparse_linear(classes = classes)
-            | (hash_embed(column = 0, rows = 5000, width = 96, seed = 8)
-                | hash_embed(column = 1, rows = 1000, width = 96, seed = 9)
-                | hash_embed(column = 2, rows = 2500, width = 96, seed = 10)
-                | hash_embed(column = 3, rows = 2500, width = 96, seed = 11))
-                >> maxout(width = 96, pieces = 3)
-                >> layer_norm
-                >> maxout_window_encoder(depth = 4, window = 1, pieces = 3)
+            | tok2vec()
                 >> attention
                 >> residual(maxout(width = 96, pieces = 3))
                 >> linear(width = classes))
