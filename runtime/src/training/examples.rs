@@ -23,6 +23,9 @@ pub trait Sequence: Clone + Send + Sync {
     }
 
     /// Sequences, packed: the rows of all, one after the other, with their lengths.
+    ///
+    /// # Panics
+    /// When the sequences differ in their keys per row ([`Examples::new`] refuses them).
     fn pack<'a>(sequences: impl IntoIterator<Item = &'a Self>) -> Ragged<Self::Rows>
     where
         Self: 'a;
@@ -59,7 +62,6 @@ impl Sequence for Keys {
         self.rows()
     }
 
-    /// The sequences of one set of [`Examples`], which agree on their columns.
     fn pack<'a>(sequences: impl IntoIterator<Item = &'a Self>) -> Ragged<Keys> {
         let (mut keys, mut lengths, mut columns) = (Vec::new(), Vec::new(), 1);
         for sequence in sequences {
@@ -256,6 +258,24 @@ mod tests {
                 .cut(&[], &examples, 0)
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn rows_of_keys_batch_as_ids_do_and_must_agree_on_their_columns() {
+        let sentence = |keys: Vec<u64>| Keys::table(2, keys).unwrap();
+        let inputs = vec![sentence(vec![1, 2, 3, 4]), sentence(vec![5, 6])];
+        let examples = Examples::new(inputs, vec![vec![0, 1], vec![1]]).unwrap();
+        let (x, truths) = examples.batch(&[1, 0]);
+        assert_eq!(x.lengths(), &[1, 2]);
+        assert_eq!(x.data().as_slice(), [5, 6, 1, 2, 3, 4]);
+        assert_eq!(truths, [vec![1], vec![0, 1]]);
+        assert_eq!(examples.words(), 3);
+        let mixed = vec![sentence(vec![1, 2]), Keys::new(vec![3])];
+        let err = Examples::new(mixed, vec![vec![0], vec![0]]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "example 1: expected rows of 2 keys, as the first example's, found rows of 1"
         );
     }
 
