@@ -103,20 +103,43 @@ pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-static NEXT_SEED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+thread_local! {
+    /// The next seed of this thread's sequence (see [`set_seed`]).
+    static NEXT_SEED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
 
 /// Restarts the sequence of seeds that new layers draw their initial values from: build the
-/// same model after the same `set_seed` and it starts from the same values.
+/// same model after the same `set_seed` and it starts from the same values. The sequence is
+/// the calling thread's, so that layers that other threads build meanwhile (tests, a server's
+/// other requests) do not take seeds from it.
 pub fn set_seed(seed: u64) {
-    NEXT_SEED.store(
-        seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-        std::sync::atomic::Ordering::SeqCst,
-    );
+    NEXT_SEED.set(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
 }
 
 impl Rng {
-    /// A generator with the next seed of the process-wide sequence (see [`set_seed`]).
+    /// A generator with the next seed of this thread's sequence (see [`set_seed`]).
     pub fn fresh() -> Self {
-        Rng::new(NEXT_SEED.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+        let seed = NEXT_SEED.get();
+        NEXT_SEED.set(seed.wrapping_add(1));
+        Rng::new(seed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Layers built on another thread meanwhile take no seed of this thread's sequence.
+    #[test]
+    fn a_seed_gives_the_same_draws_whatever_other_threads_draw() {
+        let draws = || Rng::fresh().next_u64();
+        set_seed(5);
+        let alone = [draws(), draws()];
+        set_seed(5);
+        let first = draws();
+        std::thread::spawn(move || (0..10).for_each(|_| _ = draws()))
+            .join()
+            .unwrap();
+        assert_eq!([first, draws()], alone);
     }
 }
