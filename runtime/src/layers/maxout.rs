@@ -79,13 +79,12 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
         let outputs = self.n_out.size();
         let mut y = Floats2::zeros(z.nrows(), self.n_out);
         let mut winners = vec![0u32; z.nrows() * outputs];
+        // Chunks of at least one, so that a layer of no outputs has no rows to walk.
+        let (outputs, pieces) = (outputs.max(1), self.pieces * outputs.max(1));
         let z = z.as_slice().expect("standard layout");
-        let rows = y.values_mut().chunks_exact_mut(outputs.max(1));
-        let winners_by_row = winners.chunks_exact_mut(outputs.max(1));
-        for ((out, won), z) in rows
-            .zip(winners_by_row)
-            .zip(z.chunks_exact(outputs * self.pieces))
-        {
+        let rows = y.values_mut().chunks_exact_mut(outputs);
+        let winners_by_row = winners.chunks_exact_mut(outputs);
+        for ((out, won), z) in rows.zip(winners_by_row).zip(z.chunks_exact(pieces)) {
             out.copy_from_slice(&z[..outputs]);
             for (p, piece) in z.chunks_exact(outputs).enumerate().skip(1) {
                 // Bit masks rather than branches, so that the loop runs on registers.
@@ -137,7 +136,7 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
             let outputs = self.n_out.size();
             let mut d_z = Array2::zeros((x.rows(), outputs * self.pieces));
             let rows = d_z.as_slice_mut().expect("standard layout");
-            let rows = rows.chunks_exact_mut(outputs * self.pieces);
+            let rows = rows.chunks_exact_mut((outputs * self.pieces).max(1));
             let d_y_rows = d_y.values().chunks_exact(outputs.max(1));
             for ((d_z, d_y), won) in rows.zip(d_y_rows).zip(winners.chunks_exact(outputs.max(1))) {
                 for (o, (&d, &p)) in d_y.iter().zip(won).enumerate() {
@@ -189,6 +188,15 @@ mod tests {
         let mut layer = Maxout::new(Const::<3>, Const::<4>, 3);
         let x = Floats2::from_rows(&[[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]);
         gradcheck(&mut layer, &x, &GradcheckOptions::default()).unwrap();
+    }
+
+    #[test]
+    fn a_layer_of_no_outputs_gives_rows_of_none() {
+        let layer = Maxout::new(Const::<2>, 0usize, 3);
+        let x = Floats2::from_rows(&[[1.0, 2.0], [3.0, 4.0]]);
+        let (y, backprop) = layer.begin_update(x);
+        assert_eq!(y.view().shape(), &[2, 0]);
+        assert_eq!(backprop(y).view().shape(), &[2, 2]);
     }
 
     /// `W` and `b` as Thinc stores them: row `o·pieces + p` is piece `p` of output `o`.
