@@ -29,10 +29,11 @@ FILES = {"textcat": "rt_polarity.{}.tsv", "tagger": "twt_upos.{}.conll",
          "spacy_tagger": "twt_upos.{}.conll"}
 
 
-def parse_args(description, tasks=("textcat", "tagger"), lstm_choices=None):
+def parse_args(description, tasks=("textcat", "tagger"), lstm_choices=None,
+               inference_choices=None):
     """The command line (--task among `tasks`, --epochs, --threads, --data, --batch-size, --lr,
-    --seed, and --lstm when the framework has a choice of LSTM), with the thread variables set
-    from --threads."""
+    --seed, --lstm when the framework has a choice of LSTM, and --inference when it has a choice
+    of ways to predict), with the thread variables set from --threads."""
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=tasks, required=True)
@@ -50,6 +51,11 @@ def parse_args(description, tasks=("textcat", "tagger"), lstm_choices=None):
                              "seconds have gone (after one untimed pass)")
     if lstm_choices:
         parser.add_argument("--lstm", choices=lstm_choices, default=lstm_choices[0])
+    if inference_choices:
+        parser.add_argument("--inference", choices=inference_choices,
+                            default=inference_choices[0],
+                            help="how the trained network predicts when timed and scored "
+                                 f"(default {inference_choices[0]})")
     args = parser.parse_args()
     if args.epochs is None:
         args.epochs = EPOCHS[args.task]
@@ -123,7 +129,7 @@ def read_tagged(path):
     return sentences
 
 
-def run(args, data, step, predict, n_params, **fields):
+def run(args, data, step, predict, n_params, deploy=None, **fields):
     """Trains for args.epochs epochs in shuffled batches, scoring dev after each; times
     prediction; prints the JSON line of the run, with `fields` added.
 
@@ -132,7 +138,46 @@ def run(args, data, step, predict, n_params, **fields):
     step(batch) trains on a list of examples of data.train and returns a function giving the
     batch's summed loss and its number of classes; it is called after the clock stops.
     predict(inputs) returns the predicted classes of a list of inputs, flat, as an array or
-    tensor."""
+    tensor.
+
+    deploy, when given, makes a run of another way of predicting with the trained network:
+    deploy() is called after training and returns a predict function of that way and the fields
+    it adds to the JSON line; that function is then timed and gives dev_acc and test_acc
+    (dev_acc_per_epoch stays the training's). The training figures (train_words_seen,
+    train_seconds, train_words_per_sec) are then null: the training is the framework's own run,
+    reported there."""
+    losses, dev_accs, words, seconds = train(args, data, step, predict)
+    result = dict(fields)
+    if deploy is not None:
+        predict, deployed = deploy()
+        result.update(deployed)
+        words = seconds = None
+    passes, infer_words, infer_seconds = time_prediction(args, data, predict)
+    dev_acc = dev_accs[-1] if dev_accs else None
+    if deploy is not None:
+        dev_acc = round(accuracy(predict, data.dev), 4)
+    result.update({
+        "task": args.task, "threads": args.threads, "epochs_run": len(losses),
+        "batch_size": args.batch_size, "vocab_rows": data.rows, "classes": len(data.labels),
+        "n_params": n_params,
+        "train_words_seen": words, "train_seconds": None if seconds is None else round(seconds, 3),
+        "train_words_per_sec": round(words / seconds, 1) if seconds else None,
+        "infer_passes": passes,
+        "infer_words": infer_words, "infer_seconds": round(infer_seconds, 3),
+        "infer_words_per_sec": round(infer_words / infer_seconds, 1),
+        "train_loss_per_epoch": losses, "dev_acc_per_epoch": dev_accs,
+        "dev_acc": dev_acc, "best_dev_acc": max(dev_accs, default=None),
+        "test_acc": round(accuracy(predict, data.test), 4) if data.test else None,
+        # ru_maxrss is in KiB on Linux
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    })
+    print(json.dumps(result), flush=True)
+
+
+def train(args, data, step, predict):
+    """Trains for args.epochs epochs in batches shuffled with args.seed, scoring dev with
+    `predict` after each; returns the mean loss of each epoch, the dev accuracies, and the words
+    trained on and the seconds inside the steps."""
     rng = random.Random(args.seed)
     order = list(range(len(data.train)))
     losses, dev_accs = [], []
@@ -151,8 +196,19 @@ def run(args, data, step, predict, n_params, **fields):
             count += batch_count
         losses.append(round(loss_sum / count, 4))
         dev_accs.append(round(accuracy(predict, data.dev), 4))
+    return losses, dev_accs, words, seconds
 
-    inputs = [ids for ids, _ in data.dev + data.test]
+
+def inference_inputs(data):
+    """The inputs prediction is timed on: dev's, then test's."""
+    return [ids for ids, _ in data.dev + data.test]
+
+
+def time_prediction(args, data, predict):
+    """Passes of `predict` over the inference inputs in batches of INFER_BATCH: one untimed,
+    then as many as args.infer_seconds take. Returns the timed passes, the words predicted in
+    them and their seconds."""
+    inputs = inference_inputs(data)
 
     def one_pass():
         for start in range(0, len(inputs), INFER_BATCH):
@@ -163,27 +219,8 @@ def run(args, data, step, predict, n_params, **fields):
     while passes == 0 or time.perf_counter() - started < args.infer_seconds:
         one_pass()
         passes += 1
-    infer_seconds = time.perf_counter() - started
-    infer_words = passes * sum(len(ids) for ids in inputs)
-
-    result = dict(fields)
-    result.update({
-        "task": args.task, "threads": args.threads, "epochs_run": len(losses),
-        "batch_size": args.batch_size, "vocab_rows": data.rows, "classes": len(data.labels),
-        "n_params": n_params,
-        "train_words_seen": words, "train_seconds": round(seconds, 3),
-        "train_words_per_sec": round(words / seconds, 1) if seconds else None,
-        "infer_passes": passes,
-        "infer_words": infer_words, "infer_seconds": round(infer_seconds, 3),
-        "infer_words_per_sec": round(infer_words / infer_seconds, 1),
-        "train_loss_per_epoch": losses, "dev_acc_per_epoch": dev_accs,
-        "dev_acc": dev_accs[-1] if dev_accs else None,
-        "best_dev_acc": max(dev_accs, default=None),
-        "test_acc": round(accuracy(predict, data.test), 4) if data.test else None,
-        # ru_maxrss is in KiB on Linux
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    })
-    print(json.dumps(result), flush=True)
+    seconds = time.perf_counter() - started
+    return passes, passes * sum(len(ids) for ids in inputs), seconds
 
 
 def accuracy(predict, examples):

@@ -2,15 +2,35 @@
 (textcat), or >> softmax per token (tagger). Prints one JSON line.
 
     python bench/torch_bench.py --task textcat|tagger [--threads N]
+        [--inference packed|padded|onnxruntime]
+
+The network always trains on packed sequences. --inference says how the trained network then
+predicts when timed and scored:
+- packed (the default): as it trains, through pack_padded_sequence;
+- padded: on the padded batch, without packing, under torch.inference_mode (PaddedNet);
+- onnxruntime: PaddedNet exported with torch.onnx and run by ONNX Runtime on --threads threads.
+Before timing, padded and onnxruntime are checked against packed on every dev and test item
+(the same argmax, scores within CHECK_TOLERANCE); the run fails if they differ. Their JSON
+lines leave the training figures null: that training is the packed run's.
 """
+import os
+import sys
+import tempfile
+import warnings
+
 import common
 
-args = common.parse_args(__doc__)
+args = common.parse_args(__doc__, inference_choices=["packed", "padded", "onnxruntime"])
 
+import numpy  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa: E402
+
+# The largest difference of a score (logit) allowed between packed prediction and another way
+CHECK_TOLERANCE = 1e-4
+ONNX_OPSET = 17
 
 
 class Net(nn.Module):
@@ -36,12 +56,64 @@ class Net(nn.Module):
                                       enforce_sorted=False)
         hidden, _ = pad_packed_sequence(self.lstm(packed)[0], batch_first=True,
                                         total_length=ids.shape[1])
-        mask = torch.arange(ids.shape[1])[None, :] < lengths[:, None]
-        if self.query is None:
-            return self.out(hidden[mask])  # the real tokens, sentence after sentence
-        scores = (hidden @ self.query).masked_fill(~mask, float("-inf"))
-        pooled = (torch.softmax(scores, dim=1).unsqueeze(-1) * hidden).sum(dim=1)
-        return self.out(pooled)
+        return classify(self, hidden, padding_mask(lengths, ids.shape[1]))
+
+
+class PaddedNet(nn.Module):
+    """`net`'s network on the padded batch, without packing, the same weights (shared). The
+    forward direction of the LSTM runs over the batch as it is: a text's padding comes after its
+    tokens and never reaches them. The backward direction runs as a forward LSTM over every
+    text's tokens reversed in place (padding left at the end), so that it too starts from the
+    text's last token; its outputs are put back in order. Running nn.LSTM(bidirectional=True)
+    over the padded batch would start the backward direction from the padding, and differ."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.embed, self.query, self.out = net.embed, net.query, net.out
+        self.ahead = one_direction(net.lstm, "")
+        self.back = one_direction(net.lstm, "_reverse")
+
+    def forward(self, ids, lengths):
+        # ids: (B, T) padded with 0; lengths: (B,)
+        reverse = reversal(lengths, ids.shape[1])
+        ahead, _ = self.ahead(self.embed(ids))
+        back, _ = self.back(self.embed(ids.gather(1, reverse)))
+        back = back.gather(1, reverse.unsqueeze(-1).expand(-1, -1, back.shape[2]))
+        hidden = torch.cat([ahead, back], dim=2)
+        return classify(self, hidden, padding_mask(lengths, ids.shape[1]))
+
+
+def one_direction(lstm, suffix):
+    """A one-directional nn.LSTM holding the parameters of one direction of `lstm` (suffix ""
+    or "_reverse"), shared."""
+    single = nn.LSTM(lstm.input_size, lstm.hidden_size, batch_first=True)
+    for name in single._flat_weights_names:
+        setattr(single, name, getattr(lstm, name + suffix))
+    return single
+
+
+def padding_mask(lengths, width):
+    """(B, T): true at a text's tokens, false at its padding."""
+    return torch.arange(width)[None, :] < lengths[:, None]
+
+
+def reversal(lengths, width):
+    """(B, T) positions that reverse every text's tokens in place and leave its padding:
+    lengths[b] - 1 - t for t < lengths[b], t after. It is its own inverse."""
+    positions = torch.arange(width)[None, :]
+    inside = positions < lengths[:, None]
+    return torch.where(inside, lengths[:, None] - 1 - positions, positions)
+
+
+def classify(net, hidden, mask):
+    """The logits of the BiLSTM's padded outputs `hidden` (B, T, 2·HIDDEN): for textcat, of
+    their attention-weighted sum over the tokens (padding masked out), one row per text; for
+    the tagger, of every token's, sentence after sentence (padding left out)."""
+    if net.query is None:
+        return net.out(hidden[mask])
+    scores = (hidden @ net.query).masked_fill(~mask, float("-inf"))
+    pooled = (torch.softmax(scores, dim=1).unsqueeze(-1) * hidden).sum(dim=1)
+    return net.out(pooled)
 
 
 def collate(ids):
@@ -69,12 +141,95 @@ def main():
         return lambda: (float(loss.detach()) * len(gold), len(gold))
 
     @torch.inference_mode()
-    def predict(ids):  # no dropout: training and inference modes compute the same
-        return net(*collate(ids)).argmax(dim=-1)
+    def packed_scores(ids):  # no dropout: training and inference modes compute the same
+        return net(*collate(ids))
 
-    common.run(args, data, step, predict, sum(p.numel() for p in net.parameters()),
-               script="bench/torch_bench.py", framework="pytorch", lstm="pytorch",
-               torch=torch.__version__)
+    def deploy():
+        """The timed predictor of --inference, checked against packed prediction first."""
+        if args.inference == "padded":
+            scores, fields = padded_scorer(net), {}
+        else:
+            with tempfile.TemporaryDirectory() as folder:  # the session keeps the model
+                scores, fields = onnxruntime_scorer(net, args.threads, folder)
+        fields.update(check(packed_scores, scores, common.inference_inputs(data)))
+        return lambda ids: scores(ids).argmax(-1), fields
+
+    framework = "onnxruntime" if args.inference == "onnxruntime" else "pytorch"
+    common.run(args, data, step, lambda ids: packed_scores(ids).argmax(dim=-1),
+               sum(p.numel() for p in net.parameters()),
+               deploy=None if args.inference == "packed" else deploy,
+               script="bench/torch_bench.py", framework=framework, lstm=framework,
+               inference=args.inference, torch=torch.__version__)
+
+
+def padded_scorer(net):
+    """The scores of PaddedNet under torch.inference_mode, as a function of token-id lists."""
+    padded = PaddedNet(net).eval()
+
+    @torch.inference_mode()
+    def scores(ids):
+        return padded(*collate(ids))
+
+    return scores
+
+
+def onnxruntime_scorer(net, threads, folder):
+    """PaddedNet exported to ONNX in `folder` (the batch and length axes dynamic; token ids and
+    lengths as inputs) and loaded into an ONNX Runtime session on `threads` threads, sequential,
+    with every graph optimization. Returns its scores as a function of token-id lists, and the
+    fields of the JSON line that name the versions."""
+    import onnx
+    import onnxruntime
+
+    path = os.path.join(folder, "net.onnx")
+    # The TorchScript exporter (dynamo=False) writes nn.LSTM as ONNX's LSTM operator without
+    # another package (the dynamo exporter needs onnxscript). It warns that an LSTM exported
+    # from a batch of 2 may fail on other batch sizes; check() runs batches of 128 and the
+    # smaller last one.
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size")
+        torch.onnx.export(PaddedNet(net).eval(), collate([[1, 2, 3], [4, 5]]), path,
+                          dynamo=False, opset_version=ONNX_OPSET,
+                          input_names=["ids", "lengths"], output_names=["scores"],
+                          dynamic_axes={"ids": {0: "batch", 1: "length"},
+                                        "lengths": {0: "batch"}, "scores": {0: "rows"}})
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+    def scores(ids):
+        padded, lengths = collate(ids)
+        return session.run(None, {"ids": padded.numpy(), "lengths": lengths.numpy()})[0]
+
+    return scores, {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
+                    "onnx_opset": ONNX_OPSET}
+
+
+def check(expected, scores, inputs):
+    """Compares `scores` with `expected` (packed prediction's) on `inputs`, in batches of
+    INFER_BATCH: the rows (texts, or tokens) whose argmax differs and the largest difference of
+    a score. Prints them; exits if any argmax differs or a score by more than CHECK_TOLERANCE.
+    Returns them as fields of the JSON line."""
+    rows = differ = 0
+    largest = 0.0
+    for start in range(0, len(inputs), common.INFER_BATCH):
+        batch = inputs[start:start + common.INFER_BATCH]
+        want, got = expected(batch).numpy(), numpy.asarray(scores(batch))
+        if want.shape != got.shape:
+            raise SystemExit(f"check: scores of shape {got.shape}, packed's {want.shape}")
+        rows += len(want)
+        differ += int((want.argmax(-1) != got.argmax(-1)).sum())
+        largest = max(largest, float(numpy.abs(want - got).max()))
+    print(f"check against packed prediction: {rows} rows (dev and test), argmax differs on "
+          f"{differ}, largest score difference {largest:.3g}", file=sys.stderr)
+    if differ or largest > CHECK_TOLERANCE:
+        raise SystemExit(f"check failed: {args.inference} prediction differs from packed "
+                         f"(tolerance {CHECK_TOLERANCE})")
+    return {"check_rows": rows, "check_argmax_differs": differ,
+            "check_max_abs_score_diff": largest}
 
 
 if __name__ == "__main__":
