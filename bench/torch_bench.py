@@ -182,11 +182,12 @@ def onnxruntime_scorer(net, threads, folder):
     import onnxruntime
 
     path = os.path.join(folder, "net.onnx")
-    # The TorchScript exporter (dynamo=False) writes nn.LSTM as ONNX's LSTM operator without
-    # another package (the dynamo exporter needs onnxscript). It warns that an LSTM exported
-    # from a batch of 2 may fail on other batch sizes; check() runs batches of 128 and the
-    # smaller last one.
+    # The TorchScript exporter (dynamo=False, deprecated since PyTorch 2.9 but there) writes
+    # nn.LSTM as ONNX's LSTM operator without another package (the dynamo exporter needs
+    # onnxscript). It warns that an LSTM exported from a batch of 2 may fail on other batch
+    # sizes; check() runs batches of 128 and the smaller last one.
     with torch.inference_mode(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="You are using the legacy TorchScript")
         warnings.filterwarnings("ignore", message="Exporting a model to ONNX with a batch_size")
         torch.onnx.export(PaddedNet(net).eval(), collate([[1, 2, 3], [4, 5]]), path,
                           dynamo=False, opset_version=ONNX_OPSET,
