@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs weft's benchmark (examples/bench.rs) beside the Thinc and PyTorch baselines, one run at a
-# time, collects their JSON lines and prints the comparison table. A failing run is reported in
-# the table, and the others go on.
+# Runs weft's benchmark (examples/bench.rs) beside the Thinc, PyTorch and ONNX Runtime
+# baselines, one run at a time, collects their JSON lines and prints the comparison table. A
+# failing run is reported in the table, and the others go on.
 #
 #   bench/run.sh                          # textcat and tagger, 1 and 2 threads, full length
 #   TASKS=tagger THREADS=1 EPOCHS=1 bench/run.sh
@@ -11,8 +11,8 @@
 # Knobs (environment):
 #   TASKS="textcat tagger" (or spacy_tagger)   THREADS="1 2"
 #   EPOCHS=N (all tasks; default 5 textcat, 15 tagger, 5 spacy_tagger)
-#   SYSTEMS (every task; default "weft thinc thinc-pytorchlstm pytorch", for spacy_tagger
-#     "weft spacy")   REPEAT=N (rounds over all runs; default 1)
+#   SYSTEMS (every task; default "weft thinc thinc-pytorchlstm pytorch pytorch-padded
+#     onnxruntime", for spacy_tagger "weft spacy")   REPEAT=N (rounds over all runs; default 1)
 #   PY=/tmp/weft-bench-venv/bin/python   SPACY_PY=/tmp/spacy-venv/bin/python
 #   OUT=target/bench (logs, results-*.jsonl, table-*.md)
 set -uo pipefail
@@ -36,7 +36,7 @@ systems() {
   elif [[ $1 == spacy_tagger ]]; then
     echo "weft spacy"
   else
-    echo "weft thinc thinc-pytorchlstm pytorch"
+    echo "weft thinc thinc-pytorchlstm pytorch pytorch-padded onnxruntime"
   fi
 }
 
@@ -49,12 +49,17 @@ for round in $(seq "$REPEAT"); do
   for task in $TASKS; do
     for threads in $THREADS; do
       for system in $(systems "$task"); do
-        # lstm: a JSON value, as the runs print it
+        # lstm, inference: JSON values, as the runs print them
+        inference=null
         case $system in
           weft) framework=weft lstm='"weft"' cmd=(target/release/examples/bench) ;;
           thinc) framework=thinc lstm='"thinc"' cmd=("$PY" bench/thinc_bench.py --lstm thinc) ;;
           thinc-pytorchlstm) framework=thinc lstm='"pytorch"' cmd=("$PY" bench/thinc_bench.py --lstm pytorch) ;;
-          pytorch) framework=pytorch lstm='"pytorch"' cmd=("$PY" bench/torch_bench.py) ;;
+          pytorch) framework=pytorch lstm='"pytorch"' inference='"packed"' cmd=("$PY" bench/torch_bench.py) ;;
+          pytorch-padded) framework=pytorch lstm='"pytorch"' inference='"padded"'
+            cmd=("$PY" bench/torch_bench.py --inference padded) ;;
+          onnxruntime) framework=onnxruntime lstm='"onnxruntime"' inference='"onnxruntime"'
+            cmd=("$PY" bench/torch_bench.py --inference onnxruntime) ;;
           spacy) framework=spacy lstm=null cmd=("$SPACY_PY" bench/spacy_bench.py) ;;
           *) echo "unknown system $system" >&2; exit 2 ;;
         esac
@@ -68,8 +73,8 @@ for round in $(seq "$REPEAT"); do
           echo "$line" >> "$results"
         else
           echo "   failed (exit $status): see $log.err" >&2
-          printf '{"task": "%s", "threads": %s, "framework": "%s", "lstm": %s, "error": "exit %s, see %s"}\n' \
-            "$task" "$threads" "$framework" "$lstm" "$status" "$log.err" >> "$results"
+          printf '{"task": "%s", "threads": %s, "framework": "%s", "lstm": %s, "inference": %s, "error": "exit %s, see %s"}\n' \
+            "$task" "$threads" "$framework" "$lstm" "$inference" "$status" "$log.err" >> "$results"
         fi
       done
     done
