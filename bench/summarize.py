@@ -8,10 +8,15 @@ import json
 import statistics
 import sys
 
-# (framework, lstm) -> name, in table order; spaCy's CNN tagger has no LSTM
-SYSTEMS = {("weft", "weft"): "weft", ("thinc", "thinc"): "Thinc (own LSTM)",
-           ("thinc", "pytorch"): "Thinc + PyTorchLSTM", ("pytorch", "pytorch"): "PyTorch",
-           ("spacy", None): "spaCy"}
+# (framework, lstm, inference) -> name, in table order; spaCy's CNN tagger has no LSTM. Only
+# torch_bench.py's lines name their way of predicting (`inference`): those of bench/run.sh
+# before it did were all packed.
+SYSTEMS = {("weft", "weft", None): "weft", ("thinc", "thinc", None): "Thinc (own LSTM)",
+           ("thinc", "pytorch", None): "Thinc + PyTorchLSTM",
+           ("pytorch", "pytorch", "packed"): "PyTorch", ("pytorch", "pytorch", None): "PyTorch",
+           ("pytorch", "pytorch", "padded"): "PyTorch padded",
+           ("onnxruntime", "onnxruntime", "onnxruntime"): "ONNX Runtime",
+           ("spacy", None, None): "spaCy"}
 TASKS = ("textcat", "tagger", "spacy_tagger")  # in table order
 # task -> (the peer that weft's speed and accuracy are set against, the peer that its peak RSS
 # is set against: a Python framework that does not load torch)
@@ -38,15 +43,22 @@ def by_turns(result, ratio):
     return over / under if over and under else None
 
 
+def system(result):
+    """The name of the system of a result."""
+    return SYSTEMS[result["framework"], result["lstm"], result.get("inference")]
+
+
 def combine(results):
     """One result for the repeats of a run: the median speeds and ratios by turns, the largest
-    peak RSS, and how many repeats succeeded; a failure when none did."""
+    peak RSS, and how many repeats succeeded; a failure when none did. A speed that the runs
+    leave null (the training of a system that only predicts) stays null."""
     good = [r for r in results if "error" not in r]
     if not good:
         return results[-1]
     combined = dict(good[-1])
     for field in SPEEDS:
-        combined[field] = statistics.median(r[field] for r in good)
+        known = [r[field] for r in good if r[field] is not None]
+        combined[field] = statistics.median(known) if known else None
     for ratio in BY_TURNS:
         known = [x for r in good if (x := by_turns(r, ratio)) is not None]
         combined[ratio] = statistics.median(known) if known else None
@@ -62,7 +74,7 @@ def main(paths):
             for line in f:
                 if line.strip():
                     r = json.loads(line)
-                    key = r["task"], r["threads"], SYSTEMS[r["framework"], r["lstm"]]
+                    key = r["task"], r["threads"], system(r)
                     repeats.setdefault(key, []).append(r)
     runs = {key: combine(results) for key, results in repeats.items()}
     most = max((r.get("repeats", 1) for r in runs.values()), default=1)
@@ -71,36 +83,45 @@ def main(paths):
         print()
     groups = sorted({(task, threads) for task, threads, _ in runs},
                     key=lambda g: (TASKS.index(g[0]), g[1]))
-    order = list(SYSTEMS.values())
+    order = list(dict.fromkeys(SYSTEMS.values()))
 
     print("| task | threads | system | epochs | train words/s | predict words/s (batch 128) "
           "| dev acc | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|")
     for task, threads in groups:
-        for system in order:
-            r = runs.get((task, threads, system))
+        for name in order:
+            r = runs.get((task, threads, name))
             if r is None:
                 continue
             if "error" in r:
-                print(f"| {task} | {threads} | {system} | failed: {r['error']} | | | | |")
+                print(f"| {task} | {threads} | {name} | failed: {r['error']} | | | | |")
                 continue
-            print(f"| {task} | {threads} | {system} | {r['epochs_run']} "
-                  f"| {r['train_words_per_sec']:,.0f} | {r['infer_words_per_sec']:,.0f} "
+            train = r["train_words_per_sec"]
+            print(f"| {task} | {threads} | {name} | {r['epochs_run']} "
+                  f"| {'–' if train is None else f'{train:,.0f}'} "
+                  f"| {r['infer_words_per_sec']:,.0f} "
                   f"| {r['dev_acc']:.4f} | {r['peak_rss_mb']:.0f} |")
+    if any(r.get("inference") in ("padded", "onnxruntime") for r in runs.values()):
+        print()
+        print("PyTorch padded and ONNX Runtime predict with the network that PyTorch trained "
+              "(the same seed and steps, in a run of their own): their training is PyTorch's "
+              "row, and their predictions were checked against its packed ones.")
 
     print()
     print("weft's ratios (×: weft's words/s over the peer's; best peer: the fastest of the "
-          "others on that figure; ref.: PyTorch, for spacy_tagger spaCy; RSS ref.: Thinc's own "
-          "LSTM, for spacy_tagger spaCy):")
+          "other configurations on that figure, named, among those that have it: for prediction "
+          "PyTorch packed or padded, ONNX Runtime, Thinc's two, spaCy; for training those that "
+          "train; ref.: PyTorch (packed), for spacy_tagger spaCy; RSS ref.: Thinc's own LSTM, "
+          "for spacy_tagger spaCy):")
     print()
     print("| task | threads | train ÷ ref. | train ÷ best peer | predict ÷ ref. "
           "| predict ÷ best peer | dev acc − ref. | RSS ÷ RSS ref. | weft N threads ÷ 1 "
           "(train, predict) | N ÷ 1 by turns: train, predict (independent predictors) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
 
-    def ok(task, threads, system):
+    def ok(task, threads, name):
         """The result of a run that succeeded, or None."""
-        r = runs.get((task, threads, system))
+        r = runs.get((task, threads, name))
         return r if r and "error" not in r else None
 
     for task, threads in groups:
@@ -116,9 +137,11 @@ def main(paths):
             return f"{weft[field] / peer[field]:.2f}×" if peer else "–"
 
         def best(field):
-            if not peers:
+            """weft against the fastest peer on `field`, named."""
+            known = [(name, peer) for name, peer in peers if peer[field] is not None]
+            if not known:
                 return "–"
-            name, peer = max(peers, key=lambda p: p[1][field])
+            name, peer = max(known, key=lambda p: p[1][field])
             return f"{versus(field, peer)} ({name})"
 
         accuracy = f"{weft['dev_acc'] - reference['dev_acc']:+.4f}" if reference else "–"
