@@ -18,6 +18,15 @@
 //! }
 //! assert_eq!(model.param_names(), ["0.relu.W", "0.relu.b", "1.linear.W", "1.linear.b"]);
 //! ```
+//!
+//! # Memory
+//!
+//! A batch's arrays are freed as the next layer reads them, and the next batch allocates as
+//! much again. On Linux with glibc, building the first parameter of a process sets malloc's
+//! mmap threshold to 32 MiB and its trim threshold to 256 MiB, so that freed arrays are reused
+//! rather than handed back to the system and faulted in again, page by page (prediction of
+//! spaCy's CNN tagger went 40% faster in a new process). A program that wants glibc's defaults
+//! back calls `mallopt` after building its model.
 
 // All unsafe code is in `kernels` and in the LSTM's fused step kernels
 // (`layers::recurrence::fused`), the two modules that allow it.

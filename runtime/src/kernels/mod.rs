@@ -9,6 +9,7 @@
 //!   output layers.
 //! - `threads`: how many threads the layers use, and running work on the pool.
 //! - `murmur`: the MurmurHash functions of spaCy's string ids and of Thinc's `HashEmbed`.
+//! - `memory`: freed memory kept for the next batch (malloc's thresholds, on glibc).
 //! - `rng`: the seeded random generator of initialization, dropout and shuffling.
 //! - `unwritten`: an array written in place, a row at a time, without being zeroed first.
 //!
@@ -31,6 +32,7 @@
 
 pub(crate) mod activations;
 pub(crate) mod gemm;
+pub(crate) mod memory;
 pub(crate) mod murmur;
 pub(crate) mod ops;
 #[cfg(target_arch = "x86_64")]

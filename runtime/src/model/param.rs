@@ -95,6 +95,8 @@ impl Param {
             value.len(),
             "parameter values do not fill shape {shape:?}"
         );
+        // A model is being built: its batches' arrays should reuse the memory of the last ones.
+        crate::kernels::memory::keep_freed();
         let mut param = Param {
             shape: shape.to_vec(),
             grad: Mutex::new(Gradient {
