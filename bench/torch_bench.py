@@ -9,11 +9,11 @@ predicts when timed and scored:
 - packed (the default): as it trains, through pack_padded_sequence;
 - padded: on the padded batch, without packing, under torch.inference_mode (PaddedNet);
 - onnxruntime: PaddedNet exported with torch.onnx and run by ONNX Runtime on --threads threads.
-padded and onnxruntime predict the texts sorted by length (stable), in batches of INFER_BATCH,
-and put the predictions back in the texts' order (common.ByLength); packed predicts batches in
-file order.
-Before timing, padded and onnxruntime are checked against packed on every dev and test item
-(the same argmax, scores within CHECK_TOLERANCE); the run fails if they differ. Their JSON
+Each predicts the texts sorted by length (stable), in batches of INFER_BATCH, and puts the
+predictions back in the texts' order (common.ByLength), as a user who pads batches would; with
+packing too, that was faster than batches in file order. Before timing, padded and onnxruntime
+are checked against packed prediction on batches in file order, on every dev and test item (the
+same argmax, scores within CHECK_TOLERANCE); the run fails if they differ. Their JSON
 lines leave the training figures null: that training is the packed run's.
 """
 import os
@@ -147,21 +147,23 @@ def main():
     def packed_scores(ids):  # no dropout: training and inference modes compute the same
         return net(*collate(ids))
 
+    # Every way predicts the texts sorted by length, in batches of INFER_BATCH (common.ByLength)
+    per_token = args.task == "tagger"
+
     def deploy():
-        """The timed predictor of --inference, on batches sorted by length, checked against
-        packed prediction first."""
+        """The timed predictor of --inference, checked against packed prediction first."""
         if args.inference == "padded":
             scores, fields = padded_scorer(net), {}
         else:
             with tempfile.TemporaryDirectory() as folder:  # the session keeps the model
                 scores, fields = onnxruntime_scorer(net, args.threads, folder)
-        per_token = args.task == "tagger"
         fields.update(check(packed_scores, common.ByLength(scores, per_token),
                             common.inference_inputs(data)))
         return common.ByLength(lambda ids: scores(ids).argmax(-1), per_token), fields
 
     framework = "onnxruntime" if args.inference == "onnxruntime" else "pytorch"
-    common.run(args, data, step, lambda ids: packed_scores(ids).argmax(dim=-1),
+    common.run(args, data, step,
+               common.ByLength(lambda ids: packed_scores(ids).argmax(dim=-1), per_token),
                sum(p.numel() for p in net.parameters()),
                deploy=None if args.inference == "packed" else deploy,
                script="bench/torch_bench.py", framework=framework, lstm=framework,
