@@ -138,7 +138,8 @@ def run(args, data, step, predict, n_params, deploy=None, **fields):
     step(batch) trains on a list of examples of data.train and returns a function giving the
     batch's summed loss and its number of classes; it is called after the clock stops.
     predict(inputs) returns the predicted classes of a list of inputs, flat, as an array or
-    tensor.
+    tensor; a plain function is called on batches of INFER_BATCH in file order, a ByLength on
+    all the inputs at once.
 
     deploy, when given, makes a run of another way of predicting with the trained network:
     deploy() is called after training and returns a predict function of that way and the fields
@@ -162,7 +163,7 @@ def run(args, data, step, predict, n_params, deploy=None, **fields):
         "n_params": n_params,
         "train_words_seen": words, "train_seconds": None if seconds is None else round(seconds, 3),
         "train_words_per_sec": round(words / seconds, 1) if seconds else None,
-        "infer_passes": passes,
+        "infer_batches": batch_order(predict), "infer_passes": passes,
         "infer_words": infer_words, "infer_seconds": round(infer_seconds, 3),
         "infer_words_per_sec": round(infer_words / infer_seconds, 1),
         "train_loss_per_epoch": losses, "dev_acc_per_epoch": dev_accs,
@@ -204,15 +205,59 @@ def inference_inputs(data):
     return [ids for ids, _ in data.dev + data.test]
 
 
+class ByLength:
+    """A predictor that batches texts of similar lengths, as a user who pads batches would.
+    Called with a list of inputs (a whole timed pass, or a split), it sorts them by length
+    (stable: texts of one length keep their order), cuts them into batches of INFER_BATCH,
+    calls `predict_batch` on each, and returns the rows of its outputs (arrays or tensors) in
+    the order of `inputs`, as one numpy array. The sorting and the putting back are its own
+    work, timed with it. `per_token`: predict_batch gives a row per token (a tagger), not a row
+    per text."""
+
+    def __init__(self, predict_batch, per_token):
+        self.predict_batch = predict_batch
+        self.per_token = per_token
+
+    def __call__(self, inputs):
+        import numpy  # after parse_args: see the module's docstring
+
+        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
+        rows = numpy.concatenate([
+            numpy.asarray(self.predict_batch([inputs[i] for i in order[start:start + INFER_BATCH]]))
+            for start in range(0, len(order), INFER_BATCH)])
+        # The rows of the k-th text in sorted order start at sorted_starts[k]; the i-th input's
+        # go to out_starts[i] onwards.
+        counts = numpy.array([len(inputs[i]) if self.per_token else 1 for i in order])
+        sorted_starts = numpy.cumsum(counts) - counts
+        rank = numpy.empty(len(order), dtype=numpy.int64)
+        rank[order] = numpy.arange(len(order))
+        counts, starts = counts[rank], sorted_starts[rank]
+        out_starts = numpy.cumsum(counts) - counts
+        return rows[numpy.arange(len(rows)) + numpy.repeat(starts - out_starts, counts)]
+
+
+def calls(predict, inputs):
+    """The (start, end) slices of `inputs` that `predict` is called on: all of them at once for
+    a ByLength (it makes its own batches), batches of INFER_BATCH in file order otherwise."""
+    size = max(len(inputs), 1) if isinstance(predict, ByLength) else INFER_BATCH
+    return [(start, start + size) for start in range(0, len(inputs), size)]
+
+
+def batch_order(predict):
+    """How `predict` batches the texts it predicts, for the JSON line."""
+    return "sorted by length" if isinstance(predict, ByLength) else "file order"
+
+
 def time_prediction(args, data, predict):
-    """Passes of `predict` over the inference inputs in batches of INFER_BATCH: one untimed,
-    then as many as args.infer_seconds take. Returns the timed passes, the words predicted in
-    them and their seconds."""
+    """Passes of `predict` over the inference inputs (see `calls`): one untimed, then as many
+    as args.infer_seconds take. Returns the timed passes, the words predicted in them and their
+    seconds."""
     inputs = inference_inputs(data)
+    spans = calls(predict, inputs)
 
     def one_pass():
-        for start in range(0, len(inputs), INFER_BATCH):
-            predict(inputs[start:start + INFER_BATCH])
+        for start, end in spans:
+            predict(inputs[start:end])
 
     one_pass()  # untimed: first-touch allocations, lazy set-up
     started, passes = time.perf_counter(), 0
@@ -226,8 +271,8 @@ def time_prediction(args, data, predict):
 def accuracy(predict, examples):
     """The share of the classes of `examples` that `predict` gets right."""
     correct = total = 0
-    for start in range(0, len(examples), INFER_BATCH):
-        batch = examples[start:start + INFER_BATCH]
+    for start, end in calls(predict, examples):
+        batch = examples[start:end]
         predicted = predict([ids for ids, _ in batch]).tolist()
         gold = [c for _, classes in batch for c in classes]
         correct += sum(p == g for p, g in zip(predicted, gold))

@@ -106,6 +106,15 @@ def main(paths):
         print("PyTorch padded and ONNX Runtime predict with the network that PyTorch trained "
               "(the same seed and steps, in a run of their own): their training is PyTorch's "
               "row, and their predictions were checked against its packed ones.")
+    by_length = [name for name in order
+                 if any(r.get("infer_batches") == "sorted by length"
+                        for (_, _, n), r in runs.items() if n == name)]
+    if by_length:
+        names = " and ".join(filter(None, [", ".join(by_length[:-1]), by_length[-1]]))
+        print()
+        print(f"{names} predicted the texts sorted by length, in batches of "
+              "128, their predictions put back in order (the sorting timed with them); the "
+              "others, weft included, predicted batches of 128 in file order.")
 
     print()
     print("weft's ratios (×: weft's words/s over the peer's; best peer: the fastest of the "

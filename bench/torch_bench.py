@@ -9,8 +9,11 @@ predicts when timed and scored:
 - packed (the default): as it trains, through pack_padded_sequence;
 - padded: on the padded batch, without packing, under torch.inference_mode (PaddedNet);
 - onnxruntime: PaddedNet exported with torch.onnx and run by ONNX Runtime on --threads threads.
-Before timing, padded and onnxruntime are checked against packed on every dev and test item
-(the same argmax, scores within CHECK_TOLERANCE); the run fails if they differ. Their JSON
+Each predicts the texts sorted by length (stable), in batches of INFER_BATCH, and puts the
+predictions back in the texts' order (common.ByLength), as a user who pads batches would; with
+packing too, that was faster than batches in file order. Before timing, padded and onnxruntime
+are checked against packed prediction on batches in file order, on every dev and test item (the
+same argmax, scores within CHECK_TOLERANCE); the run fails if they differ. Their JSON
 lines leave the training figures null: that training is the packed run's.
 """
 import os
@@ -144,6 +147,9 @@ def main():
     def packed_scores(ids):  # no dropout: training and inference modes compute the same
         return net(*collate(ids))
 
+    # Every way predicts the texts sorted by length, in batches of INFER_BATCH (common.ByLength)
+    per_token = args.task == "tagger"
+
     def deploy():
         """The timed predictor of --inference, checked against packed prediction first."""
         if args.inference == "padded":
@@ -151,11 +157,13 @@ def main():
         else:
             with tempfile.TemporaryDirectory() as folder:  # the session keeps the model
                 scores, fields = onnxruntime_scorer(net, args.threads, folder)
-        fields.update(check(packed_scores, scores, common.inference_inputs(data)))
-        return lambda ids: scores(ids).argmax(-1), fields
+        fields.update(check(packed_scores, common.ByLength(scores, per_token),
+                            common.inference_inputs(data)))
+        return common.ByLength(lambda ids: scores(ids).argmax(-1), per_token), fields
 
     framework = "onnxruntime" if args.inference == "onnxruntime" else "pytorch"
-    common.run(args, data, step, lambda ids: packed_scores(ids).argmax(dim=-1),
+    common.run(args, data, step,
+               common.ByLength(lambda ids: packed_scores(ids).argmax(dim=-1), per_token),
                sum(p.numel() for p in net.parameters()),
                deploy=None if args.inference == "packed" else deploy,
                script="bench/torch_bench.py", framework=framework, lstm=framework,
@@ -210,20 +218,18 @@ def onnxruntime_scorer(net, threads, folder):
 
 
 def check(expected, scores, inputs):
-    """Compares `scores` with `expected` (packed prediction's) on `inputs`, in batches of
-    INFER_BATCH: the rows (texts, or tokens) whose argmax differs and the largest difference of
-    a score. Prints them; exits if any argmax differs or a score by more than CHECK_TOLERANCE.
-    Returns them as fields of the JSON line."""
-    rows = differ = 0
-    largest = 0.0
-    for start in range(0, len(inputs), common.INFER_BATCH):
-        batch = inputs[start:start + common.INFER_BATCH]
-        want, got = expected(batch).numpy(), numpy.asarray(scores(batch))
-        if want.shape != got.shape:
-            raise SystemExit(f"check: scores of shape {got.shape}, packed's {want.shape}")
-        rows += len(want)
-        differ += int((want.argmax(-1) != got.argmax(-1)).sum())
-        largest = max(largest, float(numpy.abs(want - got).max()))
+    """Compares `scores` with `expected` (packed prediction's, in batches of INFER_BATCH in file
+    order) on `inputs`, each called as common.calls says: the rows (texts, or tokens) whose
+    argmax differs and the largest difference of a score. Prints them; exits if any argmax
+    differs or a score by more than CHECK_TOLERANCE. Returns them as fields of the JSON line."""
+    want, got = (numpy.concatenate([numpy.asarray(predict(inputs[start:end]))
+                                    for start, end in common.calls(predict, inputs)])
+                 for predict in (expected, scores))
+    if want.shape != got.shape:
+        raise SystemExit(f"check: scores of shape {got.shape}, packed's {want.shape}")
+    rows = len(want)
+    differ = int((want.argmax(-1) != got.argmax(-1)).sum())
+    largest = float(numpy.abs(want - got).max())
     print(f"check against packed prediction: {rows} rows (dev and test), argmax differs on "
           f"{differ}, largest score difference {largest:.3g}", file=sys.stderr)
     if differ or largest > CHECK_TOLERANCE:
