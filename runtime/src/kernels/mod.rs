@@ -6,7 +6,7 @@
 //! - `activations`: `exp`, σ and tanh in plain arithmetic, scalar and on vector registers.
 //! - `simd`: the registers of AVX-512 and AVX2 behind one trait, for kernels written once.
 //! - `product` and `gemm`: matrix products without ndarray's copies, for the LSTM and for
-//!   output layers.
+//!   dense, maxout and output layers.
 //! - `threads`: how many threads the layers use, and running work on the pool.
 //! - `murmur`: the MurmurHash functions of spaCy's string ids and of Thinc's `HashEmbed`.
 //! - `memory`: freed memory kept for the next batch (malloc's thresholds, on glibc).

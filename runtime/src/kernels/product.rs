@@ -1,5 +1,6 @@
 //! `acc += a · b` for a row-major `b` `(K, N)` and an `a` `(M, K)` of any strides, `aᵀ` among
-//! them: the products of the LSTM's backward pass, `dz · W` with the weights as they are stored,
+//! them: the forward products of dense and maxout layers, `x · Wᵀ` over the weights copied
+//! transposed; the products of backward passes, `dz · W` with the weights as they are stored;
 //! and the weight gradients `dzᵀ · x` summed over a batch.
 //!
 //! A tile of `acc`, `R` rows by four registers of columns, stays in registers while the kernel

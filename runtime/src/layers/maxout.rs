@@ -6,17 +6,18 @@
 //! `y[n, o] = max_p z[n, o·pieces + p]` (NaN when a piece is), `z = x · Wᵀ + b`. Backprop
 //! routes each output's gradient to the piece that won.
 //!
-//! The product runs on `W`'s rows taken piece by piece (a copy per call, row `p·O + o` of it
-//! being row `o·pieces + p` of `W`), so that each piece's values of a row of `z` are
-//! consecutive and the maximum is taken over whole registers of outputs at once; the weight
-//! gradient is summed in that order and added back in `W`'s.
+//! The products run on `W`'s rows taken piece by piece (row `p·O + o` of the copy being row
+//! `o·pieces + p` of `W`), so that each piece's values of a row of `z` are consecutive and the
+//! maximum is taken over whole registers of outputs at once; the weight gradient is summed in
+//! that order and added back in `W`'s. The forward pass copies them transposed, `(I, O·pieces)`,
+//! the layout its product reads in place; the backward pass as rows, `(O·pieces, I)`.
 
 use ndarray::{Array1, Array2, Axis};
 
 use super::boundary::{check_gradient, check_width};
 use super::dense::Affine;
 use crate::data::{Dim, Floats2, Values};
-use crate::kernels::ops::{add_column_sums, add_t_matmul, affine, beats, matmul};
+use crate::kernels::ops::{add_column_sums, add_t_matmul, affine_t, beats, matmul};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A maxout layer (Goodfellow et al., 2013), as Thinc's `Maxout`.
@@ -62,16 +63,29 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
         self.pieces
     }
 
-    /// `W` and `b` piece by piece: row `p·O + o` of the weights (and value of the bias) is
-    /// row `o·pieces + p` of `W` (and value of `b`).
-    fn by_piece(&self) -> (Array2<f32>, Array1<f32>) {
+    /// The row of `W` (and value of `b`) that is row `piece_row` of them piece by piece.
+    fn thinc_row(&self, piece_row: usize) -> usize {
+        let outputs = self.n_out.size();
+        (piece_row % outputs) * self.pieces + piece_row / outputs
+    }
+
+    /// `W` piece by piece, `(O·pieces, I)`: row `p·O + o` is row `o·pieces + p` of `W`.
+    fn w_by_piece(&self) -> Array2<f32> {
+        let w = self.affine.params().0.matrix();
+        let rows: Vec<usize> = (0..w.nrows()).map(|row| self.thinc_row(row)).collect();
+        w.select(Axis(0), &rows)
+    }
+
+    /// `W` piece by piece transposed, `(I, O·pieces)`, and `b` piece by piece.
+    fn by_piece_t(&self) -> (Array2<f32>, Array1<f32>) {
         let (w, b) = self.affine.params();
         let (w, b) = (w.matrix(), b.vector());
-        let outputs = self.n_out.size();
-        let rows: Vec<usize> = (0..self.pieces)
-            .flat_map(|p| (0..outputs).map(move |o| o * self.pieces + p))
-            .collect();
-        (w.select(Axis(0), &rows), b.select(Axis(0), &rows))
+        let mut w_t = Array2::zeros((w.ncols(), w.nrows()));
+        for (row, mut column) in w_t.columns_mut().into_iter().enumerate() {
+            column.assign(&w.row(self.thinc_row(row)));
+        }
+        let b = (0..b.len()).map(|row| b[self.thinc_row(row)]).collect();
+        (w_t, b)
     }
 
     /// The outputs of `z` (piece by piece) and, for each, the piece that won.
@@ -127,8 +141,9 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
         impl FnOnce(Floats2<O>) -> Floats2<I> + Send + 'a,
     ) {
         check_width("maxout", self.n_in, x.width());
-        let (w, b) = self.by_piece();
-        let z = affine(x.view(), w.view(), b.view());
+        let (w_t, b) = self.by_piece_t();
+        let z = affine_t(x.view(), w_t.view(), b.view());
+        drop(w_t);
         let (y, winners) = self.pool(&z);
         drop(z);
         let backprop = move |d_y: Floats2<O>| {
@@ -144,31 +159,30 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
                 }
             }
             let (w_param, b_param) = self.affine.params();
-            let mut d_w = Array2::zeros(w.raw_dim());
+            let mut d_w = Array2::zeros((d_z.ncols(), x.width().size()));
             add_t_matmul(&mut d_w.view_mut(), d_z.view(), x.view());
-            let mut d_b = vec![0.0; b.len()];
+            let mut d_b = vec![0.0; d_z.ncols()];
             add_column_sums(&mut d_b, d_z.view());
-            let thinc_row = |row: usize| (row % outputs) * self.pieces + row / outputs;
             w_param.add_grad_matrix(|mut g| {
                 for (row, d) in d_w.rows().into_iter().enumerate() {
-                    let mut g = g.row_mut(thinc_row(row));
+                    let mut g = g.row_mut(self.thinc_row(row));
                     g += &d;
                 }
             });
             let mut g = b_param.grad();
             for (row, d) in d_b.into_iter().enumerate() {
-                g[thinc_row(row)] += d;
+                g[self.thinc_row(row)] += d;
             }
             drop(g);
-            Floats2::wrap(matmul(d_z.view(), w.view()))
+            Floats2::wrap(matmul(d_z.view(), self.w_by_piece().view()))
         };
         (y, backprop)
     }
 
     fn predict(&self, x: Floats2<I>) -> Floats2<O> {
         check_width("maxout", self.n_in, x.width());
-        let (w, b) = self.by_piece();
-        self.pool(&affine(x.view(), w.view(), b.view())).0
+        let (w_t, b) = self.by_piece_t();
+        self.pool(&affine_t(x.view(), w_t.view(), b.view())).0
     }
 
     fn output_width(&self) -> Option<usize> {
