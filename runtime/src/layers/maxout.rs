@@ -6,18 +6,19 @@
 //! `y[n, o] = max_p z[n, o·pieces + p]` (NaN when a piece is), `z = x · Wᵀ + b`. Backprop
 //! routes each output's gradient to the piece that won.
 //!
-//! The products run on `W`'s rows taken piece by piece (row `p·O + o` of the copy being row
-//! `o·pieces + p` of `W`), so that each piece's values of a row of `z` are consecutive and the
-//! maximum is taken over whole registers of outputs at once; the weight gradient is summed in
-//! that order and added back in `W`'s. The forward pass copies them transposed, `(I, O·pieces)`,
-//! the layout its product reads in place; the backward pass as rows, `(O·pieces, I)`.
+//! `z` is computed piece by piece (column `p·O + o` of it is `z[n, o·pieces + p]`), so that each
+//! piece's values of a row are consecutive and the maximum is taken over whole registers of
+//! outputs at once: the forward pass multiplies by a copy of `W`'s rows in that order,
+//! transposed, `(I, O·pieces)`, the layout its product reads in place. The backward pass copies
+//! nothing: piece `p` of every output is a view of `W` (and of its gradient), rows `pieces` rows
+//! apart, and each of the two products runs piece by piece.
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, s};
 
 use super::boundary::{check_gradient, check_width};
 use super::dense::Affine;
 use crate::data::{Dim, Floats2, Values};
-use crate::kernels::ops::{add_column_sums, add_t_matmul, affine_t, beats, matmul};
+use crate::kernels::ops::{add_column_sums, add_matmul, add_t_matmul, affine_t, beats};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A maxout layer (Goodfellow et al., 2013), as Thinc's `Maxout`.
@@ -67,13 +68,6 @@ impl<I: Dim, O: Dim> Maxout<I, O> {
     fn thinc_row(&self, piece_row: usize) -> usize {
         let outputs = self.n_out.size();
         (piece_row % outputs) * self.pieces + piece_row / outputs
-    }
-
-    /// `W` piece by piece, `(O·pieces, I)`: row `p·O + o` is row `o·pieces + p` of `W`.
-    fn w_by_piece(&self) -> Array2<f32> {
-        let w = self.affine.params().0.matrix();
-        let rows: Vec<usize> = (0..w.nrows()).map(|row| self.thinc_row(row)).collect();
-        w.select(Axis(0), &rows)
     }
 
     /// `W` piece by piece transposed, `(I, O·pieces)`, and `b` piece by piece.
@@ -159,22 +153,26 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
                 }
             }
             let (w_param, b_param) = self.affine.params();
-            let mut d_w = Array2::zeros((d_z.ncols(), x.width().size()));
-            add_t_matmul(&mut d_w.view_mut(), d_z.view(), x.view());
-            let mut d_b = vec![0.0; d_z.ncols()];
-            add_column_sums(&mut d_b, d_z.view());
+            let w = w_param.matrix();
+            let mut d_x = Array2::zeros((x.rows(), x.width().size()));
             w_param.add_grad_matrix(|mut g| {
-                for (row, d) in d_w.rows().into_iter().enumerate() {
-                    let mut g = g.row_mut(self.thinc_row(row));
-                    g += &d;
+                // Piece `p` of every output: rows `o·pieces + p` of `W` and of its gradient,
+                // a view with rows `pieces` rows apart; columns `p·O..(p + 1)·O` of `d_z`.
+                for p in (0..self.pieces).filter(|_| outputs > 0) {
+                    let rows = s![p..;self.pieces, ..];
+                    let d_z = d_z.slice(s![.., p * outputs..(p + 1) * outputs]);
+                    add_t_matmul(&mut g.slice_mut(rows), d_z, x.view());
+                    add_matmul(&mut d_x.view_mut(), d_z, w.slice(rows));
                 }
             });
+            let mut d_b = vec![0.0; d_z.ncols()];
+            add_column_sums(&mut d_b, d_z.view());
             let mut g = b_param.grad();
             for (row, d) in d_b.into_iter().enumerate() {
                 g[self.thinc_row(row)] += d;
             }
             drop(g);
-            Floats2::wrap(matmul(d_z.view(), self.w_by_piece().view()))
+            Floats2::wrap(d_x)
         };
         (y, backprop)
     }
