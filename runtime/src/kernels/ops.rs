@@ -192,16 +192,21 @@ pub(crate) fn add_column_sums(acc: &mut [f32], a: ArrayView2<'_, f32>) {
 }
 
 /// The rows of each token's window, for rows of `width` floats packed as sequences of
-/// `lengths`: row `t` of `out` (zeros, `2·window + 1` times as wide) gets rows
-/// `t - window ..= t + window` of `x` side by side, those of the token's own sequence only
-/// (Thinc's `seq2col`). A window's rows within its sequence are consecutive in `x` and in
-/// `out`: one copy per token.
-pub(crate) fn seq2col(x: &[f32], width: usize, lengths: &[usize], window: usize, out: &mut [f32]) {
-    for_each_window(lengths, window, |t, rows, slot| {
-        let wide = (2 * window + 1) * width;
-        let out = &mut out[t * wide + slot * width..][..rows.len() * width];
-        out.copy_from_slice(&x[rows.start * width..rows.end * width]);
+/// `lengths`: row `t` of the result, `2·window + 1` times as wide, holds rows
+/// `t - window ..= t + window` of `x` side by side, those of the token's own sequence, and zeros
+/// in the place of the others (Thinc's `seq2col`). A window's rows within its sequence are
+/// consecutive in `x` and in the result: one copy per token, and each float is written once
+/// (no zeroing of the whole first).
+pub(crate) fn seq2col(x: &[f32], width: usize, lengths: &[usize], window: usize) -> Vec<f32> {
+    let wide = (2 * window + 1) * width;
+    let mut out = Vec::with_capacity(lengths.iter().sum::<usize>() * wide);
+    for_each_window(lengths, window, |_, rows, slot| {
+        let end = out.len() + wide;
+        out.resize(out.len() + slot * width, 0.0);
+        out.extend_from_slice(&x[rows.start * width..rows.end * width]);
+        out.resize(end, 0.0);
     });
+    out
 }
 
 /// The gradient of [`seq2col`]: adds to each row of `d_x` the parts of `d_out` that copied it.

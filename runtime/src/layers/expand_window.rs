@@ -109,10 +109,9 @@ impl<I: Dim, O: Dim> Model for ExpandWindow<I, O> {
     fn predict(&self, x: Ragged<Floats2<I>>) -> Ragged<Floats2<O>> {
         check_width("expand_window", self.n_in, x.data().width());
         let (x, lengths) = x.into_parts();
-        let mut y = Floats2::zeros(x.rows(), self.n_out);
-        let width = self.n_in.size();
-        seq2col(x.values(), width, &lengths, self.window, y.values_mut());
-        Ragged::wrap(y, lengths)
+        let y = seq2col(x.values(), self.n_in.size(), &lengths, self.window);
+        let y = ndarray::Array2::from_shape_vec((x.rows(), self.n_out.size()), y);
+        Ragged::wrap(Floats2::wrap(y.expect("a row per token")), lengths)
     }
 
     fn output_width(&self) -> Option<usize> {

@@ -20,12 +20,12 @@
 //! gradient with zeros for the rows dropped, and the input gradient of the pad rows dropped at
 //! the end.
 
-use ndarray::s;
+use ndarray::Array2;
 
 use super::boundary::check_sequences_gradient;
 use super::{ExpandWindow, LayerNorm, Maxout};
 use crate::combinators::{Chain, Residual, WithArray, chain, residual, with_array};
-use crate::data::{Dim, Floats2, Ragged};
+use crate::data::{Dim, Floats2, Ragged, Values};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// One layer: `x + LayerNorm(Maxout(window(x)))`.
@@ -81,32 +81,34 @@ impl<W: Dim> MaxoutWindowEncoder<W> {
     /// `x` with `rows` rows of zeros before and after each sequence.
     fn padded(&self, x: &Ragged<Floats2<W>>, rows: usize) -> Ragged<Floats2<W>> {
         let lengths: Vec<usize> = x.lengths().iter().map(|n| n + 2 * rows).collect();
-        let mut padded = Floats2::zeros(lengths.iter().sum(), self.width);
-        let mut out = padded.view_mut();
-        let mut start = 0;
+        let width = self.width.size();
+        let mut padded = Vec::with_capacity(lengths.iter().sum::<usize>() * width);
         for range in x.ranges() {
-            let (from, to) = (start + rows, start + rows + range.len());
-            out.slice_mut(s![from..to, ..])
-                .assign(&x.data().view().slice(s![range, ..]));
-            start = to + rows;
+            let end = padded.len() + (range.len() + 2 * rows) * width;
+            padded.resize(padded.len() + rows * width, 0.0);
+            padded.extend_from_slice(&x.data().values()[range.start * width..range.end * width]);
+            padded.resize(end, 0.0);
         }
-        Ragged::wrap(padded, lengths)
+        self.sequences(padded, lengths)
     }
 
     /// `y` without `rows` rows at each end of each sequence (which has them).
     fn stripped(&self, y: &Ragged<Floats2<W>>, rows: usize) -> Ragged<Floats2<W>> {
         let lengths: Vec<usize> = y.lengths().iter().map(|n| n - 2 * rows).collect();
-        let mut kept = Floats2::zeros(lengths.iter().sum(), self.width);
-        let mut out = kept.view_mut();
-        let mut start = 0;
+        let width = self.width.size();
+        let mut kept = Vec::with_capacity(lengths.iter().sum::<usize>() * width);
         for range in y.ranges() {
             let inner = range.start + rows..range.end - rows;
-            let end = start + inner.len();
-            out.slice_mut(s![start..end, ..])
-                .assign(&y.data().view().slice(s![inner, ..]));
-            start = end;
+            kept.extend_from_slice(&y.data().values()[inner.start * width..inner.end * width]);
         }
-        Ragged::wrap(kept, lengths)
+        self.sequences(kept, lengths)
+    }
+
+    /// Sequences of `lengths` rows of the encoder's width, their `values` row after row.
+    fn sequences(&self, values: Vec<f32>, lengths: Vec<usize>) -> Ragged<Floats2<W>> {
+        let rows = lengths.iter().sum();
+        let values = Array2::from_shape_vec((rows, self.width.size()), values);
+        Ragged::wrap(Floats2::wrap(values.expect("rows of the width")), lengths)
     }
 }
 
