@@ -36,7 +36,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::kernels::gemm::Packed;
-use crate::kernels::threads::threads;
+use crate::kernels::threads::{join, threads};
 
 /// `a · b` in a new row-major array.
 pub(crate) fn matmul(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
@@ -109,8 +109,10 @@ fn bias_rows(m: usize, b: ArrayView1<'_, f32>) -> Array2<f32> {
 }
 
 /// `product(x, out)` on the rows of the row-major `x` (`k` columns) and `out` (`n` columns): at
-/// once, or on the thread pool by tasks of [`ROWS_PER_TASK`] rows when it has more than one
-/// thread and the rows are more than a task.
+/// once, or on the thread pool when it has more than one thread and the rows are more than
+/// [`ROWS_PER_TASK`]: in tasks of at most that many rows, as many as a multiple of the threads,
+/// all of about the same rows (600 rows on two threads go as four tasks of 150, not as 256, 256
+/// and 88, of which one thread would do 344).
 fn by_rows(
     x: &[f32],
     k: usize,
@@ -118,29 +120,62 @@ fn by_rows(
     n: usize,
     product: impl Fn(&[f32], &mut [f32]) + Sync,
 ) {
-    let m = out.len().checked_div(n).unwrap_or(0);
-    if k == 0 || m <= ROWS_PER_TASK || threads() == 1 {
+    let (m, threads) = (out.len().checked_div(n).unwrap_or(0), threads());
+    if k == 0 || m <= ROWS_PER_TASK || threads == 1 {
         product(x, out);
     } else {
-        let tasks = out
-            .par_chunks_mut(ROWS_PER_TASK * n)
-            .zip(x.par_chunks(ROWS_PER_TASK * k));
+        let rows = m.div_ceil(m.div_ceil(threads * ROWS_PER_TASK) * threads);
+        let tasks = out.par_chunks_mut(rows * n).zip(x.par_chunks(rows * k));
         tasks.for_each(|(out, x)| product(x, out));
     }
 }
 
+/// Products of fewer multiply-adds than this run on one thread: about 10 µs of work, several
+/// hand-offs to the pool's threads.
+const PARALLEL_MULTIPLY_ADDS: usize = 1 << 20;
+/// Rows of `acc` per thread at least, when a product is split among threads.
+const ROWS_PER_THREAD: usize = 12;
+
 /// `acc += a · b`. On AVX-512 or AVX2, the kernel of `crate::kernels::product`; matrixmultiply
-/// elsewhere.
+/// elsewhere. A large product is split by rows of `acc` (and `a`) among the pool's threads:
+/// the parts share nothing they write. (The backward products of spaCy's CNN tagger ran on one
+/// thread before, and two threads trained it no faster than one.)
 pub(crate) fn add_matmul(
     acc: &mut ArrayViewMut2<'_, f32>,
     a: ArrayView2<'_, f32>,
     b: ArrayView2<'_, f32>,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::kernels::product::add_matmul(acc, a, b) {
+    let (m, k) = a.dim();
+    let tasks = if m.saturating_mul(k).saturating_mul(b.ncols()) < PARALLEL_MULTIPLY_ADDS {
+        1
+    } else {
+        threads().min(m / ROWS_PER_THREAD)
+    };
+    add_matmul_in_parts(acc.view_mut(), a, b, tasks);
+}
+
+/// [`add_matmul`] in `tasks` parts of consecutive rows, on as many threads of the pool.
+fn add_matmul_in_parts(
+    mut acc: ArrayViewMut2<'_, f32>,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    tasks: usize,
+) {
+    if tasks <= 1 {
+        #[cfg(target_arch = "x86_64")]
+        if crate::kernels::product::add_matmul(&mut acc, a, b) {
+            return;
+        }
+        general_mat_mul(1.0, &a, &b, 1.0, &mut acc);
         return;
     }
-    general_mat_mul(1.0, &a, &b, 1.0, acc);
+    let rows = acc.nrows() * (tasks / 2) / tasks;
+    let (top, bottom) = acc.split_at(Axis(0), rows);
+    let (a_top, a_bottom) = a.split_at(Axis(0), rows);
+    join(
+        || add_matmul_in_parts(top, a_top, b, tasks / 2),
+        || add_matmul_in_parts(bottom, a_bottom, b, tasks - tasks / 2),
+    );
 }
 
 /// `acc += aᵀ · b`: how weight gradients are summed over a batch.
@@ -426,6 +461,28 @@ mod tests {
                     "row {i}"
                 );
             }
+        }
+    }
+
+    /// A product large enough to be split, in one part and in parts of uneven rows on three
+    /// threads, `aᵀ` among the operands, against ndarray's.
+    #[test]
+    fn a_product_split_among_threads_adds_what_one_thread_does() {
+        let mut rng = Rng::new(4);
+        let (m, k, n) = (103, 101, 110);
+        assert!(m * k * n >= PARALLEL_MULTIPLY_ADDS && m / ROWS_PER_THREAD >= 3);
+        let a_t = Array2::from_shape_fn((k, m), |_| rng.uniform(-1.0, 1.0));
+        let b = Array2::from_shape_fn((k, n), |_| rng.uniform(-1.0, 1.0));
+        let acc = Array2::from_shape_fn((m, n), |_| rng.uniform(-1.0, 1.0));
+        let mut expected = acc.clone();
+        general_mat_mul(1.0, &a_t.t(), &b, 1.0, &mut expected);
+        for threads in [1, 3] {
+            let found = crate::with_threads(threads, || {
+                let mut found = acc.clone();
+                add_t_matmul(&mut found.view_mut(), a_t.view(), b.view());
+                found
+            });
+            assert_close(found.unwrap().view(), expected.view(), 1e-4);
         }
     }
 
