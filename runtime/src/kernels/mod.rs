@@ -1,8 +1,9 @@
 //! Numeric kernels, threads and random numbers: the code that does the layers' arithmetic and,
 //! with the LSTM's fused step kernels, all of the crate's `unsafe` code.
 //!
-//! - `ops`: the products, row-wise kernels and table lookups the layers call, and the
-//!   `multiversion!` macro that also compiles a loop for AVX2.
+//! - `matmul`: the matrix products the layers call, and which kernel runs each.
+//! - `ops`: the row-wise kernels and table lookups the layers call, and the `multiversion!`
+//!   macro that also compiles a loop for AVX2.
 //! - `activations`: `exp`, σ and tanh in plain arithmetic, scalar and on vector registers.
 //! - `simd`: the registers of AVX-512 and AVX2 behind one trait, for kernels written once.
 //! - `product` and `gemm`: matrix products without ndarray's copies, for the LSTM and for
@@ -32,6 +33,7 @@
 
 pub(crate) mod activations;
 pub(crate) mod gemm;
+pub(crate) mod matmul;
 pub(crate) mod memory;
 pub(crate) mod murmur;
 pub(crate) mod ops;

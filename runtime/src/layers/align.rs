@@ -31,7 +31,8 @@ use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, s};
 
 use super::boundary::{check_sequences_gradient, check_width};
 use crate::data::{Dim, Floats2, Pairs, Ragged};
-use crate::kernels::ops::{add_matmul, softmax_backward_in_place, softmax_in_place};
+use crate::kernels::matmul::add_matmul;
+use crate::kernels::ops::{softmax_backward_in_place, softmax_in_place};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// Soft alignment of the two sides of pairs, and the comparison of each token with its

@@ -10,7 +10,8 @@ use ndarray::{Array2, ArrayView2};
 
 use super::boundary::{check_gradient, check_width};
 use crate::data::{Dim, Floats2};
-use crate::kernels::ops::{add_column_sums, add_t_matmul, affine, matmul};
+use crate::kernels::matmul::{add_t_matmul, affine, matmul};
+use crate::kernels::ops::add_column_sums;
 use crate::kernels::rng::Rng;
 use crate::model::{Model, Param, Params, Visit, VisitMut};
 

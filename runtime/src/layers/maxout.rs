@@ -18,7 +18,8 @@ use ndarray::{Array1, Array2, s};
 use super::boundary::{check_gradient, check_width};
 use super::dense::Affine;
 use crate::data::{Dim, Floats2, Values};
-use crate::kernels::ops::{add_column_sums, add_matmul, add_t_matmul, affine_t, beats};
+use crate::kernels::matmul::{add_matmul, add_t_matmul, affine_t};
+use crate::kernels::ops::{add_column_sums, beats};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A maxout layer (Goodfellow et al., 2013), as Thinc's `Maxout`.

@@ -5,7 +5,8 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, s};
 
 use super::{Cache, LstmWeights, Packing};
 use crate::kernels::activations::tanh;
-use crate::kernels::ops::{add_column_sums, add_matmul, add_t_matmul, multiversion};
+use crate::kernels::matmul::{add_matmul, add_t_matmul};
+use crate::kernels::ops::{add_column_sums, multiversion};
 
 /// Back through one direction. `xp` and `hs` are the packed input and output of [`forward`],
 /// `d_hs` the packed gradient of `hs` (used as scratch). Adds the gradients of `W_ih`, `W_hh`,
