@@ -196,6 +196,12 @@ impl Param {
     }
 
     /// Runs `add` on the gradient seen as a matrix (shaped like [`matrix`](Self::matrix)).
+    ///
+    /// The gradient stays locked while `add` runs, and a large product in it is split among the
+    /// pool's threads: a thread waiting for its part may meanwhile run other work of the pool.
+    /// That is safe as long as no two backprops of one parameter run at once (none of weft's
+    /// combinators runs them so: a layer shared by two branches is backpropagated in turn);
+    /// otherwise the thread holding the lock could take up the other and wait on itself.
     pub fn add_grad_matrix(&self, add: impl FnOnce(ArrayViewMut2<'_, f32>)) {
         let shape = self.matrix_shape();
         let mut grad = self.grad();
