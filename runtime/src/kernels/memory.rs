@@ -13,18 +13,18 @@
 //! come from the heap, and up to [`TRIM_THRESHOLD`] of free memory at its top stays there. The
 //! process keeps the memory of its largest batch, as a caching allocator does. A program that
 //! wants glibc's own behaviour back calls `mallopt` itself afterwards. Other platforms and C
-//! libraries are left alone.
+//! libraries are left alone, and so is Miri, which cannot call C.
 
 /// Blocks up to this size come from malloc's heap: the largest glibc allows on 64-bit targets.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 const MMAP_THRESHOLD: std::ffi::c_int = 32 << 20;
 /// Free memory at the top of the heap kept up to this size.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
 const TRIM_THRESHOLD: std::ffi::c_int = 256 << 20;
 
 /// Sets malloc's thresholds as the module says, the first time it is called.
 pub(crate) fn keep_freed() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
     {
         use std::ffi::c_int;
         static ONCE: std::sync::Once = std::sync::Once::new();
@@ -45,7 +45,7 @@ pub(crate) fn keep_freed() {
     }
 }
 
-#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
+#[cfg(all(test, target_os = "linux", target_env = "gnu", not(miri)))]
 mod tests {
     use super::*;
 
