@@ -185,7 +185,7 @@ fn run() -> Result<(), Box<dyn Error>> {
             measure(&options, &data, data.vocab.rows(), model, &task)?
         }
         Job::SpacyTagger => {
-            let data = spacy_tagger::load(&options.training)?;
+            let data = spacy_tagger::load(&options.training, &spacy::ATTRS)?;
             let model = spacy_tagger::new_model(&data.train)?;
             let task = Tagging::new(data.labels.names());
             measure(&options, &data, SPACY_TAGGER_ROWS, model, &task)?

@@ -135,6 +135,32 @@
 /// # Ok::<(), weft::Error>(())
 /// ```
 ///
+/// With pretrained word vectors (spaCy's `include_static_vectors`), `static_vectors` goes beside
+/// the tables: a [`text::Vectors`] table read before the network is built (a file of word2vec,
+/// fastText or GloVe vectors, or a spaCy vocabulary), looked up by each token's
+/// [`text::Attr::Orth`] key and projected to the width by a learned matrix; the table itself is
+/// not trained, nor saved with the model (its fingerprint is: weights trained over one table do
+/// not load over another). In a network written as text, `vectors` is the path of the file or
+/// folder to read, a string.
+///
+/// ```
+/// use weft::text::{Attr, Token, Vectors};
+/// use weft::{Model, Ragged, model};
+/// let file = concat!(env!("CARGO_MANIFEST_DIR"), "/runtime/tests/data/spacy_tagger/vectors/vectors.txt");
+/// let vectors = Vectors::read(file)?; // 300 Turkish words, 8 floats each
+/// let words = ["Bugün", "hava", "güzel"];
+/// let tokens: Vec<Token> = words.iter().map(|text| Token { text, space_after: true }).collect();
+/// let x = Ragged::new(Attr::table(&[Attr::Norm, Attr::Orth], &tokens)?, vec![3])?;
+/// let tagger = model!(
+///     (hash_embed(column = 0, rows = 5000, width = 96, seed = 8)
+///         | static_vectors(vectors = vectors, width = 96, column = 1))
+///         >> maxout(width = 96, pieces = 3) >> layer_norm
+///         >> softmax(classes = 17)
+/// );
+/// assert_eq!(tagger.predict(x).data().view().shape(), &[3, 17]);
+/// # Ok::<(), weft::Error>(())
+/// ```
+///
 /// The same encoder is writable from its parts, with windows that see zeros beyond each
 /// sentence; each product runs once over every token of the batch. With `sigmoid` and
 /// [`BinaryCrossentropy`](losses::BinaryCrossentropy), a multi-label text classifier:
@@ -170,6 +196,7 @@
 /// |---|---|---|---|
 /// | `embed` | token ids | a vector per token | `rows` (from the data), `width` (64) |
 /// | `hash_embed` | hash keys | a vector per token, from the keys of one column | `rows` (5000), `width` (64), `seed` (0), `column` (0) |
+/// | `static_vectors` | hash keys | a vector per token: the token's pretrained vector (zeros when the table lacks its key), projected to `width` | `vectors` (required), `width` (64), `column` (0) |
 /// | `sparse_linear` | hash keys | class scores, one row per sequence (a bag of hashed features) | `classes` (from the data), `length` (262144) |
 /// | `bilstm` | vectors per token | `2 × hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |
 /// | `lstm` | vectors per token | `hidden` per token | `hidden` (the input width), `depth` (1), `dropout` (0) |

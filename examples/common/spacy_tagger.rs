@@ -3,11 +3,12 @@
 //! data.
 
 use weft::pipeline::Corpus;
+use weft::text::Attr;
 use weft::training::Examples;
 use weft::{Floats2, Keys, Model, Ragged, model};
 
 use crate::common::Options;
-use crate::spacy::{ATTRS, tok2vec};
+use crate::spacy::tok2vec;
 
 /// Epochs to train by default.
 pub const EPOCHS: usize = 5;
@@ -17,15 +18,10 @@ pub fn file(split: &str) -> String {
     format!("twt_upos.{split}.conll")
 }
 
-/// Reads the files of `options`, each sentence as rows of the keys of [`ATTRS`]; the tags come
-/// from the training file.
-pub fn load(options: &Options) -> weft::Result<Corpus<Vec<usize>, Keys>> {
-    Corpus::tagged_keys(
-        &options.train,
-        &options.dev,
-        options.test.as_deref(),
-        &ATTRS,
-    )
+/// Reads the files of `options`, each sentence as rows of the keys of `attrs` ([`ATTRS`](crate::spacy::ATTRS), and
+/// with pretrained vectors [`Attr::Orth`] after them); the tags come from the training file.
+pub fn load(options: &Options, attrs: &[Attr]) -> weft::Result<Corpus<Vec<usize>, Keys>> {
+    Corpus::tagged_keys(&options.train, &options.dev, options.test.as_deref(), attrs)
 }
 
 /// The network, its tags counted in the training data.

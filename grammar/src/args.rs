@@ -2,7 +2,7 @@
 //! argument left out given its default.
 
 use crate::ast::{Layer, Value, ValueKind};
-use crate::catalog::{ArgDefault, ArgKind, ArgSpec, INPUT, MAX_COUNT, MAX_WIDTH};
+use crate::catalog::{ArgDefault, ArgKind, ArgSpec, EXPECTED_TABLE, INPUT, MAX_COUNT, MAX_WIDTH};
 use crate::check::Checker;
 use crate::error::Error;
 use crate::flow::Flow;
@@ -101,6 +101,15 @@ impl<'a, S: Copy> Args<'a, S> {
                 ));
             }
             ArgDefault::KnownInput => ArgValue::Width(in_width.clone()),
+            ArgDefault::Required => {
+                return Err(Error::new(
+                    self.layer.span,
+                    format!(
+                        "`{}` needs `{}`, {}",
+                        self.layer.spec.name, arg.name, EXPECTED_TABLE
+                    ),
+                ));
+            }
             ArgDefault::FromData(method) => {
                 let index = self.checker.bind_from_data(method, source);
                 match kind {
@@ -146,6 +155,18 @@ impl<'a, S: Copy> Args<'a, S> {
                 ValueKind::Const(e) | ValueKind::Expr(e) => ArgValue::Expr(e),
             },
             ArgKind::Rate | ArgKind::Between(_) => rate(value)?,
+            ArgKind::Table => match value.kind {
+                ValueKind::Literal if value.text.starts_with('"') => {
+                    ArgValue::Text(value.text.trim_matches('"').to_string())
+                }
+                ValueKind::Const(e) | ValueKind::Expr(e) => ArgValue::Expr(e),
+                _ => {
+                    return Err(Error::new(
+                        value.span,
+                        format!("{what} is {}, not `{}`", EXPECTED_TABLE, value.text),
+                    ));
+                }
+            },
             ArgKind::Flag => match value.kind {
                 ValueKind::Bool(b) => ArgValue::Bool(b),
                 _ => {

@@ -64,6 +64,10 @@ pub enum ArgKind {
     /// `true` or `false` (`bool`), written as such: an option that may change the output
     /// width, which the grammar works out.
     Flag,
+    /// A table of word vectors: in `model!` an expression of a `weft::text::Vectors` (or an
+    /// `Arc` of one), in a network written as text a string, the file or spaCy vocabulary
+    /// folder to read it from.
+    Table,
 }
 
 impl ArgKind {
@@ -89,6 +93,8 @@ pub enum ArgDefault {
     /// Read off the training data when the network is initialized, by this method of
     /// `DataSizes` (`vocab_rows`, `classes`).
     FromData(&'static str),
+    /// None: the argument must be given.
+    Required,
 }
 
 /// One argument of a layer.
@@ -149,6 +155,11 @@ pub const MAX_WIDTH: u64 = 1 << 24;
 
 /// The most a count may be (2^16): stacked layers, copies, maxout pieces.
 pub const MAX_COUNT: u64 = 1 << 16;
+
+/// What a value of an [`ArgKind::Table`] argument is, for messages.
+pub const EXPECTED_TABLE: &str = "a table of word vectors: in `model!`, a `weft::text::Vectors` \
+    (or an `Arc` of one) read before (`let vectors = Vectors::read(path)?`); in a network written \
+    as text, the file or spaCy vocabulary folder to read it from, as a string";
 
 /// The argument every layer reading vectors or sequences takes: the width it expects.
 pub const INPUT: &str = "input";
@@ -219,6 +230,20 @@ pub const LAYERS: &[LayerSpec] = &[
         (
             "::weft::combinators::with_array(::weft::layers::HashEmbed::new($rows, $out, $seed).with_column($column))",
             "::weft::combinators::WithArray<::weft::layers::HashEmbed<#out>>",
+        ),
+    ),
+    layer(
+        "static_vectors",
+        (Takes::Keys, Outputs::Sequences),
+        &[
+            arg("vectors", ArgKind::Table, ArgDefault::Required),
+            EMBEDDING_WIDTH,
+            arg("column", Index, Int(0)),
+        ],
+        Width::Arg("width"),
+        (
+            "::weft::combinators::with_array(::weft::layers::StaticVectors::new($vectors, $out).with_column($column))",
+            "::weft::combinators::WithArray<::weft::layers::StaticVectors<#out>>",
         ),
     ),
     layer(

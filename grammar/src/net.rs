@@ -92,6 +92,8 @@ pub enum ArgValue {
     Bool(bool),
     /// An expression, written where the layer is built.
     Expr(ExprId),
+    /// A string, as written between its quotes.
+    Text(String),
     /// A size evaluated once when the network is built: entry `i` of [`Bindings::eager`].
     Bound(usize),
     /// A size read off the data: entry `i` of [`Bindings::from_data`].

@@ -20,6 +20,10 @@ const MACRO_ONLY: &[(&str, &str)] = &[
         "a Rust expression as a value: text takes numbers",
     ),
     (
+        "model_static_vectors_file",
+        "a table of vectors as a file: text reads it, `model!` takes the table read before",
+    ),
+    (
         "model_type_user_expression",
         "`model_type!` names types: text has none",
     ),
@@ -226,6 +230,7 @@ fn the_docs_of_model_list_every_layer_as_the_catalog_has_it() {
                     ArgDefault::Bool(b) => b.to_string(),
                     ArgDefault::Input | ArgDefault::KnownInput => "the input width".into(),
                     ArgDefault::FromData(_) => "from the data".into(),
+                    ArgDefault::Required => "required".into(),
                 };
                 format!("`{}` ({default})", a.name)
             })

@@ -124,6 +124,38 @@ fn text_builds_the_networks_model_builds() {
     let network = Network::parse(text).unwrap();
     let run_time = network.build(&DataSizes::given(None, None)).unwrap();
     same_as_the_macros(text, run_time, bow, &keys);
+
+    // Pretrained vectors beside a hash embedding: in text, the table's file.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/runtime/tests/data/spacy_tagger/vectors/vectors.txt"
+    );
+    let vectors = std::sync::Arc::new(weft::text::Vectors::read(file).unwrap());
+    let known = weft::text::string_id("bir");
+    assert!(vectors.row_of(known).is_some());
+    let columns = Keys::table(2, vec![11, known, 12, 99, 13, known, 14, 98]).unwrap();
+    let keys = Ragged::new(columns, vec![3, 1]).unwrap();
+    let pretrained = model!(
+        (hash_embed(rows = 50, width = 8, seed = 3)
+            | static_vectors(vectors = vectors.clone(), width = 8, column = 1))
+            >> maxout(width = 4, pieces = 2)
+            >> reduce_max
+            >> softmax(classes = classes)
+    );
+    let text = format!(
+        "(hash_embed(rows = 50, width = 8, seed = 3) \
+         | static_vectors(vectors = \"{file}\", width = 8, column = 1)) \
+         >> maxout(width = 4, pieces = 2) >> reduce_max >> softmax(classes = 3)"
+    );
+    let network = Network::parse(&text).unwrap();
+    let run_time = network.build(&DataSizes::given(None, None)).unwrap();
+    same_as_the_macros(&text, run_time, pretrained, &keys);
+    let missing = Network::parse(&text.replace(file, "no/such/vectors.txt")).unwrap();
+    let err = missing
+        .build::<Ragged<Keys>, Floats2>(&DataSizes::given(None, None))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("no/such/vectors.txt"), "{err}");
 }
 
 #[test]

@@ -52,6 +52,8 @@ fn defaults_suit_their_kinds_and_width_rules_name_widths() {
                     a.kind == ArgKind::Width && spec.takes_input()
                 }
                 ArgDefault::FromData(_) => matches!(a.kind, ArgKind::Width | ArgKind::Size),
+                // The message of a missing argument describes a table.
+                ArgDefault::Required => a.kind == ArgKind::Table,
             };
             assert!(
                 fits,

@@ -250,6 +250,17 @@ impl Expander<'_> {
                 quote!((#expr) as f32)
             }
             ArgValue::Expr(id) => self.expr(*id),
+            // A file to read: only a network written as text reads files as it is built.
+            ArgValue::Text(path) => {
+                let message = format!(
+                    "`{}`: in `model!`, `{name}` is a table of word vectors, not a file: read \
+                     it before the network, `let vectors = weft::text::Vectors::read(\"{path}\")?;`, \
+                     and write `{name} = vectors` (a network written as text reads the file)",
+                    built.spec.name
+                );
+                let span = built.span;
+                quote::quote_spanned!(span=> ::core::compile_error!(#message))
+            }
             ArgValue::Bound(i) => eager_ident(*i).into_token_stream(),
             ArgValue::FromData(i) => data_ident(*i).into_token_stream(),
         }

@@ -5,8 +5,8 @@
 //! optimizer states (`envelope`, which `training` fills); reading labelled text ([`corpus`]),
 //! and reading networks written as text ([`Network`]).
 //!
-//! What it may use: `model/` and `data/`; and, to build networks read from text, `layers/` and
-//! `combinators/`.
+//! What it may use: `model/` and `data/`; and, to build networks read from text, `layers/`,
+//! `combinators/` and `text/` (the tables of `static_vectors`).
 
 pub(crate) mod checksum;
 pub mod corpus;

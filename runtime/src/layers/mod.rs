@@ -11,7 +11,7 @@
 //!
 //! What they may use: `model/` (each layer is a [`Model`](crate::Model) holding
 //! [`Param`](crate::Param)s), `data/` and `kernels/`; a layer made of others
-//! ([`MaxoutWindowEncoder`]) also `combinators/`. Their tests also use `training/`, to check
+//! ([`MaxoutWindowEncoder`]) also `combinators/`; [`StaticVectors`] also `text/`, for its table. Their tests also use `training/`, to check
 //! gradients, and `combinators/`.
 
 mod align;
@@ -36,6 +36,7 @@ mod relu;
 mod sigmoid;
 mod softmax;
 mod sparse_linear;
+mod static_vectors;
 #[cfg(test)]
 mod tests;
 
@@ -61,3 +62,4 @@ pub use relu::{Relu, ReluActivation};
 pub use sigmoid::{Sigmoid, SigmoidActivation};
 pub use softmax::{Softmax, SoftmaxActivation};
 pub use sparse_linear::SparseLinear;
+pub use static_vectors::StaticVectors;

@@ -9,7 +9,7 @@ use crate::data::{Const, Floats2, Grad, Ids, Keys, Pairs, Ragged, Values};
 use crate::layers::{
     Align, Attention, BiLstm, ConcatSides, Dropout, Embed, ExpandWindow, HashEmbed, LayerNorm,
     Linear, Lstm, Maxout, Mish, ReduceMax, ReduceMean, ReduceSum, Relu, Sigmoid, Softmax,
-    SparseLinear,
+    SparseLinear, StaticVectors,
 };
 use crate::model::{Model, Params};
 
@@ -252,6 +252,14 @@ fn gradients_of_another_shape_than_the_output_are_refused_naming_the_layer() {
     refuses_gradient(
         "hash_embed",
         &hash_embed,
+        Keys::new(vec![1, 2]),
+        zeros(2, 4),
+        (2, 3),
+    );
+    let table = crate::text::Vectors::new(["a"], ndarray::Array2::ones((1, 2))).unwrap();
+    refuses_gradient(
+        "static_vectors",
+        &StaticVectors::new(table, 3),
         Keys::new(vec![1, 2]),
         zeros(2, 4),
         (2, 3),

@@ -1,7 +1,7 @@
 //! The architecture of a spaCy tagger, read from its pipeline's `config.cfg`: what weft builds
 //! ([`Tok2VecArchitecture`], [`TaggerArchitecture`]) and the refusal of what it does not.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -24,13 +24,13 @@ pub(crate) const FIRST_SEED: usize = 8;
 pub(crate) const EMBED_PIECES: usize = 3;
 
 /// A spaCy tok2vec of the architecture weft builds: `spacy.Tok2Vec.v2` of a
-/// `spacy.MultiHashEmbed.v2` (without static vectors) and a `spacy.MaxoutWindowEncoder.v2`.
+/// `spacy.MultiHashEmbed.v2` and a `spacy.MaxoutWindowEncoder.v2`.
 ///
 /// The network maps each token to a vector of `width`: one hash embedding (`rows[i]` rows of
-/// `width`, seed `8 + i`) of each of the `attrs`, concatenated, then a maxout (3 pieces) back to
-/// `width` and a layer norm; then `depth` residual layers of the window encoder, each a maxout
-/// (`pieces` pieces) of the token's vector and its `window` neighbours on each side, then a
-/// layer norm.
+/// `width`, seed `8 + i`) of each of the `attrs`, and with static vectors the token's vector
+/// projected to `width`, concatenated, then a maxout (3 pieces) back to `width` and a layer
+/// norm; then `depth` residual layers of the window encoder, each a maxout (`pieces` pieces) of
+/// the token's vector and its `window` neighbours on each side, then a layer norm.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tok2VecArchitecture {
     /// The embedded attributes, in order (`NORM`, `PREFIX`, `SUFFIX`, `SHAPE`, ...).
@@ -45,6 +45,19 @@ pub struct Tok2VecArchitecture {
     pub window: usize,
     /// The encoder's maxout pieces.
     pub pieces: usize,
+    /// The table of static vectors (`include_static_vectors = true`), read from this file or
+    /// spaCy vocabulary folder ([`Vectors::read`](crate::text::Vectors::read)): the
+    /// pipeline's `vocab/`. `None` without static vectors.
+    pub vectors: Option<PathBuf>,
+}
+
+impl Tok2VecArchitecture {
+    /// The attributes of the columns of the network's keys: `attrs`, then with static vectors
+    /// [`Attr::Orth`], the key of each token's vector.
+    pub fn key_attrs(&self) -> Vec<Attr> {
+        let vectors = self.vectors.as_ref().map(|_| Attr::Orth);
+        self.attrs.iter().copied().chain(vectors).collect()
+    }
 }
 
 /// A spaCy tagger of the architecture weft builds: `spacy.Tagger.v2` over a
@@ -127,12 +140,14 @@ impl Tok2VecArchitecture {
         let (embed, encode) = (format!("{model}.embed"), format!("{model}.encode"));
         expect_architecture(config, &embed, &[EMBED])?;
         expect_architecture(config, &encode, &[ENCODE])?;
-        if config.get(&embed, "include_static_vectors")? == Some(Value::Bool(true)) {
-            let message = format!(
-                "[{embed}] include_static_vectors = true: static vectors are not supported"
-            );
-            return Err(config.error(message));
-        }
+        let vectors = match config.get(&embed, "include_static_vectors")? {
+            Some(Value::Bool(true)) => Some(config.folder().join("vocab")),
+            None | Some(Value::Bool(false)) => None,
+            Some(other) => {
+                let message = format!("[{embed}] include_static_vectors = {other}: not a boolean");
+                return Err(config.error(message));
+            }
+        };
         let attrs = strings(config, &embed, "attrs")?
             .iter()
             .map(|name| {
@@ -168,6 +183,7 @@ impl Tok2VecArchitecture {
             depth: config.count(&encode, "depth")?,
             window: config.count(&encode, "window_size")?,
             pieces: config.count(&encode, "maxout_pieces")?,
+            vectors,
         })
     }
 }

@@ -83,6 +83,11 @@ impl SpacyConfig {
     }
 
     /// Whether the file has the section `section`.
+    /// The folder the config is in: the pipeline's.
+    pub(crate) fn folder(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
     pub(crate) fn has_section(&self, section: &str) -> bool {
         self.sections.iter().any(|(name, _)| name == section)
     }

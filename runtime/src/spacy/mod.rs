@@ -9,7 +9,8 @@
 //! `vocab/lookups.bin` ([`Norms`]). It builds the network of [`TaggerArchitecture::network`] and
 //! copies every parameter in, checking each shape against the config. weft builds the tagger of
 //! spaCy's CNN pipelines: `spacy.Tagger.v2` over `spacy.Tok2Vec.v2` of `spacy.MultiHashEmbed.v2`
-//! (any of the attributes of [`Attr`](crate::text::Attr), without static vectors) and
+//! (any of the attributes of [`Attr`](crate::text::Attr); with static vectors, the table of
+//! the pipeline's `vocab/`, [`Vectors::read_spacy`](crate::text::Vectors::read_spacy)) and
 //! `spacy.MaxoutWindowEncoder.v2`, the tagger's own or a tok2vec component's that it listens to
 //! (`spacy.Tok2VecListener.v1`). `docs/format.md` describes the files as read.
 //!
@@ -43,6 +44,7 @@ mod msgpack;
 mod network;
 mod tagger;
 mod thinc_model;
+mod vectors;
 mod weights;
 
 pub use architecture::{TaggerArchitecture, Tok2VecArchitecture};

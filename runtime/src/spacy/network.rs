@@ -15,8 +15,7 @@ pub enum Output {
 
 impl Tok2VecArchitecture {
     /// The tok2vec as a network in the grammar of `model!`, from a [`Keys`](crate::Keys)
-    /// table of a column per attribute (in the order of `attrs`) to a vector of `width` per
-    /// token:
+    /// table of a column per attribute to a vector of `width` per token:
     ///
     /// ```
     /// use weft_runtime::spacy::Tok2VecArchitecture;
@@ -28,15 +27,20 @@ impl Tok2VecArchitecture {
     ///     depth: 4,
     ///     window: 1,
     ///     pieces: 3,
+    ///     vectors: Some("pipeline/vocab".into()),
     /// };
     /// assert_eq!(
     ///     tok2vec.network(),
     ///     "(hash_embed(column = 0, rows = 5000, width = 96, seed = 8) \
-    ///      | hash_embed(column = 1, rows = 1000, width = 96, seed = 9)) \
+    ///      | hash_embed(column = 1, rows = 1000, width = 96, seed = 9) \
+    ///      | static_vectors(vectors = \"pipeline/vocab\", width = 96, column = 2)) \
     ///      >> maxout(width = 96, pieces = 3) >> layer_norm \
     ///      >> maxout_window_encoder(depth = 4, window = 1, pieces = 3)"
     /// );
     /// ```
+    ///
+    /// The columns of the keys are [`key_attrs`](Self::key_attrs): with static vectors, the
+    /// last is the tokens' `ORTH`.
     pub fn network(&self) -> String {
         let Tok2VecArchitecture {
             rows,
@@ -55,6 +59,13 @@ impl Tok2VecArchitecture {
                     "hash_embed(column = {column}, rows = {rows}, width = {width}, seed = {seed})"
                 )
             })
+            .chain(self.vectors.iter().map(|vectors| {
+                let column = rows.len();
+                format!(
+                    "static_vectors(vectors = \"{}\", width = {width}, column = {column})",
+                    vectors.display()
+                )
+            }))
             .collect();
         format!(
             "({}) >> maxout(width = {width}, pieces = {EMBED_PIECES}) >> layer_norm \

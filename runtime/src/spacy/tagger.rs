@@ -125,10 +125,11 @@ impl Tagger {
     }
 
     /// The network's input for a batch of sentences: the keys of every token (the sentences'
-    /// tokens one after another), a column per attribute of the tok2vec, as spaCy's
+    /// tokens one after another), a column per attribute of the tok2vec
+    /// ([`key_attrs`](super::Tok2VecArchitecture::key_attrs)), as spaCy's
     /// `FeatureExtractor` gives them with the pipeline's vocabulary (its norms).
     pub fn keys(&self, sentences: &[&[Token<'_>]]) -> Result<Ragged<Keys>> {
-        let attrs = &self.architecture.tok2vec.attrs;
+        let attrs = &self.architecture.tok2vec.key_attrs();
         let tokens = sentences.iter().flat_map(|sentence| sentence.iter());
         let keys = tokens
             .flat_map(|&token| {

@@ -2,7 +2,7 @@
 //! the same architecture walks its own, each checked against the architecture, and copied in.
 //!
 //! weft's layers hold Thinc's parameters as Thinc lays them out: `HashEmbed`'s `E` `(rows,
-//! width)`, `Maxout`'s `W` `(width, pieces, n_in)` and `b` `(width, pieces)` (weft's `(width ·
+//! width)`, `StaticVectors`' `W` `(width, dim)`, `Maxout`'s `W` `(width, pieces, n_in)` and `b` `(width, pieces)` (weft's `(width ·
 //! pieces, n_in)` and `(width · pieces)`, the same values in the same order), `LayerNorm`'s `G`
 //! and `b` `(width)`, `Softmax`'s `W` `(classes, width)` and `b` `(classes)`.
 
@@ -99,6 +99,7 @@ fn tok2vec_weights<'m>(
         depth,
         window,
         pieces,
+        vectors,
     } = architecture;
     let tables = model.nodes_named("hashembed").collect::<Vec<_>>();
     let maxouts = model.nodes_named("maxout").collect::<Vec<_>>();
@@ -132,7 +133,16 @@ fn tok2vec_weights<'m>(
         }
         weights.push(weight(model, table, "E", &[rows, *width], &[rows, *width])?);
     }
-    let layers = [(width * attrs.len(), EMBED_PIECES)]
+    if vectors.is_some() {
+        // The projection of the vectors: its width is the table's, which the network built
+        // over the table checks.
+        let [projection] = nodes::<1>(model, "static_vectors")?;
+        let dim = projection.param("W").and_then(|w| w.shape.get(1)).copied();
+        let shape = [*width, dim.unwrap_or_default()];
+        weights.push(weight(model, projection, "W", &shape, &shape)?);
+    }
+    let embedded = attrs.len() + usize::from(vectors.is_some());
+    let layers = [(width * embedded, EMBED_PIECES)]
         .into_iter()
         .chain(std::iter::repeat_n(
             (width * (2 * window + 1), *pieces),

@@ -18,6 +18,8 @@ pub struct Token<'a> {
 /// A token attribute of spaCy's (`spacy.attrs`), as its networks' `MultiHashEmbed` embeds it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Attr {
+    /// The text as written: the key of its vector in a table of [`Vectors`](super::Vectors).
+    Orth,
     /// The [`norm`](super::norm): lower-cased, with spaCy's base exceptions.
     Norm,
     /// The [`prefix`](super::prefix): the first code point.
@@ -34,7 +36,8 @@ pub enum Attr {
 
 impl Attr {
     /// Every attribute, in the order of this enum.
-    pub const ALL: [Attr; 6] = [
+    pub const ALL: [Attr; 7] = [
+        Attr::Orth,
         Attr::Norm,
         Attr::Prefix,
         Attr::Suffix,
@@ -43,9 +46,11 @@ impl Attr {
         Attr::IsSpace,
     ];
 
-    /// spaCy's name of the attribute (`NORM`, `PREFIX`, `SUFFIX`, `SHAPE`, `SPACY`, `IS_SPACE`).
+    /// spaCy's name of the attribute (`ORTH`, `NORM`, `PREFIX`, `SUFFIX`, `SHAPE`, `SPACY`,
+    /// `IS_SPACE`).
     pub fn name(self) -> &'static str {
         match self {
+            Attr::Orth => "ORTH",
             Attr::Norm => "NORM",
             Attr::Prefix => "PREFIX",
             Attr::Suffix => "SUFFIX",
@@ -63,6 +68,7 @@ impl Attr {
     /// ```
     /// use weft_runtime::text::{Attr, Token, hash_string};
     /// let token = Token { text: "Apples", space_after: true };
+    /// assert_eq!(Attr::Orth.key(token), hash_string("Apples"));
     /// assert_eq!(Attr::Norm.key(token), hash_string("apples"));
     /// assert_eq!(Attr::Shape.key(token), hash_string("Xxxxx"));
     /// assert_eq!(Attr::Spacy.key(token), 1);
@@ -71,6 +77,7 @@ impl Attr {
     pub fn key(self, token: Token<'_>) -> u64 {
         let text = token.text;
         match self {
+            Attr::Orth => string_id(text),
             Attr::Norm => string_id(&norm(text)),
             Attr::Prefix => string_id(prefix(text)),
             Attr::Suffix => string_id(suffix(text)),

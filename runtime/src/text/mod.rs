@@ -1,7 +1,8 @@
 //! Token attributes and string ids exactly as spaCy computes them, so that a network of weft's
 //! reads the same keys as a spaCy pipeline's: [`Attr`] names an attribute, [`Attr::keys`] gives
 //! the keys of a batch of [`Token`]s for a [`HashEmbed`](crate::layers::HashEmbed), and
-//! [`string_id`] and [`hash_string`] are spaCy's `StringStore` ids.
+//! [`string_id`] and [`hash_string`] are spaCy's `StringStore` ids; [`Vectors`] is a table of
+//! pretrained word vectors, keyed by [`Attr::Orth`].
 //!
 //! The attributes are those of the text alone, as a blank pipeline's vocabulary
 //! (`spacy.blank(lang)`) computes them, code point by code point, as Python's `str`. A text
@@ -27,10 +28,12 @@ mod norms;
 mod python_str;
 mod strings;
 mod symbols;
+mod vectors;
 
 pub use attrs::{Attr, Token};
 pub use lexeme::{is_space, norm, prefix, shape, suffix};
 pub use strings::{hash_string, string_id};
+pub use vectors::Vectors;
 
 #[cfg(test)]
 mod tests;

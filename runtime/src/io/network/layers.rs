@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::layers::{
     Align, Attention, BiLstm, ConcatSides, Dropout, Embed, ExpandWindow, HashEmbed, LayerNorm,
     Linear, Lstm, Maxout, MaxoutWindowEncoder, Mish, ReduceMax, ReduceMean, ReduceSum, Relu,
-    Sigmoid, Softmax, SparseLinear,
+    Sigmoid, Softmax, SparseLinear, StaticVectors,
 };
 use crate::model::Model;
 
@@ -32,6 +32,10 @@ pub(super) fn layer(b: &Builder<'_>, built: &Built<Pos>) -> Result<Stage> {
             let seed = b.int(built, "seed")? as u32; // at most u32::MAX: the grammar checks it
             let embed = HashEmbed::new(count("rows")?, o, seed).with_column(count("column")?);
             KeysTokens(with_array(embed).boxed())
+        }
+        "static_vectors" => {
+            let vectors = StaticVectors::new(b.vectors(built, "vectors")?, o);
+            KeysTokens(with_array(vectors.with_column(count("column")?)).boxed())
         }
         "sparse_linear" => KeysRows(SparseLinear::new(count("length")?, o).boxed()),
         "bilstm" => {
@@ -89,6 +93,13 @@ mod tests {
         let sizes = DataSizes::given(Some(5), Some(2));
         for spec in LAYERS {
             let text = match spec.takes {
+                Takes::Ids | Takes::Keys if spec.name == "static_vectors" => {
+                    let vectors = concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/tests/data/spacy_tagger/vectors/vectors.txt"
+                    );
+                    format!("static_vectors(vectors = \"{vectors}\")")
+                }
                 Takes::Ids | Takes::Keys => spec.name.to_string(),
                 Takes::Sequences => format!("embed(width = 4) >> {}", spec.name),
                 Takes::Vectors => format!("embed(width = 4) >> attention >> {}", spec.name),

@@ -21,6 +21,7 @@ use weft_grammar::{ArgValue, Built, Checked, Net, Sym, Width};
 use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::model::{Boxed, DataSizes, Inputs, Truths, Uninitialized};
+use crate::text::Vectors;
 use stage::Stage;
 
 /// A network read from text and checked, ready to be built.
@@ -227,6 +228,15 @@ impl Builder<'_> {
         match built.arg(name) {
             Some(ArgValue::Float(x)) => Ok(*x),
             _ => Ok(self.int(built, name)? as f64),
+        }
+    }
+
+    /// The table of vectors of a layer's argument `name`: read from the file or spaCy
+    /// vocabulary folder it names ([`Vectors::read`]).
+    fn vectors(&self, built: &Built<Pos>, name: &str) -> Result<Vectors> {
+        match built.arg(name) {
+            Some(ArgValue::Text(path)) => Vectors::read(path),
+            _ => Err(self.no_expressions()),
         }
     }
 
