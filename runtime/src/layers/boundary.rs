@@ -1,12 +1,12 @@
-//! The checks at a layer's boundary, once per call: the width of the rows a layer is given, and
-//! the shape of the gradient its backprop closure is given.
+//! The checks at a layer's boundary, once per call: the width of the rows a layer is given (or
+//! the column of keys it reads), and the shape of the gradient its backprop closure is given.
 //!
 //! A width given as a `Const` is the layer's by type, and its check compiles to nothing; a
 //! run-time `usize` width can differ. Both checks panic with a message that names the layer and
 //! both shapes, as [`Model`](crate::Model)'s `# Panics` states: its methods return values, not
 //! `Result`s.
 
-use crate::data::{Dim, Floats2, Ragged};
+use crate::data::{Dim, Floats2, Keys, Ragged};
 
 /// Panics unless `given`, the width of the rows handed to `layer`, is the width it was `built`
 /// for.
@@ -19,6 +19,24 @@ pub(crate) fn check_width<W: Dim>(layer: &str, built: W, given: W) {
             built.size()
         );
     }
+}
+
+/// The keys of column `column` of `keys`, which `layer` reads, one per row; panics when the
+/// rows have no such column.
+#[track_caller]
+pub(crate) fn key_column<'k>(
+    layer: &str,
+    column: usize,
+    keys: &'k Keys,
+) -> impl ExactSizeIterator<Item = u64> + 'k {
+    if column >= keys.columns() {
+        panic!(
+            "{layer}: reads column {column} of its keys, but they come in rows of {} \
+             (give each token one key per attribute: `text::Attr::table`)",
+            keys.columns()
+        );
+    }
+    keys.column(column)
 }
 
 /// Panics unless `gradient`, handed to `layer`'s backprop, has the shape of its output: `rows`

@@ -18,7 +18,7 @@
 //! architecture signature records the hash (`hash=murmurhash3`), so that a file saved with the
 //! hash of earlier builds (no `hash`) is refused rather than read into other rows.
 
-use super::boundary::check_gradient;
+use super::boundary::{check_gradient, key_column};
 use crate::data::{Dim, Floats2, Keys, NoGrad};
 use crate::kernels::murmur::murmurhash3_128_u64;
 use crate::kernels::rng::Rng;
@@ -87,15 +87,7 @@ impl<W: Dim> HashEmbed<W> {
     /// # Panics
     /// When the rows have no column [`HashEmbed::column`].
     fn keys<'k>(&self, keys: &'k Keys) -> impl ExactSizeIterator<Item = u64> + 'k {
-        if self.column >= keys.columns() {
-            panic!(
-                "hash_embed: reads column {} of its keys, but they come in rows of {} \
-                 (give each token one key per attribute: `text::Attr::table`)",
-                self.column,
-                keys.columns()
-            );
-        }
-        keys.column(self.column)
+        key_column("hash_embed", self.column, keys)
     }
 
     fn lookup(&self, keys: &Keys) -> Floats2<W> {

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use ndarray::Array2;
 
-use super::boundary::check_gradient;
+use super::boundary::{check_gradient, key_column};
 use crate::data::{Dim, Floats2, Keys, NoGrad};
 use crate::kernels::matmul::{add_t_matmul, matmul};
 use crate::kernels::rng::Rng;
@@ -85,17 +85,9 @@ impl<W: Dim> StaticVectors<W> {
     /// # Panics
     /// When the rows have no column [`StaticVectors::column`].
     fn lookup(&self, keys: &Keys) -> Array2<f32> {
-        if self.column >= keys.columns() {
-            panic!(
-                "static_vectors: reads column {} of its keys, but they come in rows of {} \
-                 (give each token one key per attribute: `text::Attr::table`)",
-                self.column,
-                keys.columns()
-            );
-        }
         let (table, dim) = (self.vectors.data(), self.vectors.dim());
         let mut v = Vec::with_capacity(keys.rows() * dim);
-        for key in keys.column(self.column) {
+        for key in key_column("static_vectors", self.column, keys) {
             match self.vectors.row_of(key) {
                 Some(row) => v.extend(table.row(row)),
                 None => v.resize(v.len() + dim, 0.0),

@@ -78,18 +78,8 @@ fn vocab_and_labels<E: Example>(train: &[E]) -> (Vocab, Labels) {
     (vocab, labels)
 }
 
-/// `examples`, read from `path`, as ids of `vocab` with truths of `labels`.
-pub(crate) fn encode<E: Example>(
-    examples: &[E],
-    vocab: &Vocab,
-    labels: &Labels,
-    path: &Path,
-) -> Result<Examples<E::Truth>> {
-    encode_with(examples, labels, path, |tokens| Ok(vocab.encode(tokens)))
-}
-
 /// `examples`, read from `path`, with inputs by `input` of their tokens and truths of `labels`.
-fn encode_with<E: Example, S: Sequence>(
+pub(crate) fn encode<E: Example, S: Sequence>(
     examples: &[E],
     labels: &Labels,
     path: &Path,
@@ -186,8 +176,13 @@ impl Corpus<Vec<usize>, Keys> {
     }
 }
 
+/// Each token its id in `vocab` (0 when unknown).
+pub(crate) fn ids(vocab: &Vocab, tokens: &[String]) -> Result<Vec<u32>> {
+    Ok(vocab.encode(tokens))
+}
+
 /// The keys of `attrs` of tokens given as words, with a space after each but the last.
-fn keys_of(attrs: &[Attr]) -> impl Fn(&Vocab, &[String]) -> Result<Keys> + '_ {
+pub(crate) fn keys_of(attrs: &[Attr]) -> impl Fn(&Vocab, &[String]) -> Result<Keys> + '_ {
     |_, words| {
         let tokens: Vec<Token> = (words.iter().enumerate())
             .map(|(i, text)| Token {
@@ -206,14 +201,14 @@ impl<T: Clone> Corpus<T> {
         dev: &Path,
         test: Option<&Path>,
     ) -> Result<Self> {
-        Corpus::read_with::<E>(train, dev, test, |vocab, tokens| Ok(vocab.encode(tokens)))
+        Corpus::read_with::<E>(train, dev, test, ids)
     }
 }
 
 impl<T: Clone, S: Sequence> Corpus<T, S> {
     /// The files read as examples `E`, with inputs by `input` of the training vocabulary and
     /// their tokens.
-    fn read_with<E: Example<Truth = T>>(
+    pub(crate) fn read_with<E: Example<Truth = T>>(
         train: &Path,
         dev: &Path,
         test: Option<&Path>,
@@ -222,8 +217,8 @@ impl<T: Clone, S: Sequence> Corpus<T, S> {
         let train_examples = E::read(train)?;
         let (vocab, labels) = vocab_and_labels(&train_examples);
         let input = |tokens: &[String]| input(&vocab, tokens);
-        let encoded = |path: &Path| encode_with(&E::read(path)?, &labels, path, input);
-        let train = encode_with(&train_examples, &labels, train, input)?;
+        let encoded = |path: &Path| encode(&E::read(path)?, &labels, path, input);
+        let train = encode(&train_examples, &labels, train, input)?;
         let dev = encoded(dev)?;
         let test = test.map(encoded).transpose()?;
         Ok(Corpus {

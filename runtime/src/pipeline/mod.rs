@@ -7,7 +7,7 @@
 //! | file | what |
 //! |---|---|
 //! | `config.toml` | the [`Config`] it was trained with: its task and its network's text |
-//! | `vocab.txt` | the known tokens, one per line, line `i` (from 1) for id `i` (0: unknown) |
+//! | `vocab.txt` | the known tokens, one per line, line `i` (from 1) for id `i` (0: unknown); a network over the keys of token attributes (the config's `attrs`) does not read it |
 //! | `labels.txt` | the labels (classes or tags), one per line, in class order |
 //! | `model.weft` | the weights, as [`Params::to_disk`] saves them (`docs/format.md`) |
 //! | `meta.json` | the weft version and the CRC-32 of the three text files |
@@ -27,13 +27,13 @@ mod train;
 use std::path::Path;
 
 use crate::corpus::{LabelledText, Labels, TaggedSentence, Vocab};
-use crate::data::{Data, Floats2, Ids, Ragged};
+use crate::data::{Batch, Data, Floats2, Ids, Keys, Ragged};
 use crate::error::{Error, Result};
 use crate::io::Network;
 use crate::io::disk::read_regular;
 use crate::io::folder::write_folder;
 use crate::model::{Boxed, DataSizes, Model, Params};
-use crate::training::{Scores, Tagging, TextClassification, evaluate};
+use crate::training::{Scores, Sequence, Tagging, TextClassification, evaluate};
 use data::Example;
 
 pub use config::{
@@ -64,9 +64,17 @@ pub struct Pipeline {
 /// The network, of the type its task's output gives it.
 pub(crate) enum Component {
     /// A vector of class probabilities per text.
-    Textcat(Boxed<Ragged<Ids>, Floats2>),
+    Textcat(Net<Floats2>),
     /// A vector of tag probabilities per token.
-    Tagger(Boxed<Ragged<Ids>, Ragged<Floats2>>),
+    Tagger(Net<Ragged<Floats2>>),
+}
+
+/// The network, of the type its input gives it.
+pub(crate) enum Net<Out> {
+    /// Each token its id in the vocabulary.
+    Ids(Boxed<Ragged<Ids>, Out>),
+    /// Each token a row of the keys of the config's attributes.
+    Keys(Boxed<Ragged<Keys>, Out>),
 }
 
 /// The files of a pipeline's folder, but `meta.json`.
@@ -81,8 +89,8 @@ impl Pipeline {
     /// the config's text, sized by the vocabulary's rows and the number of labels.
     pub fn new(config: Config, vocab: Vocab, labels: Labels) -> Result<Pipeline> {
         let model = match config.model.task {
-            Task::Textcat => Component::Textcat(build(&config, &vocab, &labels)?),
-            Task::Tagger => Component::Tagger(build(&config, &vocab, &labels)?),
+            Task::Textcat => Component::Textcat(Net::build(&config, &vocab, &labels)?),
+            Task::Tagger => Component::Tagger(Net::build(&config, &vocab, &labels)?),
         };
         Ok(Pipeline {
             config,
@@ -119,8 +127,8 @@ impl Pipeline {
             .map_err(|error| in_pipeline(dir, LABELS, error))?;
         let mut pipeline = Pipeline::new(config, vocab, labels)?;
         match &mut pipeline.model {
-            Component::Textcat(model) => model.from_disk(dir.join(WEIGHTS))?,
-            Component::Tagger(model) => model.from_disk(dir.join(WEIGHTS))?,
+            Component::Textcat(net) => net.load(&dir.join(WEIGHTS))?,
+            Component::Tagger(net) => net.load(&dir.join(WEIGHTS))?,
         }
         Ok(pipeline)
     }
@@ -129,8 +137,8 @@ impl Pipeline {
     /// is replaced only if it holds a saved pipeline.
     pub fn to_disk(&self, dir: impl AsRef<Path>) -> Result<()> {
         let weights = match &self.model {
-            Component::Textcat(model) => model.to_bytes()?,
-            Component::Tagger(model) => model.to_bytes()?,
+            Component::Textcat(net) => net.to_bytes()?,
+            Component::Tagger(net) => net.to_bytes()?,
         };
         save(
             dir.as_ref(),
@@ -146,13 +154,16 @@ impl Pipeline {
     /// token. A text without tokens is an error that says which, for a text classifier (a
     /// tagger gives it no tags).
     pub fn predict<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Prediction>> {
-        let tokens: Vec<Vec<&str>> = (texts.iter())
-            .map(|text| text.as_ref().split_whitespace().collect())
+        let tokens: Vec<Vec<String>> = (texts.iter())
+            .map(|text| {
+                text.as_ref()
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect()
+            })
             .collect();
-        let ids: Vec<Vec<u32>> = tokens.iter().map(|t| self.vocab.encode(t)).collect();
-        let x = Ragged::from_sequences(ids);
         match &self.model {
-            Component::Textcat(model) => {
+            Component::Textcat(net) => {
                 if let Some(empty) = tokens.iter().position(Vec::is_empty) {
                     return Err(Error::shape(
                         format!("text {} of {}", empty + 1, texts.len()),
@@ -160,10 +171,10 @@ impl Pipeline {
                         "none",
                     ));
                 }
-                prediction::classes(&model.predict_parallel(x), &self.labels)
+                prediction::classes(&net.predict(self, &tokens)?, &self.labels)
             }
-            Component::Tagger(model) => {
-                prediction::tags(&model.predict_parallel(x), &tokens, &self.labels)
+            Component::Tagger(net) => {
+                prediction::tags(&net.predict(self, &tokens)?, &tokens, &self.labels)
             }
         }
     }
@@ -173,24 +184,25 @@ impl Pipeline {
     pub fn evaluate(&self, path: impl AsRef<Path>) -> Result<Scores> {
         let path = path.as_ref();
         match &self.model {
-            Component::Textcat(model) => {
-                let examples = self.read::<LabelledText>(path)?;
-                evaluate(
-                    model,
-                    &TextClassification::new(self.labels.names()),
-                    &examples,
-                )
+            Component::Textcat(net) => {
+                let task = TextClassification::new(self.labels.names());
+                net.evaluate(self, &task, &LabelledText::read(path)?, path)
             }
-            Component::Tagger(model) => {
-                let examples = self.read::<TaggedSentence>(path)?;
-                evaluate(model, &Tagging::new(self.labels.names()), &examples)
+            Component::Tagger(net) => {
+                let task = Tagging::new(self.labels.names());
+                net.evaluate(self, &task, &TaggedSentence::read(path)?, path)
             }
         }
     }
 
-    /// The examples of the file at `path` as ids of the pipeline's vocabulary and labels.
-    fn read<E: Example>(&self, path: &Path) -> Result<crate::training::Examples<E::Truth>> {
-        data::encode(&E::read(path)?, &self.vocab, &self.labels, path)
+    /// Each token's id in its vocabulary.
+    fn ids(&self, tokens: &[String]) -> Result<Vec<u32>> {
+        data::ids(&self.vocab, tokens)
+    }
+
+    /// Each token's keys of the config's attributes.
+    fn keys(&self, tokens: &[String]) -> Result<Keys> {
+        data::keys_of(&self.config.model.attrs)(&self.vocab, tokens)
     }
 
     /// The config it was trained with.
@@ -209,22 +221,102 @@ impl Pipeline {
     }
 }
 
+impl<Out: Probabilities + Batch> Net<Out> {
+    /// The network of `config`'s text over ids, or over keys when the config names attributes.
+    fn build(config: &Config, vocab: &Vocab, labels: &Labels) -> Result<Net<Out>> {
+        let attrs = &config.model.attrs;
+        let empty = [String::new()];
+        Ok(match attrs.is_empty() {
+            true => {
+                let probe = Vec::pack([&data::ids(vocab, &empty)?]);
+                Net::Ids(build(config, vocab, labels, probe)?)
+            }
+            false => {
+                let probe = Keys::pack([&data::keys_of(attrs)(vocab, &empty)?]);
+                Net::Keys(build(config, vocab, labels, probe)?)
+            }
+        })
+    }
+
+    /// Its weights, saved ([`Params::to_bytes`]).
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        match self {
+            Net::Ids(model) => model.to_bytes(),
+            Net::Keys(model) => model.to_bytes(),
+        }
+    }
+
+    /// Loads its weights from the file at `path` ([`Params::from_disk`]).
+    fn load(&mut self, path: &Path) -> Result<()> {
+        match self {
+            Net::Ids(model) => model.from_disk(path),
+            Net::Keys(model) => model.from_disk(path),
+        }
+    }
+
+    /// The outputs for texts of `tokens`, read as `pipeline` reads them.
+    fn predict(&self, pipeline: &Pipeline, tokens: &[Vec<String>]) -> Result<Out> {
+        Ok(match self {
+            Net::Ids(model) => model.predict_parallel(packed(tokens, |t| pipeline.ids(t))?),
+            Net::Keys(model) => model.predict_parallel(packed(tokens, |t| pipeline.keys(t))?),
+        })
+    }
+
+    /// The scores of `task` on `examples` of the file at `path`.
+    fn evaluate<E, T>(
+        &self,
+        pipeline: &Pipeline,
+        task: &T,
+        examples: &[E],
+        path: &Path,
+    ) -> Result<Scores>
+    where
+        E: Example,
+        T: crate::training::Task<Truth = E::Truth, Out = Out>,
+    {
+        let labels = &pipeline.labels;
+        match self {
+            Net::Ids(model) => {
+                let examples = data::encode(examples, labels, path, |t| pipeline.ids(t))?;
+                evaluate(model, task, &examples)
+            }
+            Net::Keys(model) => {
+                let examples = data::encode(examples, labels, path, |t| pipeline.keys(t))?;
+                evaluate(model, task, &examples)
+            }
+        }
+    }
+}
+
+/// The sequences `input` makes of each text's tokens, packed.
+fn packed<S: Sequence>(
+    tokens: &[Vec<String>],
+    input: impl Fn(&[String]) -> Result<S>,
+) -> Result<Ragged<S::Rows>> {
+    let sequences = tokens
+        .iter()
+        .map(|t| input(t))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(S::pack(&sequences))
+}
+
 /// The network of `config`'s text, sized by the rows of `vocab` and the number of `labels`: an
 /// error when it outputs another number of probabilities than there are labels (a `softmax`
 /// given its classes in the config, and data of other labels), which could train but never
-/// name a prediction.
-fn build<Out: Probabilities>(
+/// name a prediction. `probe`, an input of one token, is what it predicts to tell.
+fn build<Rows: Batch, Out: Probabilities>(
     config: &Config,
     vocab: &Vocab,
     labels: &Labels,
-) -> Result<Boxed<Ragged<Ids>, Out>> {
+    probe: Ragged<Rows>,
+) -> Result<Boxed<Ragged<Rows>, Out>> {
     let network = Network::parse(&config.model.network).map_err(|error| Error::Config {
         place: "model.network".into(),
         message: error.to_string(),
     })?;
-    let model: Boxed<Ragged<Ids>, Out> =
+    let model: Boxed<Ragged<Rows>, Out> =
         network.build(&DataSizes::given(Some(vocab.rows()), Some(labels.len())))?;
-    let width = model.predict(Ragged::from_sequences([vec![0]])).width();
+    let width = model.predict(probe).width();
     if width != labels.len() {
         return Err(Error::Config {
             place: "model.network".into(),
@@ -239,7 +331,7 @@ fn build<Out: Probabilities>(
 }
 
 /// What a pipeline's network outputs: probabilities of each label, per text or per token.
-trait Probabilities: Data {
+pub(crate) trait Probabilities: Data {
     /// The number of probabilities in a row.
     fn width(&self) -> usize;
 }

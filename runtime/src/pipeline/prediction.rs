@@ -92,7 +92,7 @@ pub(super) fn classes(probs: &Floats2, labels: &Labels) -> Result<Vec<Prediction
 /// The tag predictions of the probabilities `probs`, a row per token of `tokens`.
 pub(super) fn tags(
     probs: &Ragged<Floats2>,
-    tokens: &[Vec<&str>],
+    tokens: &[Vec<String>],
     labels: &Labels,
 ) -> Result<Vec<Prediction>> {
     let names = labels_of(probs.data(), labels)?;
@@ -100,7 +100,7 @@ pub(super) fn tags(
     Ok(tokens
         .iter()
         .map(|tokens| Prediction::Tags {
-            tokens: tokens.iter().map(|t| t.to_string()).collect(),
+            tokens: tokens.clone(),
             tags: (best.by_ref().take(tokens.len()))
                 .map(|tag| names[tag].clone())
                 .collect(),

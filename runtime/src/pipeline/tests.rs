@@ -2,6 +2,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::text::Attr;
 use crate::training::Evaluation;
 
 /// A fresh folder under the system's temporary one.
@@ -451,4 +452,51 @@ fn a_config_reads_back_what_it_writes_and_takes_settings() {
         let error = config.with(setting).unwrap_err().to_string();
         assert!(error.contains(expected), "{setting}: {error}");
     }
+}
+
+/// A config that names token attributes trains a network over their keys (spaCy's hash
+/// embeddings, and pretrained vectors beside them): saved, loaded, it predicts from strings and
+/// scores its dev data as training did.
+#[test]
+fn a_pipeline_over_token_attributes_trains_saves_and_predicts() {
+    let folder = folder("keys");
+    let tagged = "Ali\tNOUN\ngeldi\tVERB\n\nbir\tDET\nev\tNOUN\ngördü\tVERB\n\n";
+    let vectors = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/spacy_tagger/vectors/vectors.txt"
+    );
+    let network = format!(
+        "(hash_embed(column = 0, rows = 50, width = 8, seed = 8) \
+         | hash_embed(column = 1, rows = 20, width = 8, seed = 9) \
+         | static_vectors(vectors = \"{vectors}\", width = 8, column = 2)) \
+         >> maxout(width = 8, pieces = 2) >> softmax"
+    );
+    let mut config = config(&folder, Task::Tagger, &network, tagged, tagged);
+    config.model.attrs = vec![Attr::Norm, Attr::Suffix, Attr::Orth];
+    assert_eq!(config.to_toml().parse::<Config>().unwrap(), config);
+    let out = folder.join("out");
+    let trained = train(&config, &out, &mut ()).unwrap();
+    let best = trained.outcome.best().unwrap().score;
+    let loaded = Pipeline::from_disk(out.join("model-best")).unwrap();
+    assert_eq!(loaded.config().model.attrs, config.model.attrs);
+    assert_eq!(loaded.evaluate(&config.data.dev).unwrap().accuracy, best);
+    let texts = ["Ali geldi", "bir ev gördü", ""];
+    let predicted = loaded.predict(&texts).unwrap();
+    assert_eq!(predicted, trained.pipeline.predict(&texts).unwrap());
+    assert!(matches!(&predicted[1], Prediction::Tags { tags, .. } if tags.len() == 3));
+
+    // Ids where keys are read, and an attribute spaCy has not.
+    let mut over_ids = config.clone();
+    over_ids.model.attrs.clear();
+    let error = train(&over_ids, &folder.join("ids"), &mut ())
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("hash keys"), "{error}");
+    let unknown = config.to_toml().replace("\"SUFFIX\"", "\"LEMMA\"");
+    let error = unknown.parse::<Config>().unwrap_err().to_string();
+    assert!(
+        error.contains("unknown attribute \"LEMMA\": the attributes are ORTH, NORM"),
+        "{error}"
+    );
+    fs::remove_dir_all(&folder).unwrap();
 }

@@ -3,17 +3,17 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::data::{Corpus, Example};
-use super::{Component, Config, Pipeline, Probabilities, Task};
+use super::data::{Corpus, Example, ids, keys_of};
+use super::{Component, Config, Net, Pipeline, Probabilities, Task};
 use crate::corpus::{LabelledText, Labels, TaggedSentence, Vocab};
-use crate::data::{Batch, Ids, Ragged};
+use crate::data::{Batch, Ragged};
 use crate::error::{Error, Result};
 use crate::io::disk::write_atomically;
 use crate::kernels::rng::set_seed;
 use crate::kernels::threads::with_threads;
 use crate::model::{Boxed, Params};
 use crate::training::{
-    self, Adam, Alone, Begin, Evaluation, Exchange, Observer, Outcome, Scores, Settings,
+    self, Adam, Alone, Begin, Evaluation, Exchange, Observer, Outcome, Scores, Sequence, Settings,
     WeightDecay,
 };
 
@@ -54,8 +54,9 @@ pub struct Start {
     pub train: (usize, usize),
     /// Dev examples, and their tokens.
     pub dev: (usize, usize),
-    /// Rows of the vocabulary (the unknown row among them).
-    pub vocab_rows: usize,
+    /// Rows of the vocabulary (the unknown row among them); none when the network reads the
+    /// keys of token attributes.
+    pub vocab_rows: Option<usize>,
     /// The labels: classes or tags.
     pub labels: Vec<String>,
     /// Parameters of the network.
@@ -129,14 +130,24 @@ pub fn train_data_parallel(
             begin,
             exchange,
         };
-        match config.model.task {
-            Task::Textcat => run.fit::<LabelledText, _>(
-                progress,
-                training::TextClassification::new,
-                Component::Textcat,
-            ),
-            Task::Tagger => {
-                run.fit::<TaggedSentence, _>(progress, training::Tagging::new, Component::Tagger)
+        let attrs = &config.model.attrs;
+        let (textcat, tagger) = (training::TextClassification::new, training::Tagging::new);
+        match (config.model.task, attrs.is_empty()) {
+            (Task::Textcat, true) => run.fit::<LabelledText, _, _>(progress, textcat, ids, |m| {
+                Component::Textcat(Net::Ids(m))
+            }),
+            (Task::Tagger, true) => run.fit::<TaggedSentence, _, _>(progress, tagger, ids, |m| {
+                Component::Tagger(Net::Ids(m))
+            }),
+            (Task::Textcat, false) => {
+                run.fit::<LabelledText, _, _>(progress, textcat, keys_of(attrs), |m| {
+                    Component::Textcat(Net::Keys(m))
+                })
+            }
+            (Task::Tagger, false) => {
+                run.fit::<TaggedSentence, _, _>(progress, tagger, keys_of(attrs), |m| {
+                    Component::Tagger(Net::Keys(m))
+                })
             }
         }
     })?
@@ -151,18 +162,21 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// The run for examples `E` and task `T`: `task` makes the task of the labels, `component`
-    /// holds the trained model in a pipeline.
-    fn fit<E, T>(
+    /// The run for examples `E` and task `T`: `task` makes the task of the labels, `input`
+    /// the network's input of each example's tokens (ids of the training vocabulary, or keys),
+    /// `component` holds the trained model in a pipeline.
+    fn fit<E, T, S>(
         &mut self,
         progress: &mut (impl Progress + Send),
         task: fn(Vec<String>) -> T,
-        component: fn(Boxed<Ragged<Ids>, T::Out>) -> Component,
+        input: impl Fn(&Vocab, &[String]) -> Result<S>,
+        component: fn(Boxed<Ragged<S::Rows>, T::Out>) -> Component,
     ) -> Result<Trained>
     where
         E: Example,
         T: training::Task<Truth = E::Truth>,
         T::Out: Batch + Probabilities,
+        S: Sequence,
     {
         let (config, output) = (self.config, self.output);
         let data = &config.data;
@@ -172,15 +186,16 @@ impl Run<'_> {
             train,
             dev,
             test,
-        } = Corpus::read::<E>(&data.train, &data.dev, data.test.as_deref())?;
-        let mut model = super::build::<T::Out>(config, &vocab, &labels)?;
+        } = Corpus::read_with::<E>(&data.train, &data.dev, data.test.as_deref(), &input)?;
+        let probe = S::pack([&input(&vocab, &[String::new()])?]);
+        let mut model = super::build(config, &vocab, &labels, probe)?;
         let task = task(labels.names().to_vec());
         let first = self.exchange.rank() == 0;
         if first {
             progress.start(&Start {
                 train: (train.len(), train.words()),
                 dev: (dev.len(), dev.words()),
-                vocab_rows: vocab.rows(),
+                vocab_rows: config.model.attrs.is_empty().then(|| vocab.rows()),
                 labels: labels.names().to_vec(),
                 params: model.param_count(),
             });

@@ -107,14 +107,17 @@ struct Shown {
 
 impl Progress for Shown {
     fn start(&mut self, start: &Start) {
+        let inputs = match start.vocab_rows {
+            Some(rows) => format!("{rows} vocabulary rows"),
+            None => "the keys of token attributes".into(),
+        };
         println!(
-            "data: {} training examples ({} tokens), {} dev ({} tokens); {} vocabulary rows; \
-             {} labels; {} parameters",
+            "data: {} training examples ({} tokens), {} dev ({} tokens); {inputs}; {} labels; \
+             {} parameters",
             start.train.0,
             start.train.1,
             start.dev.0,
             start.dev.1,
-            start.vocab_rows,
             start.labels.len(),
             start.params
         );

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Format;
 use crate::error::{Error, Result};
+use crate::text::Attr;
 use crate::training::{BatchSize, Schedule, Score, Settings};
 
 /// A training run: what to train ([`ModelConfig`]), on what ([`DataConfig`]) and how
@@ -65,6 +66,17 @@ pub struct ModelConfig {
     /// `embed(width = 64) >> bilstm(hidden = 64) >> attention >> softmax`; sizes left open
     /// (`embed`'s rows, `softmax`'s classes) are read off the training data.
     pub network: String,
+    /// The token attributes the network reads, by spaCy's names (`["NORM", "PREFIX",
+    /// "SUFFIX", "SHAPE"]`, and `"ORTH"` for `static_vectors`): each token a row of their
+    /// keys, a column each in this order, for `hash_embed`, `static_vectors` and
+    /// `sparse_linear`. Empty (the default): each token its id in the vocabulary, for
+    /// `embed`.
+    #[serde(
+        default,
+        with = "values::attr_names",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub attrs: Vec<Attr>,
 }
 
 /// What a pipeline predicts.

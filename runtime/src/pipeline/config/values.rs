@@ -126,3 +126,37 @@ pub(super) mod format_name {
         })
     }
 }
+
+/// Token attributes as a list of their names (`["NORM", "SHAPE"]`).
+pub(super) mod attr_names {
+    use serde::de::{self, Deserializer};
+    use serde::{Deserialize, Serializer};
+
+    use crate::text::Attr;
+
+    pub(in super::super) fn serialize<S: Serializer>(
+        attrs: &[Attr],
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(attrs.iter().map(|attr| attr.name()))
+    }
+
+    pub(in super::super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Vec<Attr>, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        names
+            .iter()
+            .map(|name| {
+                let attr = Attr::ALL.into_iter().find(|attr| attr.name() == name);
+                attr.ok_or_else(|| {
+                    let known: Vec<&str> = Attr::ALL.iter().map(|a| a.name()).collect();
+                    de::Error::custom(format!(
+                        "unknown attribute {name:?}: the attributes are {}",
+                        known.join(", ")
+                    ))
+                })
+            })
+            .collect()
+    }
+}
