@@ -62,7 +62,7 @@ pub enum ArgKind {
     Index,
     /// A probability, at least 0 and below 1 (`f32`).
     Rate,
-    /// A [`Rate`] applied between stacked layers, which the count argument
+    /// A [`Rate`](ArgKind::Rate) applied between stacked layers, which the count argument
     /// named here counts: not above 0 when that count is 1, where there is nothing between.
     Between(&'static str),
     /// `true` or `false` (`bool`), written as such: an option that may change the output
