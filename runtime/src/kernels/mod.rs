@@ -11,6 +11,7 @@
 //! - `threads`: how many threads the layers use, and running work on the pool.
 //! - `murmur`: the MurmurHash functions of spaCy's string ids and of Thinc's `HashEmbed`.
 //! - `memory`: freed memory kept for the next batch (malloc's thresholds, on glibc).
+//! - `routed`: maxout's backward products over the winning pieces alone.
 //! - `rng`: the seeded random generator of initialization, dropout and shuffling.
 //! - `unwritten`: an array written in place, a row at a time, without being zeroed first.
 //!
@@ -40,6 +41,7 @@ pub(crate) mod ops;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod product;
 pub(crate) mod rng;
+pub(crate) mod routed;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod simd;
 pub(crate) mod threads;

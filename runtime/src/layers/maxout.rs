@@ -10,16 +10,17 @@
 //! piece's values of a row are consecutive and the maximum is taken over whole registers of
 //! outputs at once: the forward pass multiplies by a copy of `W`'s rows in that order,
 //! transposed, `(I, O·pieces)`, the layout its product reads in place. The backward pass copies
-//! nothing: piece `p` of every output is a view of `W` (and of its gradient), rows `pieces` rows
-//! apart, and each of the two products runs piece by piece.
+//! nothing and multiplies only by the rows of `W` that won (`crate::kernels::routed`): a
+//! `pieces`-th of the dense products' multiply-adds.
 
-use ndarray::{Array1, Array2, s};
+use ndarray::{Array1, Array2};
 
 use super::boundary::{check_gradient, check_width};
 use super::dense::Affine;
 use crate::data::{Dim, Floats2, Values};
-use crate::kernels::matmul::{add_matmul, add_t_matmul, affine_t};
-use crate::kernels::ops::{add_column_sums, beats};
+use crate::kernels::matmul::affine_t;
+use crate::kernels::ops::beats;
+use crate::kernels::routed::{Routes, add_routed_gradients, add_routed_products};
 use crate::model::{Model, Params, Visit, VisitMut};
 
 /// A maxout layer (Goodfellow et al., 2013), as Thinc's `Maxout`.
@@ -143,34 +144,27 @@ impl<I: Dim, O: Dim> Model for Maxout<I, O> {
         drop(z);
         let backprop = move |d_y: Floats2<O>| {
             check_gradient("maxout", x.rows(), self.n_out, &d_y);
-            let outputs = self.n_out.size();
-            let mut d_z = Array2::zeros((x.rows(), outputs * self.pieces));
-            let rows = d_z.as_slice_mut().expect("standard layout");
-            let rows = rows.chunks_exact_mut((outputs * self.pieces).max(1));
-            let d_y_rows = d_y.values().chunks_exact(outputs.max(1));
-            for ((d_z, d_y), won) in rows.zip(d_y_rows).zip(winners.chunks_exact(outputs.max(1))) {
-                for (o, (&d, &p)) in d_y.iter().zip(won).enumerate() {
-                    d_z[p as usize * outputs + o] = d;
-                }
-            }
+            let routes = Routes {
+                d_y: d_y.values(),
+                won: &winners,
+                outputs: self.n_out.size(),
+                pieces: self.pieces,
+            };
             let (w_param, b_param) = self.affine.params();
-            let w = w_param.matrix();
-            let mut d_x = Array2::zeros((x.rows(), x.width().size()));
+            let width = x.width().size();
+            let mut d_x = Array2::zeros((x.rows(), width));
+            let d_x_values = d_x.as_slice_mut().expect("standard layout");
+            add_routed_products(d_x_values, routes, w_param.value(), width);
             w_param.add_grad_matrix(|mut g| {
-                // Piece `p` of every output: rows `o·pieces + p` of `W` and of its gradient,
-                // a view with rows `pieces` rows apart; columns `p·O..(p + 1)·O` of `d_z`.
-                for p in (0..self.pieces).filter(|_| outputs > 0) {
-                    let rows = s![p..;self.pieces, ..];
-                    let d_z = d_z.slice(s![.., p * outputs..(p + 1) * outputs]);
-                    add_t_matmul(&mut g.slice_mut(rows), d_z, x.view());
-                    add_matmul(&mut d_x.view_mut(), d_z, w.slice(rows));
-                }
+                let g = g.as_slice_mut().expect("standard layout");
+                add_routed_gradients(g, routes, x.values(), width);
             });
-            let mut d_b = vec![0.0; d_z.ncols()];
-            add_column_sums(&mut d_b, d_z.view());
             let mut g = b_param.grad();
-            for (row, d) in d_b.into_iter().enumerate() {
-                g[self.thinc_row(row)] += d;
+            let outputs = routes.outputs.max(1);
+            for (d_y, won) in d_y.values().chunks(outputs).zip(winners.chunks(outputs)) {
+                for (o, (&d, &p)) in d_y.iter().zip(won).enumerate() {
+                    g[o * self.pieces + p as usize] += d;
+                }
             }
             drop(g);
             Floats2::wrap(d_x)
